@@ -1,0 +1,1 @@
+"""Pure-Python application logic (no Qt): runner, tools, routing, recording."""

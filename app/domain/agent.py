@@ -1,0 +1,64 @@
+"""Agent specification: what an agent is, as the user configured it."""
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.domain.clock import utc_now
+
+NAME_MAX_LENGTH = 255
+
+
+class FallbackTarget(BaseModel):
+    """One entry of an agent's ordered fallback chain."""
+
+    model_config = ConfigDict(frozen=True)
+
+    provider: str = Field(min_length=1)
+    model: str = Field(min_length=1)
+
+
+class AgentSpec(BaseModel):
+    """An agent as stored. ``id`` and ``revision`` are assigned by the store."""
+
+    model_config = ConfigDict(validate_assignment=True)
+
+    id: int | None = None
+    name: str = Field(min_length=1, max_length=NAME_MAX_LENGTH)
+    system_prompt: str = ""
+    provider: str = ""
+    model: str = ""
+    temperature: float = Field(default=0.7, ge=0.0, le=2.0)
+    max_tokens: int = Field(default=2048, ge=1, le=1_000_000)
+    streaming: bool = True
+    tools: list[str] = Field(default_factory=list)
+    fallbacks: list[FallbackTarget] = Field(default_factory=list)
+    local_only: bool = False
+    # How many earlier turns are sent as memory; None = as many as fit, 0 = none.
+    max_turns: int | None = Field(default=None, ge=0)
+    revision: int = 0
+    created_at: datetime = Field(default_factory=utc_now)
+    updated_at: datetime = Field(default_factory=utc_now)
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_not_blank(cls, value: str) -> str:
+        stripped = value.strip()
+        if not stripped:
+            raise ValueError("name must not be blank")
+        return stripped
+
+    def portable(self) -> dict:
+        """The agent as shareable JSON data: no database identity, no timestamps."""
+        return self.model_dump(
+            mode="json", exclude={"id", "revision", "created_at", "updated_at"}
+        )
+
+
+class AgentRevision(BaseModel):
+    """A frozen earlier (or current) state of an agent."""
+
+    agent_id: int
+    revision: int
+    spec: AgentSpec
+    created_at: datetime

@@ -1,0 +1,18 @@
+"""A conversation: an ordered exchange of messages with one agent."""
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from app.domain.clock import utc_now
+
+
+class Conversation(BaseModel):
+    id: int | None = None
+    agent_id: int
+    title: str = "New chat"
+    pinned: bool = False
+    archived: bool = False
+    created_at: datetime = Field(default_factory=utc_now)
+    updated_at: datetime = Field(default_factory=utc_now)
+    message_count: int = 0

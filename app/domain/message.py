@@ -1,0 +1,48 @@
+"""Messages and what is recorded about how each was produced."""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from app.domain.clock import utc_now
+
+Role = Literal["system", "user", "assistant", "tool"]
+MessageStatus = Literal["streaming", "complete", "partial", "error", "cancelled"]
+
+# Statuses after which a message no longer changes.
+FINAL_STATUSES: frozenset[str] = frozenset({"complete", "partial", "error", "cancelled"})
+
+
+class ToolCallRecord(BaseModel):
+    """A tool call the model asked for, as stored on the assistant message."""
+
+    call_id: str
+    name: str
+    arguments: dict[str, Any] | str = Field(default_factory=dict)
+
+
+class UsageStats(BaseModel):
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    ttft_ms: float | None = None
+    tokens_per_s: float | None = None
+
+
+class Message(BaseModel):
+    id: int | None = None
+    conversation_id: int
+    role: Role
+    content: str = ""
+    tool_calls: list[ToolCallRecord] = Field(default_factory=list)
+    tool_call_id: str | None = None
+    status: MessageStatus = "complete"
+    model: str | None = None
+    provider: str | None = None
+    agent_revision: int | None = None
+    usage: UsageStats | None = None
+    error: str | None = None
+    # Free-form facts about how the reply was produced (e.g. routing decision).
+    meta: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime = Field(default_factory=utc_now)
+    updated_at: datetime = Field(default_factory=utc_now)

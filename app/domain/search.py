@@ -1,0 +1,30 @@
+"""Full-text search results."""
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+# Markers around matched terms inside SearchHit.snippet. Control characters so
+# they can never collide with message text; views replace them with their own
+# highlighting (bold in Qt, brackets on a terminal).
+HIGHLIGHT_START = "\x02"
+HIGHLIGHT_END = "\x03"
+
+
+class SearchHit(BaseModel):
+    message_id: int
+    conversation_id: int
+    conversation_title: str
+    agent_id: int
+    role: str
+    snippet: str
+    rank: float
+    created_at: datetime
+
+    def snippet_with(self, start: str, end: str) -> str:
+        """The snippet with matches wrapped in ``start``/``end``."""
+        return self.snippet.replace(HIGHLIGHT_START, start).replace(HIGHLIGHT_END, end)
+
+    @property
+    def plain_snippet(self) -> str:
+        return self.snippet_with("", "")

@@ -1,0 +1,1 @@
+"""One module per wire protocol; vendor JSON never leaves this package."""

@@ -1,0 +1,1 @@
+"""Qt bridge between the pure-Python core/store and the widgets."""

@@ -1,0 +1,147 @@
+"""Typed application settings.
+
+Precedence, lowest to highest: defaults < ``settings.json`` in the data folder <
+``AGENTDESK_*`` environment variables (nested keys joined by ``__``, e.g.
+``AGENTDESK_UI__THEME=dark``) < command-line flags (passed as overrides).
+
+The data folder is the platform's app-data folder unless ``AGENTDESK_HOME``
+(or ``--home``) names another. Secrets never live here: API keys are in the OS
+keyring and only referenced by name.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    JsonConfigSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+APP_NAME = "AgentDesk"
+HOME_VARIABLE = "AGENTDESK_HOME"
+SETTINGS_FILENAME = "settings.json"
+
+
+def data_home(override: Path | str | None = None) -> Path:
+    """The data folder: ``override`` > ``$AGENTDESK_HOME`` > platform app-data."""
+    if override:
+        return Path(override).expanduser().resolve()
+    env = os.environ.get(HOME_VARIABLE)
+    if env:
+        return Path(env).expanduser().resolve()
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+class UiSettings(BaseModel):
+    theme: Literal["light", "dark", "system"] = "system"
+    font_size: int = Field(default=11, ge=6, le=48)
+    close_to_tray: bool | None = None  # None: not asked yet
+
+
+class ProviderTimeouts(BaseModel):
+    """Seconds. First byte is long by default: local models load slowly."""
+
+    connect: float = Field(default=5.0, gt=0)
+    first_byte: float = Field(default=120.0, gt=0)
+    idle: float = Field(default=60.0, gt=0)
+
+
+class LoggingSettings(BaseModel):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    max_bytes: int = Field(default=2_000_000, ge=10_000)
+    backups: int = Field(default=3, ge=0, le=50)
+
+
+class AppSettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="AGENTDESK_",
+        env_nested_delimiter="__",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    default_provider: str = ""
+    default_model: str = ""
+    export_format: Literal["md", "json", "html", "pdf"] = "md"
+    stream_flush_seconds: float = Field(default=1.0, gt=0, le=10)
+    ui: UiSettings = Field(default_factory=UiSettings)
+    timeouts: ProviderTimeouts = Field(default_factory=ProviderTimeouts)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    privacy_patterns: list[str] = Field(default_factory=list)
+
+    # Set by load_settings, not read from any source.
+    home: Path = Field(default_factory=data_home, exclude=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        file_source = JsonConfigSettingsSource(settings_cls, json_file=_settings_file.get())
+        return (init_settings, env_settings, file_source)
+
+    @property
+    def settings_file(self) -> Path:
+        return self.home / SETTINGS_FILENAME
+
+    @property
+    def database_path(self) -> Path:
+        return self.home / "agentdesk.db"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.home / "logs"
+
+    def save(self) -> None:
+        """Write the settings file (only values that differ from the defaults)."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        data = self.model_dump(mode="json", exclude_defaults=True, exclude={"home"})
+        tmp = self.settings_file.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(self.settings_file)
+
+
+class _SettingsFilePointer:
+    """Which settings file the next AppSettings() reads (set by load_settings)."""
+
+    def __init__(self) -> None:
+        self._path: Path | None = None
+
+    def get(self) -> Path | None:
+        return self._path if self._path and self._path.is_file() else None
+
+    def set(self, path: Path | None) -> None:
+        self._path = path
+
+
+_settings_file = _SettingsFilePointer()
+
+
+class SettingsError(ValueError):
+    """The settings file or an override is invalid."""
+
+
+def load_settings(home: Path | str | None = None, **overrides: Any) -> AppSettings:
+    """Build the settings from every source, ``overrides`` (CLI flags) winning."""
+    folder = data_home(home)
+    _settings_file.set(folder / SETTINGS_FILENAME)
+    try:
+        settings = AppSettings(**overrides)
+    except ValueError as exc:
+        raise SettingsError(f"invalid settings: {exc}") from exc
+    finally:
+        _settings_file.set(None)
+    settings.home = folder
+    return settings

@@ -1,0 +1,10 @@
+"""Storage: peewee over one SQLite file. Never imports Qt, core or providers."""
+
+from app.store.async_store import AsyncStore
+from app.store.database import DATABASE_FILENAME
+from app.store.errors import DuplicateNameError, NotFoundError, StoreError
+from app.store.notices import ChangeNotice
+from app.store.store import Store
+
+__all__ = ["AsyncStore", "ChangeNotice", "DATABASE_FILENAME", "DuplicateNameError",
+           "NotFoundError", "Store", "StoreError"]

@@ -1,0 +1,88 @@
+"""Conversation repository."""
+
+from __future__ import annotations
+
+from peewee import SqliteDatabase, fn
+
+from app.domain import Conversation
+from app.domain.clock import utc_now
+from app.store.codec import time_from_db, time_to_db
+from app.store.errors import NotFoundError
+from app.store.notices import NoticeHub
+from app.store.tables import Tables
+
+
+class ConversationRepository:
+    def __init__(self, db: SqliteDatabase, tables: Tables, hub: NoticeHub) -> None:
+        self._db = db
+        self._t = tables
+        self._hub = hub
+
+    def create(self, agent_id: int, title: str = "New chat") -> Conversation:
+        now = time_to_db(utc_now())
+        if self._t.agent.get_or_none(self._t.agent.id == agent_id) is None:
+            raise NotFoundError("agent", agent_id)
+        row = self._t.conversation.create(
+            agent_id=agent_id, title=title, created_at=now, updated_at=now
+        )
+        self._hub.emit("conversation", "insert", [row.id], agent_id)
+        return self.get(row.id)
+
+    def get(self, conversation_id: int) -> Conversation:
+        rows = list(self._query().where(self._t.conversation.id == conversation_id))
+        if not rows:
+            raise NotFoundError("conversation", conversation_id)
+        return self._to_conversation(rows[0])
+
+    def list(self, agent_id: int | None = None, *, include_archived: bool = False,
+             limit: int = 50, offset: int = 0) -> list[Conversation]:
+        """Pinned first, then newest activity first."""
+        table = self._t.conversation
+        query = self._query()
+        if agent_id is not None:
+            query = query.where(table.agent_id == agent_id)
+        if not include_archived:
+            query = query.where(table.archived == False)  # noqa: E712 (peewee)
+        query = query.order_by(table.pinned.desc(), table.updated_at.desc(),
+                               table.id.desc()).limit(limit).offset(offset)
+        return [self._to_conversation(row) for row in query]
+
+    def rename(self, conversation_id: int, title: str) -> Conversation:
+        return self._set(conversation_id, title=title.strip() or "New chat")
+
+    def set_pinned(self, conversation_id: int, pinned: bool) -> Conversation:
+        return self._set(conversation_id, pinned=pinned)
+
+    def set_archived(self, conversation_id: int, archived: bool) -> Conversation:
+        return self._set(conversation_id, archived=archived)
+
+    def delete(self, conversation_id: int) -> None:
+        """Delete a conversation and its messages (cascade)."""
+        conversation = self.get(conversation_id)
+        table = self._t.conversation
+        table.delete().where(table.id == conversation_id).execute()
+        self._hub.emit("conversation", "delete", [conversation_id], conversation.agent_id)
+
+    def _set(self, conversation_id: int, **values) -> Conversation:
+        table = self._t.conversation
+        values["updated_at"] = time_to_db(utc_now())
+        changed = table.update(**values).where(table.id == conversation_id).execute()
+        if not changed:
+            raise NotFoundError("conversation", conversation_id)
+        conversation = self.get(conversation_id)
+        self._hub.emit("conversation", "update", [conversation_id], conversation.agent_id)
+        return conversation
+
+    def _query(self):
+        table, message = self._t.conversation, self._t.message
+        count = (message.select(fn.COUNT(message.id))
+                 .where(message.conversation_id == table.id))
+        return table.select(table, count.alias("message_count"))
+
+    @staticmethod
+    def _to_conversation(row) -> Conversation:
+        return Conversation(
+            id=row.id, agent_id=row.agent_id, title=row.title, pinned=bool(row.pinned),
+            archived=bool(row.archived), created_at=time_from_db(row.created_at),
+            updated_at=time_from_db(row.updated_at), message_count=row.message_count,
+        )

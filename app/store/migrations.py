@@ -1,0 +1,184 @@
+"""Schema migration ladder.
+
+Each step is frozen SQL: once released it never changes, so a database written
+by any earlier version upgrades through the same statements a user's did. The
+schema version lives in ``PRAGMA user_version``. Add a step at the end; never
+edit one.
+"""
+
+from collections.abc import Callable, Sequence
+
+from peewee import SqliteDatabase
+
+Step = Callable[[SqliteDatabase], None]
+
+
+def _v1_initial(db: SqliteDatabase) -> None:
+    """The first released schema: agents, providers, conversations, messages."""
+    db.execute_sql(
+        """
+        CREATE TABLE agents (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            system_prompt TEXT NOT NULL DEFAULT '',
+            provider TEXT NOT NULL DEFAULT '',
+            model TEXT NOT NULL DEFAULT '',
+            temperature REAL NOT NULL DEFAULT 0.7,
+            max_tokens INTEGER NOT NULL DEFAULT 2048,
+            streaming INTEGER NOT NULL DEFAULT 1,
+            tools TEXT NOT NULL DEFAULT '[]',
+            fallbacks TEXT NOT NULL DEFAULT '[]',
+            local_only INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute_sql(
+        """
+        CREATE TABLE providers (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            kind TEXT NOT NULL,
+            base_url TEXT NOT NULL DEFAULT '',
+            api_key_ref TEXT,
+            model_path TEXT,
+            enabled INTEGER NOT NULL DEFAULT 1,
+            is_local INTEGER NOT NULL DEFAULT 1
+        )"""
+    )
+    db.execute_sql(
+        """
+        CREATE TABLE conversations (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            agent_id INTEGER NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+            title TEXT NOT NULL DEFAULT 'New chat',
+            pinned INTEGER NOT NULL DEFAULT 0,
+            archived INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute_sql(
+        """
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            conversation_id INTEGER NOT NULL
+                REFERENCES conversations(id) ON DELETE CASCADE,
+            role TEXT NOT NULL,
+            content TEXT NOT NULL DEFAULT '',
+            tool_calls TEXT NOT NULL DEFAULT '[]',
+            tool_call_id TEXT,
+            status TEXT NOT NULL DEFAULT 'complete',
+            model TEXT,
+            provider TEXT,
+            usage TEXT,
+            error TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute_sql("CREATE INDEX conversations_agent ON conversations(agent_id)")
+    db.execute_sql("CREATE INDEX messages_conversation ON messages(conversation_id, id)")
+
+
+def _v2_full_text_index(db: SqliteDatabase) -> None:
+    """FTS5 index over message content, kept in sync by triggers."""
+    db.execute_sql(
+        """
+        CREATE VIRTUAL TABLE messages_fts USING fts5(
+            content,
+            content='messages',
+            content_rowid='id',
+            tokenize='unicode61 remove_diacritics 2'
+        )"""
+    )
+    db.execute_sql(
+        """
+        CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+            INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+        END"""
+    )
+    db.execute_sql(
+        """
+        CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+            INSERT INTO messages_fts(messages_fts, rowid, content)
+                VALUES ('delete', old.id, old.content);
+        END"""
+    )
+    db.execute_sql(
+        """
+        CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+            INSERT INTO messages_fts(messages_fts, rowid, content)
+                VALUES ('delete', old.id, old.content);
+            INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+        END"""
+    )
+    db.execute_sql("INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')")
+
+
+def _v3_revisions_and_provenance(db: SqliteDatabase) -> None:
+    """Agent revisions, per-agent memory length, and what produced each message."""
+    db.execute_sql("ALTER TABLE agents ADD COLUMN revision INTEGER NOT NULL DEFAULT 1")
+    db.execute_sql("ALTER TABLE agents ADD COLUMN max_turns INTEGER")
+    db.execute_sql(
+        """
+        CREATE TABLE agent_revisions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            agent_id INTEGER NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+            revision INTEGER NOT NULL,
+            spec TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE(agent_id, revision)
+        )"""
+    )
+    # Every existing agent gets its current state recorded as revision 1.
+    db.execute_sql(
+        """
+        INSERT INTO agent_revisions(agent_id, revision, spec, created_at)
+        SELECT id, 1, json_object(
+                'name', name, 'system_prompt', system_prompt,
+                'provider', provider, 'model', model,
+                'temperature', temperature, 'max_tokens', max_tokens,
+                'streaming', json(CASE streaming WHEN 0 THEN 'false' ELSE 'true' END),
+                'tools', json(tools), 'fallbacks', json(fallbacks),
+                'local_only', json(CASE local_only WHEN 0 THEN 'false' ELSE 'true' END),
+                'max_turns', NULL),
+            updated_at
+        FROM agents"""
+    )
+    db.execute_sql("ALTER TABLE messages ADD COLUMN agent_revision INTEGER")
+    db.execute_sql("ALTER TABLE messages ADD COLUMN meta TEXT NOT NULL DEFAULT '{}'")
+    db.execute_sql("CREATE INDEX conversations_recent ON conversations(updated_at DESC)")
+    db.execute_sql(
+        "CREATE INDEX messages_streaming ON messages(status) WHERE status = 'streaming'"
+    )
+
+
+STEPS: Sequence[Step] = (_v1_initial, _v2_full_text_index, _v3_revisions_and_provenance)
+LATEST_VERSION = len(STEPS)
+
+
+def schema_version(db: SqliteDatabase) -> int:
+    return int(db.execute_sql("PRAGMA user_version").fetchone()[0])
+
+
+class SchemaTooNewError(RuntimeError):
+    """The database was written by a newer AgentDesk than this one."""
+
+
+def migrate(db: SqliteDatabase, target: int = LATEST_VERSION) -> int:
+    """Upgrade ``db`` step by step to ``target``; each step is one transaction.
+
+    Returns the version the database is at afterwards.
+    """
+    current = schema_version(db)
+    if current > LATEST_VERSION:
+        raise SchemaTooNewError(
+            f"this database has schema version {current}, but this AgentDesk "
+            f"understands up to {LATEST_VERSION}; please update AgentDesk"
+        )
+    for version in range(current + 1, target + 1):
+        with db.atomic():
+            STEPS[version - 1](db)
+            db.execute_sql(f"PRAGMA user_version = {version}")
+    return schema_version(db)

@@ -1,0 +1,60 @@
+"""The Store: one open database and its repositories (synchronous).
+
+Used directly by the CLI. The GUI uses it through ``AsyncStore``, which runs
+every call on one serial worker thread.
+"""
+
+from pathlib import Path
+
+from app.store.agents import AgentRepository
+from app.store.conversations import ConversationRepository
+from app.store.database import DATABASE_FILENAME, integrity_ok, open_database
+from app.store.messages import MessageRepository
+from app.store.migrations import migrate
+from app.store.notices import Listener, NoticeHub
+from app.store.providers import ProviderRepository
+from app.store.search import SearchIndex
+from app.store.tables import bind_tables
+
+
+class Store:
+    def __init__(self, path: Path | str, *, recover: bool = True) -> None:
+        """Open the database at ``path``, upgrade its schema, and (by default)
+        mark replies interrupted by a crash as partial."""
+        self.path = Path(path)
+        self.db = open_database(path)
+        try:
+            migrate(self.db)
+        except Exception:
+            self.db.close()
+            raise
+        self.hub = NoticeHub()
+        tables = bind_tables(self.db)
+        self.agents = AgentRepository(self.db, tables, self.hub)
+        self.providers = ProviderRepository(self.db, tables, self.hub)
+        self.conversations = ConversationRepository(self.db, tables, self.hub)
+        self.messages = MessageRepository(self.db, tables, self.hub)
+        self.search = SearchIndex(self.db)
+        if recover:
+            self.recovered_message_ids = self.messages.recover_interrupted()
+
+    @classmethod
+    def in_folder(cls, folder: Path | str, **kwargs) -> "Store":
+        return cls(Path(folder) / DATABASE_FILENAME, **kwargs)
+
+    def subscribe(self, listener: Listener):
+        """Call ``listener`` with a ChangeNotice after every write."""
+        return self.hub.subscribe(listener)
+
+    def integrity_ok(self) -> bool:
+        return integrity_ok(self.db)
+
+    def close(self) -> None:
+        if not self.db.is_closed():
+            self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,111 @@
+"""peewee table classes mirroring the migrated schema (see migrations.py).
+
+The classes here are unbound templates. ``bind_tables`` makes subclasses bound
+to one database, so several stores (tests, benchmarks, the CLI next to a
+running GUI) can be open in one process without sharing global state. Tables
+are never created from these classes: migrations own the schema.
+"""
+
+from dataclasses import dataclass
+
+from peewee import (
+    AutoField,
+    BooleanField,
+    FloatField,
+    IntegerField,
+    Model,
+    SqliteDatabase,
+    TextField,
+)
+
+
+class _AgentRow(Model):
+    id = AutoField()
+    name = TextField()
+    system_prompt = TextField(default="")
+    provider = TextField(default="")
+    model = TextField(default="")
+    temperature = FloatField(default=0.7)
+    max_tokens = IntegerField(default=2048)
+    streaming = BooleanField(default=True)
+    tools = TextField(default="[]")
+    fallbacks = TextField(default="[]")
+    local_only = BooleanField(default=False)
+    max_turns = IntegerField(null=True)
+    revision = IntegerField(default=1)
+    created_at = TextField()
+    updated_at = TextField()
+
+
+class _AgentRevisionRow(Model):
+    id = AutoField()
+    agent_id = IntegerField()
+    revision = IntegerField()
+    spec = TextField()
+    created_at = TextField()
+
+
+class _ProviderRow(Model):
+    id = AutoField()
+    name = TextField()
+    kind = TextField()
+    base_url = TextField(default="")
+    api_key_ref = TextField(null=True)
+    model_path = TextField(null=True)
+    enabled = BooleanField(default=True)
+    is_local = BooleanField(default=True)
+
+
+class _ConversationRow(Model):
+    id = AutoField()
+    agent_id = IntegerField()
+    title = TextField(default="New chat")
+    pinned = BooleanField(default=False)
+    archived = BooleanField(default=False)
+    created_at = TextField()
+    updated_at = TextField()
+
+
+class _MessageRow(Model):
+    id = AutoField()
+    conversation_id = IntegerField()
+    role = TextField()
+    content = TextField(default="")
+    tool_calls = TextField(default="[]")
+    tool_call_id = TextField(null=True)
+    status = TextField(default="complete")
+    model = TextField(null=True)
+    provider = TextField(null=True)
+    usage = TextField(null=True)
+    error = TextField(null=True)
+    agent_revision = IntegerField(null=True)
+    meta = TextField(default="{}")
+    created_at = TextField()
+    updated_at = TextField()
+
+
+_TEMPLATES: dict[str, tuple[type[Model], str]] = {
+    "agent": (_AgentRow, "agents"),
+    "agent_revision": (_AgentRevisionRow, "agent_revisions"),
+    "provider": (_ProviderRow, "providers"),
+    "conversation": (_ConversationRow, "conversations"),
+    "message": (_MessageRow, "messages"),
+}
+
+
+@dataclass(frozen=True)
+class Tables:
+    agent: type[_AgentRow]
+    agent_revision: type[_AgentRevisionRow]
+    provider: type[_ProviderRow]
+    conversation: type[_ConversationRow]
+    message: type[_MessageRow]
+
+
+def bind_tables(db: SqliteDatabase) -> Tables:
+    """Table classes bound to ``db``."""
+    bound = {}
+    for key, (template, table_name) in _TEMPLATES.items():
+        meta = type("Meta", (), {"database": db, "table_name": table_name})
+        bound[key] = type(template.__name__.lstrip("_"), (template,), {"Meta": meta})
+    return Tables(**bound)

@@ -1,0 +1,1 @@
+"""Qt widgets, dialogs, models/views and the application shell."""
