@@ -17,6 +17,10 @@ from app.store.store import Store
 T = TypeVar("T")
 
 
+class StoreClosedError(RuntimeError):
+    """Work was submitted after the store was closed."""
+
+
 class AsyncStore:
     def __init__(self, store: Store, executor: ThreadPoolExecutor,
                  loop: asyncio.AbstractEventLoop) -> None:
@@ -24,6 +28,7 @@ class AsyncStore:
         self._executor = executor
         self._loop = loop
         self._listeners: list[Listener] = []
+        self._closed = False
         store.subscribe(self._forward)
 
     @classmethod
@@ -42,8 +47,15 @@ class AsyncStore:
         return self._store.path
 
     async def run(self, work: Callable[[Store], T]) -> T:
-        """Run ``work(store)`` on the worker thread and return its result."""
-        return await self._loop.run_in_executor(self._executor, work, self._store)
+        """Run ``work(store)`` on the worker thread and return its result.
+
+        The job is shielded: cancelling the awaiting task never cancels a queued
+        write, so a write the caller started always completes or fails whole.
+        """
+        if self._closed:
+            raise StoreClosedError("the store is closed")
+        job = self._loop.run_in_executor(self._executor, work, self._store)
+        return await asyncio.shield(job)
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         self._listeners.append(listener)
@@ -59,5 +71,8 @@ class AsyncStore:
 
     async def close(self) -> None:
         """Finish queued work, close the connection, stop the worker."""
+        if self._closed:
+            return
+        self._closed = True
         await self._loop.run_in_executor(self._executor, self._store.close)
         self._executor.shutdown(wait=True)

@@ -64,8 +64,9 @@ class ConversationRepository:
         self._hub.emit("conversation", "delete", [conversation_id], conversation.agent_id)
 
     def _set(self, conversation_id: int, **values) -> Conversation:
+        """Change a conversation's own fields. ``updated_at`` is left alone: it
+        means "last activity" (a message), and renaming or pinning is not one."""
         table = self._t.conversation
-        values["updated_at"] = time_to_db(utc_now())
         changed = table.update(**values).where(table.id == conversation_id).execute()
         if not changed:
             raise NotFoundError("conversation", conversation_id)

@@ -1,6 +1,6 @@
 """Message repository, including the writes the durability contract relies on."""
 
-from peewee import SqliteDatabase
+from peewee import IntegrityError, SqliteDatabase
 
 from app.domain import Message, MessageStatus, ToolCallRecord, UsageStats
 from app.domain.clock import utc_now
@@ -51,9 +51,12 @@ class MessageRepository:
         """Insert a message and commit it before returning."""
         now = time_to_db(utc_now())
         values = self._values(message)
-        with self._db.atomic():
-            row = self._t.message.create(**values, created_at=now, updated_at=now)
-            self._touch_conversation(message.conversation_id, now)
+        try:
+            with self._db.atomic():
+                row = self._t.message.create(**values, created_at=now, updated_at=now)
+                self._touch_conversation(message.conversation_id, now)
+        except IntegrityError as exc:  # the foreign key: no such conversation
+            raise NotFoundError("conversation", message.conversation_id) from exc
         self._hub.emit("message", "insert", [row.id], message.conversation_id)
         return self.get(row.id)
 

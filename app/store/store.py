@@ -35,6 +35,7 @@ class Store:
         self.conversations = ConversationRepository(self.db, tables, self.hub)
         self.messages = MessageRepository(self.db, tables, self.hub)
         self.search = SearchIndex(self.db)
+        self.recovered_message_ids: list[int] = []
         if recover:
             self.recovered_message_ids = self.messages.recover_interrupted()
 

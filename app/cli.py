@@ -1,0 +1,147 @@
+"""The ``agentdesk`` command: the GUI with no subcommand, else a headless command.
+
+Headless commands use the same data folder and database as the GUI. Every
+command exits 0 on success; on failure it prints one line
+``agentdesk: error: <message>`` on stderr and exits 1 (2 for usage errors),
+never a traceback (the traceback of an unexpected error goes to the log file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from app import __version__
+from app.commands import agents, conversations, providers, search
+from app.commands.common import CliError
+from app.logs import LOG_FILENAME, configure_logging
+from app.settings import AppSettings, SettingsError, load_settings
+from app.store import Store, StoreError
+from app.store.migrations import SchemaTooNewError
+
+log = logging.getLogger(__name__)
+
+PROG = "agentdesk"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line usage error (subparsers inherit this class)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{PROG}: error: {message} (see: {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="AgentDesk: a local-first desktop workbench for AI agents. "
+                    "Without a command, opens the desktop window.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--home", metavar="PATH",
+                        help="data folder (overrides $AGENTDESK_HOME)")
+    parser.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS,
+                        help="log file level (default from settings: INFO)")
+    parser.set_defaults(handler=None)
+
+    # Options every leaf command accepts.
+    common = _Parser(add_help=False)
+    common.add_argument("--json", action="store_true",
+                        help="print one machine-readable JSON document")
+
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                       parser_class=_Parser)
+    agents.register(subparsers, common)
+    providers.register(subparsers, common)
+    conversations.register(subparsers, common)
+    search.register(subparsers, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``agentdesk`` with ``argv`` (default: the process arguments)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors
+        return exc.code if isinstance(exc.code, int) else 2
+    try:
+        settings = _load_settings(args)
+        if args.handler is None:
+            return _start_gui(settings)
+        return _run_command(args, settings)
+    except CliError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{PROG}: interrupted\n")
+        return 130
+
+
+def _load_settings(args: argparse.Namespace) -> AppSettings:
+    overrides = {"logging": {"level": args.log_level}} if args.log_level else {}
+    try:
+        settings = load_settings(args.home, **overrides)
+    except SettingsError as exc:
+        raise CliError(str(exc)) from None
+    try:
+        configure_logging(settings.log_dir, level=settings.logging.level,
+                          max_bytes=settings.logging.max_bytes,
+                          backups=settings.logging.backups)
+    except OSError as exc:
+        raise CliError(f"cannot write the log in {settings.log_dir}: "
+                       f"{exc.strerror or exc}") from None
+    return settings
+
+
+def _start_gui(settings: AppSettings) -> int:
+    try:
+        from app.ui.application import run_gui
+    except ImportError as exc:
+        raise CliError(f"the desktop window is not available: {exc}") from None
+    return run_gui(settings)
+
+
+def _open_store(settings: AppSettings) -> Store:
+    path = settings.database_path
+    try:
+        # recover=False: a GUI may be running and streaming right now; marking
+        # its open reply "partial" is the GUI's job when it starts, not ours.
+        return Store(path, recover=False)
+    except SchemaTooNewError as exc:
+        raise CliError(str(exc)) from None
+    except Exception as exc:  # reported: the file is unreadable or not a database
+        log.exception("cannot open database %s", path)
+        raise CliError(f"cannot open the database {path}: {exc}") from None
+
+
+def _run_command(args: argparse.Namespace, settings: AppSettings) -> int:
+    store = _open_store(settings)
+    try:
+        return args.handler(args, store)
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`). Point stdout at /dev/null so the
+        # final flush at exit does not raise again (as the Python docs advise).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except (CliError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # reported on stderr; the traceback goes to the log
+        log.exception("command failed: %s", args.command)
+        raise CliError(f"unexpected {type(exc).__name__}: {exc} "
+                       f"(details in {settings.log_dir / LOG_FILENAME})") from None
+    finally:
+        store.close()
+
+
+def _fail(message: str) -> int:
+    """Report an error as exactly one line on stderr; returns the exit code."""
+    sys.stderr.write(f"{PROG}: error: {' '.join(message.split())}\n")
+    return 1

@@ -1,0 +1,105 @@
+"""``agentdesk conversations list|show|delete``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from app.commands.common import get_conversation, positive_int, resolve_agent
+from app.commands.output import fields, format_time, indented, one_line, print_json, say, table
+from app.domain import Message
+from app.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers, common: argparse.ArgumentParser) -> None:
+    group = subparsers.add_parser("conversations", help="browse and delete conversations")
+    commands = group.add_subparsers(dest="conversations_command", metavar="COMMAND",
+                                    required=True)
+
+    listing = commands.add_parser("list", parents=[common],
+                                  help="list conversations, newest first")
+    listing.add_argument("--agent", metavar="NAME|ID", help="only this agent's")
+    listing.add_argument("--archived", action="store_true",
+                         help="include archived conversations")
+    listing.add_argument("--limit", type=positive_int, default=50, metavar="N",
+                         help="show at most N (default 50)")
+    listing.set_defaults(handler=list_conversations)
+
+    show = commands.add_parser("show", parents=[common],
+                               help="show a conversation with its messages")
+    show.add_argument("id", type=positive_int, metavar="ID")
+    show.set_defaults(handler=show_conversation)
+
+    delete = commands.add_parser("delete", parents=[common],
+                                 help="delete a conversation and its messages")
+    delete.add_argument("id", type=positive_int, metavar="ID")
+    delete.set_defaults(handler=delete_conversation)
+
+
+def list_conversations(args: argparse.Namespace, store: Store) -> int:
+    agent_id = resolve_agent(store, args.agent).id if args.agent else None
+    conversations = store.conversations.list(agent_id, include_archived=args.archived,
+                                             limit=args.limit)
+    if args.json:
+        print_json(conversations)
+        return 0
+    if not conversations:
+        say("no conversations")
+        return 0
+    names = {agent.id: agent.name for agent in store.agents.list()}
+    table(["ID", "TITLE", "AGENT", "MESSAGES", "UPDATED", "FLAGS"],
+          [(c.id, one_line(c.title, 40), names.get(c.agent_id, c.agent_id), c.message_count,
+            c.updated_at, _flags(c.pinned, c.archived)) for c in conversations])
+    return 0
+
+
+def show_conversation(args: argparse.Namespace, store: Store) -> int:
+    conversation = get_conversation(store, args.id)
+    messages = store.messages.all(conversation.id)
+    if args.json:
+        print_json({"conversation": conversation, "messages": messages})
+        return 0
+    agent = store.agents.get(conversation.agent_id)
+    fields([("Conversation", conversation.id), ("Title", conversation.title),
+            ("Agent", agent.name), ("Created", conversation.created_at),
+            ("Updated", conversation.updated_at),
+            ("Flags", _flags(conversation.pinned, conversation.archived) or None),
+            ("Messages", len(messages))])
+    for message in messages:
+        say()
+        say(_message_header(message))
+        indented(message.content or "(empty)")
+        for call in message.tool_calls:
+            indented(f"→ tool call {call.name} [{call.call_id}]: {call.arguments}")
+        if message.error:
+            indented(f"error: {message.error}")
+    return 0
+
+
+def delete_conversation(args: argparse.Namespace, store: Store) -> int:
+    conversation = get_conversation(store, args.id)
+    store.conversations.delete(conversation.id)
+    log.info("conversation deleted id=%s", conversation.id)
+    if args.json:
+        print_json({"deleted": conversation, "messages_removed": conversation.message_count})
+    else:
+        count = conversation.message_count
+        say(f"deleted conversation {conversation.id} {conversation.title!r} "
+            f"({count} message{'s' if count != 1 else ''})")
+    return 0
+
+
+def _message_header(message: Message) -> str:
+    details = [message.status]
+    if message.model:
+        source = f"{message.provider}/{message.model}" if message.provider else message.model
+        details.append(source)
+    if message.tool_call_id:
+        details.append(f"for call {message.tool_call_id}")
+    return f"[{format_time(message.created_at)}] {message.role} ({', '.join(details)})"
+
+
+def _flags(pinned: bool, archived: bool) -> str:
+    return " ".join(flag for flag, on in (("pinned", pinned), ("archived", archived)) if on)

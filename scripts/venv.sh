@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Creates (if needed) the project's virtual environment in .venv and installs
+# AgentDesk into it from this checkout with the extras given as arguments.
+# Usage: scripts/venv.sh [EXTRA ...]     e.g. scripts/venv.sh dev
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  echo "AgentDesk needs Python 3.11 or newer (found: $("$PYTHON" --version 2>&1))." >&2
+  exit 1
+fi
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+
+extras=$(IFS=,; echo "$*")
+target="."
+[ -n "$extras" ] && target=".[${extras}]"
+# Portable llama.cpp build (the native one crashes on some CPUs); pip caches
+# the built wheel, so only the first install pays for the build.
+export CMAKE_ARGS=${CMAKE_ARGS:-"-DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_TILE=OFF"}
+.venv/bin/python -m pip install --quiet -e "$target"
