@@ -1,0 +1,132 @@
+"""Starting and stopping the desktop application.
+
+``run_gui`` builds the QApplication and drives ``run_app`` on a qasync event
+loop (``qasync.run``: on Python 3.11 ``asyncio.run(loop_factory=...)`` does not
+exist). ``run_app`` is the whole life of the window as one coroutine, so tests
+can drive it in-process:
+
+1. open the store (its worker thread does all database work),
+2. show the main window,
+3. wait until the window is closed, File > Quit is chosen, or Ctrl+C / SIGTERM
+   arrives,
+4. cancel and await the UI's background tasks, then close the store.
+
+Quitting never calls ``QApplication.quit()`` directly: that would stop the Qt
+loop under the coroutine. Every way out ends step 3 instead, and
+``asyncio.run`` then stops the loop after cancelling whatever is left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Callable
+
+import qasync
+from PySide6.QtWidgets import QApplication
+
+from app import __version__
+from app.services.store_bridge import StoreBridge
+from app.logs import configure_logging
+from app.settings import APP_NAME, AppSettings
+from app.store import AsyncStore
+from app.ui.agent_list_model import AgentListModel
+from app.ui.interrupts import quit_on_interrupt
+from app.ui.main_window import MainWindow
+from app.ui.resources import app_icon
+
+log = logging.getLogger(__name__)
+
+LOG_HANDLER_NAME = "agentdesk-file"  # the name app.logs gives its file handler
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication, named and with the AgentDesk icon (reused if it exists)."""
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(
+        argv if argv is not None else sys.argv)
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("agentdesk")
+    app.setWindowIcon(app_icon())
+    # Closing the window ends run_app; Qt must not stop the loop underneath it.
+    app.setQuitOnLastWindowClosed(False)
+    return app
+
+
+async def run_app(settings: AppSettings, app: QApplication, *,
+                  on_shown: Callable[[MainWindow], None] | None = None) -> int:
+    """Open the store, show the main window, and run until it is closed.
+
+    Returns the exit code (0 after a clean shutdown). ``on_shown`` is called
+    with the window once it is visible (used by tests).
+    """
+    loop = asyncio.get_running_loop()
+    quit_requested = asyncio.Event()
+    store = await _open_store(settings)
+    bridge: StoreBridge | None = None
+    try:
+        bridge = StoreBridge(store)
+        model = AgentListModel(bridge)
+        window = MainWindow(bridge, model, default_provider=settings.default_provider,
+                            default_model=settings.default_model)
+        model.setParent(window)
+        window.sig_closed.connect(quit_requested.set)
+        with quit_on_interrupt(loop, quit_requested.set):
+            model.reload()
+            window.show()
+            log.info("window shown")
+            if on_shown is not None:
+                on_shown(window)
+            await quit_requested.wait()
+        log.info("shutting down")
+        window.sig_closed.disconnect(quit_requested.set)
+        if window.isVisible():
+            window.close()
+    finally:
+        # Background tasks first (they may still await the store), then the store.
+        if bridge is not None:
+            await bridge.shutdown()
+        await store.close()
+        log.info("store closed")
+    return 0
+
+
+class StartupError(Exception):
+    """The application cannot start; the message is for the person starting it."""
+
+
+async def _open_store(settings: AppSettings) -> AsyncStore:
+    path = settings.database_path
+    try:
+        store = await AsyncStore.open(path)
+    except Exception as exc:  # unreadable, not a database, schema too new, ...
+        log.exception("cannot open database %s", path)
+        raise StartupError(f"cannot open the database {path}: {exc}") from exc
+    log.info("store opened: %s", store.path)
+    return store
+
+
+def _ensure_log_file(settings: AppSettings) -> None:
+    """Log to the data folder unless the caller (the CLI) already set that up."""
+    if any(h.get_name() == LOG_HANDLER_NAME for h in logging.getLogger("app").handlers):
+        return
+    configure_logging(settings.log_dir, level=settings.logging.level,
+                      max_bytes=settings.logging.max_bytes,
+                      backups=settings.logging.backups)
+
+
+def run_gui(settings: AppSettings) -> int:
+    """Start the desktop application; returns the process exit code."""
+    _ensure_log_file(settings)
+    app = create_application()
+    log.info("AgentDesk started (version %s, data folder %s)", __version__, settings.home)
+    try:
+        code = qasync.run(run_app(settings, app))
+    except StartupError as exc:
+        sys.stderr.write(f"agentdesk: {exc}\n")
+        return 1
+    log.info("AgentDesk stopped (exit code %s)", code)
+    return code

@@ -1,0 +1,26 @@
+"""Project-wide test setup.
+
+Qt tests run without a display: the offscreen platform must be chosen before
+the first QApplication exists, so it is set when pytest imports this file.
+"""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from collections.abc import Iterator  # noqa: E402
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> "Iterator[object]":
+    """The real llama.cpp (llama-cpp-python) server with Gemma 3 270M, started
+    once per session on a free loopback port. See tests/support/llama_server.py."""
+    from tests.support.llama_server import start_llama_server
+
+    server = start_llama_server(tmp_path_factory.mktemp("llama"))
+    try:
+        yield server
+    finally:
+        server.stop()
