@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/system-deps.sh
-scripts/venv.sh
+scripts/venv.sh local
 exec .venv/bin/agentdesk "$@"

@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/system-deps.sh
-scripts/venv.sh dev
+scripts/venv.sh dev local
 export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
 exec .venv/bin/python -m pytest "$@"
