@@ -5,6 +5,14 @@ Pydantic models used by every other package. This package imports no other
 """
 
 from app.domain.agent import AgentRevision, AgentSpec, FallbackTarget
+from app.domain.chat import (
+    ChatMessage,
+    ChatRequest,
+    ConnectionReport,
+    ModelInfo,
+    ProbeResult,
+    ToolSpec,
+)
 from app.domain.conversation import Conversation
 from app.domain.events import (
     Done,
@@ -24,6 +32,12 @@ from app.domain.provider import ProviderConfig, ProviderKind
 from app.domain.search import SearchHit
 
 __all__ = [
+    "ChatMessage",
+    "ChatRequest",
+    "ConnectionReport",
+    "ModelInfo",
+    "ProbeResult",
+    "ToolSpec",
     "AgentRevision",
     "AgentSpec",
     "Conversation",

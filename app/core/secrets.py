@@ -1,0 +1,73 @@
+"""API keys: in the OS keyring, or named by an environment variable.
+
+The database, settings file, logs and exports only ever hold a *reference*:
+``keyring:<entry>`` or ``env:<VARIABLE>``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import keyring
+from keyring.errors import KeyringError, NoKeyringError
+
+log = logging.getLogger(__name__)
+
+SERVICE = "AgentDesk"
+
+
+class SecretError(Exception):
+    """A key could not be stored or found; the message says what to do."""
+
+
+def keyring_available() -> bool:
+    """True when a real (persistent) keyring backend is present."""
+    backend = keyring.get_keyring()
+    priority = getattr(backend, "priority", 0)
+    return priority > 0 and "fail" not in type(backend).__module__
+
+
+def store_key(entry: str, secret: str) -> str:
+    """Put ``secret`` in the OS keyring under ``entry``; returns the reference."""
+    try:
+        keyring.set_password(SERVICE, entry, secret)
+    except (NoKeyringError, KeyringError) as exc:
+        raise SecretError(
+            "no system keyring is available to store the API key; set it in an "
+            "environment variable and refer to it instead (--api-key-env VAR)"
+        ) from exc
+    return f"keyring:{entry}"
+
+
+def delete_key(reference: str | None) -> None:
+    if reference and reference.startswith("keyring:"):
+        try:
+            keyring.delete_password(SERVICE, reference.removeprefix("keyring:"))
+        except (NoKeyringError, KeyringError) as exc:
+            log.warning("could not remove a keyring entry: %s", type(exc).__name__)
+
+
+def resolve_key(reference: str | None) -> str | None:
+    """The key a reference points at, or None when there is no reference.
+
+    Raises SecretError when the reference points at nothing."""
+    if not reference:
+        return None
+    scheme, _, name = reference.partition(":")
+    if scheme == "env":
+        value = os.environ.get(name)
+        if not value:
+            raise SecretError(f"the environment variable {name} holding the API key "
+                              "is not set")
+        return value
+    if scheme == "keyring":
+        try:
+            value = keyring.get_password(SERVICE, name)
+        except (NoKeyringError, KeyringError) as exc:
+            raise SecretError("the system keyring is not available to read the "
+                              "API key") from exc
+        if value is None:
+            raise SecretError(f"no API key stored in the keyring for {name!r}")
+        return value
+    raise SecretError(f"unknown API key reference {reference!r}")

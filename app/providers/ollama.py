@@ -1,0 +1,369 @@
+"""Ollama's native API: ``/api/chat`` (NDJSON), ``/api/tags``, ``/api/show``,
+``/api/ps`` and ``/api/version``.
+
+Wire format as documented by Ollama (docs/api.md, docs.ollama.com/api):
+- a stream is one JSON object per line; the last has ``"done": true`` with
+  ``done_reason``, ``prompt_eval_count``, ``eval_count`` and ``eval_duration``
+  (nanoseconds);
+- ``message.tool_calls`` arrive whole, as objects whose
+  ``function.arguments`` is a JSON object (not a string); ``done_reason``
+  stays ``"stop"`` when the model calls tools;
+- ``message.thinking`` carries a thinking model's reasoning (newer Ollama);
+- errors are ``{"error": "..."}`` with a status code before the stream
+  starts, or as one such line in the middle of a 200 stream;
+- a tool result goes back as ``{"role": "tool", "tool_name": ..., "content": ...}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from app.domain import (
+    ChatMessage,
+    ChatRequest,
+    Done,
+    ModelInfo,
+    ProbeResult,
+    ProviderConfig,
+    RunEvent,
+    TextDelta,
+    ThinkingDelta,
+    ToolCall,
+    Usage,
+)
+from app.domain.events import ErrorKind, StopReason
+from app.providers.base import ChatProvider, ProviderError, ProviderOptions
+from app.providers.transport import HttpTransport
+
+DEFAULT_BASE_URL = "http://127.0.0.1:11434"
+SHOW_CONCURRENCY = 4  # /api/show requests in flight at once during discovery
+METADATA_TIMEOUT = 30.0  # seconds; discovery must not wait a model-load long
+_CONTEXT_HINTS = ("context length", "context window", "context size", "too many tokens",
+                  "exceeds the context")
+
+
+def native_base_url(url: str) -> str:
+    """The server root: users often paste the OpenAI-compatible ``/v1`` or
+    the ``/api`` URL, while the native endpoints hang off the root."""
+    url = (url or DEFAULT_BASE_URL).rstrip("/")
+    for suffix in ("/v1", "/api"):
+        if url.endswith(suffix):
+            return url[: -len(suffix)]
+    return url
+
+
+class OllamaProvider(ChatProvider):
+    """One Ollama server."""
+
+    def __init__(self, config: ProviderConfig, options: ProviderOptions | None = None,
+                 api_key: str | None = None) -> None:
+        super().__init__(config, options)
+        self.base_url = native_base_url(config.base_url)
+        # Ollama itself needs no key; one is sent for servers behind a proxy
+        # (or ollama.com), which expect a bearer token.
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._api_key = api_key
+        self._http = HttpTransport(self.base_url, headers=headers, options=self.options,
+                                   label=f"Ollama at {self.base_url}")
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- chat ------------------------------------------------------------------
+    async def stream_chat(self, request: ChatRequest) -> AsyncIterator[RunEvent]:
+        body = chat_body(request)
+        reader = _ReplyReader(where=self._http.label, started=time.perf_counter())
+        try:
+            if request.stream:
+                async with self._http.stream_lines("POST", "/api/chat", body) as lines:
+                    async for line in lines:
+                        if not line.strip():
+                            continue
+                        for event in reader.feed(parse_line(line, self._http.label)):
+                            yield event
+                        if reader.finished:
+                            break
+            else:
+                data = await self._http.request_json("POST", "/api/chat", body)
+                if not isinstance(data, dict):
+                    raise ProviderError("protocol", f"{self._http.label} answered with "
+                                        "something that is not a chat reply")
+                for event in reader.feed(data):
+                    yield event
+            if not reader.finished:
+                raise ProviderError("protocol", f"{self._http.label} ended the reply "
+                                    "before saying it was done")
+        except ProviderError as error:
+            if reader.started_reply:
+                # Tokens have been shown: a retry elsewhere would repeat them.
+                error.retryable = False
+            yield error.to_event()
+
+    # -- discovery -------------------------------------------------------------
+    async def list_models(self) -> list[ModelInfo]:
+        timeout = self._metadata_timeout()
+        tags = await self._http.request_json("GET", "/api/tags", timeout=timeout)
+        entries = [m for m in _models_of(tags) if m.get("name") or m.get("model")]
+        loaded = await self._loaded_names(timeout)
+        limiter = asyncio.Semaphore(SHOW_CONCURRENCY)
+
+        async def describe(entry: dict[str, Any]) -> ModelInfo:
+            name = str(entry.get("name") or entry.get("model"))
+            async with limiter:
+                show = await self._show(name, timeout)
+            return model_info(self.name, entry, show, loaded)
+
+        return list(await asyncio.gather(*(describe(e) for e in entries)))
+
+    async def probe(self) -> ProbeResult:
+        timeout = self._metadata_timeout()
+        version = await self._http.request_json("GET", "/api/version", timeout=timeout)
+        tags = await self._http.request_json("GET", "/api/tags", timeout=timeout)
+        return ProbeResult(
+            version=str(version.get("version")) if isinstance(version, dict) else None,
+            model_count=len(_models_of(tags)),
+            auth_ok=True if self._api_key else None,
+        )
+
+    def _metadata_timeout(self) -> float:
+        return min(self.options.timeouts.first_byte, METADATA_TIMEOUT)
+
+    async def _loaded_names(self, timeout: float) -> set[str] | None:
+        """Names of models in memory, or None when this Ollama cannot say
+        (``/api/ps`` arrived in 0.1.38)."""
+        try:
+            ps = await self._http.request_json("GET", "/api/ps", timeout=timeout)
+        except ProviderError:
+            return None
+        names: set[str] = set()
+        for entry in _models_of(ps):
+            names.update(str(entry[k]) for k in ("name", "model") if entry.get(k))
+        return names
+
+    async def _show(self, name: str, timeout: float) -> dict[str, Any]:
+        """``/api/show`` for one model; empty when it fails, so one broken
+        model never hides the others."""
+        try:
+            data = await self._http.request_json("POST", "/api/show", {"model": name},
+                                                 timeout=timeout)
+        except ProviderError:
+            return {}
+        return data if isinstance(data, dict) else {}
+
+
+# -- request ---------------------------------------------------------------------
+def chat_body(request: ChatRequest) -> dict[str, Any]:
+    """The ``/api/chat`` request body for ``request``."""
+    body: dict[str, Any] = {
+        "model": request.model,
+        "messages": wire_messages(request.messages),
+        "stream": request.stream,
+    }
+    # Ollama's native API has no tool_choice; "none" is honoured by not
+    # offering the tools at all.
+    if request.tools and request.tool_choice != "none":
+        body["tools"] = [
+            {"type": "function",
+             "function": {"name": t.name, "description": t.description,
+                          "parameters": t.parameters}}
+            for t in request.tools
+        ]
+    options: dict[str, Any] = {}
+    if request.temperature is not None:
+        options["temperature"] = request.temperature
+    if request.max_tokens is not None:
+        options["num_predict"] = request.max_tokens
+    if request.context_length is not None:
+        options["num_ctx"] = request.context_length
+    if options:
+        body["options"] = options
+    return body
+
+
+def wire_messages(messages: list[ChatMessage]) -> list[dict[str, Any]]:
+    """Our messages in Ollama's shape: tool calls as objects with object
+    arguments, tool results named by ``tool_name``."""
+    names_by_call: dict[str, str] = {}
+    wire: list[dict[str, Any]] = []
+    for message in messages:
+        item: dict[str, Any] = {"role": message.role, "content": message.content}
+        if message.role == "assistant" and message.tool_calls:
+            item["tool_calls"] = []
+            for call in message.tool_calls:
+                names_by_call[call.call_id] = call.name
+                item["tool_calls"].append(
+                    {"function": {"name": call.name,
+                                  "arguments": _object_arguments(call.arguments)}})
+        if message.role == "tool":
+            name = message.name or names_by_call.get(message.tool_call_id or "")
+            if name:
+                item["tool_name"] = name
+        wire.append(item)
+    return wire
+
+
+def _object_arguments(arguments: dict[str, Any] | str) -> dict[str, Any]:
+    """Ollama rejects string arguments. A string that is not a JSON object
+    (a model's broken output, kept for the record) is passed as ``raw``."""
+    if isinstance(arguments, dict):
+        return arguments
+    try:
+        parsed = json.loads(arguments)
+    except ValueError:
+        return {"raw": arguments}
+    return parsed if isinstance(parsed, dict) else {"raw": arguments}
+
+
+# -- reply -----------------------------------------------------------------------
+def parse_line(line: str, where: str) -> dict[str, Any]:
+    """One NDJSON line as an object; anything else is a protocol error."""
+    try:
+        data = json.loads(line)
+    except ValueError as exc:
+        raise ProviderError("protocol", f"{where} sent a line that is not JSON: "
+                            f"{line[:80]!r}") from exc
+    if not isinstance(data, dict):
+        raise ProviderError("protocol", f"{where} sent a line that is not a JSON object")
+    return data
+
+
+def _error_kind(message: str) -> ErrorKind:
+    lowered = message.lower()
+    if any(hint in lowered for hint in _CONTEXT_HINTS):
+        return "context_length"
+    if "not found" in lowered:
+        return "not_found"
+    return "server"
+
+
+class _ReplyReader:
+    """Turns reply objects (stream lines, or the one non-streamed reply)
+    into run events, and keeps what the final Usage needs."""
+
+    def __init__(self, where: str, started: float) -> None:
+        self.where = where
+        self.started = started
+        self.first_output: float | None = None
+        self.calls = 0
+        self.finished = False
+
+    @property
+    def started_reply(self) -> bool:
+        return self.first_output is not None
+
+    def feed(self, chunk: dict[str, Any]) -> list[RunEvent]:
+        if "error" in chunk:
+            message = str(chunk["error"])
+            raise ProviderError(_error_kind(message), f"{self.where}: {message}",
+                                retryable=not self.started_reply)
+        events: list[RunEvent] = []
+        message = chunk.get("message")
+        if isinstance(message, dict):
+            events.extend(self._message_events(message))
+        if chunk.get("done") is True:
+            events.extend(self._final_events(chunk))
+            self.finished = True
+        return events
+
+    def _message_events(self, message: dict[str, Any]) -> list[RunEvent]:
+        events: list[RunEvent] = []
+        thinking, content = message.get("thinking"), message.get("content")
+        if isinstance(thinking, str) and thinking:
+            events.append(ThinkingDelta(text=thinking))
+        if isinstance(content, str) and content:
+            events.append(TextDelta(text=content))
+        for raw in message.get("tool_calls") or []:
+            events.append(self._tool_call(raw))
+        if events and self.first_output is None:
+            self.first_output = time.perf_counter()
+        return events
+
+    def _tool_call(self, raw: Any) -> ToolCall:
+        function = raw.get("function") if isinstance(raw, dict) else None
+        if not isinstance(function, dict) or not function.get("name"):
+            raise ProviderError("protocol", f"{self.where} sent a tool call without a name")
+        self.calls += 1
+        call_id = raw.get("id") or f"call_{self.calls}"
+        arguments = function.get("arguments", {})
+        if isinstance(arguments, str):  # not Ollama's documented shape, but seen via proxies
+            try:
+                parsed = json.loads(arguments)
+                arguments = parsed if isinstance(parsed, dict) else arguments
+            except ValueError:
+                pass
+        elif not isinstance(arguments, dict):
+            arguments = {} if arguments is None else json.dumps(arguments)
+        return ToolCall(call_id=str(call_id), name=str(function["name"]), arguments=arguments)
+
+    def _final_events(self, chunk: dict[str, Any]) -> list[RunEvent]:
+        now = time.perf_counter()
+        eval_count = _int_or_none(chunk.get("eval_count"))
+        eval_ns = _int_or_none(chunk.get("eval_duration"))
+        tokens_per_s: float | None = None
+        if eval_count is not None and eval_ns:
+            tokens_per_s = eval_count / eval_ns * 1e9
+        elif eval_count and self.first_output is not None and now > self.first_output:
+            tokens_per_s = eval_count / (now - self.first_output)
+        ttft_ms = None
+        if self.first_output is not None:
+            ttft_ms = (self.first_output - self.started) * 1000.0
+        usage = Usage(prompt_tokens=_int_or_none(chunk.get("prompt_eval_count")),
+                      completion_tokens=eval_count, ttft_ms=ttft_ms,
+                      tokens_per_s=tokens_per_s)
+        return [usage, Done(stop_reason=self._stop_reason(chunk.get("done_reason")))]
+
+    def _stop_reason(self, done_reason: Any) -> StopReason:
+        if self.calls:
+            return "tool_calls"
+        if done_reason == "length":
+            return "length"
+        return "stop"  # "stop", and "load"/"unload" for empty message lists
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+# -- discovery helpers -------------------------------------------------------------
+def _models_of(data: Any) -> list[dict[str, Any]]:
+    models = data.get("models") if isinstance(data, dict) else None
+    return [m for m in models if isinstance(m, dict)] if isinstance(models, list) else []
+
+
+def context_length_of(show: dict[str, Any]) -> int | None:
+    """``<architecture>.context_length`` from ``model_info``."""
+    info = show.get("model_info")
+    if not isinstance(info, dict):
+        return None
+    arch = info.get("general.architecture")
+    value = info.get(f"{arch}.context_length") if arch else None
+    if value is None:
+        value = next((v for k, v in info.items() if k.endswith(".context_length")), None)
+    return _int_or_none(value)
+
+
+def model_info(provider: str, entry: dict[str, Any], show: dict[str, Any],
+               loaded: set[str] | None) -> ModelInfo:
+    """One ``/api/tags`` entry, completed by its ``/api/show`` answer."""
+    name = str(entry.get("name") or entry.get("model"))
+    details = entry.get("details") if isinstance(entry.get("details"), dict) else {}
+    if not details and isinstance(show.get("details"), dict):
+        details = show["details"]
+    capabilities = show.get("capabilities")
+    size = entry.get("size")
+    return ModelInfo(
+        provider=provider,
+        id=name,
+        display_name=name,
+        size_bytes=size if isinstance(size, int) else None,
+        quantization=details.get("quantization_level") or None,
+        family=details.get("family") or None,
+        parameter_size=details.get("parameter_size") or None,
+        context_length=context_length_of(show),
+        capabilities=[str(c) for c in capabilities] if isinstance(capabilities, list) else [],
+        loaded=None if loaded is None else (name in loaded or entry.get("model") in loaded),
+    )

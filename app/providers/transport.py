@@ -1,0 +1,258 @@
+"""HTTP for providers: timeouts, retries before the first byte, error
+classification, and a line reader that refuses hostile input.
+
+Shared by every HTTP wire protocol (OpenAI-compatible SSE, Ollama NDJSON).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from email.utils import parsedate_to_datetime
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from app.providers.base import ProviderError, ProviderOptions
+
+log = logging.getLogger(__name__)
+
+RETRYABLE_STATUS = frozenset({429, 502, 503})
+_CONTEXT_HINTS = ("context length", "context_length", "context window", "too many tokens",
+                  "maximum context", "exceeds the context", "n_ctx", "prompt is too long")
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def error_text(body: bytes) -> str:
+    """The human message inside an error body, whatever the vendor's shape."""
+    text = body[:4096].decode("utf-8", errors="replace").strip()
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text[:500]
+    if isinstance(data, dict):
+        err = data.get("error", data.get("detail", data.get("message")))
+        if isinstance(err, dict):
+            err = err.get("message") or err.get("detail") or json.dumps(err)
+        if err:
+            return str(err)[:500]
+    return text[:500]
+
+
+def classify_status(status: int, body: bytes, headers: httpx.Headers,
+                    where: str) -> ProviderError:
+    """An HTTP error response as a classified ProviderError."""
+    detail = error_text(body)
+    suffix = f": {detail}" if detail else ""
+    if status in (401, 403):
+        return ProviderError("auth", f"{where} refused the API key ({status}){suffix}",
+                             status=status)
+    if status == 404:
+        return ProviderError("not_found", f"{where} does not have that (404){suffix}",
+                             status=status)
+    if status == 429:
+        retry_after = parse_retry_after(headers.get("retry-after"))
+        return ProviderError("rate_limited", f"{where} is rate-limiting requests{suffix}",
+                             retryable=True, retry_after=retry_after, status=status)
+    lowered = detail.lower()
+    if status in (400, 413, 422) and any(hint in lowered for hint in _CONTEXT_HINTS):
+        return ProviderError("context_length",
+                             f"the conversation is too long for this model{suffix}",
+                             status=status)
+    if status >= 500:
+        return ProviderError("server", f"{where} failed ({status}){suffix}",
+                             retryable=status in RETRYABLE_STATUS,
+                             retry_after=parse_retry_after(headers.get("retry-after")),
+                             status=status)
+    return ProviderError("protocol", f"{where} rejected the request ({status}){suffix}",
+                         status=status)
+
+
+def classify_exception(exc: Exception, where: str, phase: str) -> ProviderError:
+    """A transport exception as a classified ProviderError."""
+    if isinstance(exc, ProviderError):
+        return exc
+    if isinstance(exc, httpx.ConnectTimeout):
+        return ProviderError("unreachable", f"{where} did not answer the connection "
+                             "in time", retryable=True)
+    if isinstance(exc, httpx.ConnectError):
+        return ProviderError("unreachable", f"cannot connect to {where}", retryable=True)
+    if isinstance(exc, (httpx.TimeoutException, TimeoutError)):
+        return ProviderError("timeout", f"{where} stopped sending {phase}")
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
+        return ProviderError("protocol", f"{where} closed the connection {phase}")
+    if isinstance(exc, httpx.HTTPError):
+        return ProviderError("protocol", f"{where}: {exc}")
+    raise exc
+
+
+class HttpTransport:
+    """One base URL with its headers, timeouts and retry policy."""
+
+    def __init__(self, base_url: str, *, headers: dict[str, str] | None = None,
+                 options: ProviderOptions | None = None, label: str | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.options = options or ProviderOptions()
+        self.label = label or self.base_url
+        t = self.options.timeouts
+        # The pool/read timeouts are backstops; first-byte and idle are
+        # enforced per chunk in ``stream_lines``.
+        self._client = httpx.AsyncClient(
+            base_url=self.base_url, headers=headers or {},
+            timeout=httpx.Timeout(connect=t.connect, read=max(t.first_byte, t.idle),
+                                  write=t.connect * 2, pool=t.connect),
+            follow_redirects=False, trust_env=False,
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    # -- plain requests --------------------------------------------------------
+    async def request_json(self, method: str, path: str, body: Any = None,
+                           timeout: float | None = None) -> Any:
+        """One JSON request; raises ProviderError on any failure."""
+        data, _headers = await self.request_json_with_headers(method, path, body, timeout)
+        return data
+
+    async def request_json_with_headers(self, method: str, path: str, body: Any = None,
+                                        timeout: float | None = None
+                                        ) -> tuple[Any, httpx.Headers]:
+        """Like ``request_json``, also returning the response headers (a
+        server's version header, for connection tests)."""
+        where = self.label
+        t = timeout or self.options.timeouts.first_byte
+        try:
+            response = await self._client.request(method, path, json=body,
+                                                  timeout=httpx.Timeout(t, connect=self.options.timeouts.connect))
+        except Exception as exc:  # classified below; unknown errors re-raised
+            raise classify_exception(exc, where, "before answering") from exc
+        if response.status_code >= 400:
+            raise classify_status(response.status_code, response.content, response.headers,
+                                  where)
+        try:
+            return response.json(), response.headers
+        except ValueError as exc:
+            raise ProviderError("protocol", f"{where} answered with something that is "
+                                "not JSON") from exc
+
+    # -- streaming ---------------------------------------------------------------
+    @asynccontextmanager
+    async def stream_lines(self, method: str, path: str,
+                           body: Any = None) -> AsyncIterator[AsyncIterator[str]]:
+        """Open a streaming request (retrying before any byte arrives) and
+        yield an iterator over its body's lines, decoded as UTF-8.
+
+        Raises ProviderError: opening failed (after retries), first byte or
+        idle timeout, a line over ``max_line_bytes``, invalid UTF-8, or the
+        connection cut mid-way. Leaving the context closes the stream.
+        """
+        response = await self._open_with_retries(method, path, body)
+        lines = self._lines(response)
+        try:
+            yield lines
+        finally:
+            # Close the line reader first (it holds the body iterator), so
+            # nothing is left for the garbage collector to finalise later.
+            await lines.aclose()
+            await response.aclose()
+
+    async def _open_with_retries(self, method: str, path: str, body: Any) -> httpx.Response:
+        policy = self.options.retry
+        for attempt in range(1, policy.attempts + 1):
+            try:
+                return await self._open(method, path, body)
+            except ProviderError as error:
+                wait = self._retry_wait(error, attempt)
+                if wait is None:
+                    raise
+                log.info("%s: %s; retrying in %.1fs (attempt %d of %d)", self.label,
+                         error.kind, wait, attempt + 1, policy.attempts)
+                await asyncio.sleep(wait)
+        raise AssertionError("unreachable: the last attempt raises")
+
+    def _retry_wait(self, error: ProviderError, attempt: int) -> float | None:
+        policy = self.options.retry
+        if not error.retryable or attempt >= policy.attempts:
+            return None
+        wait = policy.backoff * 2 ** (attempt - 1)
+        if error.retry_after is not None:
+            if error.retry_after > policy.max_wait:
+                return None
+            wait = max(wait, error.retry_after)
+        return wait
+
+    async def _open(self, method: str, path: str, body: Any) -> httpx.Response:
+        request = self._client.build_request(method, path, json=body)
+        try:
+            async with asyncio.timeout(self.options.timeouts.first_byte):
+                response = await self._client.send(request, stream=True)
+        except Exception as exc:  # classified below; unknown errors re-raised
+            raise classify_exception(exc, self.label, "before answering") from exc
+        if response.status_code >= 400:
+            try:
+                async with asyncio.timeout(self.options.timeouts.idle):
+                    content = await response.aread()
+            except Exception:  # the status alone still says what happened
+                content = b""
+            finally:
+                await response.aclose()
+            raise classify_status(response.status_code, content, response.headers,
+                                  self.label)
+        return response
+
+    async def _lines(self, response: httpx.Response) -> AsyncIterator[str]:
+        limit = self.options.max_line_bytes
+        timeouts = self.options.timeouts
+        chunks = response.aiter_raw()
+        buffer = bytearray()
+        timeout, phase = timeouts.first_byte, "before the first token"
+        while True:
+            try:
+                async with asyncio.timeout(timeout):
+                    chunk = await anext(chunks, None)
+            except Exception as exc:  # classified below; unknown errors re-raised
+                raise classify_exception(exc, self.label, phase) from exc
+            if chunk is None:
+                break
+            timeout, phase = timeouts.idle, "in the middle of the reply"
+            buffer += chunk
+            while (newline := buffer.find(b"\n")) >= 0:
+                line = bytes(buffer[:newline])
+                del buffer[:newline + 1]
+                yield self._decode(line, limit)
+            if len(buffer) > limit:
+                raise ProviderError("protocol", f"{self.label} sent a line longer than "
+                                    f"{limit // (1024 * 1024)} MB")
+        if buffer:
+            yield self._decode(bytes(buffer), limit)
+
+    def _decode(self, line: bytes, limit: int) -> str:
+        if len(line) > limit:
+            raise ProviderError("protocol", f"{self.label} sent a line longer than "
+                                f"{limit // (1024 * 1024)} MB")
+        try:
+            return line.decode("utf-8").rstrip("\r")
+        except UnicodeDecodeError as exc:
+            raise ProviderError("protocol", f"{self.label} sent text that is not valid "
+                                "UTF-8") from exc
