@@ -154,7 +154,25 @@ def _v3_revisions_and_provenance(db: SqliteDatabase) -> None:
     )
 
 
-STEPS: Sequence[Step] = (_v1_initial, _v2_full_text_index, _v3_revisions_and_provenance)
+def _v4_conversation_list_indexes(db: SqliteDatabase) -> None:
+    """Indexes in the order the conversation list sorts (pinned first, newest
+    activity), so listing reads 50 index entries instead of sorting them all."""
+    db.execute_sql(
+        "CREATE INDEX conversations_list ON conversations"
+        "(archived, pinned DESC, updated_at DESC, id DESC)"
+    )
+    db.execute_sql(
+        "CREATE INDEX conversations_agent_list ON conversations"
+        "(agent_id, archived, pinned DESC, updated_at DESC, id DESC)"
+    )
+
+
+STEPS: Sequence[Step] = (
+    _v1_initial,
+    _v2_full_text_index,
+    _v3_revisions_and_provenance,
+    _v4_conversation_list_indexes,
+)
 LATEST_VERSION = len(STEPS)
 
 

@@ -9,6 +9,9 @@ from app.domain.search import HIGHLIGHT_END, HIGHLIGHT_START
 from app.store.codec import time_from_db
 
 _SNIPPET_TOKENS = 12
+# A last word shorter than this (in UTF-8 bytes: one CJK character is three)
+# must match whole; see to_fts_query.
+_MIN_PREFIX_BYTES = 3
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -18,13 +21,17 @@ def to_fts_query(text: str) -> str | None:
     Every word becomes a quoted phrase, so FTS5 operators and punctuation in the
     input (``AND``, ``(``, ``"``, ``*``, ``:``) are searched for as words, never
     parsed. Words are ANDed; the last one also matches as a prefix so results
-    appear while typing. Returns None when there is nothing to search for.
+    appear while typing — but only once it has a few letters: a one- or
+    two-letter prefix matches a large part of any history, and ranking that
+    many rows costs seconds (bench/store_scale.py measured 4.5 s for "t" over a
+    million messages). Returns None when there is nothing to search for.
     """
     words = _WORD.findall(text)
     if not words:
         return None
     quoted = [f'"{word}"' for word in words]
-    quoted[-1] += "*"
+    if len(words[-1].encode("utf-8")) >= _MIN_PREFIX_BYTES:
+        quoted[-1] += "*"
     return " ".join(quoted)
 
 

@@ -279,3 +279,12 @@ def test_delete_removes_from_index(store: Store, conversation: Conversation) -> 
 ])
 def test_to_fts_query_quotes_every_word(text: str, expected: str) -> None:
     assert to_fts_query(text) == expected
+
+
+def test_short_last_word_is_not_a_prefix(store: Store, conversation: Conversation) -> None:
+    """One or two letters would match a large part of any history and cost
+    seconds to rank, so they match whole words only."""
+    word = add_message(store, conversation.id, "th is a word here")
+    other = add_message(store, conversation.id, "the theory of things")
+    assert ids(store.search.search("th")) == [word.id]
+    assert ids(store.search.search("thi")) == [other.id]  # three letters: a prefix
