@@ -1,6 +1,7 @@
 """Agent specification: what an agent is, as the user configured it."""
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -34,6 +35,11 @@ class AgentSpec(BaseModel):
     tools: list[str] = Field(default_factory=list)
     fallbacks: list[FallbackTarget] = Field(default_factory=list)
     local_only: bool = False
+    # Per-tool approval policy overriding the tool's default ("auto"|"ask"|"deny").
+    tool_policies: dict[str, Literal["auto", "ask", "deny"]] = Field(default_factory=dict)
+    # Folder the file and python tools are confined to; None = the default
+    # per-agent folder in the data folder (workspaces/<agent id>).
+    workspace: str | None = None
     # How many earlier turns are sent as memory; None = as many as fit, 0 = none.
     max_turns: int | None = Field(default=None, ge=0)
     revision: int = 0

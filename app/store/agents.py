@@ -14,7 +14,8 @@ from app.store.tables import Tables
 # Fields that are part of an agent's configuration (and so of a revision).
 _SPEC_FIELDS = (
     "name", "system_prompt", "provider", "model", "temperature", "max_tokens",
-    "streaming", "tools", "fallbacks", "local_only", "max_turns",
+    "streaming", "tools", "fallbacks", "local_only", "max_turns", "tool_policies",
+    "workspace",
 )
 
 
@@ -115,6 +116,7 @@ class AgentRepository:
         data = spec.model_dump(mode="json", include=set(_SPEC_FIELDS))
         data["tools"] = json_to_db(data["tools"])
         data["fallbacks"] = json_to_db(data["fallbacks"])
+        data["tool_policies"] = json_to_db(data["tool_policies"])
         return data
 
     def _record_revision(self, agent_id: int, revision: int, spec: AgentSpec,
@@ -133,6 +135,7 @@ class AgentRepository:
             max_tokens=row.max_tokens, streaming=bool(row.streaming),
             tools=json_from_db(row.tools, []), fallbacks=json_from_db(row.fallbacks, []),
             local_only=bool(row.local_only), max_turns=row.max_turns,
+            tool_policies=json_from_db(row.tool_policies, {}), workspace=row.workspace,
             revision=row.revision, created_at=time_from_db(row.created_at),
             updated_at=time_from_db(row.updated_at),
         )

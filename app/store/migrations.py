@@ -167,11 +167,55 @@ def _v4_conversation_list_indexes(db: SqliteDatabase) -> None:
     )
 
 
+def _v5_tools(db: SqliteDatabase) -> None:
+    """Tool policies and workspace per agent; long-term memory; custom tools
+    and MCP servers with what the user approved."""
+    db.execute_sql("ALTER TABLE agents ADD COLUMN tool_policies TEXT NOT NULL DEFAULT '{}'")
+    db.execute_sql("ALTER TABLE agents ADD COLUMN workspace TEXT")
+    db.execute_sql(
+        """
+        CREATE TABLE memories (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            agent_id INTEGER NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+            content TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute_sql("CREATE INDEX memories_agent ON memories(agent_id, id)")
+    db.execute_sql(
+        """
+        CREATE TABLE custom_tools (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL UNIQUE,
+            path TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            enabled INTEGER NOT NULL DEFAULT 0,
+            approved_sha256 TEXT
+        )"""
+    )
+    db.execute_sql(
+        """
+        CREATE TABLE mcp_servers (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            transport TEXT NOT NULL,
+            command TEXT,
+            args TEXT NOT NULL DEFAULT '[]',
+            url TEXT,
+            env TEXT NOT NULL DEFAULT '{}',
+            enabled INTEGER NOT NULL DEFAULT 0,
+            approved_fingerprint TEXT
+        )"""
+    )
+
+
 STEPS: Sequence[Step] = (
     _v1_initial,
     _v2_full_text_index,
     _v3_revisions_and_provenance,
     _v4_conversation_list_indexes,
+    _v5_tools,
 )
 LATEST_VERSION = len(STEPS)
 

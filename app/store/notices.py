@@ -4,7 +4,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-Entity = Literal["agent", "provider", "conversation", "message"]
+Entity = Literal["agent", "provider", "conversation", "message", "memory", "custom_tool",
+                 "mcp_server"]
 Operation = Literal["insert", "update", "delete"]
 
 

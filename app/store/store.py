@@ -15,6 +15,11 @@ from app.store.notices import Listener, NoticeHub
 from app.store.providers import ProviderRepository
 from app.store.search import SearchIndex
 from app.store.tables import bind_tables
+from app.store.tool_records import (
+    CustomToolRepository,
+    McpServerRepository,
+    MemoryRepository,
+)
 
 
 class Store:
@@ -35,6 +40,9 @@ class Store:
         self.conversations = ConversationRepository(self.db, tables, self.hub)
         self.messages = MessageRepository(self.db, tables, self.hub)
         self.search = SearchIndex(self.db)
+        self.memories = MemoryRepository(self.db, tables, self.hub)
+        self.custom_tools = CustomToolRepository(self.db, tables, self.hub)
+        self.mcp_servers = McpServerRepository(self.db, tables, self.hub)
         self.recovered_message_ids: list[int] = []
         if recover:
             self.recovered_message_ids = self.messages.recover_interrupted()

@@ -32,6 +32,8 @@ class _AgentRow(Model):
     fallbacks = TextField(default="[]")
     local_only = BooleanField(default=False)
     max_turns = IntegerField(null=True)
+    tool_policies = TextField(default="{}")
+    workspace = TextField(null=True)
     revision = IntegerField(default=1)
     created_at = TextField()
     updated_at = TextField()
@@ -84,12 +86,44 @@ class _MessageRow(Model):
     updated_at = TextField()
 
 
+class _MemoryRow(Model):
+    id = AutoField()
+    agent_id = IntegerField()
+    content = TextField()
+    created_at = TextField()
+    updated_at = TextField()
+
+
+class _CustomToolRow(Model):
+    id = AutoField()
+    name = TextField()
+    path = TextField()
+    sha256 = TextField()
+    enabled = BooleanField(default=False)
+    approved_sha256 = TextField(null=True)
+
+
+class _McpServerRow(Model):
+    id = AutoField()
+    name = TextField()
+    transport = TextField()
+    command = TextField(null=True)
+    args = TextField(default="[]")
+    url = TextField(null=True)
+    env = TextField(default="{}")
+    enabled = BooleanField(default=False)
+    approved_fingerprint = TextField(null=True)
+
+
 _TEMPLATES: dict[str, tuple[type[Model], str]] = {
     "agent": (_AgentRow, "agents"),
     "agent_revision": (_AgentRevisionRow, "agent_revisions"),
     "provider": (_ProviderRow, "providers"),
     "conversation": (_ConversationRow, "conversations"),
     "message": (_MessageRow, "messages"),
+    "memory": (_MemoryRow, "memories"),
+    "custom_tool": (_CustomToolRow, "custom_tools"),
+    "mcp_server": (_McpServerRow, "mcp_servers"),
 }
 
 
@@ -100,6 +134,9 @@ class Tables:
     provider: type[_ProviderRow]
     conversation: type[_ConversationRow]
     message: type[_MessageRow]
+    memory: type[_MemoryRow]
+    custom_tool: type[_CustomToolRow]
+    mcp_server: type[_McpServerRow]
 
 
 def bind_tables(db: SqliteDatabase) -> Tables:

@@ -208,7 +208,8 @@ def columns(db, table: str) -> dict[str, tuple[str, bool, bool]]:
             for row in info}
 
 
-TABLE_KEYS = ("agent", "agent_revision", "provider", "conversation", "message")
+TABLE_KEYS = ("agent", "agent_revision", "provider", "conversation", "message", "memory",
+              "custom_tool", "mcp_server")
 
 
 def test_peewee_tables_match_migrated_columns_exactly(store: Store) -> None:

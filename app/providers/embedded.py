@@ -1,0 +1,334 @@
+"""The embedded provider: llama.cpp in-process (llama-cpp-python) on one GGUF file.
+
+No server: the model is loaded lazily, on a worker thread, the first time it
+is needed (see app.providers.embedded_engine), and every generation runs on
+its own worker thread whose chunks are fed into the asyncio loop. The chunks
+are OpenAI-shaped dicts and become run events exactly as on the
+OpenAI-compatible path: TextDelta/ThinkingDelta, whole ToolCalls, one Usage,
+then Done. Closing the stream (or cancelling its task) stops the generation
+after the current token and frees the model for the next request.
+
+Needs the ``local`` extra; without it every call reports, in plain words,
+that the engine is not installed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from app.domain import (
+    ChatMessage,
+    ChatRequest,
+    Done,
+    ModelInfo,
+    ProbeResult,
+    ProviderConfig,
+    RunEvent,
+    TextDelta,
+    ThinkingDelta,
+    ToolCall,
+    Usage,
+)
+from app.domain.events import StopReason
+from app.providers.base import ChatProvider, ProviderError, ProviderOptions
+from app.providers.embedded_engine import (
+    DEFAULT_N_CTX,
+    END,
+    Engine,
+    Failure,
+    Generation,
+    PromptTokens,
+    acquire_engine,
+    check_model_file,
+    import_llama_cpp,
+    loaded_engine,
+    release_engine,
+)
+from app.providers.gguf_file import GGUFError, quantization, read_metadata
+from app.providers.openai_compat import ThinkSplitter, ToolCallAssembler, message_to_wire
+
+STOP_GRACE_SECONDS = 5.0  # how long closing a stream waits for its worker
+_STOP_REASONS: dict[str, StopReason] = {"stop": "stop", "length": "length",
+                                        "tool_calls": "tool_calls",
+                                        "function_call": "tool_calls"}
+
+
+class EmbeddedProvider(ChatProvider):
+    """llama.cpp in this process, serving the one GGUF file of ``config.model_path``."""
+
+    def __init__(self, config: ProviderConfig, options: ProviderOptions | None = None,
+                 *, n_ctx: int = DEFAULT_N_CTX) -> None:
+        super().__init__(config, options)
+        self.n_ctx = n_ctx
+        self._engine: Engine | None = None
+        self._load_lock: asyncio.Lock | None = None
+        self._metadata: tuple[tuple[int, int], dict[str, Any]] | None = None
+
+    @property
+    def model_path(self) -> Path:
+        """The configured file; ProviderError(not_found) when none is set."""
+        if not self.config.model_path:
+            raise ProviderError("not_found", f"{self.config.name}: no model file configured "
+                                "— choose a .gguf file for this provider")
+        return Path(self.config.model_path).expanduser()
+
+    @property
+    def model_id(self) -> str:
+        return self.model_path.stem
+
+    @property
+    def engine(self) -> Engine | None:
+        """The engine this provider holds (None until first use / after close)."""
+        return self._engine
+
+    async def load(self) -> Engine:
+        """Load the model now (once; later calls return at once). Loading runs
+        on a worker thread. Raises ProviderError when the model cannot load."""
+        if self._engine is not None:
+            return self._engine
+        if self._load_lock is None:
+            self._load_lock = asyncio.Lock()
+        async with self._load_lock:
+            if self._engine is None:
+                loading = asyncio.ensure_future(asyncio.to_thread(
+                    acquire_engine, self.model_path.resolve(), self.n_ctx))
+                try:
+                    self._engine = await asyncio.shield(loading)
+                except asyncio.CancelledError:
+                    # The load goes on in its thread; keep what it yields so
+                    # that aclose() can give it back.
+                    loading.add_done_callback(self._adopt)
+                    raise
+        return self._engine
+
+    def _adopt(self, loading: asyncio.Future) -> None:
+        """Keep an engine whose load outlived the request that started it."""
+        if loading.cancelled() or loading.exception() is not None:
+            return
+        if self._engine is None:
+            self._engine = loading.result()
+        else:  # loaded twice meanwhile: give the extra reference back
+            asyncio.get_running_loop().run_in_executor(None, release_engine,
+                                                       loading.result())
+
+    async def aclose(self) -> None:
+        """Give the model back; it is freed when no provider holds it."""
+        engine, self._engine = self._engine, None
+        if engine is not None:
+            await asyncio.to_thread(release_engine, engine)
+
+    # -- chat ------------------------------------------------------------------
+    async def stream_chat(self, request: ChatRequest) -> AsyncIterator[RunEvent]:
+        reply = _Reply(time.perf_counter())
+        try:
+            engine = await self.load()
+            kwargs = chat_kwargs(request, engine.chat_format)
+        except ProviderError as error:
+            yield error.to_event()
+            return
+        generation = Generation(engine, kwargs, asyncio.get_running_loop())
+        generation.start()
+        held: list[RunEvent] = []  # a non-streamed reply's text, sent whole
+        try:
+            while (item := await generation.queue.get()) is not END:
+                if isinstance(item, Failure):
+                    yield item.error.to_event()
+                    return
+                if isinstance(item, PromptTokens):
+                    reply.prompt_tokens = item.count
+                    continue
+                for choice in item.get("choices") or ():
+                    for event in reply.on_choice(choice):
+                        if request.stream:
+                            yield event
+                        else:
+                            held.append(event)
+        finally:
+            generation.stop.set()
+            await generation.wait_finished(STOP_GRACE_SECONDS)
+        for event in _joined(held) + reply.complete():
+            yield event
+        yield reply.usage_event()
+        yield Done(stop_reason=reply.stop_reason())
+
+    # -- metadata --------------------------------------------------------------
+    async def list_models(self) -> list[ModelInfo]:
+        path = self.model_path
+        metadata, size = await asyncio.to_thread(self._read_metadata, path)
+        architecture = metadata.get("general.architecture")
+        context = metadata.get(f"{architecture}.context_length") if architecture else None
+        template = str(metadata.get("tokenizer.chat_template", ""))
+        return [ModelInfo(
+            provider=self.config.name, id=path.stem,
+            display_name=str(metadata.get("general.name") or path.stem),
+            size_bytes=size, quantization=quantization(metadata, path.stem),
+            family=str(architecture) if architecture else None,
+            parameter_size=metadata.get("general.size_label"),
+            context_length=context if isinstance(context, int) else None,
+            # Without a template that knows tools the model is never shown
+            # them; only a forced call (a named tool) works then.
+            capabilities=["tools"] if "tools" in template else [],
+            loaded=loaded_engine(path.resolve(), self.n_ctx) is not None,
+        )]
+
+    def _read_metadata(self, path: Path) -> tuple[dict[str, Any], int]:
+        check_model_file(path)
+        stat = path.stat()
+        key = (stat.st_size, stat.st_mtime_ns)
+        if self._metadata is None or self._metadata[0] != key:
+            try:
+                self._metadata = (key, read_metadata(path))
+            except (GGUFError, OSError) as exc:
+                raise ProviderError("server", f"cannot read {path}: {exc}") from exc
+        return self._metadata[1], stat.st_size
+
+    async def probe(self) -> ProbeResult:
+        """The engine is installed and the file is a GGUF model (no load)."""
+        llama_cpp = await asyncio.to_thread(import_llama_cpp)
+        await asyncio.to_thread(check_model_file, self.model_path)
+        return ProbeResult(version=getattr(llama_cpp, "__version__", None), model_count=1)
+
+
+# -- request ------------------------------------------------------------------
+def chat_kwargs(request: ChatRequest, chat_format: str | None) -> dict[str, Any]:
+    """``create_chat_completion`` arguments (always streamed: that is what
+    makes a generation stoppable between tokens)."""
+    kwargs: dict[str, Any] = {"messages": messages_for(request.messages, chat_format),
+                              "stream": True}
+    if request.temperature is not None:
+        kwargs["temperature"] = request.temperature
+    if request.max_tokens is not None:
+        kwargs["max_tokens"] = request.max_tokens
+    if request.tools and request.tool_choice != "none":
+        kwargs["tools"] = [{"type": "function",
+                            "function": {"name": t.name, "description": t.description,
+                                         "parameters": t.parameters}}
+                           for t in request.tools]
+        forced = _forced_tool(request)
+        if forced:
+            kwargs["tool_choice"] = {"type": "function", "function": {"name": forced}}
+    return kwargs
+
+
+def _forced_tool(request: ChatRequest) -> str | None:
+    """The tool the model must call. llama.cpp forces a call with a grammar
+    built from one tool's schema, so ``required`` works with a single tool."""
+    choice = request.tool_choice
+    names = [t.name for t in request.tools]
+    if choice in (None, "auto", "none"):
+        return None
+    if choice == "required":
+        if len(names) == 1:
+            return names[0]
+        raise ProviderError("server", "the embedded engine can force a call only to one "
+                            "named tool, not to any of several (tool_choice=required)")
+    if choice not in names:
+        raise ProviderError("server", f"tool_choice names {choice!r}, which is not among "
+                            "the offered tools")
+    return choice
+
+
+def messages_for(messages: list[ChatMessage], chat_format: str | None) -> list[dict]:
+    """Messages in llama.cpp's (OpenAI) shape. llama.cpp's ``gemma`` format
+    silently drops system and tool messages, so for it the system prompt is
+    put in front of the first user turn (as Gemma's own template does) and
+    tool calls/results are written out as ordinary turns."""
+    if chat_format != "gemma":
+        return [message_to_wire(m) for m in messages]
+    system = "\n\n".join(m.content for m in messages if m.role == "system" and m.content)
+    out: list[dict] = []
+    for message in messages:
+        if message.role == "system":
+            continue
+        if message.role == "tool":
+            label = f"Result of tool {message.name}" if message.name else "Tool result"
+            out.append({"role": "user", "content": f"{label}:\n{message.content}"})
+        elif message.role == "assistant":
+            calls = [f"Calling tool {c.name} with "
+                     f"{c.arguments if isinstance(c.arguments, str) else json.dumps(c.arguments)}"
+                     for c in message.tool_calls]
+            out.append({"role": "assistant",
+                        "content": "\n".join([message.content, *calls]).strip()})
+        else:
+            out.append({"role": "user", "content": message.content})
+    if system:
+        first_user = next((m for m in out if m["role"] == "user"), None)
+        if first_user is None:
+            out.insert(0, {"role": "user", "content": system})
+        else:
+            first_user["content"] = f"{system}\n\n{first_user['content']}"
+    return out
+
+
+# -- reply --------------------------------------------------------------------
+class _Reply:
+    """One reply's state while its chunks arrive: text, tool calls, timing.
+
+    Completion tokens are the streamed pieces (llama.cpp sends one per token
+    and reports no usage while streaming); prompt tokens come from
+    tokenizing the formatted prompt where the chat format is known."""
+
+    def __init__(self, started: float) -> None:
+        self.started = started
+        self.first_at: float | None = None
+        self.last_at: float | None = None
+        self.pieces = 0
+        self.finish: str | None = None
+        self.prompt_tokens: int | None = None
+        self.think = ThinkSplitter()
+        self.tools = ToolCallAssembler()
+        self.called_tools = False
+
+    def on_choice(self, choice: dict) -> list[RunEvent]:
+        delta = choice.get("delta") or {}
+        out: list[RunEvent] = []
+        content = delta.get("content")
+        if content and isinstance(content, str):
+            out += self.think.feed(content)
+        tool_calls = delta.get("tool_calls")
+        if tool_calls:
+            self.tools.add(tool_calls)
+        if content or tool_calls:
+            self.pieces += 1
+            self.last_at = time.perf_counter()
+            if self.first_at is None:
+                self.first_at = self.last_at
+        if choice.get("finish_reason"):
+            self.finish = choice["finish_reason"]
+            out += self.complete()
+        return out
+
+    def complete(self) -> list[RunEvent]:
+        """Held-back text and the assembled tool calls (each once)."""
+        calls: list[ToolCall] = self.tools.take()
+        self.called_tools = self.called_tools or bool(calls)
+        return [*self.think.flush(), *calls]
+
+    def usage_event(self) -> Usage:
+        ttft = (self.first_at - self.started) * 1000 if self.first_at is not None else None
+        rate = None
+        if self.pieces > 1 and self.first_at is not None and self.last_at > self.first_at:
+            rate = (self.pieces - 1) / (self.last_at - self.first_at)
+        return Usage(prompt_tokens=self.prompt_tokens, completion_tokens=self.pieces,
+                     ttft_ms=ttft, tokens_per_s=rate)
+
+    def stop_reason(self) -> StopReason:
+        reason = _STOP_REASONS.get(self.finish or "stop", "stop")
+        return "tool_calls" if self.called_tools and reason == "stop" else reason
+
+
+def _joined(events: list[RunEvent]) -> list[RunEvent]:
+    """A non-streamed reply's events with neighbouring text (or thinking)
+    deltas joined into one."""
+    out: list[RunEvent] = []
+    for event in events:
+        if out and isinstance(event, TextDelta | ThinkingDelta) and type(out[-1]) is type(event):
+            out[-1] = type(event)(text=out[-1].text + event.text)
+        else:
+            out.append(event)
+    return out

@@ -1,0 +1,291 @@
+"""The in-process llama.cpp engine behind the embedded provider.
+
+One ``Engine`` per (model file, context size), shared by every provider that
+points at that file and reference-counted: the model is loaded once, on a
+worker thread, and freed when the last provider closes. llama.cpp contexts
+are not thread-safe, so an engine runs one generation at a time (its
+``generation_lock``); further requests queue on their own worker threads.
+
+The guards here are threading locks, not asyncio locks, because one engine
+may serve several event loops (the GUI's, a CLI run, tests) and all blocking
+waits happen on worker threads, never on an event loop thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from app.providers.base import ProviderError
+from app.providers.gguf_file import is_gguf
+
+log = logging.getLogger(__name__)
+
+NOT_INSTALLED = "the embedded engine is not installed — reinstall with the `local` extra"
+DEFAULT_N_CTX = 4096
+THREAD_PREFIX = "agentdesk-embedded-generation"
+_POLL_SECONDS = 0.05  # how often a queued generation looks at its stop flag
+
+_CACHE: dict[tuple[str, int], Engine] = {}
+_CACHE_LOCK = threading.Lock()
+_THREAD_NUMBERS = itertools.count(1)
+
+
+def import_llama_cpp() -> Any:
+    """The llama_cpp module, or ProviderError(server) when it is missing."""
+    try:
+        import llama_cpp
+    except ImportError as exc:
+        raise ProviderError("server", NOT_INSTALLED) from exc
+    except (OSError, RuntimeError) as exc:  # installed, but its native library fails
+        raise ProviderError("server", f"the embedded engine could not start: {exc}") from exc
+    return llama_cpp
+
+
+def check_model_file(path: Path) -> None:
+    """Raise ProviderError unless ``path`` is an existing GGUF file."""
+    if not path.is_file():
+        raise ProviderError(
+            "not_found",
+            f"model file not found: {path} — choose an existing .gguf file for this provider",
+        )
+    if not is_gguf(path):
+        raise ProviderError(
+            "server", f"{path} is not a GGUF model file (it lacks the GGUF header)"
+        )
+
+
+class Engine:
+    """One loaded llama.cpp model. Use through ``acquire_engine``."""
+
+    def __init__(self, path: Path, n_ctx: int) -> None:
+        self.path = path
+        self.n_ctx = n_ctx
+        self.llama: Any = None
+        self.chat_format: str | None = None
+        self.refs = 0
+        self.generation_lock = threading.Lock()
+        self.workers: set[threading.Thread] = set()  # live generation threads
+        self.loaded_on: str | None = None  # the thread that loaded the model
+        self._load_lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        return self.llama is not None
+
+    @property
+    def busy(self) -> bool:
+        """True while a generation holds the model."""
+        return self.generation_lock.locked()
+
+    def ensure_loaded(self) -> None:
+        """Load the model unless loaded (blocking: call on a worker thread)."""
+        with self._load_lock:
+            if self.llama is not None:
+                return
+            llama_cpp = import_llama_cpp()
+            check_model_file(self.path)
+            try:
+                llama = llama_cpp.Llama(
+                    model_path=str(self.path), n_ctx=self.n_ctx, verbose=False,
+                    n_threads=os.cpu_count() or 1,
+                )
+            except (ValueError, RuntimeError, OSError) as exc:
+                raise ProviderError(
+                    "server", f"the embedded engine could not load {self.path.name}: {exc}"
+                ) from exc
+            self.chat_format = _choose_chat_format(llama)
+            llama.chat_format = self.chat_format
+            self.loaded_on = threading.current_thread().name
+            self.llama = llama
+
+    def count_prompt_tokens(self, messages: list[dict], tools: list[dict] | None) -> int | None:
+        """Prompt length in tokens, where the chat format is known to us
+        (cheap: formatting and tokenizing only). Call while holding the model."""
+        formatter = self._formatter()
+        if formatter is None:
+            return None
+        try:
+            result = formatter(messages=messages, tools=tools)
+            tokens = self.llama.tokenize(result.prompt.encode("utf-8"),
+                                         add_bos=not result.added_special, special=True)
+        except (ValueError, TypeError, KeyError) as exc:
+            log.debug("prompt token count unavailable: %s", exc)
+            return None
+        return len(tokens)
+
+    def _formatter(self) -> Callable | None:
+        from llama_cpp import llama_chat_format
+
+        if self.chat_format == "gemma":
+            return llama_chat_format.format_gemma
+        if self.chat_format == "chatml":
+            return llama_chat_format.format_chatml
+        return None
+
+    def close(self) -> None:
+        """Free the model, after any running generation (blocking)."""
+        with self.generation_lock:
+            llama, self.llama = self.llama, None
+        if llama is not None:
+            llama.close()
+
+
+def _choose_chat_format(llama: Any) -> str:
+    """Keep the GGUF's own chat template; without one, Gemma models use the
+    ``gemma`` format and anything else ChatML (llama.cpp would guess Llama 2)."""
+    metadata = getattr(llama, "metadata", {}) or {}
+    if "tokenizer.chat_template" in metadata and llama.chat_format:
+        return llama.chat_format
+    architecture = str(metadata.get("general.architecture", ""))
+    return "gemma" if architecture.startswith("gemma") else "chatml"
+
+
+def acquire_engine(path: Path, n_ctx: int) -> Engine:
+    """The loaded engine for ``path`` (blocking: call on a worker thread).
+
+    Each successful call takes one reference; give it back with
+    ``release_engine``. Raises ProviderError when the model cannot load."""
+    key = (str(path), n_ctx)
+    with _CACHE_LOCK:
+        engine = _CACHE.get(key)
+        if engine is None:
+            engine = _CACHE[key] = Engine(path, n_ctx)
+        engine.refs += 1
+    try:
+        engine.ensure_loaded()
+    except BaseException:
+        release_engine(engine)
+        raise
+    return engine
+
+
+def release_engine(engine: Engine) -> None:
+    """Give back one reference; the last one frees the model (blocking)."""
+    with _CACHE_LOCK:
+        engine.refs -= 1
+        if engine.refs > 0:
+            return
+        if _CACHE.get((str(engine.path), engine.n_ctx)) is engine:
+            del _CACHE[(str(engine.path), engine.n_ctx)]
+    engine.close()
+
+
+def loaded_engine(path: Path, n_ctx: int) -> Engine | None:
+    """The engine for ``path`` if it is loaded now (never loads)."""
+    with _CACHE_LOCK:
+        engine = _CACHE.get((str(path), n_ctx))
+    return engine if engine is not None and engine.loaded else None
+
+
+class Failure:
+    """What ended a generation early, as posted to the event loop."""
+
+    def __init__(self, error: ProviderError) -> None:
+        self.error = error
+
+
+class PromptTokens:
+    def __init__(self, count: int | None) -> None:
+        self.count = count
+
+
+END = object()  # the last item a generation posts
+
+
+class Generation:
+    """One ``create_chat_completion`` run on its own thread, its chunks fed
+    into an asyncio.Queue on ``loop``. Setting ``stop`` ends it after the
+    current chunk (or before it starts, while it still waits for the model)."""
+
+    def __init__(self, engine: Engine, kwargs: dict, loop: asyncio.AbstractEventLoop) -> None:
+        self.engine = engine
+        self.kwargs = kwargs
+        self.queue: asyncio.Queue = asyncio.Queue()
+        self.stop = threading.Event()
+        self._loop = loop
+        self._finished: asyncio.Future = loop.create_future()
+        self.thread = threading.Thread(
+            target=self._run, name=f"{THREAD_PREFIX}-{next(_THREAD_NUMBERS)}", daemon=True
+        )
+
+    def start(self) -> None:
+        self.engine.workers.add(self.thread)
+        self.thread.start()
+
+    async def wait_finished(self, grace: float) -> None:
+        """Wait (without blocking the loop) until the worker has let go of the
+        model. A worker still busy after ``grace`` seconds (a long prompt being
+        read cannot be interrupted) finishes on its own; the lock keeps the
+        next request waiting until then."""
+        try:
+            await asyncio.wait_for(asyncio.shield(self._finished), grace)
+        except TimeoutError:
+            log.warning("embedded generation still finishing after %.1fs", grace)
+            return
+        self.thread.join(1.0)  # it has posted its last message: ends at once
+
+    def _post(self, item: object) -> None:
+        try:
+            self._loop.call_soon_threadsafe(self.queue.put_nowait, item)
+        except RuntimeError:  # the loop is closed: nobody is listening
+            self.stop.set()
+
+    def _run(self) -> None:
+        try:
+            self._generate()
+        except ProviderError as exc:
+            self._post(Failure(exc))
+        except Exception as exc:  # an engine failure must reach the consumer
+            log.exception("embedded generation failed")
+            self._post(Failure(_classify(exc)))
+        finally:
+            self.engine.workers.discard(self.thread)
+            self._post(END)
+            try:
+                self._loop.call_soon_threadsafe(_resolve, self._finished)
+            except RuntimeError:  # loop closed: no one waits for this generation
+                log.debug("embedded generation ended after its event loop closed")
+
+    def _generate(self) -> None:
+        lock = self.engine.generation_lock
+        while not lock.acquire(timeout=_POLL_SECONDS):
+            if self.stop.is_set():
+                return
+        try:
+            llama = self.engine.llama
+            if llama is None:
+                raise ProviderError("server", "the embedded model was unloaded")
+            if self.stop.is_set():
+                return
+            self._post(PromptTokens(self.engine.count_prompt_tokens(
+                self.kwargs["messages"], self.kwargs.get("tools"))))
+            stream = llama.create_chat_completion(**self.kwargs)
+            try:
+                for chunk in stream:
+                    if self.stop.is_set():
+                        break
+                    self._post(chunk)
+            finally:
+                stream.close()
+        finally:
+            lock.release()
+
+
+def _resolve(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _classify(exc: Exception) -> ProviderError:
+    text = str(exc)
+    if "exceed context window" in text:
+        return ProviderError("context_length", f"the conversation is too long for the "
+                             f"embedded model: {text}")
+    return ProviderError("server", f"the embedded engine failed: {text or type(exc).__name__}")
