@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from app import __version__
-from app.commands import agents, conversations, providers, search
+from app.commands import agents, chat, conversations, models, providers, search
 from app.commands.common import CliError
 from app.logs import LOG_FILENAME, configure_logging
 from app.settings import AppSettings, SettingsError, load_settings
@@ -58,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
                                        parser_class=_Parser)
     agents.register(subparsers, common)
     providers.register(subparsers, common)
+    models.register(subparsers, common)
     conversations.register(subparsers, common)
+    chat.register(subparsers, common)
     search.register(subparsers, common)
     return parser
 

@@ -54,6 +54,17 @@ class ProviderTimeouts(BaseModel):
     idle: float = Field(default=60.0, gt=0)
 
 
+class RoutingSettings(BaseModel):
+    """How an agent whose model is ``auto`` picks local or cloud (app/core/routing.py).
+
+    ``complexity_threshold``: a request whose complexity score (see
+    ``app.core.routing.complexity``) reaches this goes to the cloud first; 0 = never.
+    """
+
+    complexity_threshold: int = Field(default=3, ge=0)
+    long_prompt_tokens: int = Field(default=400, ge=1)  # one score point per this many
+
+
 class LoggingSettings(BaseModel):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     max_bytes: int = Field(default=2_000_000, ge=10_000)
@@ -76,6 +87,7 @@ class AppSettings(BaseSettings):
     timeouts: ProviderTimeouts = Field(default_factory=ProviderTimeouts)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     privacy_patterns: list[str] = Field(default_factory=list)
+    routing: RoutingSettings = Field(default_factory=RoutingSettings)
 
     # Set by load_settings, not read from any source.
     home: Path = Field(default_factory=data_home, exclude=True)

@@ -1,7 +1,7 @@
 """``agentdesk providers add|list|remove``: provider configuration in the store.
 
-Only configuration lives here; talking to a provider (``providers test``,
-``models``) comes with the providers layer.
+Talking to a provider (``providers test``) and storing its API key
+(``providers set-key``) live in app.commands.provider_checks.
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from app.commands import provider_checks
 from app.commands.common import CliError, describe_validation_error
 from app.commands.output import print_json, say, table, warn
+from app.core.secrets import delete_key
 from app.domain import ProviderConfig, ProviderKind
 from app.domain.provider import LOCAL_KINDS
 from app.store import DuplicateNameError, Store
@@ -54,6 +56,8 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     remove = commands.add_parser("remove", parents=[common], help="remove a provider")
     remove.add_argument("name", metavar="NAME")
     remove.set_defaults(handler=remove_provider)
+
+    provider_checks.register(commands, common)
 
 
 def is_loopback_url(url: str) -> bool:
@@ -135,6 +139,7 @@ def remove_provider(args: argparse.Namespace, store: Store) -> int:
     if config is None:
         raise CliError(f"unknown provider {args.name!r} (see: agentdesk providers list)")
     store.providers.delete(config.id)
+    delete_key(config.api_key_ref)  # a keyring entry dies with its provider
     users = [agent.name for agent in store.agents.list()
              if config.name.lower() in {agent.provider.lower(),
                                         *(f.provider.lower() for f in agent.fallbacks)}]

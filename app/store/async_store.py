@@ -6,6 +6,7 @@ loop's thread, after the write that caused them.
 """
 
 import asyncio
+import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -32,11 +33,14 @@ class AsyncStore:
         store.subscribe(self._forward)
 
     @classmethod
-    async def open(cls, path: Path | str) -> "AsyncStore":
+    async def open(cls, path: Path | str, *, recover: bool = True) -> "AsyncStore":
+        """Open on a new worker thread. ``recover=False`` leaves replies marked
+        ``streaming`` alone (for a CLI run beside a running GUI)."""
         loop = asyncio.get_running_loop()
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="agentdesk-db")
         try:
-            store = await loop.run_in_executor(executor, Store, path)
+            store = await loop.run_in_executor(
+                executor, functools.partial(Store, path, recover=recover))
         except BaseException:
             executor.shutdown(wait=False)
             raise

@@ -70,7 +70,10 @@ def start_llama_server(log_dir: Path, *, n_ctx: int = 2048) -> LlamaServer:
             [sys.executable, "-m", "llama_cpp.server", "--model", str(model),
              "--chat_format", "gemma", "--model_alias", MODEL_ALIAS,
              "--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(n_ctx),
-             "--n_threads", "2", "--verbose", "False"],
+             "--n_threads", "2", "--verbose", "False",
+             # Queue concurrent requests instead of cutting the running
+             # stream short (llama-cpp-python's default interrupts it).
+             "--interrupt_requests", "False"],
             stdout=log, stderr=subprocess.STDOUT, env=env,
         )
     server = LlamaServer(process, port, model, log_path)

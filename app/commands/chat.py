@@ -1,0 +1,162 @@
+"""``agentdesk chat --agent NAME [--conversation ID] [--json] MESSAGE``.
+
+Sends one message to an agent through its route and fallback chain
+(app/core/chat_turn.py) and streams the reply to stdout as it arrives.
+
+Output:
+* text (default): the reply's text, flushed per delta, then a newline. When
+  a fallback answered, a note on stderr says who answered and what failed.
+* ``--json``: NDJSON, one line per event. The first line is
+  ``{"type": "conversation", "conversation_id": N}`` so a caller can continue
+  with ``--conversation N``; every further line is exactly one run event's
+  JSON (``token``, ``thinking``, ``tool_call``, ``tool_result``, ``usage``,
+  ``done``, ``error``; see app/domain/events.py). Fallback attempts are not
+  printed; they are stored on the message (``conversations show ID --json``,
+  ``meta.attempts``).
+
+Exit codes: 0 when the reply finished (``done``); 1 on error (one line on
+stderr; what arrived before the error is kept in the conversation); 130 on
+Ctrl+C (the reply so far is stored with status ``cancelled``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from contextlib import aclosing
+
+from app.commands.common import CliError, get_conversation, positive_int, resolve_agent
+from app.commands.output import warn
+from app.core.chat_turn import ChatTurn
+from app.core.fallback import Attempt
+from app.domain import AgentSpec, Done, Error, TextDelta
+from app.settings import AppSettings, SettingsError, load_settings
+from app.store import AsyncStore, Store
+
+TITLE_WORDS = 8
+TITLE_CHARS = 60
+
+
+def register(subparsers, common: argparse.ArgumentParser) -> None:
+    chat = subparsers.add_parser(
+        "chat", parents=[common],
+        help="send a message to an agent and stream the reply",
+        description="Send MESSAGE to an agent and stream its reply to stdout. "
+                    "With --json, print NDJSON: a first line "
+                    '{"type": "conversation", "conversation_id": N}, then one line '
+                    "per run event (token, thinking, tool_call, tool_result, usage, "
+                    "done, error).")
+    chat.add_argument("--agent", required=True, metavar="NAME|ID", help="the agent to ask")
+    chat.add_argument("--conversation", type=positive_int, metavar="ID",
+                      help="continue this conversation (default: start a new one)")
+    chat.add_argument("message", metavar="MESSAGE", help="the message, or - to read stdin")
+    chat.set_defaults(handler=chat_command)
+
+
+def title_from(text: str) -> str:
+    """A conversation title: the first words of the message."""
+    words = " ".join(text.split()[:TITLE_WORDS])
+    if len(words) > TITLE_CHARS:
+        words = words[: TITLE_CHARS - 1].rstrip() + "…"
+    return words or "New chat"
+
+
+def chat_command(args: argparse.Namespace, store: Store) -> int:
+    text = sys.stdin.read() if args.message == "-" else args.message
+    if not text.strip():
+        raise CliError("the message is empty")
+    agent = resolve_agent(store, args.agent)
+    if args.conversation is not None:
+        conversation = get_conversation(store, args.conversation)
+        if conversation.agent_id != agent.id:
+            owner = store.agents.get(conversation.agent_id)
+            raise CliError(f"conversation {conversation.id} belongs to agent "
+                           f"{owner.name!r}, not {agent.name!r}")
+    else:
+        conversation = store.conversations.create(agent.id, title_from(text))
+    try:
+        settings = load_settings(args.home)
+    except SettingsError as exc:
+        raise CliError(str(exc)) from None
+    printer = _Printer(json_lines=args.json)
+    if args.json:
+        printer.line({"type": "conversation", "conversation_id": conversation.id})
+    try:
+        error = asyncio.run(_run_turn(store.path, settings, agent, conversation.id, text,
+                                      printer))
+    except KeyboardInterrupt:
+        printer.end()
+        raise
+    printer.end()
+    if error is not None:
+        raise CliError(error.message)
+    if printer.fallback_note and not args.json:
+        warn(printer.fallback_note)
+    return 0
+
+
+async def _run_turn(path, settings: AppSettings, agent: AgentSpec, conversation_id: int,
+                    text: str, printer: _Printer) -> Error | None:
+    store = await _open_async_store(path)
+    try:
+        turn = ChatTurn(store, settings, agent, conversation_id, text)
+        error: Error | None = None
+        # aclosing: if printing fails (a closed pipe), the reply is still
+        # finished (as cancelled) before the store closes.
+        async with aclosing(turn.events()) as events:
+            async for event in events:
+                if isinstance(event, Attempt):
+                    printer.attempt(event)
+                    continue
+                printer.event(event)
+                if isinstance(event, Error):
+                    error = event
+                elif isinstance(event, Done):
+                    error = None
+        return error
+    finally:
+        await store.close()
+
+
+async def _open_async_store(path) -> AsyncStore:
+    """A second connection for the async work. recover=False: a GUI may be
+    streaming into this database right now (see app/cli.py)."""
+    return await AsyncStore.open(path, recover=False)
+
+
+class _Printer:
+    """Writes events to stdout as they arrive."""
+
+    def __init__(self, *, json_lines: bool) -> None:
+        self.json_lines = json_lines
+        self._open_line = False          # text was printed without a final newline
+        self._failed: list[str] = []
+        self.fallback_note = ""
+
+    def line(self, data: dict) -> None:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+    def event(self, event) -> None:
+        if self.json_lines:
+            sys.stdout.write(event.model_dump_json() + "\n")
+            sys.stdout.flush()
+        elif isinstance(event, TextDelta) and event.text:
+            sys.stdout.write(event.text)
+            sys.stdout.flush()
+            self._open_line = not event.text.endswith("\n")
+
+    def attempt(self, attempt: Attempt) -> None:
+        if attempt.outcome == "failed":
+            self._failed.append(f"{attempt.label} ({attempt.error_kind})")
+        elif self._failed:
+            self.fallback_note = (f"answered by {attempt.label} after "
+                                  f"{', '.join(self._failed)} failed")
+
+    def end(self) -> None:
+        if self._open_line:
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+            self._open_line = False

@@ -1,0 +1,100 @@
+"""``agentdesk providers test NAME`` and ``providers set-key NAME``.
+
+``set-key`` reads the key from stdin (without echo on a terminal), never from
+the command line, where it would land in the shell history and the process
+list. Only a ``keyring:`` reference is stored in the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+
+from app.commands.common import CliError
+from app.commands.output import fields, print_json, say
+from app.core.connection_test import check_provider
+from app.core.secrets import SecretError, delete_key, store_key
+from app.domain import ConnectionReport, ProviderConfig
+from app.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def register(commands, common: argparse.ArgumentParser) -> None:
+    """Add ``test`` and ``set-key`` to the ``providers`` command group."""
+    test = commands.add_parser("test", parents=[common],
+                               help="test the connection to a provider")
+    test.add_argument("name", metavar="NAME")
+    test.set_defaults(handler=run_provider_test)
+
+    set_key = commands.add_parser(
+        "set-key", parents=[common],
+        help="store a provider's API key in the system keyring (read from stdin)")
+    set_key.add_argument("name", metavar="NAME")
+    set_key.set_defaults(handler=set_provider_key)
+
+
+def find_provider(store: Store, name: str) -> ProviderConfig:
+    config = store.providers.find_by_name(name)
+    if config is None:
+        raise CliError(f"unknown provider {name!r} (see: agentdesk providers list)")
+    return config
+
+
+def failure_line(report: ConnectionReport) -> str:
+    """A failed report as one line: what is wrong — how to fix it."""
+    return f"{report.message} — {report.fix}" if report.fix else report.message
+
+
+def run_provider_test(args: argparse.Namespace, store: Store) -> int:
+    config = find_provider(store, args.name)
+    report = asyncio.run(check_provider(config))
+    if args.json:
+        print_json(report)
+    elif report.reachable:
+        fields([
+            ("provider", f"{config.name} ({config.kind}) at "
+                         f"{config.base_url or config.model_path}"),
+            ("reachable", True),
+            ("latency", f"{report.latency_ms:.1f} ms (median of 3)"),
+            ("version", report.version),
+            ("models", report.model_count),
+            ("auth", "accepted" if report.auth_ok else "refused"),
+        ])
+    if not report.reachable:
+        raise CliError(failure_line(report))
+    return 0
+
+
+def set_provider_key(args: argparse.Namespace, store: Store) -> int:
+    config = find_provider(store, args.name)
+    if config.kind == "embedded":
+        raise CliError(f"provider {config.name!r} runs in-process and needs no API key")
+    secret = _read_secret(f"API key for {config.name}: ")
+    if not secret:
+        raise CliError("no API key given on stdin")
+    try:
+        reference = store_key(f"provider:{config.name}", secret)
+    except SecretError as exc:
+        raise CliError(str(exc)) from None
+    previous = config.api_key_ref
+    updated = store.providers.update(config.model_copy(update={"api_key_ref": reference}))
+    if previous and previous != reference:
+        delete_key(previous)
+    log.info("API key for provider %r stored as %s", updated.name, reference)
+    if args.json:
+        print_json(updated)
+    else:
+        say(f"stored the API key for {updated.name!r} in the system keyring ({reference})")
+    return 0
+
+
+def _read_secret(prompt: str) -> str:
+    """One line from stdin; typed without echo when stdin is a terminal."""
+    if sys.stdin is not None and sys.stdin.isatty():
+        return getpass.getpass(prompt).strip()
+    line = sys.stdin.readline() if sys.stdin is not None else ""
+    return line.strip()
