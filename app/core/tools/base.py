@@ -12,6 +12,7 @@ import asyncio
 import inspect
 import json
 import logging
+import typing
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -100,14 +101,16 @@ class FunctionTool(Tool):
     """
 
     def __init__(self, function: Callable[..., Any], *, name: str | None = None,
-                 description: str | None = None, policy: ApprovalPolicy = "auto",
+                 description: str | None = None, policy: ApprovalPolicy | None = None,
                  risk: RiskLevel = "low", timeout: float = 60.0) -> None:
         self.function = function
         self.name = name or function.__name__
         doc = docstring_parser.parse(inspect.getdoc(function) or "")
         self.description = description or " ".join(
             part for part in (doc.short_description, doc.long_description) if part)
-        self.policy = policy
+        self.policy = policy or "auto"
+        # Whether the author chose the policy (custom tools default to "ask" if not).
+        self.policy_declared = policy is not None
         self.risk = risk
         self.timeout = timeout
         self._wants_context = "context" in inspect.signature(function).parameters
@@ -140,12 +143,20 @@ def _arguments_model(function: Callable[..., Any], name: str,
                      doc: docstring_parser.Docstring) -> type[BaseModel]:
     descriptions = {p.arg_name: p.description for p in doc.params}
     fields: dict[str, Any] = {}
+    # Resolve string annotations (``from __future__ import annotations``) in the
+    # function's own module; pydantic would look in this module instead.
+    try:
+        hints = typing.get_type_hints(function, include_extras=True)
+    except (NameError, TypeError):
+        hints = {}
 
     for param in inspect.signature(function).parameters.values():
         if param.name == "context" or param.kind in (param.VAR_POSITIONAL,
                                                      param.VAR_KEYWORD):
             continue
-        annotation = param.annotation if param.annotation is not inspect.Parameter.empty else Any
+        annotation = hints.get(param.name, param.annotation)
+        if annotation is inspect.Parameter.empty:
+            annotation = Any
         default = ... if param.default is inspect.Parameter.empty else param.default
         fields[param.name] = (annotation,
                               Field(default, description=descriptions.get(param.name)))
@@ -154,7 +165,7 @@ def _arguments_model(function: Callable[..., Any], name: str,
 
 
 def tool(function: Callable[..., Any] | None = None, *, name: str | None = None,
-         description: str | None = None, policy: ApprovalPolicy = "auto",
+         description: str | None = None, policy: ApprovalPolicy | None = None,
          risk: RiskLevel = "low", timeout: float = 60.0) -> Any:
     """Decorator: turn a function into a FunctionTool (``@tool`` or ``@tool(...)``)."""
 
@@ -196,14 +207,25 @@ async def execute_tool(tool_: Tool, arguments: dict[str, Any] | str, context: To
         return outcome(str(exc))
     if effective == "ask":
         request = ApprovalRequest(tool_.name, checked, tool_.risk, tool_.summarize(checked))
-        if not await context.approver(request):
+        try:
+            allowed = await context.approver(request)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a broken approver must not crash the run: not approved
+            log.exception("approver failed for tool %s", tool_.name)
+            allowed = False
+        if not allowed:
             return outcome(f"the user declined to run {tool_.name}", "denied")
+    deadline = asyncio.timeout(tool_.timeout)
     try:
-        async with asyncio.timeout(tool_.timeout):
+        async with deadline:
             content = await tool_.call(checked, context)
     except ToolError as exc:
         return outcome(f"{tool_.name} failed: {exc}")
-    except TimeoutError:
+    except TimeoutError as exc:
+        if not deadline.expired():  # raised by the tool itself, not our time limit
+            log.exception("tool %s crashed", tool_.name)
+            return outcome(f"{tool_.name} failed unexpectedly: TimeoutError: {exc}")
         return outcome(f"{tool_.name} did not finish within {tool_.timeout:g} s", "timeout")
     except asyncio.CancelledError:
         raise
