@@ -65,6 +65,32 @@ class RoutingSettings(BaseModel):
     long_prompt_tokens: int = Field(default=400, ge=1)  # one score point per this many
 
 
+class RunnerSettings(BaseModel):
+    """The agent runner (app/core/runner.py).
+
+    ``context_tokens``: the context window assumed when the model's own length is
+    not known (``ModelInfo.context_length``). ``max_tool_rounds``: model requests
+    that may call tools in one turn; after them one final request without tools.
+    """
+
+    context_tokens: int = Field(default=8192, ge=512)
+    max_tool_rounds: int = Field(default=8, ge=1, le=100)
+
+
+class ToolsSettings(BaseModel):
+    """The web tools (app/core/tools/web_search.py, fetch_url.py).
+
+    ``allow_private_addresses``: let ``fetch_url`` reach loopback and private
+    network addresses (off: a page could otherwise steer it at the router or
+    the cloud metadata service). The SearXNG URL is the user's own choice and
+    is not subject to this rule.
+    """
+
+    web_search_backend: Literal["duckduckgo", "searxng"] = "duckduckgo"
+    searxng_url: str = ""
+    allow_private_addresses: bool = False
+
+
 class LoggingSettings(BaseModel):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     max_bytes: int = Field(default=2_000_000, ge=10_000)
@@ -88,6 +114,8 @@ class AppSettings(BaseSettings):
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     privacy_patterns: list[str] = Field(default_factory=list)
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
+    tools: ToolsSettings = Field(default_factory=ToolsSettings)
+    runner: RunnerSettings = Field(default_factory=RunnerSettings)
 
     # Set by load_settings, not read from any source.
     home: Path = Field(default_factory=data_home, exclude=True)

@@ -74,11 +74,13 @@ class CustomToolRepository:
         """Record a tool file found at start; keeps the user's approval as is
         (a changed hash simply no longer matches it)."""
         table = self._t.custom_tool
-        if table.get_or_none(table.name == name) is None:
-            table.create(name=name, path=path, sha256=sha256)
-            self._hub.emit("custom_tool", "insert", [])
-        else:
+        row = table.get_or_none(table.name == name)
+        if row is None:
+            row = table.create(name=name, path=path, sha256=sha256)
+            self._hub.emit("custom_tool", "insert", [row.id])
+        elif (row.path, row.sha256) != (path, sha256):
             table.update(path=path, sha256=sha256).where(table.name == name).execute()
+            self._hub.emit("custom_tool", "update", [row.id])
         return self.find(name)  # type: ignore[return-value]
 
     def set_enabled(self, name: str, enabled: bool) -> CustomToolRecord:
@@ -138,6 +140,24 @@ class McpServerRepository:
                              "review it again")
         self._set(current, enabled=True, approved_fingerprint=fingerprint)
         return self.get_by_name(name)
+
+    def update(self, config: McpServerConfig) -> McpServerConfig:
+        """Change a server's command line, URL or environment (found by id, or
+        by name when it has none). The approval is kept as it was, so a changed
+        fingerprint no longer matches it and the server needs approving again."""
+        current = (self.get_by_name(config.name) if config.id is None
+                   else self._get_by_id(config.id))
+        try:
+            self._set(current, **self._values(config))
+        except IntegrityError as exc:
+            raise DuplicateNameError("MCP server", config.name) from exc
+        return self.get_by_name(config.name)
+
+    def _get_by_id(self, server_id: int) -> McpServerConfig:
+        row = self._t.mcp_server.get_or_none(self._t.mcp_server.id == server_id)
+        if row is None:
+            raise NotFoundError("MCP server", server_id)
+        return self._to_config(row)
 
     def set_enabled(self, name: str, enabled: bool) -> McpServerConfig:
         current = self.get_by_name(name)
