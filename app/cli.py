@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from app import __version__
-from app.commands import agents, chat, conversations, models, providers, search
+from app.commands import agents, chat, conversations, mcp, models, providers, search, tools
 from app.commands.common import CliError
 from app.logs import LOG_FILENAME, configure_logging
 from app.settings import AppSettings, SettingsError, load_settings
@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     conversations.register(subparsers, common)
     chat.register(subparsers, common)
     search.register(subparsers, common)
+    mcp.register(subparsers, common)
+    tools.register(subparsers, common)
     return parser
 
 
