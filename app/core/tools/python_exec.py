@@ -1,0 +1,121 @@
+"""The ``python`` tool: run a Python script in the sandbox (asks by default).
+
+The script runs in a separate isolated interpreter with limits, without the
+app's environment and, on Linux, without network and with a read-only view of
+the file system outside its temporary folder (see sandbox.py). The model gets
+stdout, stderr, the exit status and whether a limit stopped the run.
+"""
+
+from __future__ import annotations
+
+import signal
+from typing import Any
+
+from app.core.tools.base import Tool, ToolContext, ToolError
+from app.core.tools.sandbox import (
+    SandboxError,
+    SandboxLimits,
+    SandboxResult,
+    namespaces_available,
+    run_python,
+)
+
+PYTHON_TOOL = "python"
+MAX_CODE_CHARS = 100_000
+
+_REASONS = {
+    "timeout": "it ran longer than the wall-time limit of {wall:g} s",
+    "cpu": "it used more than its CPU-time limit of {cpu} s",
+    "output": "it printed more than the output limit of {output} bytes",
+    "memory": "it ran out of memory (limit {memory} MB)",
+}
+
+
+class PythonTool(Tool):
+    name = PYTHON_TOOL
+    policy = "ask"
+    risk = "high"
+
+    def __init__(self, limits: SandboxLimits | None = None, *,
+                 use_namespaces: bool | None = None) -> None:
+        self.limits = limits or SandboxLimits()
+        self.use_namespaces = use_namespaces
+        # Our own limits fire first; this outer one only catches a stuck sandbox.
+        self.timeout = self.limits.wall_seconds + 15
+        isolated = use_namespaces if use_namespaces is not None else namespaces_available()
+        network = ("without network access" if isolated
+                   else "with network access (not blocked on this system)")
+        self.description = (
+            "Run a Python 3 script and return what it prints. It runs in a fresh "
+            f"temporary folder that is deleted afterwards, {network}, "
+            f"with at most {self.limits.wall_seconds:g} s of time and "
+            f"{self.limits.memory_bytes // (1024 * 1024)} MB of memory. Only the "
+            "standard library is guaranteed. Print the results you need.")
+        self.parameters = {
+            "type": "object",
+            "properties": {"code": {"type": "string",
+                                    "description": "The complete Python script to run."}},
+            "required": ["code"],
+            "additionalProperties": False,
+        }
+
+    def validate(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        extra = set(arguments) - {"code"}
+        if extra:
+            raise ToolError(f"invalid arguments for python: unknown {', '.join(sorted(extra))}")
+        code = arguments.get("code")
+        if not isinstance(code, str) or not code.strip():
+            raise ToolError("invalid arguments for python: code must be a non-empty string")
+        if len(code) > MAX_CODE_CHARS:
+            raise ToolError(f"the script is longer than {MAX_CODE_CHARS} characters")
+        if "\x00" in code:
+            raise ToolError("the script contains a NUL character")
+        return {"code": code}
+
+    def summarize(self, arguments: dict[str, Any]) -> str:
+        code = str(arguments.get("code", ""))
+        lines = code.strip().splitlines() or [""]
+        more = f" (+{len(lines) - 1} more lines)" if len(lines) > 1 else ""
+        return f"run Python code: {lines[0][:120]}{more}"
+
+    async def call(self, arguments: dict[str, Any], context: ToolContext) -> str:
+        try:
+            result = await run_python(arguments["code"], self.limits,
+                                      use_namespaces=self.use_namespaces)
+        except SandboxError as exc:
+            raise ToolError(str(exc)) from exc
+        return format_result(result, self.limits)
+
+
+def format_result(result: SandboxResult, limits: SandboxLimits) -> str:
+    """The run as text for the model."""
+    parts = []
+    if result.exit_code is None:
+        parts.append("exit status: unknown")
+    elif result.exit_code < 0:
+        try:
+            name = signal.Signals(-result.exit_code).name
+        except ValueError:
+            name = f"signal {-result.exit_code}"
+        parts.append(f"exit status: killed by {name}")
+    else:
+        parts.append(f"exit status: {result.exit_code}")
+    if result.reason:
+        why = _REASONS[result.reason].format(
+            wall=limits.wall_seconds, cpu=limits.cpu_seconds, output=limits.output_bytes,
+            memory=limits.memory_bytes // (1024 * 1024))
+        verb = "stopped" if result.killed else "failed"
+        parts.append(f"{verb}: {why}")
+    for label, text, cut in (("stdout", result.stdout, result.stdout_truncated),
+                             ("stderr", result.stderr, result.stderr_truncated)):
+        if text or cut:
+            parts.append(f"{label}:\n{text}" + (f"\n[{label} truncated at "
+                                               f"{limits.output_bytes} bytes]" if cut else ""))
+    if result.files:
+        parts.append("files it wrote (deleted after the run): " + ", ".join(result.files))
+    return "\n".join(parts)
+
+
+def python_tool(limits: SandboxLimits | None = None) -> Tool:
+    """The ``python`` tool with the given limits (defaults: 30 s, 512 MB, 64 KB)."""
+    return PythonTool(limits)
