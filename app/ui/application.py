@@ -27,6 +27,7 @@ import qasync
 from PySide6.QtWidgets import QApplication
 
 from app import __version__
+from app.services.data_service import BackupError, apply_pending_restore
 from app.services.store_bridge import StoreBridge
 from app.logs import configure_logging
 from app.settings import APP_NAME, AppSettings
@@ -101,12 +102,26 @@ class StartupError(Exception):
 async def _open_store(settings: AppSettings) -> AsyncStore:
     path = settings.database_path
     try:
+        _apply_pending_restore(settings)
         store = await AsyncStore.open(path)
     except Exception as exc:  # unreadable, not a database, schema too new, ...
         log.exception("cannot open database %s", path)
         raise StartupError(f"cannot open the database {path}: {exc}") from exc
     log.info("store opened: %s", store.path)
     return store
+
+
+def _apply_pending_restore(settings: AppSettings) -> None:
+    """Put a restore chosen in Settings > Data in place before the store opens.
+    A staged backup that fails its checks is dropped; the current database
+    stays and the app starts normally."""
+    try:
+        kept = apply_pending_restore(settings.home)
+    except BackupError as exc:
+        log.warning("the scheduled restore was not applied: %s", exc)
+        return
+    if kept is not None:
+        log.info("restored a backup; the previous database is kept at %s", kept)
 
 
 def _ensure_log_file(settings: AppSettings) -> None:

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import pytest
 import qasync
+import shiboken6
 from PySide6.QtWidgets import QApplication
 
 from app.services.store_bridge import StoreBridge
@@ -73,6 +74,12 @@ def qloop(qapp: QApplication, qtbot) -> Iterator[qasync.QEventLoop]:
         qtbot.waitUntil(lambda: all(task.done() for task in leftovers), timeout=WAIT_MS)
         asyncio._set_running_loop(None)
         loop.close()
+        # qasync kills the Qt timer of a cancelled handle (an asyncio.timeout,
+        # a call_later) only when it fires, so a closed loop can still own live
+        # timers. Delete its timer object now, on the GUI thread: freed later by
+        # the garbage collector on another thread (the store's worker), it would
+        # leave a dangling timer that crashes a later test.
+        shiboken6.delete(loop._timer)
         asyncio.set_event_loop(None)
         assert not leftovers, f"test left asyncio tasks running: {leftovers}"
 

@@ -171,3 +171,24 @@ def test_process_shuts_down_cleanly_on_signal(tmp_path: Path, signum: int) -> No
     text = log.read_text(encoding="utf-8")
     assert "AgentDesk started" in text and "store closed" in text
     assert not (tmp_path / "agentdesk.db-wal").exists()
+
+
+def test_a_restore_scheduled_in_settings_is_applied_on_the_next_start(
+        aio, qapp, qtbot, settings: AppSettings, tmp_path: Path) -> None:
+    """Settings > Data > Restore stages a backup; run_app puts it in place
+    before the store opens, so the window shows the backup's agents."""
+    from app.services.data_service import request_restore
+
+    backup = tmp_path / "backup" / "agentdesk.db"
+    seed_agents(backup, [AgentSpec(name="From backup")])
+    seed_agents(settings.database_path, [AgentSpec(name="Current")])
+    request_restore(settings.home, backup)
+
+    task, shown = _start(aio, qapp, settings)
+    qtbot.waitUntil(lambda: bool(shown), timeout=WAIT_MS)
+    model = shown[0].agent_list.model()
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=WAIT_MS)
+    assert names(model) == ["From backup"]
+    shown[0].close()
+    qtbot.waitUntil(task.done, timeout=WAIT_MS)
+    assert task.result() == 0

@@ -1,0 +1,185 @@
+"""Backup and restore of the one SQLite database.
+
+Backup: SQLite's online backup API copies a consistent snapshot while the app
+keeps running. It runs on the store's worker thread (the thread that owns the
+connection), into a temporary file that is renamed into place when complete.
+
+Restore is deferred to the next start (chosen over swapping the file under
+a running store: open conversations, running replies and list models all hold
+state read from the old file). ``request_restore`` verifies the chosen file,
+copies it into the data folder as ``restore-pending.db`` (so moving or deleting
+the original meanwhile does no harm) and writes ``restore-pending.json``.
+At start, *before* the store is opened, ``apply_pending_restore`` checks the
+copy again, keeps the current database as ``agentdesk.db.before-restore-<time>``
+and puts the copy in its place.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from app.services.store_bridge import StoreBridge
+from app.store import DATABASE_FILENAME, Store
+from app.store.migrations import LATEST_VERSION
+
+log = logging.getLogger(__name__)
+
+PENDING_DB = "restore-pending.db"
+PENDING_MARKER = "restore-pending.json"
+REQUIRED_TABLES = frozenset({"agents", "providers", "conversations", "messages"})
+
+
+class BackupError(Exception):
+    """A backup could not be made or a file is not a usable AgentDesk backup."""
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    schema_version: int
+    agents: int
+    conversations: int
+    messages: int
+
+
+def backup_to(store: Store, destination: Path) -> Path:
+    """Copy the live database to ``destination`` (runs on the store's thread)."""
+    destination = Path(destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_name(destination.name + ".partial")
+    partial.unlink(missing_ok=True)
+    source = store.db.connection()
+    target = sqlite3.connect(partial)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+    os.replace(partial, destination)
+    return destination
+
+
+def inspect_backup(path: Path | str) -> BackupInfo:
+    """Check that ``path`` is an intact AgentDesk database this version can open."""
+    path = Path(path)
+    if not path.is_file():
+        raise BackupError(f"{path} does not exist")
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise BackupError(f"{path.name} cannot be opened: {exc}") from exc
+    try:
+        try:
+            version = int(connection.execute("PRAGMA user_version").fetchone()[0])
+            tables = {row[0] for row in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.DatabaseError as exc:
+            raise BackupError(f"{path.name} is not a database ({exc})") from exc
+        if version < 1 or not REQUIRED_TABLES <= tables:
+            raise BackupError(f"{path.name} is a database, but not an AgentDesk one")
+        if version > LATEST_VERSION:
+            raise BackupError(f"{path.name} was written by a newer AgentDesk (schema "
+                              f"{version}, this one reads up to {LATEST_VERSION})")
+        check = connection.execute("PRAGMA integrity_check").fetchone()[0]
+        if check != "ok":
+            raise BackupError(f"{path.name} is damaged: {check}")
+        counts = [connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                  for table in ("agents", "conversations", "messages")]
+    finally:
+        connection.close()
+    return BackupInfo(path, version, *counts)
+
+
+def request_restore(home: Path, source: Path | str) -> BackupInfo:
+    """Verify ``source`` and arrange for it to replace the database at next start."""
+    info = inspect_backup(source)
+    home.mkdir(parents=True, exist_ok=True)
+    staged = home / PENDING_DB
+    partial = home / (PENDING_DB + ".partial")
+    shutil.copyfile(info.path, partial)
+    os.replace(partial, staged)
+    marker = {"source": str(info.path), "requested_at": _now_stamp(),
+              "schema_version": info.schema_version}
+    (home / PENDING_MARKER).write_text(json.dumps(marker, indent=2), encoding="utf-8")
+    return info
+
+
+def pending_restore(home: Path) -> Path | None:
+    """The backup that will be restored at next start, if one is scheduled."""
+    marker = home / PENDING_MARKER
+    if not marker.is_file() or not (home / PENDING_DB).is_file():
+        return None
+    try:
+        return Path(json.loads(marker.read_text(encoding="utf-8"))["source"])
+    except (ValueError, KeyError, TypeError):
+        return home / PENDING_DB
+
+
+def cancel_restore(home: Path) -> None:
+    (home / PENDING_MARKER).unlink(missing_ok=True)
+    (home / PENDING_DB).unlink(missing_ok=True)
+
+
+def apply_pending_restore(home: Path) -> Path | None:
+    """At start, before the store opens: put a scheduled backup in place.
+
+    Returns where the replaced database was kept, or None when nothing was
+    scheduled. A staged file that fails the checks is discarded and reported
+    with BackupError; the current database is then left untouched.
+    """
+    marker, staged = home / PENDING_MARKER, home / PENDING_DB
+    if not marker.is_file():
+        return None
+    if not staged.is_file():
+        marker.unlink()
+        return None
+    try:
+        inspect_backup(staged)
+    except BackupError:
+        cancel_restore(home)
+        raise
+    database = home / DATABASE_FILENAME
+    kept = home / f"{DATABASE_FILENAME}.before-restore-{_now_stamp()}"
+    if database.exists():
+        os.replace(database, kept)
+    for suffix in ("-wal", "-shm"):  # belong to the replaced file: they go with it
+        journal = Path(str(database) + suffix)
+        if journal.exists():
+            os.replace(journal, Path(str(kept) + suffix))
+    os.replace(staged, database)
+    marker.unlink()
+    log.info("restored the database from a backup; the previous one is %s", kept)
+    return kept
+
+
+def _now_stamp() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+class DataService:
+    def __init__(self, bridge: StoreBridge, home: Path) -> None:
+        self._bridge = bridge
+        self.home = home
+
+    async def backup(self, destination: Path) -> BackupInfo:
+        """A consistent copy of the live database, verified after writing."""
+        try:
+            written = await self._bridge.run(lambda store: backup_to(store, destination))
+        except (sqlite3.Error, OSError) as exc:
+            raise BackupError(f"the backup failed: {exc}") from exc
+        return inspect_backup(written)
+
+    def request_restore(self, source: Path) -> BackupInfo:
+        return request_restore(self.home, source)
+
+    def pending_restore(self) -> Path | None:
+        return pending_restore(self.home)
+
+    def cancel_restore(self) -> None:
+        cancel_restore(self.home)

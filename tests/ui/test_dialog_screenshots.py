@@ -1,0 +1,96 @@
+"""Screenshots of the agent editor and the settings in light and dark, kept in
+docs/screenshots/ (rendered offscreen from the real dialogs on a real store)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from dialog_helpers import WAIT_MS, closed_port, host
+from PySide6.QtGui import QFont, QImage, QPalette
+from PySide6.QtWidgets import QApplication
+
+from app.domain import AgentSpec, FallbackTarget, ProviderConfig
+from app.ui.dialogs.agent_dialog import AgentDialog
+from app.ui.dialogs.settings_dialog import SettingsDialog
+from app.ui.theme import ThemeManager
+
+__all__ = ["host"]
+
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture
+def theme(qapp: QApplication):
+    palette, font, style = QPalette(qapp.palette()), QFont(qapp.font()), qapp.style().name()
+    manager = ThemeManager(qapp)
+    try:
+        yield manager
+    finally:
+        qapp.setStyle(style)
+        qapp.setPalette(palette)
+        qapp.setFont(font)
+
+
+def mean_lightness(image: QImage) -> float:
+    step = 7
+    values = [image.pixelColor(x, y).lightness()
+              for x in range(0, image.width(), step) for y in range(0, image.height(), step)]
+    return sum(values) / len(values)
+
+
+def seed(aio, store) -> AgentSpec:
+    port = closed_port()
+
+    def write(s):
+        s.providers.create(ProviderConfig(name="llama.cpp", kind="llamacpp",
+                                          base_url=f"http://127.0.0.1:{port}/v1"))
+        s.providers.create(ProviderConfig(name="OpenAI", kind="openai",
+                                          base_url="https://api.openai.com/v1",
+                                          api_key_ref="keyring:provider:OpenAI",
+                                          is_local=False))
+        agent = s.agents.create(AgentSpec(
+            name="Research Assistant", provider="llama.cpp", model="gemma3",
+            system_prompt="You are a careful research assistant.\nCite every source.",
+            temperature=0.3, tools=["web_search", "fetch_url", "clock"],
+            tool_policies={"fetch_url": "ask"},
+            fallbacks=[FallbackTarget(provider="OpenAI", model="gpt-4o-mini")]))
+        return s.agents.update(agent.model_copy(update={"temperature": 0.5}))
+
+    return aio.run(store.run(write))
+
+
+def shoot(widget, name: str) -> QImage:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    image = widget.grab().toImage()
+    assert image.save(str(SHOTS / name))
+    return image
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_dialog_screenshots(scheme, aio, async_store, bridge, settings, theme, host,
+                            qtbot) -> None:
+    agent = seed(aio, async_store)
+    theme.apply(scheme, 10)
+
+    editor = AgentDialog(bridge, agent, parent=host)
+    editor.resize(720, 640)
+    editor.open()
+    qtbot.waitUntil(lambda: editor._loaded and not editor.busy, timeout=WAIT_MS)
+    general = shoot(editor, f"agent-dialog-{scheme}.png")
+    editor.tabs.setCurrentIndex(1)
+    shoot(editor, f"agent-dialog-tools-{scheme}.png")
+    editor.reject()
+
+    dialog = SettingsDialog(bridge, settings, theme=theme, parent=host)
+    dialog.resize(820, 560)
+    dialog.open()
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=WAIT_MS)
+    dialog.providers.list.setCurrentRow(0)
+    settings_image = shoot(dialog, f"settings-dialog-{scheme}.png")
+    dialog.reject()
+
+    for image in (general, settings_image):
+        assert image.width() >= 640 and image.height() >= 480
+        lightness = mean_lightness(image)
+        assert lightness < 90 if scheme == "dark" else lightness > 180
