@@ -1,4 +1,5 @@
-"""``agentdesk providers test NAME`` and ``providers set-key NAME``.
+"""``agentdesk providers test NAME``, ``providers set-key NAME`` and
+``providers detect [--add]`` (the first-run probe of the usual local ports).
 
 ``set-key`` reads the key from stdin (without echo on a terminal), never from
 the command line, where it would land in the shell history and the process
@@ -16,6 +17,7 @@ import sys
 from app.commands.common import CliError
 from app.commands.output import fields, print_json, say
 from app.core.connection_test import check_provider
+from app.core.local_probe import DEFAULT_PORTS, DetectedServer, probe_local_servers
 from app.core.secrets import SecretError, delete_key, store_key
 from app.domain import ConnectionReport, ProviderConfig
 from app.store import Store
@@ -35,6 +37,16 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         help="store a provider's API key in the system keyring (read from stdin)")
     set_key.add_argument("name", metavar="NAME")
     set_key.set_defaults(handler=set_provider_key)
+
+    detect = commands.add_parser(
+        "detect", parents=[common],
+        help="look for Ollama, LM Studio and llama.cpp servers running on this machine")
+    detect.add_argument("--add", action="store_true",
+                        help="add the servers found that are not configured yet")
+    for kind, port in DEFAULT_PORTS.items():
+        detect.add_argument(f"--{kind}-port", type=int, default=port, metavar="PORT",
+                            help=f"port to probe for {kind} (default {port})")
+    detect.set_defaults(handler=detect_providers)
 
 
 def find_provider(store: Store, name: str) -> ProviderConfig:
@@ -98,3 +110,39 @@ def _read_secret(prompt: str) -> str:
         return getpass.getpass(prompt).strip()
     line = sys.stdin.readline() if sys.stdin is not None else ""
     return line.strip()
+
+
+_DETECTED_NAMES = {"ollama": "Ollama", "lmstudio": "LM Studio", "llamacpp": "llama.cpp"}
+
+
+def detect_providers(args: argparse.Namespace, store: Store) -> int:
+    """Probe the usual loopback ports; with --add, configure what answered."""
+    ports = {kind: getattr(args, f"{kind}_port") for kind in DEFAULT_PORTS}
+    found = asyncio.run(probe_local_servers(ports=ports))
+    configured = {p.base_url.rstrip("/") for p in store.providers.list()}
+    added = []
+    if args.add:
+        for server in found:
+            if server.base_url.rstrip("/") not in configured:
+                added.append(store.providers.create(
+                    server.as_config(_free_name(store, server))))
+    if args.json:
+        print_json({"found": [vars(server) for server in found], "added": added})
+        return 0
+    if not found:
+        say("no local model server answered (Ollama 11434, LM Studio 1234, llama.cpp 8080)")
+    for server in found:
+        state = "configured" if server.base_url.rstrip("/") in configured else "not configured"
+        say(f"{_DETECTED_NAMES[server.kind]} at {server.base_url} — version "
+            f"{server.version or 'unknown'}, {server.model_count or 0} models ({state})")
+    for config in added:
+        say(f"added provider {config.name!r}")
+    return 0
+
+
+def _free_name(store: Store, server: DetectedServer) -> str:
+    base = _DETECTED_NAMES[server.kind]
+    name, n = base, 2
+    while store.providers.find_by_name(name) is not None:
+        name, n = f"{base} {n}", n + 1
+    return name
