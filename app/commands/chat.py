@@ -1,7 +1,8 @@
 """``agentdesk chat --agent NAME [--conversation ID] [--json] MESSAGE``.
 
-Sends one message to an agent through its route and fallback chain
-(app/core/chat_turn.py) and streams the reply to stdout as it arrives.
+Sends one message to an agent through the agent runner (app/core/runner.py:
+route, fallback chain, tool rounds) and streams the reply to stdout as it
+arrives.
 
 Output:
 * text (default): the reply's text, flushed per delta, then a newline. When
@@ -13,6 +14,12 @@ Output:
   ``done``, ``error``; see app/domain/events.py). Fallback attempts are not
   printed; they are stored on the message (``conversations show ID --json``,
   ``meta.attempts``).
+
+Tools: the agent's tools run as the model calls them. In text mode each call
+and result is one compact line on stderr (``[tool] NAME ARGS`` /
+``[tool] NAME -> RESULT``). Tools that ask first prompt on the terminal; with
+no terminal they are denied unless named with ``--approve NAME`` (a tool, a
+group such as ``files``, or ``mcp:SERVER``); see app/commands/tool_approval.py.
 
 Exit codes: 0 when the reply finished (``done``); 1 on error (one line on
 stderr; what arrived before the error is kept in the conversation); 130 on
@@ -29,9 +36,11 @@ from contextlib import aclosing
 
 from app.commands.common import CliError, get_conversation, positive_int, resolve_agent
 from app.commands.output import warn
-from app.core.chat_turn import ChatTurn
+from app.commands.tool_approval import CliApprover, terminal_from_stdio
 from app.core.fallback import Attempt
-from app.domain import AgentSpec, Done, Error, TextDelta
+from app.core.runner import AgentRunner
+from app.core.turn_inputs import default_toolbox
+from app.domain import AgentSpec, Done, Error, TextDelta, ToolCall, ToolResult
 from app.settings import AppSettings, SettingsError, load_settings
 from app.store import AsyncStore, Store
 
@@ -51,6 +60,10 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     chat.add_argument("--agent", required=True, metavar="NAME|ID", help="the agent to ask")
     chat.add_argument("--conversation", type=positive_int, metavar="ID",
                       help="continue this conversation (default: start a new one)")
+    chat.add_argument("--approve", action="append", default=[], metavar="NAME",
+                      help="let this tool (or group, or mcp:SERVER) run without asking; "
+                           "repeatable. Without a terminal, tools that ask are denied "
+                           "unless approved here")
     chat.add_argument("message", metavar="MESSAGE", help="the message, or - to read stdin")
     chat.set_defaults(handler=chat_command)
 
@@ -85,7 +98,7 @@ def chat_command(args: argparse.Namespace, store: Store) -> int:
         printer.line({"type": "conversation", "conversation_id": conversation.id})
     try:
         error = asyncio.run(_run_turn(store.path, settings, agent, conversation.id, text,
-                                      printer))
+                                      printer, args.approve))
     except KeyboardInterrupt:
         printer.end()
         raise
@@ -98,10 +111,15 @@ def chat_command(args: argparse.Namespace, store: Store) -> int:
 
 
 async def _run_turn(path, settings: AppSettings, agent: AgentSpec, conversation_id: int,
-                    text: str, printer: _Printer) -> Error | None:
+                    text: str, printer: _Printer, approve: list[str]) -> Error | None:
     store = await _open_async_store(path)
+    tools = None
     try:
-        turn = ChatTurn(store, settings, agent, conversation_id, text)
+        tools = await _tool_registry(settings, store) if agent.tools else None
+        approver = CliApprover(approve, terminal_from_stdio(),
+                               expand=getattr(tools, "expand", list))
+        turn = AgentRunner(store, settings, agent, conversation_id, text, tools=tools,
+                           approver=approver)
         error: Error | None = None
         # aclosing: if printing fails (a closed pipe), the reply is still
         # finished (as cancelled) before the store closes.
@@ -117,7 +135,18 @@ async def _run_turn(path, settings: AppSettings, agent: AgentSpec, conversation_
                     error = None
         return error
     finally:
-        await store.close()
+        try:
+            closer = getattr(tools, "aclose", None)
+            if closer is not None:
+                await closer()       # stops MCP servers this run started
+        finally:
+            await store.close()
+
+
+async def _tool_registry(settings: AppSettings, store: AsyncStore):
+    """The built-in and enabled custom tools, plus the approved MCP servers
+    (started only if the agent uses them); closed by the caller."""
+    return await default_toolbox(settings, store)
 
 
 async def _open_async_store(path) -> AsyncStore:
@@ -133,6 +162,7 @@ class _Printer:
         self.json_lines = json_lines
         self._open_line = False          # text was printed without a final newline
         self._failed: list[str] = []
+        self._tool_names: dict[str, str] = {}
         self.fallback_note = ""
 
     def line(self, data: dict) -> None:
@@ -147,6 +177,20 @@ class _Printer:
             sys.stdout.write(event.text)
             sys.stdout.flush()
             self._open_line = not event.text.endswith("\n")
+        elif isinstance(event, ToolCall):
+            self._tool_names[event.call_id] = event.name
+            arguments = event.arguments if isinstance(event.arguments, str) \
+                else json.dumps(event.arguments, ensure_ascii=False)
+            self._tool_line(f"[tool] {event.name} {_clip(arguments)}")
+        elif isinstance(event, ToolResult):
+            name = self._tool_names.get(event.call_id, event.call_id)
+            arrow = "failed:" if event.is_error else "->"
+            self._tool_line(f"[tool] {name} {arrow} {_clip(event.content)}")
+
+    def _tool_line(self, line: str) -> None:
+        self.end()      # the reply's text so far keeps its own line
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
 
     def attempt(self, attempt: Attempt) -> None:
         if attempt.outcome == "failed":
@@ -160,3 +204,9 @@ class _Printer:
             sys.stdout.write("\n")
             sys.stdout.flush()
             self._open_line = False
+
+
+def _clip(text: str, limit: int = 120) -> str:
+    """One line of at most ``limit`` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

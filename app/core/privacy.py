@@ -117,11 +117,44 @@ def scan(texts: Iterable[str], patterns: CompiledPatterns) -> list[PrivacyFindin
     """Every (pattern, message) pair that matches; each pattern reported once."""
     findings: list[PrivacyFinding] = []
     seen: set[str] = set()
+    remembered = _results_for(patterns)
     for index, text in enumerate(texts):
         if not text:
             continue
-        for pattern in patterns.patterns:
-            if pattern.name not in seen and pattern.search(text):
-                seen.add(pattern.name)
-                findings.append(PrivacyFinding(pattern.name, index))
+        for name in _matching(text, patterns, remembered):
+            if name not in seen:
+                seen.add(name)
+                findings.append(PrivacyFinding(name, index))
     return findings
+
+
+# Each request re-sends the earlier history, so the same texts are scanned turn
+# after turn; remembering their result keeps a turn's cost flat as the history
+# grows. The key is the full text (never a hash of it: a collision must not
+# hide a secret); only texts up to _CACHED_TEXT_CHARS are remembered, at most
+# _CACHED_TEXTS per pattern set, which bounds the memory (~32 MB at worst).
+_CACHED_TEXT_CHARS = 8192
+_CACHED_TEXTS = 4096
+_CACHED_PATTERN_SETS = 4
+_results: dict[CompiledPatterns, dict[str, tuple[str, ...]]] = {}
+
+
+def _results_for(patterns: CompiledPatterns) -> dict[str, tuple[str, ...]]:
+    remembered = _results.get(patterns)
+    if remembered is None:
+        if len(_results) >= _CACHED_PATTERN_SETS:
+            _results.clear()              # the user changed the patterns repeatedly
+        remembered = _results[patterns] = {}
+    return remembered
+
+
+def _matching(text: str, patterns: CompiledPatterns,
+              remembered: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    names = remembered.get(text)
+    if names is None:
+        names = tuple(p.name for p in patterns.patterns if p.search(text))
+        if len(text) <= _CACHED_TEXT_CHARS:
+            if len(remembered) >= _CACHED_TEXTS:
+                del remembered[next(iter(remembered))]     # the oldest entry
+            remembered[text] = names
+    return names

@@ -65,11 +65,18 @@ class ConversationRecorder:
 
     async def record_tool_result(self, conversation_id: int, call_id: str, content: str,
                                  *, is_error: bool = False,
-                                 agent_revision: int | None = None) -> Message:
-        """Insert a tool's result as a ``tool`` message (committed on return)."""
+                                 agent_revision: int | None = None,
+                                 status: MessageStatus | None = None,
+                                 meta: dict[str, Any] | None = None) -> Message:
+        """Insert a tool's result as a ``tool`` message (committed on return).
+
+        ``status`` overrides the one ``is_error`` implies (e.g. ``cancelled``);
+        ``meta`` holds facts such as the tool's name and duration.
+        """
         message = Message(conversation_id=conversation_id, role="tool", content=content,
-                          tool_call_id=call_id, status="error" if is_error else "complete",
-                          agent_revision=agent_revision)
+                          tool_call_id=call_id,
+                          status=status or ("error" if is_error else "complete"),
+                          agent_revision=agent_revision, meta=meta or {})
         return await self._store.run(lambda s: s.messages.add(message))
 
     async def start_reply(self, conversation_id: int, agent_revision: int | None,

@@ -13,7 +13,10 @@ def time_to_db(value: datetime) -> str:
 
 
 def time_from_db(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    # fromisoformat reads time_to_db's format (with its "Z") and is ~15x faster
+    # than strptime, which dominated loading a page of messages.
+    value = datetime.fromisoformat(text)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def json_to_db(value: Any) -> str:

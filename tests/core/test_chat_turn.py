@@ -20,6 +20,7 @@ from app.domain import (
     Usage,
 )
 from app.settings import AppSettings
+from tests.support.runner_helpers import RoundsProvider
 from tests.support.scripted_providers import ScriptedProvider, answer, config, refused, source
 from tests.support.turn_helpers import collect, messages_of, read_rows, run_with_setup
 
@@ -186,19 +187,25 @@ def test_thinking_and_tool_calls_are_stored(tmp_path):
     script = [ThinkingDelta(text="let me think"), TextDelta(text="calling"),
               ToolCall(call_id="c1", name="clock", arguments='{"tz": bad json'),
               Done(stop_reason="tool_calls")]
-    scripted = {"local": ScriptedProvider(LOCAL, script), "backup": ScriptedProvider(BACKUP)}
+    # The runner feeds the (failed) tool call back: the second request answers.
+    scripted = {"local": RoundsProvider(LOCAL, [script, answer("no clock here")]),
+                "backup": ScriptedProvider(BACKUP)}
 
     async def body(setup):
         turn = turn_for(setup, "time?", scripted)
         await collect(turn.events())
         return turn
 
-    final = run_with_setup(tmp_path, spec(), [LOCAL, BACKUP], body).final
-    assert final.status == "complete"
-    assert final.meta["thinking"] == "let me think"
-    assert final.meta["stop_reason"] == "tool_calls"
-    assert [(c.call_id, c.name, c.arguments) for c in final.tool_calls] == \
+    turn = run_with_setup(tmp_path, spec(), [LOCAL, BACKUP], body)
+    asked = turn.rounds[0]
+    assert asked.status == "complete"
+    assert asked.meta["thinking"] == "let me think"
+    assert asked.meta["stop_reason"] == "tool_calls"
+    assert [(c.call_id, c.name, c.arguments) for c in asked.tool_calls] == \
         [("c1", "clock", '{"tz": bad json')]
+    [result] = turn.tool_messages
+    assert (result.role, result.tool_call_id, result.status) == ("tool", "c1", "error")
+    assert (turn.final.status, turn.final.content) == ("complete", "no clock here")
 
 
 def test_cancelling_the_task_mid_reply_keeps_the_partial_text(tmp_path):

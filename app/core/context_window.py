@@ -1,0 +1,237 @@
+"""What a request carries of the conversation, trimmed to the model's context.
+
+Token estimate: one token per four characters plus four per message for role
+markers (``app.core.routing.estimate_tokens``). No tokenizer: providers differ,
+and a cheap, monotonic estimate with an output reserve is enough to stay inside
+the window. It errs on the generous side for English; code and non-Latin text
+can take more tokens than estimated, which the output reserve absorbs.
+
+Rules:
+
+* the system prompt (with the memory block) is always sent;
+* the new user message and the current turn's tool rounds are always sent —
+  if the rounds alone overflow, the oldest rounds go first, never the newest;
+* earlier history is sent as whole *turns* (a user message and everything up
+  to the next one), newest first, while they fit: the oldest are dropped first.
+  A turn is kept whole or not at all, so an assistant message with tool calls
+  is never separated from its tool results, and the history always starts at
+  a user message (some chat templates insist on that);
+* ``AgentSpec.max_turns``: ``None`` = as many earlier turns as fit, ``0`` = none
+  (only the new message), ``N`` = at most ``N``.
+
+Cost: ``load_history`` reads from the newest end in pages (``before_id``) and
+stops as soon as the budget or ``max_turns`` is reached, so a 10,000-message
+conversation costs the same as one just long enough to fill the window.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from app.core.routing import estimate_tokens
+from app.domain import ChatMessage, Message, ToolSpec
+from app.store import AsyncStore
+
+TOKENS_PER_MESSAGE = 4
+TOKENS_PER_PAGE_ROW = 64  # first page: budget / this many rows (a guess that over-reads little)
+MIN_PAGE = 16
+MAX_PAGE = 512
+MISSING_RESULT = "no result was recorded for this tool call (the run was interrupted)"
+
+
+def message_tokens(message: ChatMessage) -> int:
+    """Estimated tokens of one message, tool calls included."""
+    tokens = estimate_tokens(message.content) + TOKENS_PER_MESSAGE
+    for call in message.tool_calls:
+        arguments = call.arguments if isinstance(call.arguments, str) \
+            else json.dumps(call.arguments, ensure_ascii=False)
+        tokens += estimate_tokens(call.name) + estimate_tokens(arguments) + TOKENS_PER_MESSAGE
+    return tokens
+
+
+def messages_tokens(messages: Iterable[ChatMessage]) -> int:
+    return sum(message_tokens(m) for m in messages)
+
+
+def tools_tokens(tools: Iterable[ToolSpec]) -> int:
+    """Estimated tokens the tool definitions take in the prompt."""
+    return sum(estimate_tokens(t.name + t.description + json.dumps(t.parameters))
+               + TOKENS_PER_MESSAGE for t in tools)
+
+
+def to_chat_messages(messages: Sequence[Message]) -> list[ChatMessage]:
+    """Stored messages (oldest first) as request messages.
+
+    Left out: replies still streaming, replies that produced nothing, and tool
+    results that answer no tool call before them. A tool call without a
+    recorded result (a crash between the two) gets a stand-in error result, so
+    the request stays valid for APIs that insist every call is answered.
+    """
+    out: list[ChatMessage] = []
+    waiting: dict[str, str] = {}          # call id -> tool name, awaiting a result
+
+    def answer_missing() -> None:
+        for call_id, name in waiting.items():
+            out.append(ChatMessage(role="tool", content=MISSING_RESULT,
+                                   tool_call_id=call_id, name=name))
+        waiting.clear()
+
+    for message in messages:
+        if message.role == "tool":
+            name = waiting.pop(message.tool_call_id or "", None)
+            if name is not None:
+                out.append(ChatMessage(role="tool", content=message.content,
+                                       tool_call_id=message.tool_call_id, name=name))
+            continue
+        answer_missing()
+        if message.role == "assistant":
+            if message.status == "streaming" or not (message.content or message.tool_calls):
+                continue
+            out.append(ChatMessage(role="assistant", content=message.content,
+                                   tool_calls=message.tool_calls))
+            waiting = {c.call_id: c.name for c in message.tool_calls}
+        else:
+            out.append(ChatMessage(role=message.role, content=message.content))
+    answer_missing()
+    return out
+
+
+@dataclass
+class Turn:
+    """One earlier turn, ready to send."""
+
+    messages: list[ChatMessage]
+    tokens: int
+    first_id: int | None      # id of its oldest stored message
+
+
+@dataclass
+class HistoryWindow:
+    """The earlier turns loaded for one request, oldest first."""
+
+    turns: list[Turn] = field(default_factory=list)
+    messages_read: int = 0       # stored messages read to build it
+    pages_read: int = 0
+    more_before: bool = False    # older messages exist that were not loaded
+    tokens: int = 0              # of all turns
+    message_count: int = 0       # of all turns
+
+    def fit(self, budget: int) -> list[ChatMessage]:
+        """The newest whole turns within ``budget`` tokens, as one message list."""
+        kept: list[Turn] = []
+        used = 0
+        for turn in reversed(self.turns):
+            if used + turn.tokens > budget:
+                break
+            kept.append(turn)
+            used += turn.tokens
+        return [m for turn in reversed(kept) for m in turn.messages]
+
+
+async def load_history(store: AsyncStore, conversation_id: int, *, before_id: int | None,
+                       budget: int, max_turns: int | None,
+                       first_page: int | None = None) -> HistoryWindow:
+    """Load the newest whole turns older than ``before_id`` that fit ``budget``.
+
+    Reads pages from the newest end and stops at the first turn that does not fit
+    or once ``max_turns`` turns are in. The first page holds ``first_page``
+    messages (default: about what the budget holds at 64 tokens a message, so
+    one query usually suffices), each next one about what the rest of the
+    budget holds at the average size seen so far, at most twice the previous.
+    """
+    window = HistoryWindow()
+    if max_turns == 0 or budget <= 0:
+        return window
+    await _fill(window, store, conversation_id, before_id, budget, max_turns, first_page)
+    window.turns.reverse()                # oldest first
+    return window
+
+
+async def _fill(window: HistoryWindow, store: AsyncStore, conversation_id: int,
+                before_id: int | None, budget: int, max_turns: int | None,
+                first_page: int | None) -> None:
+    pending: list[Message] = []           # the turn being assembled, newest first
+    if first_page is None:
+        first_page = max(MIN_PAGE, min(MAX_PAGE, budget // TOKENS_PER_PAGE_ROW))
+    cursor, size, exhausted = before_id, first_page, False
+    while True:
+        page = await store.run(lambda s, c=cursor, n=size: s.messages.page(
+            conversation_id, before_id=c, limit=n))
+        window.pages_read += 1
+        window.messages_read += len(page)
+        exhausted = len(page) < size
+        for message in reversed(page):
+            pending.append(message)
+            if message.role != "user":
+                continue
+            if not _take(window, pending, budget):
+                window.more_before = True
+                return
+            pending = []
+            if max_turns is not None and len(window.turns) >= max_turns:
+                window.more_before = message.id != _oldest_id(page) or not exhausted
+                return
+        if exhausted or not page:
+            break
+        cursor, size = page[0].id, _next_page_size(window, budget, size)
+    if pending and not _take(window, pending, budget):   # messages before any user turn
+        window.more_before = True
+
+
+def _next_page_size(window: HistoryWindow, budget: int, size: int) -> int:
+    """About as many messages as the rest of the budget holds at the average
+    size seen so far (plus a few), so the last page does not over-read much;
+    at most twice the previous page."""
+    if not window.turns:
+        return min(size * 2, MAX_PAGE)
+    per_message = max(1, window.tokens // max(1, window.message_count))
+    wanted = (budget - window.tokens) // per_message + 8
+    return max(MIN_PAGE // 2, min(wanted, size * 2, MAX_PAGE))
+
+
+def _take(window: HistoryWindow, pending: list[Message], budget: int) -> bool:
+    """Add the turn in ``pending`` (newest first) if it fits; False if it does not."""
+    messages = to_chat_messages(pending[::-1])
+    tokens = messages_tokens(messages)
+    if window.tokens + tokens > budget:
+        return False
+    window.turns.append(Turn(messages, tokens, pending[-1].id))   # newest first until the end
+    window.tokens += tokens
+    window.message_count += len(messages)
+    return True
+
+
+def _oldest_id(page: Sequence[Message]) -> int | None:
+    return page[0].id if page else None
+
+
+def fit_rounds(rounds: Sequence[list[ChatMessage]], budget: int) -> list[ChatMessage]:
+    """The current turn's tool rounds within ``budget``: the newest always, then
+    older ones while they fit (a round is an assistant message and its results)."""
+    kept: list[list[ChatMessage]] = []
+    used = 0
+    for index, unit in enumerate(reversed(rounds)):
+        tokens = messages_tokens(unit)
+        if index > 0 and used + tokens > budget:
+            break
+        kept.append(unit)
+        used += tokens
+    return [m for unit in reversed(kept) for m in unit]
+
+
+@dataclass(frozen=True)
+class ContextBudget:
+    """How many tokens the history may take in one request."""
+
+    context_tokens: int
+    reserve_output: int
+
+    @classmethod
+    def for_model(cls, context_tokens: int, max_tokens: int) -> ContextBudget:
+        # The reply needs room too; at most half the window is reserved for it.
+        return cls(context_tokens, min(max_tokens, context_tokens // 2))
+
+    def available(self, *fixed_tokens: int) -> int:
+        return self.context_tokens - self.reserve_output - sum(fixed_tokens)
