@@ -16,7 +16,17 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from app import __version__
-from app.commands import agents, chat, conversations, mcp, models, providers, search, tools
+from app.commands import (
+    agents,
+    chat,
+    conversations,
+    mcp,
+    memories,
+    models,
+    providers,
+    search,
+    tools,
+)
 from app.commands.common import CliError
 from app.logs import LOG_FILENAME, configure_logging
 from app.settings import AppSettings, SettingsError, load_settings
@@ -64,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.register(subparsers, common)
     mcp.register(subparsers, common)
     tools.register(subparsers, common)
+    memories.register(subparsers, common)
     return parser
 
 
