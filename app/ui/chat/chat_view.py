@@ -1,0 +1,369 @@
+"""The chat view (``chatView``): a conversation's messages, streaming replies.
+
+Structure: one QScrollArea holding a column of MessageWidgets (header with
+actions, text segments, tool-call blocks, error bar, usage footer). Real
+widgets make actions, collapsible tool blocks and approval buttons ordinary Qt
+buttons; each text segment is a SafeTextBrowser whose document is only ever
+appended to (finished Markdown blocks once, the open tail block redrawn), so
+the cost of a flush does not grow with the length of the reply or the chat.
+
+- Streaming: ``append_text`` / ``append_thinking`` only buffer; one QTimer
+  (``FLUSH_MS``) draws everything pending in all messages.
+- Follow the bottom: only while the user is at the bottom; scrolled up, the
+  view stays put. Prepending older messages keeps what the user looks at in
+  place.
+- Paging: ``set_messages`` shows the newest page; scrolling to the top emits
+  ``sig_need_older(oldest_id)`` once, answered by ``prepend_messages``.
+- Links go through ``LinkPolicy`` (confirmation, allowed schemes only).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
+
+from app.domain import Message, UsageStats
+from app.ui.chat.link_policy import LinkPolicy
+from app.ui.chat.markdown_render import MarkdownRenderer, warm_up
+from app.ui.chat.message_widget import MessageWidget
+from app.ui.chat.theme import ChatTheme
+from app.ui.chat.tool_block import ToolCallBlock
+
+FLUSH_MS = 40
+BOTTOM_SLACK_PX = 24  # "at the bottom" within this distance
+TOP_SLACK_PX = 8      # "at the top": ask for older messages
+
+
+def view_stylesheet(theme: ChatTheme) -> str:
+    return (
+        f"#chatContainer {{ background: {theme.base}; }}"
+        f"#message {{ border-radius: 10px; border: 1px solid {theme.border}; }}"
+        f'#message[role="user"] {{ background: {theme.user_bubble}; border-color: {theme.user_bubble}; }}'
+        f'#message[role="assistant"] {{ background: {theme.assistant_bubble}; }}'
+        f"#roleLabel {{ font-weight: bold; color: {theme.text}; }}"
+        f"#timeLabel, #usageFooter, #toolStatus, #toolCaption {{ color: {theme.muted}; }}"
+        f"#modelBadge {{ color: {theme.accent}; border: 1px solid {theme.accent};"
+        " border-radius: 7px; padding: 0px 6px; }"
+        f"#toolCall {{ border: 1px solid {theme.border}; border-radius: 6px;"
+        f" background: {theme.render.code_bg}; }}"
+        f"#toolArguments, #toolResult {{ color: {theme.text}; }}"
+        f'#toolResult[error="true"], #toolStatus[error="true"] {{ color: {theme.error_text}; }}'
+        f"#errorBar {{ background: {theme.error_bg}; border-radius: 6px; }}"
+        f"#errorText {{ color: {theme.error_text}; }}"
+    )
+
+
+class ChatView(QWidget):
+    sig_need_older = Signal(int)           # id of the oldest message shown
+    sig_copy = Signal(int, str)            # message id, "markdown" | "plain" (copied already)
+    sig_regenerate = Signal(int)
+    sig_edit = Signal(int)
+    sig_delete = Signal(int)
+    sig_retry = Signal(int)
+    sig_switch_provider = Signal(int)
+    sig_approval = Signal(str, bool)       # call id, allowed
+
+    def __init__(self, parent: QWidget | None = None, *,
+                 link_policy: LinkPolicy | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("chatView")
+        self.link_policy = link_policy or LinkPolicy()
+        self._theme = ChatTheme.from_palette(self.palette())
+        self._renderer = MarkdownRenderer(self._theme.render)
+        self._widgets: dict[int, MessageWidget] = {}
+        self._order: list[MessageWidget] = []
+        self._calls: dict[str, ToolCallBlock] = {}
+        self._started: dict[int, float] = {}
+        self._dirty: set[int] = set()  # messages with buffered text
+        self._has_older = False
+        self._older_requested = False
+        self._follow = True
+        self._anchor: tuple[QWidget, int] | None = None
+        self._setting_scroll = False
+        self.flush_count = 0
+        #: Called after each flush that drew something with (wall s, CPU s) (benchmarks).
+        self.flush_hook: Callable[[float, float], None] | None = None
+
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("chatScroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.container = QWidget()
+        self.container.setObjectName("chatContainer")
+        self._column = QVBoxLayout(self.container)
+        self._column.setContentsMargins(4, 8, 4, 8)
+        self._column.setSpacing(2)
+        self._column.addStretch(1)
+        self.scroll.setWidget(self.container)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.scroll)
+        self._apply_theme()
+
+        bar = self.scroll.verticalScrollBar()
+        bar.rangeChanged.connect(self._on_range_changed)
+        bar.valueChanged.connect(self._on_scrolled)
+        self._timer = QTimer(self)
+        self._timer.setInterval(FLUSH_MS)
+        self._timer.timeout.connect(self.flush)
+        # Once the window is up and idle, not in the middle of the first reply.
+        QTimer.singleShot(0, lambda: warm_up(self._theme.render))
+
+    # -- loading ----------------------------------------------------------------------
+    def clear(self) -> None:
+        for widget in self._order:
+            widget.setParent(None)
+            widget.deleteLater()
+        self._widgets.clear()
+        self._order.clear()
+        self._calls.clear()
+        self._started.clear()
+        self._dirty.clear()
+        self._anchor = None
+        self._older_requested = False
+
+    def set_messages(self, messages: Iterable[Message], *, has_older: bool = False) -> None:
+        """Show a conversation: ``messages`` is its newest page, oldest first."""
+        self.clear()
+        self._has_older = has_older
+        self._follow = True
+        for widget in self._build(list(messages)):
+            self._column.insertWidget(self._column.count() - 1, widget)
+            self._order.append(widget)
+
+    def prepend_messages(self, older: Iterable[Message], *, has_older: bool = False) -> None:
+        """Add an older page above what is shown; what the user sees stays in place."""
+        self._has_older = has_older
+        self._older_requested = False
+        if self._order:
+            first = self._order[0]
+            self._anchor = (first, first.y() - self.scroll.verticalScrollBar().value())
+        built = self._build(list(older))
+        for index, widget in enumerate(built):
+            self._column.insertWidget(index, widget)
+        self._order[:0] = built
+
+    def _build(self, messages: list[Message]) -> list[MessageWidget]:
+        results = {m.tool_call_id: m for m in messages if m.role == "tool" and m.tool_call_id}
+        built: list[MessageWidget] = []
+        for message in messages:
+            if message.role == "tool" or message.id is None:
+                continue
+            widget = self._new_widget(message.id, message.role, message.created_at,
+                                      message.model, message.provider)
+            if message.content:
+                widget.append_text(message.content)
+            for call in message.tool_calls:
+                block = self._add_call(widget, call.call_id, call.name, call.arguments)
+                result = results.get(call.call_id)
+                if result is not None:
+                    duration = result.meta.get("duration_ms")
+                    block.set_result(result.content, result.status != "complete",
+                                     duration if isinstance(duration, (int, float)) else None)
+            widget.finish(message.status, message.usage)
+            if message.error:
+                widget.show_error(message.error)
+            built.append(widget)
+        return built
+
+    def _new_widget(self, message_id: int, role: str, created_at: Any = None,
+                    model: str | None = None, provider: str | None = None) -> MessageWidget:
+        widget = MessageWidget(message_id, role, renderer=self._renderer, theme=self._theme,
+                               created_at=created_at, model=model, provider=provider)
+        widget.sig_action.connect(lambda action, w=widget: self._on_action(w, action))
+        widget.sig_link.connect(self.open_link)
+        widget.sig_approval.connect(self.sig_approval)
+        self._widgets[message_id] = widget
+        return widget
+
+    def _add_call(self, widget: MessageWidget, call_id: str, name: str,
+                  arguments: dict[str, Any] | str) -> ToolCallBlock:
+        block = widget.add_tool_call(call_id, name, arguments)
+        self._calls[call_id] = block
+        return block
+
+    # -- streaming --------------------------------------------------------------------
+    def add_user_message(self, message: Message) -> MessageWidget:
+        """Show a message the user just sent (the view follows the bottom again)."""
+        self._follow = True
+        (widget,) = self._build([message])
+        self._append_widget(widget)
+        return widget
+
+    def begin_reply(self, message_id: int, model: str | None = None,
+                    provider: str | None = None) -> MessageWidget:
+        widget = self._new_widget(message_id, "assistant", datetime.now(timezone.utc),
+                                  model, provider)
+        widget.status = "streaming"
+        self._started[message_id] = time.monotonic()
+        self._append_widget(widget)
+        return widget
+
+    def _append_widget(self, widget: MessageWidget) -> None:
+        self._column.insertWidget(self._column.count() - 1, widget)
+        self._order.append(widget)
+
+    def append_text(self, message_id: int, text: str) -> None:
+        widget = self._widgets.get(message_id)
+        if widget is not None:
+            widget.append_text(text)
+            self._schedule(message_id)
+
+    def append_thinking(self, message_id: int, text: str) -> None:
+        widget = self._widgets.get(message_id)
+        if widget is not None:
+            widget.append_thinking(text)
+            self._schedule(message_id)
+
+    def add_tool_call(self, message_id: int, call_id: str, name: str,
+                      arguments: dict[str, Any] | str) -> ToolCallBlock | None:
+        widget = self._widgets.get(message_id)
+        if widget is None:
+            return None
+        return self._add_call(widget, call_id, name, arguments)
+
+    def set_tool_result(self, call_id: str, content: str, is_error: bool = False,
+                        duration_ms: float | None = None) -> None:
+        block = self._calls.get(call_id)
+        if block is not None:
+            block.set_result(content, is_error, duration_ms)
+
+    def show_approval(self, call_id: str, summary: str = "") -> None:
+        block = self._calls.get(call_id)
+        if block is not None:
+            block.ask_approval(summary)
+
+    def finish_reply(self, message_id: int, status: str = "complete",
+                     usage: UsageStats | None = None, error: str | None = None) -> None:
+        widget = self._widgets.get(message_id)
+        if widget is None:
+            return
+        started = self._started.pop(message_id, None)
+        elapsed = time.monotonic() - started if started is not None else None
+        widget.finish(status, usage, elapsed if status != "error" else None)
+        if error:
+            widget.show_error(error)
+
+    def show_error(self, message_id: int, text: str) -> None:
+        widget = self._widgets.get(message_id)
+        if widget is not None:
+            widget.flush()
+            widget.show_error(text)
+
+    def _schedule(self, message_id: int) -> None:
+        self._dirty.add(message_id)
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def flush(self) -> None:
+        """Draw everything buffered (called by the timer; tests may call it)."""
+        wall, cpu = time.perf_counter(), time.process_time()
+        drew = False
+        dirty, self._dirty = self._dirty, set()
+        for message_id in dirty:
+            widget = self._widgets.get(message_id)
+            if widget is not None:
+                drew = widget.flush() or drew
+        if not drew:
+            self._timer.stop()
+            return
+        self.flush_count += 1
+        if self.flush_hook is not None:
+            self.flush_hook(time.perf_counter() - wall, time.process_time() - cpu)
+
+    def remove_message(self, message_id: int) -> None:
+        """Take a message out of the view (e.g. after it was deleted)."""
+        widget = self._widgets.pop(message_id, None)
+        if widget is None:
+            return
+        self._order.remove(widget)
+        for call_id in widget.tool_blocks:
+            self._calls.pop(call_id, None)
+        self._started.pop(message_id, None)
+        self._dirty.discard(message_id)
+        widget.setParent(None)
+        widget.deleteLater()
+
+    # -- queries (tests, other widgets) ----------------------------------------------
+    def message_widget(self, message_id: int) -> MessageWidget | None:
+        return self._widgets.get(message_id)
+
+    def message_ids(self) -> list[int]:
+        return [widget.message_id for widget in self._order]
+
+    def tool_block(self, call_id: str) -> ToolCallBlock | None:
+        return self._calls.get(call_id)
+
+    def is_following(self) -> bool:
+        return self._follow
+
+    # -- actions and links ------------------------------------------------------------
+    def _on_action(self, widget: MessageWidget, action: str) -> None:
+        message_id = widget.message_id
+        if action in ("copy-markdown", "copy-plain"):
+            self.sig_copy.emit(message_id, action.removeprefix("copy-"))
+        elif action == "regenerate":
+            self.sig_regenerate.emit(message_id)
+        elif action == "edit":
+            self.sig_edit.emit(message_id)
+        elif action == "delete":
+            self.sig_delete.emit(message_id)
+        elif action == "retry":
+            self.sig_retry.emit(message_id)
+        elif action == "switch-provider":
+            self.sig_switch_provider.emit(message_id)
+
+    def open_link(self, url: str) -> bool:
+        return self.link_policy.handle(url, self)
+
+    # -- scrolling --------------------------------------------------------------------
+    def _set_scroll(self, value: int) -> None:
+        self._setting_scroll = True
+        try:
+            self.scroll.verticalScrollBar().setValue(value)
+        finally:
+            self._setting_scroll = False
+
+    def _on_range_changed(self, _minimum: int, maximum: int) -> None:
+        if self._anchor is not None:
+            widget, offset = self._anchor
+            self._set_scroll(widget.y() - offset)
+        elif self._follow:
+            self._set_scroll(maximum)
+
+    def _on_scrolled(self, value: int) -> None:
+        if self._setting_scroll:
+            return
+        bar = self.scroll.verticalScrollBar()
+        self._anchor = None
+        self._follow = value >= bar.maximum() - BOTTOM_SLACK_PX
+        if (value <= TOP_SLACK_PX and self._has_older and not self._older_requested
+                and self._order and bar.maximum() > 0):
+            self._older_requested = True
+            self.sig_need_older.emit(self._order[0].message_id)
+
+    def scroll_to_bottom(self) -> None:
+        self._follow = True
+        self._anchor = None
+        self._set_scroll(self.scroll.verticalScrollBar().maximum())
+
+    # -- theme ------------------------------------------------------------------------
+    def _apply_theme(self) -> None:
+        self.container.setStyleSheet(view_stylesheet(self._theme))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt name)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            theme = ChatTheme.from_palette(self.palette())
+            if theme != self._theme:
+                self._theme = theme
+                self._renderer.set_style(theme.render)
+                self._apply_theme()
+                for widget in self._order:
+                    widget.restyle(theme)

@@ -1,0 +1,233 @@
+"""Markdown block -> safe HTML for QTextDocument (pure Python, no Qt).
+
+A reply is untrusted, so:
+- Raw HTML is never passed through: the Markdown processors that keep raw HTML
+  (``html_block`` preprocessor, ``html`` inline pattern, ``raw_html``
+  postprocessor) are removed, so ``<script>`` arrives on screen as text.
+- Links survive only for ``http``, ``https`` and ``mailto`` (absolute). Others
+  (``javascript:``, ``file:``, ``data:``, relative ...) become plain text.
+- Images are never emitted (nothing to load): an image becomes ``[image: alt]``,
+  a link to its address when that address is http(s).
+- Work is bounded: blocks over ``MARKDOWN_MAX_CHARS`` or nested deeper than
+  ``MAX_NESTING`` are shown as escaped preformatted text; code over
+  ``HIGHLIGHT_MAX_CHARS`` is shown without highlighting. Blocks with more than
+  ``MAX_BRACKETS`` '[' are plain too (the link pattern is quadratic in them).
+
+The HTML sticks to the subset QTextDocument understands (tables with
+cellpadding, inline ``style`` colours, ``<pre>``).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass, field
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+import markdown
+from markdown.treeprocessors import Treeprocessor
+from markdown.util import AMP_SUBSTITUTE
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import TextLexer, get_lexer_by_name
+from pygments.util import ClassNotFound
+
+from app.ui.chat.blocks import Block
+
+ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
+ACTION_SCHEME = "agentdesk-action"  # our own links (copy code); never from a reply
+MARKDOWN_MAX_CHARS = 10_000
+# Python-Markdown's link pattern is quadratic in unmatched '[' (1,600 of them: 0.8 s).
+MAX_BRACKETS = 128
+HIGHLIGHT_MAX_CHARS = 24_000
+MAX_NESTING = 12  # list / quote levels before a block is shown as plain text
+PLAIN_LINE_CHARS = 2_000  # long lines are cut into paragraphs of this size
+
+_INDENT_RE = re.compile(r"^[ \t]*", re.MULTILINE)
+_QUOTE_RE = re.compile(r"^(?:[ \t]*>)+", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class RenderStyle:
+    """Colours used in the generated HTML (taken from the Qt palette by the view)."""
+
+    text: str = "#1f2328"
+    muted: str = "#656d76"
+    link: str = "#0969da"
+    code_bg: str = "#f6f8fa"
+    code_header_bg: str = "#eaeef2"
+    border: str = "#d0d7de"
+    pygments_style: str = "default"
+
+
+@dataclass
+class RenderedBlock:
+    html: str
+    code: list[str] = field(default_factory=list)  # raw text of code blocks, in order
+
+
+def is_allowed_url(url: str) -> bool:
+    """True for absolute http(s) URLs with a host and for mailto: addresses."""
+    url = url.strip()
+    if any(ch in url for ch in "\r\n\t\x00") or not url:
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    scheme = parts.scheme.lower()
+    if scheme not in ALLOWED_SCHEMES:
+        return False
+    if scheme == "mailto":
+        return bool(parts.path)
+    return bool(parts.netloc)
+
+
+class _SafeTree(Treeprocessor):
+    """Removes what a reply must not carry: unsafe links and every image."""
+
+    def __init__(self, md: markdown.Markdown, style_ref: list[RenderStyle]) -> None:
+        super().__init__(md)
+        self._style_ref = style_ref
+
+    def run(self, root: etree.Element) -> None:
+        style = self._style_ref[0]
+        for element in root.iter():
+            if element.tag == "a":
+                href = html.unescape(element.get("href", "").replace(AMP_SUBSTITUTE, "&"))
+                title = element.get("title", "")
+                element.attrib.clear()
+                if is_allowed_url(href):
+                    element.set("href", href)
+                    element.set("title", title or href)
+                else:
+                    element.tag = "span"
+                    element.set("style", f"color:{style.muted}")
+            elif element.tag == "img":
+                src = html.unescape(element.get("src", "").replace(AMP_SUBSTITUTE, "&"))
+                alt = element.get("alt", "") or "image"
+                element.attrib.clear()
+                element.text = f"[image: {alt}]"
+                if src.lower().startswith(("http:", "https:")) and is_allowed_url(src):
+                    element.tag = "a"
+                    element.set("href", src)
+                    element.set("title", src)
+                else:
+                    element.tag = "span"
+                    element.set("style", f"color:{style.muted}")
+            elif element.tag == "table":
+                element.set("border", "1")
+                element.set("cellspacing", "0")
+                element.set("cellpadding", "5")
+                element.set("style", f"border-collapse:collapse; border-color:{style.border};"
+                            " margin-top:6px; margin-bottom:6px")
+            elif element.tag == "th":
+                element.set("bgcolor", style.code_header_bg)
+
+
+class MarkdownRenderer:
+    """One reusable Markdown instance (building one per block would be slow)."""
+
+    def __init__(self, style: RenderStyle | None = None) -> None:
+        self._style_ref = [style or RenderStyle()]
+        self._md = markdown.Markdown(extensions=["tables", "sane_lists"])
+        self._md.preprocessors.deregister("html_block")
+        self._md.inlinePatterns.deregister("html")
+        self._md.postprocessors.deregister("raw_html")
+        # After "inline" (20), which creates the <a>/<img> elements.
+        self._md.treeprocessors.register(_SafeTree(self._md, self._style_ref), "safe", 15)
+
+    @property
+    def style(self) -> RenderStyle:
+        return self._style_ref[0]
+
+    def set_style(self, style: RenderStyle) -> None:
+        self._style_ref[0] = style
+
+    def render(self, block: Block, code_index: int = 0) -> RenderedBlock:
+        """HTML for one block; ``code_index`` numbers a fence's Copy link."""
+        if block.kind == "fence":
+            code, lang = split_fence(block.text, closed=block.closed)
+            return RenderedBlock(code_html(code, lang, self.style, code_index), [code])
+        if block.kind == "plain" or is_pathological(block.text):
+            return RenderedBlock(plain_html(block.text, self.style))
+        self._md.reset()
+        return RenderedBlock(self._md.convert(block.text))
+
+
+def is_pathological(text: str) -> bool:
+    """Input the Markdown library could take very long over, or nest without end."""
+    if len(text) > MARKDOWN_MAX_CHARS or text.count("[") > MAX_BRACKETS:
+        return True
+    deepest_indent = max((len(m.group(0).expandtabs(4)) for m in _INDENT_RE.finditer(text)),
+                         default=0)
+    if deepest_indent > MAX_NESTING * 4:
+        return True
+    deepest_quote = max((m.group(0).count(">") for m in _QUOTE_RE.finditer(text)), default=0)
+    return deepest_quote > MAX_NESTING
+
+
+def split_fence(text: str, *, closed: bool) -> tuple[str, str]:
+    """(code, language) of a fenced block's raw text."""
+    lines = text.split("\n")
+    opening = lines[0].strip()
+    lang = opening.lstrip("`~").strip().split(" ")[0] if opening else ""
+    body = lines[1:]
+    if body and body[-1] == "":
+        body = body[:-1]
+    if closed and body and body[-1].strip().startswith(opening[:3]):
+        body = body[:-1]
+    return "\n".join(body), lang
+
+
+def warm_up(style: RenderStyle | None = None) -> None:
+    """Import the common lexers and build the formatter ahead of the first reply
+    (the first Python code block otherwise pays ~50 ms of imports mid-stream)."""
+    for lang in ("python", "bash", "json", "javascript"):
+        _lexer(lang)
+    highlight("x = 1", _lexer("python"), _formatter((style or RenderStyle()).pygments_style))
+
+
+@lru_cache(maxsize=64)
+def _lexer(lang: str):
+    try:
+        return get_lexer_by_name(lang, stripnl=False, ensurenl=False) if lang else TextLexer()
+    except ClassNotFound:
+        return TextLexer(stripnl=False, ensurenl=False)
+
+
+@lru_cache(maxsize=16)
+def _formatter(style_name: str) -> HtmlFormatter:
+    return HtmlFormatter(nowrap=True, noclasses=True, style=style_name)
+
+
+def code_html(code: str, lang: str, style: RenderStyle, index: int) -> str:
+    """A fenced code block: a header (language, Copy link) over highlighted code."""
+    if len(code) > HIGHLIGHT_MAX_CHARS:
+        body = html.escape(code)
+    else:
+        body = highlight(code, _lexer(lang.lower()), _formatter(style.pygments_style))
+    label = html.escape(lang) if lang else "code"
+    return (
+        f'<table width="100%" cellspacing="0" cellpadding="6" border="0"'
+        f' style="margin-top:6px; margin-bottom:6px">'
+        f'<tr><td bgcolor="{style.code_header_bg}">'
+        f'<span style="color:{style.muted}">{label}</span>'
+        f' &nbsp; <a href="{ACTION_SCHEME}:copy-code/{index}">Copy</a></td></tr>'
+        f'<tr><td bgcolor="{style.code_bg}"><pre style="color:{style.text}">'
+        f"{body}</pre></td></tr></table>"
+    )
+
+
+def plain_html(text: str, style: RenderStyle) -> str:
+    """Escaped preformatted text; very long lines are cut so layout stays cheap."""
+    pieces: list[str] = []
+    for line in text.split("\n"):
+        while len(line) > PLAIN_LINE_CHARS:
+            pieces.append(line[:PLAIN_LINE_CHARS])
+            line = line[PLAIN_LINE_CHARS:]
+        pieces.append(line)
+    body = html.escape("\n".join(pieces))
+    return f'<pre style="white-space:pre-wrap; color:{style.text}">{body}</pre>'

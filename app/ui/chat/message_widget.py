@@ -1,0 +1,233 @@
+"""One message in the chat: header (who, model, time, actions), content, footer.
+
+The content is a sequence of text segments and tool-call blocks in arrival
+order (text, a tool call, more text ...). Text is rendered incrementally by
+each segment's StreamRenderer; the view calls ``flush`` on its timer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QToolButton, QVBoxLayout, QWidget
+
+from app.domain import UsageStats
+from app.ui.chat.markdown_render import MarkdownRenderer
+from app.ui.chat.segments import ErrorBar, TextSegment, ThinkingSection
+from app.ui.chat.theme import ChatTheme
+from app.ui.chat.tool_block import ToolCallBlock
+
+ROLE_TITLES = {"user": "You", "assistant": "Assistant", "system": "System", "tool": "Tool"}
+USER_INDENT = 72
+
+
+def usage_text(usage: UsageStats | None, status: str, elapsed_s: float | None = None) -> str:
+    parts: list[str] = []
+    if usage is not None:
+        if usage.completion_tokens is not None:
+            parts.append(f"{usage.completion_tokens:,} tokens")
+        if usage.tokens_per_s is not None:
+            parts.append(f"{usage.tokens_per_s:.1f} tok/s")
+        if usage.ttft_ms is not None:
+            parts.append(f"first token {usage.ttft_ms:,.0f} ms")
+    if elapsed_s is not None:
+        parts.append(f"{elapsed_s:.1f} s")
+    if status in ("cancelled", "partial"):
+        parts.append("stopped")
+    return " · ".join(parts)
+
+
+class MessageWidget(QWidget):
+    #: "copy-markdown", "copy-plain", "regenerate", "edit", "delete", "retry",
+    #: "switch-provider".
+    sig_action = Signal(str)
+    #: A link in the text was clicked (full address, not yet checked).
+    sig_link = Signal(str)
+    sig_approval = Signal(str, bool)
+
+    def __init__(self, message_id: int, role: str, *, renderer: MarkdownRenderer,
+                 theme: ChatTheme, created_at: datetime | None = None,
+                 model: str | None = None, provider: str | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.message_id = message_id
+        self.role = role
+        self.status = "complete"
+        self._renderer = renderer
+        self._theme = theme
+        self._segments: list[TextSegment] = []
+        self._open_segment: TextSegment | None = None
+        self.tool_blocks: dict[str, ToolCallBlock] = {}
+        self.thinking: ThinkingSection | None = None
+        self.error_bar: ErrorBar | None = None
+
+        self.bubble = QFrame()
+        self.bubble.setObjectName("message")
+        self.bubble.setProperty("role", role)
+        outer = QVBoxLayout(self)
+        indent = USER_INDENT if role == "user" else 0
+        outer.setContentsMargins(8 + indent, 4, 8, 4)
+        outer.addWidget(self.bubble)
+
+        self._layout = QVBoxLayout(self.bubble)
+        self._layout.setContentsMargins(10, 6, 10, 6)
+        self._layout.setSpacing(4)
+        self._layout.addLayout(self._build_header(created_at, model, provider))
+        self._content = QVBoxLayout()
+        self._content.setSpacing(4)
+        self._layout.addLayout(self._content)
+        self.footer = QLabel()
+        self.footer.setObjectName("usageFooter")
+        self.footer.setTextFormat(Qt.TextFormat.PlainText)
+        self.footer.hide()
+        self._layout.addWidget(self.footer)
+
+    # -- header -----------------------------------------------------------------------
+    def _build_header(self, created_at: datetime | None, model: str | None,
+                      provider: str | None) -> QHBoxLayout:
+        header = QHBoxLayout()
+        header.setSpacing(6)
+        who = QLabel(ROLE_TITLES.get(self.role, self.role))
+        who.setObjectName("roleLabel")
+        header.addWidget(who)
+        # Parented at once: shown while parentless (set_model), the badge would
+        # open as a top-level window for a moment and take the window's focus.
+        self.model_badge = QLabel(self)
+        self.model_badge.setObjectName("modelBadge")
+        self.model_badge.setTextFormat(Qt.TextFormat.PlainText)
+        self.set_model(model, provider)
+        header.addWidget(self.model_badge)
+        self.time_label = QLabel()
+        self.time_label.setObjectName("timeLabel")
+        if created_at is not None:
+            local = created_at.astimezone()
+            self.time_label.setText(local.strftime("%H:%M"))
+            self.time_label.setToolTip(local.strftime("%Y-%m-%d %H:%M:%S"))
+        header.addWidget(self.time_label)
+        header.addStretch(1)
+        self.copy_button = self._action_button("Copy", "copyButton", "copy-markdown")
+        menu = QMenu(self.copy_button)
+        for text, action in (("Copy as Markdown", "copy-markdown"),
+                             ("Copy as plain text", "copy-plain")):
+            item = QAction(text, menu)
+            item.triggered.connect(lambda _=False, a=action: self._do(a))
+            menu.addAction(item)
+        self.copy_button.setMenu(menu)
+        self.copy_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        header.addWidget(self.copy_button)
+        if self.role == "assistant":
+            self.regenerate_button = self._action_button("Regenerate", "regenerateButton",
+                                                         "regenerate")
+            header.addWidget(self.regenerate_button)
+        if self.role == "user":
+            self.edit_button = self._action_button("Edit", "editButton", "edit")
+            header.addWidget(self.edit_button)
+        self.delete_button = self._action_button("Delete", "deleteButton", "delete")
+        header.addWidget(self.delete_button)
+        return header
+
+    def _action_button(self, text: str, name: str, action: str) -> QToolButton:
+        button = QToolButton()
+        button.setText(text)
+        button.setObjectName(name)
+        button.setAutoRaise(True)
+        button.clicked.connect(lambda: self._do(action))
+        return button
+
+    def _do(self, action: str) -> None:
+        if action == "copy-markdown":
+            QGuiApplication.clipboard().setText(self.markdown())
+        elif action == "copy-plain":
+            QGuiApplication.clipboard().setText(self.plain_text())
+        self.sig_action.emit(action)
+
+    def set_model(self, model: str | None, provider: str | None) -> None:
+        if model:
+            self.model_badge.setText(model)
+            self.model_badge.setToolTip(f"{model} via {provider}" if provider else model)
+        self.model_badge.setVisible(bool(model))
+
+    # -- content ----------------------------------------------------------------------
+    def segments(self) -> list[TextSegment]:
+        return list(self._segments)
+
+    def append_text(self, text: str) -> None:
+        if self._open_segment is None:
+            segment = TextSegment(self._renderer, self._theme)
+            segment.sig_link.connect(self.sig_link)
+            self._segments.append(segment)
+            self._content.addWidget(segment)
+            self._open_segment = segment
+        self._open_segment.stream.append(text)
+
+    def append_thinking(self, text: str) -> None:
+        if self.thinking is None:
+            self.thinking = ThinkingSection()
+            self._layout.insertWidget(1, self.thinking)
+        self.thinking.append(text)
+
+    def flush(self) -> bool:
+        """Draw what arrived since the last flush; True when something was drawn."""
+        drew = self.thinking.flush() if self.thinking is not None else False
+        if self._open_segment is not None:
+            drew = self._open_segment.stream.flush() or drew
+        return drew
+
+    def _close_segment(self) -> None:
+        if self._open_segment is not None:
+            self._open_segment.stream.finish()
+            self._open_segment = None
+
+    def add_tool_call(self, call_id: str, name: str,
+                      arguments: dict[str, Any] | str) -> ToolCallBlock:
+        self.flush()
+        self._close_segment()
+        block = ToolCallBlock(call_id, name, arguments)
+        block.sig_approval.connect(self.sig_approval)
+        self.tool_blocks[call_id] = block
+        self._content.addWidget(block)
+        return block
+
+    def finish(self, status: str, usage: UsageStats | None = None,
+               elapsed_s: float | None = None) -> None:
+        if self.thinking is not None:
+            self.thinking.flush()
+        self._close_segment()
+        self.status = status
+        text = usage_text(usage, status, elapsed_s)
+        self.footer.setText(text)
+        self.footer.setVisible(bool(text))
+
+    def show_error(self, text: str) -> ErrorBar:
+        if self.error_bar is None:
+            self.error_bar = ErrorBar()
+            self.error_bar.sig_retry.connect(lambda: self.sig_action.emit("retry"))
+            self.error_bar.sig_switch_provider.connect(
+                lambda: self.sig_action.emit("switch-provider"))
+            self._layout.insertWidget(self._layout.indexOf(self.footer), self.error_bar)
+        self.error_bar.set_text(text)
+        self.error_bar.show()
+        return self.error_bar
+
+    def restyle(self, theme: ChatTheme) -> None:
+        """New colours (theme switch): the one time finished text is drawn again."""
+        self._theme = theme
+        for segment in self._segments:
+            segment.restyle(theme)
+
+    # -- copying ----------------------------------------------------------------------
+    def markdown(self) -> str:
+        return "\n\n".join(s.stream.text.strip() for s in self._segments if s.stream.text.strip())
+
+    def plain_text(self) -> str:
+        return "\n\n".join(p for p in (s.plain_text(self._renderer) for s in self._segments) if p)
+
+    def resource_requests(self) -> list[str]:
+        """Every resource any of this message's documents asked for (should be none)."""
+        browsers = [*self._segments]
+        if self.thinking is not None:
+            browsers.append(self.thinking.text)
+        return [name for browser in browsers for name in browser.resource_requests]
