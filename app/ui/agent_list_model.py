@@ -29,6 +29,7 @@ from PySide6.QtCore import (
 from app.domain import AgentSpec
 from app.services.store_bridge import StoreBridge
 from app.store import ChangeNotice, StoreError
+from app.ui.avatars import agent_icon
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,8 @@ class AgentListModel(QAbstractListModel):
         spec = self._agents[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return spec.name
+        if role == Qt.ItemDataRole.DecorationRole:
+            return agent_icon(spec.name)
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{spec.name}\n{describe_model(spec)}"
         if role == self.AgentRole:

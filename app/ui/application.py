@@ -70,14 +70,16 @@ async def run_app(settings: AppSettings, app: QApplication, *,
     bridge: StoreBridge | None = None
     try:
         bridge = StoreBridge(store)
+        await _first_run(store, settings)
+        _apply_appearance(app, settings)
         model = AgentListModel(bridge)
-        window = MainWindow(bridge, model, default_provider=settings.default_provider,
-                            default_model=settings.default_model)
+        window = MainWindow(bridge, model, settings=settings)
         model.setParent(window)
         window.sig_closed.connect(quit_requested.set)
         with quit_on_interrupt(loop, quit_requested.set):
             model.reload()
             window.show()
+            window.focus_composer()
             log.info("window shown")
             if on_shown is not None:
                 on_shown(window)
@@ -93,6 +95,25 @@ async def run_app(settings: AppSettings, app: QApplication, *,
         await store.close()
         log.info("store closed")
     return 0
+
+
+async def _first_run(store: AsyncStore, settings: AppSettings) -> None:
+    """The zero-setup defaults on an empty database (on the store's worker:
+    copying the built-in model takes a moment). Never fatal."""
+    from app.core.first_run import ensure_defaults
+
+    try:
+        result = await store.run(lambda s: ensure_defaults(s, settings))
+    except Exception:  # noqa: BLE001 — the window must still open
+        log.exception("first run: creating the defaults failed")
+        return
+    log.info("first run: %s (%s)", result.status, result.message)
+
+
+def _apply_appearance(app: QApplication, settings: AppSettings) -> None:
+    from app.ui.theme import theme_manager
+
+    theme_manager(app).apply(settings.ui.theme, settings.ui.font_size)
 
 
 class StartupError(Exception):

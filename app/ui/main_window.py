@@ -1,40 +1,43 @@
-"""The main window: the agent list on the left, the selected agent in the centre.
+"""The main window: agents and their chats on the left, the chat in the centre.
 
-Only the shell for now: the chat view, conversation list and the full agent
-dialog come with later issues. "New Agent" asks for a name and creates a real
-agent through the bridge.
+Layout and wiring only; the parts live in their own modules:
+- left: the search box (app/ui/search_panel.py), the agents (AgentListModel),
+  the selected agent's chats (app/ui/conversation_panel.py);
+- centre: the model bar (app/ui/model_bar.py), the chat view (app/ui/chat),
+  the composer (app/ui/composer.py), bound to the shown conversation by the
+  ChatController (app/ui/chat_controller.py), which owns one ChatSession per
+  conversation so replies keep streaming when another chat is shown;
+- menus and shortcuts: app/ui/shortcuts.py; remembered state: window_state.py.
 """
 
 from __future__ import annotations
 
-import html
 import logging
+from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QTextDocument
-from PySide6.QtWidgets import (
-    QInputDialog,
-    QLabel,
-    QListView,
-    QMainWindow,
-    QMessageBox,
-    QPushButton,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
-from pydantic import ValidationError
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QShowEvent
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QSplitter, QWidget
 
-from app.domain import AgentSpec
+from app import __version__
+from app.core.fallback import ProviderSource
+from app.domain import AgentSpec, SearchHit
+from app.services.chat_session import RunnerFactory
+from app.services.provider_service import ProviderService
 from app.services.store_bridge import StoreBridge
-from app.store import StoreError
-from app.ui.agent_list_model import AgentListModel, describe_model
+from app.settings import AppSettings, load_settings
+from app.store import ChangeNotice
+from app.ui.agent_list_model import AgentListModel
+from app.ui.chat_controller import ChatController
+from app.ui.prompts import warn
+from app.ui.shortcuts import build_actions, shortcuts_text
+from app.ui.window_panes import EMPTY_TEXT, CentrePane, LeftPane
+from app.ui.window_state import WindowState
 
 log = logging.getLogger(__name__)
 
 WINDOW_TITLE = "AgentDesk"
-EMPTY_TEXT = "Create an agent to start"
-NO_SELECTION_TEXT = "Select an agent on the left"
+__all__ = ["EMPTY_TEXT", "MainWindow"]
 STATUS_TIMEOUT_MS = 8000
 
 
@@ -43,99 +46,122 @@ class MainWindow(QMainWindow):
     sig_closed = Signal()
 
     def __init__(self, bridge: StoreBridge, model: AgentListModel, *,
-                 default_provider: str = "", default_model: str = "",
+                 settings: AppSettings | None = None, default_provider: str = "",
+                 default_model: str = "", providers: ProviderSource | None = None,
+                 runner_factory: RunnerFactory | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
         self._model = model
-        self._defaults = {"provider": default_provider, "model": default_model}
+        self.settings = settings or load_settings(Path(bridge.store.path).parent)
+        self._defaults = {"provider": default_provider or self.settings.default_provider,
+                          "model": default_model or self.settings.default_model}
+        self.provider_service = ProviderService(bridge)
+        self.state = WindowState(self.settings.home)
         self._select_when_listed: int | None = None
+        self._opening: SearchHit | None = None
+        self._wanted_conversation: int | None = None
+        self._restored = False
+        self.dialogs: list[QWidget] = []
 
         self.setObjectName("mainWindow")
         self.setWindowTitle(WINDOW_TITLE)
-        self.setMinimumSize(720, 480)
-        self.resize(1000, 660)
-
-        self._build_menu()
-        self._build_panes()
+        self.setMinimumSize(760, 480)
+        self.resize(1180, 760)
+        self.actions = build_actions(self)
+        self.quit_action = self.actions.quit
+        self._build_panes(bridge)
+        self._build_splitter()
+        self.controller = ChatController(bridge, self.settings, self.chat_view, self.composer,
+                                         providers=providers, runner_factory=runner_factory,
+                                         before_send=self.model_bar.flush_pending, parent=self)
         self._wire()
-        self._update_placeholder()
+        self.restored_geometry = self.state.restore_window(self, self.splitters())
+        self._agent_changed()
 
-    # -- construction --------------------------------------------------------------
-    def _build_menu(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        self.quit_action = QAction("&Quit", self)
-        self.quit_action.setObjectName("quitAction")
-        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
-        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        self.quit_action.triggered.connect(self.close)
-        file_menu.addAction(self.quit_action)
+    # -- construction --------------------------------------------------------------------------
+    def _build_panes(self, bridge: StoreBridge) -> None:
+        self.left = LeftPane(bridge, self._model,
+                             before_delete=lambda cid: self.controller.forget(cid))
+        self.search = self.left.search
+        self.agent_list = self.left.agent_list
+        self.new_agent_button = self.left.new_agent_button
+        self.new_chat_button = self.left.new_chat_button
+        self.conversation_model = self.left.conversation_model
+        self.conversation_list = self.left.conversation_list
+        self.left_splitter = self.left.splitter
+        self.centre = CentrePane(self.provider_service, self._spawn)
+        self.model_bar = self.centre.model_bar
+        self.chat_view = self.centre.chat_view
+        self.composer = self.centre.composer
+        self.placeholder = self.centre.placeholder
+        self.centre_stack = self.centre.stack
 
-    def _build_panes(self) -> None:
-        self.agent_list = QListView()
-        self.agent_list.setObjectName("agentList")
-        self.agent_list.setModel(self._model)
-        self.agent_list.setUniformItemSizes(True)
-        # Room to breathe (and to hit with a mouse) around each name.
-        self.agent_list.setStyleSheet("QListView::item { padding: 6px 8px; }")
-        self.agent_list.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
-        self.agent_list.setAccessibleName("Agents")
+    def _build_splitter(self) -> None:
+        self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.main_splitter.setObjectName("mainSplitter")
+        self.main_splitter.setChildrenCollapsible(False)
+        self.main_splitter.addWidget(self.left)
+        self.main_splitter.addWidget(self.centre)
+        self.main_splitter.setStretchFactor(0, 0)
+        self.main_splitter.setStretchFactor(1, 1)
+        self.main_splitter.setSizes([280, 900])
+        self.setCentralWidget(self.main_splitter)
 
-        self.new_agent_button = QPushButton("New Agent")
-        self.new_agent_button.setObjectName("newAgentButton")
-        self.new_agent_button.setToolTip("Create a new agent")
-        self.new_agent_button.setMinimumHeight(32)
-
-        heading = QLabel("Agents")
-        heading.setObjectName("agentListHeading")
-        font = heading.font()
-        font.setBold(True)
-        heading.setFont(font)
-
-        left = QWidget()
-        left.setObjectName("agentPane")
-        left.setMinimumWidth(200)
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(10, 10, 6, 10)
-        left_layout.setSpacing(8)
-        left_layout.addWidget(heading)
-        left_layout.addWidget(self.agent_list, 1)
-        left_layout.addWidget(self.new_agent_button)
-
-        self.placeholder = QLabel()
-        self.placeholder.setObjectName("agentPlaceholder")
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.placeholder.setWordWrap(True)
-        self.placeholder.setTextFormat(Qt.TextFormat.RichText)
-        self.placeholder.setMinimumWidth(320)
-        self.placeholder.setMargin(24)
-
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.setObjectName("mainSplitter")
-        splitter.setChildrenCollapsible(False)
-        splitter.addWidget(left)
-        splitter.addWidget(self.placeholder)
-        splitter.setStretchFactor(0, 0)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([260, 740])
-        self.setCentralWidget(splitter)
+    def splitters(self) -> dict[str, QSplitter]:
+        return {"main": self.main_splitter, "left": self.left_splitter}
 
     def _wire(self) -> None:
-        self.new_agent_button.clicked.connect(self._on_new_agent)
-        selection = self.agent_list.selectionModel()
-        selection.currentChanged.connect(self._update_placeholder)
-        self._model.dataChanged.connect(self._update_placeholder)
-        self._model.rowsInserted.connect(self._on_rows_changed)
-        self._model.rowsRemoved.connect(self._on_rows_changed)
-        self._model.modelReset.connect(self._on_rows_changed)
+        a = self.actions
+        a.quit.triggered.connect(self.close)
+        a.new_chat.triggered.connect(self.new_chat)
+        a.new_agent.triggered.connect(self.open_new_agent)
+        a.edit_agent.triggered.connect(self.open_edit_agent)
+        a.settings.triggered.connect(self.open_settings)
+        a.search.triggered.connect(self.search.focus)
+        a.focus_composer.triggered.connect(self.focus_composer)
+        a.check_connection.triggered.connect(lambda: self.model_bar.check_status(force=True))
+        a.refresh_models.triggered.connect(lambda: self.model_bar.load_models(refresh=True))
+        a.send.triggered.connect(self.composer.submit)
+        a.stop.triggered.connect(self.controller.stop)
+        a.regenerate.triggered.connect(self._regenerate_last)
+        a.rename_chat.triggered.connect(lambda: self._on_chat(self.conversation_list.rename))
+        a.pin_chat.triggered.connect(lambda: self._on_chat(
+            lambda c: self.conversation_list.set_pinned(c, not c.pinned)))
+        a.archive_chat.triggered.connect(lambda: self._on_chat(self.conversation_list.archive))
+        a.delete_chat.triggered.connect(lambda: self._on_chat(self.conversation_list.delete))
+        a.shortcuts_help.triggered.connect(lambda: self._inform("Keyboard Shortcuts",
+                                                                shortcuts_text()))
+        a.about.triggered.connect(lambda: self._inform(
+            "About AgentDesk", f"AgentDesk {__version__}\nLocal-first desktop workbench "
+                               "for AI agents."))
+        self.new_agent_button.clicked.connect(self.open_new_agent)
+        self.new_chat_button.clicked.connect(self.new_chat)
+        self.agent_list.selectionModel().currentChanged.connect(self._agent_changed)
+        self._model.dataChanged.connect(self._agent_data_changed)
+        self._model.rowsInserted.connect(self._agents_changed)
+        self._model.rowsRemoved.connect(self._agents_changed)
+        self._model.modelReset.connect(self._agents_changed)
+        self._model.sig_loaded.connect(self._restore_selection)
+        self.conversation_list.sig_chosen.connect(self._conversation_chosen)
+        self.conversation_model.sig_loaded.connect(self._conversations_loaded)
+        self.controller.sig_conversation_created.connect(self._conversation_created)
+        self.controller.sig_running.connect(self._running_changed)
+        self.controller.sig_shown.connect(lambda _id: self._update_chat_actions())
+        self.controller.sig_switch_provider.connect(self._switch_provider)
+        self.model_bar.sig_agent_changed.connect(self._save_agent)
+        self.search.sig_open.connect(self.open_search_hit)
         self._bridge.sig_error.connect(self._show_status)
+        self._bridge.sig_changed.connect(self._on_notice)
+        self._spawn(self._load_providers(), "providers")
 
-    # -- selection and placeholder ------------------------------------------------------
+    def _spawn(self, coro, name: str):  # noqa: ANN001, ANN202 (a coroutine, its task)
+        return self._bridge.spawn(coro, name=name)
+
+    # -- agents ----------------------------------------------------------------------------------
     def current_agent(self) -> AgentSpec | None:
         index = self.agent_list.currentIndex()
-        if not index.isValid():
-            return None
-        return index.data(AgentListModel.AgentRole)
+        return index.data(AgentListModel.AgentRole) if index.isValid() else None
 
     def select_agent(self, agent_id: int) -> bool:
         """Make the agent current in the list; False if it is not listed (yet)."""
@@ -147,69 +173,198 @@ class MainWindow(QMainWindow):
         self.agent_list.scrollTo(self._model.index(row))
         return True
 
-    def _on_rows_changed(self, *_args: object) -> None:
+    def _restore_selection(self) -> None:
+        """After the first load: the last agent, else the first one."""
+        if self._restored or self.current_agent() is not None:
+            return
+        self._restored = True
+        last = self.state.last_agent
+        if (last is None or not self.select_agent(last)) and self._model.rowCount():
+            self.agent_list.setCurrentIndex(self._model.index(0))
+
+    def _agents_changed(self, *_args: object) -> None:
         if self._select_when_listed is not None and self.select_agent(self._select_when_listed):
             self._select_when_listed = None
-        self._update_placeholder()
+        self.centre.show_chat(bool(self._model.rowCount()))
 
-    def _update_placeholder(self, *_args: object) -> None:
+    def _agent_data_changed(self, *_args: object) -> None:
         spec = self.current_agent()
-        if spec is not None:
-            self.placeholder.setText(
-                f"<p style='font-size:15pt; font-weight:600'>{html.escape(spec.name)}</p>"
-                f"<p style='color:#7a7f8a'>{html.escape(describe_model(spec))}</p>")
-        elif self._model.rowCount() == 0:
-            self.placeholder.setText(
-                f"<p style='font-size:13pt'>{EMPTY_TEXT}</p>"
-                "<p>Use <b>New Agent</b> on the left.</p>")
+        if spec is not None and spec != self.model_bar.spec:
+            self.model_bar.set_agent(spec)
+
+    def _agent_changed(self, *_args: object) -> None:
+        spec = self.current_agent()
+        agent_id = spec.id if spec is not None else None
+        self.centre.show_chat(bool(self._model.rowCount()))
+        self.model_bar.set_agent(spec)
+        if agent_id == self.conversation_model.agent_id and agent_id is not None:
+            return
+        self.conversation_model.set_agent(agent_id)
+        opening = self._opening if self._opening and self._opening.agent_id == agent_id \
+            else None
+        self._opening = None
+        target = opening.conversation_id if opening else (
+            self.state.last_conversation(agent_id) if agent_id is not None else None)
+        self._wanted_conversation = target
+        self.controller.show_conversation(target, agent_id,
+                                          at_message=opening.message_id if opening else None)
+        self.conversation_list.select(target)
+        self.state.remember(agent_id, target)
+
+    def _save_agent(self, spec: AgentSpec) -> None:
+        async def save() -> None:
+            saved = await self._bridge.update_agent(spec)
+            log.info("agent %s saved from the model bar (revision %s)", saved.id,
+                     saved.revision)
+        self._spawn(save(), "save-agent")
+
+    # -- conversations -------------------------------------------------------------------------------
+    def _conversations_loaded(self) -> None:
+        wanted = self._wanted_conversation
+        if wanted is not None and self.conversation_model.row_of(wanted) is None:
+            self._wanted_conversation = None     # deleted or archived since last time
+            self.controller.show_conversation(None, self.conversation_model.agent_id)
+
+    def _conversation_chosen(self, conversation_id: int) -> None:
+        if not conversation_id:
+            return
+        agent_id = self.conversation_model.agent_id
+        self._wanted_conversation = conversation_id
+        self.controller.show_conversation(conversation_id, agent_id)
+        self.state.remember(agent_id, conversation_id)
+        self._update_chat_actions()
+
+    def _conversation_created(self, conversation) -> None:  # noqa: ANN001 (Conversation)
+        if conversation.agent_id == self.conversation_model.agent_id:
+            self._wanted_conversation = conversation.id
+            self.conversation_list.select(conversation.id)
+            self.state.remember(conversation.agent_id, conversation.id)
+
+    def new_chat(self) -> None:
+        agent = self.current_agent()
+        self._wanted_conversation = None
+        self.conversation_list.select(None)
+        self.controller.show_conversation(None, agent.id if agent else None)
+        self.state.remember(agent.id if agent else None, None)
+        self.focus_composer()
+
+    def _on_chat(self, action) -> None:  # noqa: ANN001 (a callable taking a Conversation)
+        conversation = self.conversation_list.current_conversation()
+        if conversation is not None:
+            action(conversation)
+
+    def _regenerate_last(self) -> None:
+        ids = self.chat_view.message_ids()
+        replies = [i for i in ids if (w := self.chat_view.message_widget(i)) is not None
+                   and w.role == "assistant"]
+        if replies:
+            self.chat_view.sig_regenerate.emit(replies[-1])
+
+    def _running_changed(self, conversation_id: int, running: bool) -> None:
+        self.conversation_model.set_running(conversation_id, running)
+        self._update_chat_actions()
+
+    def _update_chat_actions(self) -> None:
+        session = self.controller.current_session()
+        self.actions.stop.setEnabled(session is not None and session.running)
+
+    # -- search --------------------------------------------------------------------------------------
+    def open_search_hit(self, hit: SearchHit) -> None:
+        """Show the hit's agent and conversation, scrolled to the message."""
+        self.search.clear()
+        if self.conversation_model.agent_id == hit.agent_id:
+            self._wanted_conversation = hit.conversation_id
+            self.controller.show_conversation(hit.conversation_id, hit.agent_id,
+                                              at_message=hit.message_id)
+            self.conversation_list.select(hit.conversation_id)
+            self.state.remember(hit.agent_id, hit.conversation_id)
         else:
-            self.placeholder.setText(f"<p style='font-size:13pt'>{NO_SELECTION_TEXT}</p>")
+            self._opening = hit
+            if not self.select_agent(hit.agent_id):
+                self._opening = None
+                self._show_status("That chat's agent no longer exists")
+                return
+        self.focus_composer()
 
-    def placeholder_text(self) -> str:
-        """The placeholder's text without markup (what a screen reader would say)."""
-        doc = QTextDocument()
-        doc.setHtml(self.placeholder.text())
-        return doc.toPlainText()
+    # -- dialogs ---------------------------------------------------------------------------------------
+    def open_new_agent(self) -> None:
+        from app.ui.dialogs.agent_dialog import AgentDialog
 
-    # -- new agent --------------------------------------------------------------------------
-    def _on_new_agent(self) -> None:
-        name, ok = QInputDialog.getText(self, "New Agent", "Agent name:")
-        if not ok or not name.strip():
+        dialog = AgentDialog(self._bridge, default_provider=self._defaults["provider"],
+                             default_model=self._defaults["model"],
+                             providers=self.provider_service, parent=self)
+        self._open_dialog(dialog)
+        dialog.sig_saved.connect(self._agent_saved)
+
+    def open_edit_agent(self) -> None:
+        from app.ui.dialogs.agent_dialog import AgentDialog
+
+        spec = self.current_agent()
+        if spec is None:
             return
-        self._bridge.spawn(self._create_agent(name.strip()), name="create-agent")
+        dialog = AgentDialog(self._bridge, spec, default_provider=self._defaults["provider"],
+                             providers=self.provider_service, parent=self)
+        self._open_dialog(dialog)
+        dialog.sig_saved.connect(self._agent_saved)
 
-    async def _create_agent(self, name: str) -> None:
-        try:
-            spec = AgentSpec(name=name, **self._defaults)
-        except ValidationError as exc:
-            self._warn("New Agent", f"“{name[:60]}” is not a valid agent name: "
-                       f"{exc.errors()[0]['msg']}")
-            return
-        try:
-            created = await self._bridge.create_agent(spec)
-        except StoreError as exc:
-            message = str(exc)
-            self._warn("New Agent", message[:1].upper() + message[1:])
-            return
-        log.info("agent %s created from the window", created.id)
-        if created.id is not None and not self.select_agent(created.id):
-            # The list learns of the agent through the store's change notice.
-            self._select_when_listed = created.id
+    def open_settings(self) -> None:
+        from app.ui.dialogs.settings_dialog import SettingsDialog
+        from app.ui.theme import theme_manager
 
-    # -- messages ---------------------------------------------------------------------------
-    def _warn(self, title: str, text: str) -> None:
-        # Non-blocking on purpose: a nested event loop inside an asyncio task
-        # would let another task step run inside this one.
-        box = QMessageBox(QMessageBox.Icon.Warning, title, text,
+        dialog = SettingsDialog(self._bridge, self.settings, theme=theme_manager(),
+                                providers=self.provider_service, parent=self)
+        dialog.sig_settings_saved.connect(self._settings_saved)
+        self._open_dialog(dialog)
+
+    def _open_dialog(self, dialog: QWidget) -> None:
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialogs = [d for d in self.dialogs if d.isVisible()] + [dialog]
+        dialog.open()
+
+    def _agent_saved(self, spec: AgentSpec) -> None:
+        if spec.id is not None and not self.select_agent(spec.id):
+            self._select_when_listed = spec.id  # listed once the change notice arrives
+
+    def _settings_saved(self, settings: AppSettings) -> None:
+        self.settings = settings
+        self._defaults = {"provider": settings.default_provider,
+                          "model": settings.default_model}
+
+    # -- providers ---------------------------------------------------------------------------------------
+    async def _load_providers(self) -> None:
+        self.model_bar.set_providers(await self.provider_service.list())
+
+    def _on_notice(self, notice: ChangeNotice) -> None:
+        if notice.entity == "provider":
+            self._spawn(self._load_providers(), "providers")
+
+    def _switch_provider(self) -> None:
+        self.model_bar.provider_combo.setFocus()
+        self.model_bar.provider_combo.showPopup()
+
+    # -- focus, messages -----------------------------------------------------------------------------------
+    def focus_composer(self) -> None:
+        self.composer.edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        QTimer.singleShot(0, self.focus_composer)
+
+    def _inform(self, title: str, text: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, title, text,
                           QMessageBox.StandardButton.Ok, self)
-        box.setObjectName("warningMessage")
+        box.setObjectName("infoMessage")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
+
+    def warn(self, title: str, text: str) -> None:
+        warn(self, title, text)
 
     def _show_status(self, text: str) -> None:
         self.statusBar().showMessage(text, STATUS_TIMEOUT_MS)
 
-    # -- closing ------------------------------------------------------------------------------
+    # -- closing -------------------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        self.state.save_window(self, self.splitters())
         event.accept()
         self.sig_closed.emit()

@@ -72,6 +72,15 @@ def qloop(qapp: QApplication, qtbot) -> Iterator[qasync.QEventLoop]:
         for task in leftovers:
             task.cancel()
         qtbot.waitUntil(lambda: all(task.done() for task in leftovers), timeout=WAIT_MS)
+        # Worker threads (asyncio.to_thread) still running post their completion
+        # to the loop from their thread; let them finish and deliver that now,
+        # while the loop is open — arriving after the timer below is deleted,
+        # it would raise in a later test's event processing.
+        executor = getattr(loop, "_QEventLoop__default_executor", None)
+        if executor is not None:
+            executor.shutdown(wait=True)
+            loop._QEventLoop__default_executor = None
+            qapp.processEvents()
         asyncio._set_running_loop(None)
         loop.close()
         # qasync kills the Qt timer of a cancelled handle (an asyncio.timeout,
@@ -134,3 +143,22 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppSettings:
     for name in ("AGENTDESK_DEFAULT_PROVIDER", "AGENTDESK_DEFAULT_MODEL"):
         monkeypatch.delenv(name, raising=False)
     return load_settings(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def _restore_appearance(qapp: QApplication) -> Iterator[None]:
+    """Put the application's look back after each test: starting the app (run_app)
+    or a theme test applies a style, palette, font and colour scheme to the one
+    QApplication every later test shares."""
+    from PySide6.QtGui import QFont, QGuiApplication, QPalette
+
+    palette, font, style = QPalette(qapp.palette()), QFont(qapp.font()), qapp.style().name()
+    hints = QGuiApplication.styleHints()
+    scheme = hints.colorScheme() if hasattr(hints, "colorScheme") else None
+    yield
+    if qapp.style().name() != style:
+        qapp.setStyle(style)
+    if scheme is not None and hasattr(hints, "setColorScheme"):
+        hints.setColorScheme(scheme)
+    qapp.setPalette(palette)
+    qapp.setFont(font)

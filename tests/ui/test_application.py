@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QInputDialog
 from ui_helpers import names, seed_agents
 
 from app.domain import AgentSpec
@@ -82,14 +81,11 @@ def test_closing_while_a_background_task_runs_cancels_it(
     window = shown[0]
     started = asyncio.Event()
 
-    async def slow_create(name: str) -> None:
+    async def slow_work() -> None:
         started.set()
         await asyncio.sleep(3600)
 
-    monkeypatch.setattr(window, "_create_agent", slow_create)
-    monkeypatch.setattr(QInputDialog, "getText",
-                        staticmethod(lambda *args, **kwargs: ("Never", True)))
-    window.new_agent_button.click()
+    window._spawn(slow_work(), "slow-work")   # as the window's own tasks are started
     qtbot.waitUntil(started.is_set, timeout=WAIT_MS)
 
     window.close()

@@ -1,0 +1,360 @@
+"""ChatSession: the Qt side of one conversation's running replies.
+
+One ChatSession per conversation, created when the window first needs it and
+kept while the window lives, so a reply keeps streaming (and being recorded)
+while the user looks at another conversation or agent. Each ``send`` runs the
+AgentRunner (app/core/runner.py) as a task owned by the StoreBridge (so a
+shutdown cancels and awaits it) and re-emits what happens as ``sig_event``:
+
+- every run event of the runner (``TextDelta``, ``ToolCall``, ``ToolResult``,
+  ``Usage``, ``Done``, ``Error``) and the fallback's ``Attempt`` records;
+- the session's own events below, in the order the work happened:
+  ``UserMessageRecorded`` (the user's message is committed),
+  ``ReplyStarted`` (an assistant message was inserted ``streaming``; every
+  text delta that follows belongs to it), ``ReplyFinished`` (its final state,
+  written), ``ApprovalNeeded`` / ``ApprovalSettled`` (an ``ask`` tool waits
+  for the user).
+
+``live_reply()`` and ``pending_approvals()`` describe what is in flight right
+now, so a view that attaches in the middle of a reply shows what was recorded
+plus the live tail (see app/ui/chat_controller.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from contextlib import aclosing
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from app.core.fallback import ProviderSource
+from app.core.recorder import ConversationRecorder, FlushListener, ReplyRecorder
+from app.core.runner import AgentRunner
+from app.core.tools.base import ApprovalRequest
+from app.domain import (
+    AgentSpec,
+    Done,
+    Error,
+    Message,
+    MessageStatus,
+    ToolCall,
+    ToolResult,
+    UsageStats,
+)
+from app.services.store_bridge import StoreBridge
+from app.settings import AppSettings
+from app.store import Store
+
+log = logging.getLogger(__name__)
+
+RunnerFactory = Callable[..., AgentRunner]
+
+
+# -- the session's own events ---------------------------------------------------------
+@dataclass(frozen=True)
+class UserMessageRecorded:
+    message: Message
+
+
+@dataclass(frozen=True)
+class ReplyStarted:
+    message_id: int
+    model: str | None
+    provider: str | None
+
+
+@dataclass(frozen=True)
+class ReplyFinished:
+    message: Message
+
+
+@dataclass(frozen=True)
+class ApprovalNeeded:
+    call_id: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class ApprovalSettled:
+    call_id: str
+    allowed: bool
+
+
+@dataclass(frozen=True)
+class HistoryRewritten:
+    """Messages were deleted before a resend; a view shows the conversation anew."""
+
+    conversation_id: int
+
+
+@dataclass(frozen=True)
+class LiveReply:
+    """The assistant message streaming right now, as far as it has come."""
+
+    message_id: int
+    model: str | None
+    provider: str | None
+    text: str
+    thinking: str
+    tool_calls: list[Any]
+
+
+class _ReplyRecorder(ReplyRecorder):
+    """A ReplyRecorder that reports its final state (once) to the session."""
+
+    def __init__(self, *args: Any, on_finished: Callable[[Message], None],
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._on_finished: Callable[[Message], None] | None = on_finished
+
+    async def finish(self, status: MessageStatus, *, usage: UsageStats | None = None,
+                     **kwargs: Any) -> Message:
+        final = await super().finish(status, usage=usage, **kwargs)
+        report, self._on_finished = self._on_finished, None
+        if report is not None:
+            report(final)
+        return final
+
+
+class _SessionRecorder(ConversationRecorder):
+    """Records as usual and tells the session about each step as it is committed."""
+
+    def __init__(self, session: ChatSession, store: Any, flush_interval: float) -> None:
+        super().__init__(store, flush_interval=flush_interval)
+        self._session = session
+        self._async_store = store
+
+    async def record_user_message(self, conversation_id: int, text: str,
+                                  agent_revision: int | None = None) -> Message:
+        message = await super().record_user_message(conversation_id, text, agent_revision)
+        self._session.generation += 1
+        self._session._emit(UserMessageRecorded(message))
+        return message
+
+    async def start_reply(self, conversation_id: int, agent_revision: int | None,
+                          model: str | None, provider: str | None, *,
+                          on_flushed: FlushListener | None = None) -> ReplyRecorder:
+        message = Message(conversation_id=conversation_id, role="assistant",
+                          status="streaming", model=model, provider=provider,
+                          agent_revision=agent_revision)
+        stored = await self._async_store.run(lambda s: s.messages.add(message))
+        reply = _ReplyRecorder(self._async_store, stored, flush_interval=self.flush_interval,
+                               clock=self._clock, on_flushed=on_flushed,
+                               on_finished=self._session._reply_finished)
+        self._session._reply_started(reply)
+        return reply
+
+
+class ChatSession(QObject):
+    """Sends messages in one conversation and reports the replies as they stream."""
+
+    #: A run event, an ``Attempt`` or one of the session events above.
+    sig_event = Signal(object)
+    #: A turn began (``running`` is now True).
+    sig_started = Signal()
+    #: A turn ended: "done", "error" or "cancelled".
+    sig_finished = Signal(str)
+
+    def __init__(self, bridge: StoreBridge, settings: AppSettings, conversation_id: int,
+                 agent_id: int, *, providers: ProviderSource | None = None,
+                 runner_factory: RunnerFactory = AgentRunner,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._bridge = bridge
+        self._settings = settings
+        self.conversation_id = conversation_id
+        self.agent_id = agent_id
+        self._providers = providers
+        self._runner_factory = runner_factory
+        self._task: asyncio.Task[str] | None = None
+        self._reply: ReplyRecorder | None = None
+        self._calls: dict[str, ToolCall] = {}           # this round's calls, by id
+        self._answered: set[str] = set()                # calls with a result or approval
+        self._approvals: dict[str, tuple[str, asyncio.Future[bool]]] = {}
+        #: Bumped whenever the recorded state changes under a view (a reply
+        #: started or finished); a view that loaded in between loads again.
+        self.generation = 0
+        self.last_status = ""
+
+    # -- state ----------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def live_reply(self) -> LiveReply | None:
+        # Kept until ReplyFinished is emitted (after the final write), so a view
+        # loading in between has the full text from here, not a stale flush.
+        reply = self._reply
+        if reply is None:
+            return None
+        return LiveReply(reply.message_id, reply.message.model, reply.message.provider,
+                         reply.content, reply.thinking, reply.tool_calls)
+
+    def pending_approvals(self) -> dict[str, str]:
+        """Call id -> summary of the tools waiting for the user's answer."""
+        return {call_id: summary for call_id, (summary, future) in self._approvals.items()
+                if not future.done()}
+
+    # -- commands -------------------------------------------------------------------------
+    def send(self, text: str) -> asyncio.Task[str] | None:
+        """Send ``text`` as the user's next message; None when a turn is running
+        or the text is blank."""
+        if self.running or not text.strip():
+            return None
+        self._task = self._bridge.spawn(self._turn(text),
+                                        name=f"chat-{self.conversation_id}")
+        return self._task
+
+    def resend_from(self, user_message_id: int, text: str) -> asyncio.Task[str] | None:
+        """Delete the user message ``user_message_id`` and everything after it,
+        then send ``text`` (edit-and-resend, regenerate, retry)."""
+        if self.running or not text.strip():
+            return None
+        self._task = self._bridge.spawn(self._resend(user_message_id, text),
+                                        name=f"chat-{self.conversation_id}-resend")
+        return self._task
+
+    def stop(self) -> bool:
+        """Cancel the running turn; what arrived so far is kept (``cancelled``)."""
+        if not self.running:
+            return False
+        assert self._task is not None
+        self._task.cancel()
+        return True
+
+    def answer_approval(self, call_id: str, allowed: bool) -> bool:
+        entry = self._approvals.get(call_id)
+        if entry is None or entry[1].done():
+            return False
+        entry[1].set_result(allowed)
+        return True
+
+    # -- the turn -------------------------------------------------------------------------
+    async def _resend(self, user_message_id: int, text: str) -> str:
+        conversation_id = self.conversation_id
+        await self._bridge.run(lambda s: delete_from(s, conversation_id, user_message_id))
+        self.generation += 1
+        self._emit(HistoryRewritten(conversation_id))
+        return await self._turn(text)
+
+    async def _turn(self, text: str) -> str:
+        # The agent as stored now: a change made in the model bar a moment ago
+        # was queued on the same serial worker before this read.
+        agent_id = self.agent_id
+        agent: AgentSpec = await self._bridge.run(lambda s: s.agents.get(agent_id))
+        recorder = _SessionRecorder(self, self._bridge.store,
+                                    self._settings.stream_flush_seconds)
+        runner = self._runner_factory(self._bridge.store, self._settings, agent,
+                                      self.conversation_id, text, providers=self._providers,
+                                      recorder=recorder, approver=self._approve)
+        status = "cancelled"
+        self.last_status = ""
+        self.sig_started.emit()
+        try:
+            async with aclosing(runner.events()) as events:
+                async for event in events:
+                    status = self._forward(event, status)
+        except asyncio.CancelledError:
+            status = "cancelled"
+            raise
+        except Exception:
+            status = "error"
+            raise
+        finally:
+            for _summary, future in self._approvals.values():
+                if not future.done():
+                    future.cancel()
+            self._approvals.clear()
+            self._calls.clear()
+            self._answered.clear()
+            self._reply = None
+            self.last_status = status
+            self.sig_finished.emit(status)
+        return status
+
+    def _forward(self, event: object, status: str) -> str:
+        if isinstance(event, ToolCall):
+            self._calls[event.call_id] = event
+        elif isinstance(event, ToolResult):
+            self._answered.add(event.call_id)
+            self.generation += 1         # its tool message was just written
+        self._emit(event)
+        if isinstance(event, Done):
+            return "cancelled" if event.stop_reason == "cancelled" else "done"
+        if isinstance(event, Error):
+            return "error"
+        return status
+
+    # -- called by the recorder and the tools ---------------------------------------------
+    def _emit(self, event: object) -> None:
+        self.sig_event.emit(event)
+
+    def _reply_started(self, reply: ReplyRecorder) -> None:
+        self._reply = reply
+        self._calls.clear()
+        self._answered.clear()
+        self.generation += 1
+        self._emit(ReplyStarted(reply.message_id, reply.message.model,
+                                reply.message.provider))
+
+    def _reply_finished(self, message: Message) -> None:
+        if self._reply is not None and self._reply.message_id == message.id:
+            self._reply = None
+        self.generation += 1
+        self._emit(ReplyFinished(message))
+
+    async def _approve(self, request: ApprovalRequest) -> bool:
+        """The runner's approver: ask in the chat view, wait for the answer."""
+        call_id = self._call_for(request)
+        if call_id is None:
+            log.warning("approval for %s matches no tool call shown; denied", request.tool)
+            return False
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        summary = f"{request.summary} (risk: {request.risk})"
+        self._approvals[call_id] = (summary, future)
+        self._answered.add(call_id)
+        self._emit(ApprovalNeeded(call_id, summary))
+        try:
+            allowed = await future
+        finally:
+            self._approvals.pop(call_id, None)
+        self._emit(ApprovalSettled(call_id, allowed))
+        return allowed
+
+    def _call_for(self, request: ApprovalRequest) -> str | None:
+        """The call an approval request is about. Requests carry no call id, so
+        the first unanswered call of that tool (same arguments preferred) is it."""
+        open_calls = [c for c in self._calls.values()
+                      if c.name == request.tool and c.call_id not in self._answered]
+        for call in open_calls:
+            if call.arguments == request.arguments:
+                return call.call_id
+        return open_calls[0].call_id if open_calls else None
+
+
+def delete_from(store: Store, conversation_id: int, first_id: int) -> list[int]:
+    """Delete message ``first_id`` and every later message of the conversation."""
+    later = [m.id for m in store.messages.all(conversation_id)
+             if m.id is not None and m.id >= first_id]
+    with store.db.atomic():
+        for message_id in later:
+            store.messages.delete(message_id)
+    return later
+
+
+def delete_message(store: Store, message_id: int) -> list[int]:
+    """Delete one message; an assistant message takes its tool results with it."""
+    message = store.messages.get(message_id)
+    ids = [message_id]
+    if message.role == "assistant" and message.tool_calls:
+        call_ids = {c.call_id for c in message.tool_calls}
+        ids += [m.id for m in store.messages.all(message.conversation_id)
+                if m.role == "tool" and m.tool_call_id in call_ids and m.id is not None]
+    with store.db.atomic():
+        for found in ids:
+            store.messages.delete(found)
+    return ids

@@ -1,0 +1,371 @@
+"""ChatController: the chat view and the composer bound to the current conversation.
+
+It owns one ChatSession per conversation that has been used (they outlive
+switching: a reply keeps streaming while another conversation is shown) and
+shows one conversation at a time:
+
+- showing a conversation loads its newest page from the store, leaves out the
+  reply streaming right now, and draws that one from the session's live state
+  (text, tool calls, approvals waiting) — "what was recorded plus the live
+  tail". A recorded change during the load (a reply finished, a tool result
+  written) makes it load again, so nothing falls between the two.
+- events of the shown conversation's session are drawn as they come; those
+  of other conversations are left to the store (they are recorded) and drawn
+  when that conversation is shown again.
+- message actions of the view: regenerate / retry (run the user message
+  before it again), edit-and-resend, delete (asked first), approvals.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QWidget
+
+from app.core.fallback import ProviderSource
+from app.domain import Conversation, Message, TextDelta, ThinkingDelta, ToolCall, ToolResult
+from app.services.chat_session import (
+    ApprovalNeeded,
+    ChatSession,
+    HistoryRewritten,
+    ReplyFinished,
+    ReplyStarted,
+    RunnerFactory,
+    UserMessageRecorded,
+    delete_message,
+)
+from app.services.store_bridge import StoreBridge
+from app.settings import AppSettings
+from app.store import Store
+from app.ui.chat import ChatView
+from app.ui.composer import Composer
+from app.ui.message_edit_dialog import MessageEditDialog
+from app.ui.prompts import confirm
+
+log = logging.getLogger(__name__)
+
+PAGE = 60                 # messages drawn when a conversation opens
+CONTEXT_BEFORE_HIT = 6    # messages shown above a search hit
+MAX_LOADS = 5             # reloads while replies keep changing the history
+TITLE_WORDS, TITLE_CHARS = 8, 60
+
+
+def title_from(text: str) -> str:
+    """A conversation title: the first words of its first message."""
+    words = " ".join(text.split()[:TITLE_WORDS])
+    if len(words) > TITLE_CHARS:
+        words = words[: TITLE_CHARS - 1].rstrip() + "…"
+    return words or "New chat"
+
+
+def load_page(store: Store, conversation_id: int, *, before_id: int | None = None,
+              limit: int = PAGE) -> tuple[list[Message], bool]:
+    """The ``limit`` newest messages (before ``before_id``) and whether older exist."""
+    found = store.messages.page(conversation_id, before_id=before_id, limit=limit + 1)
+    return (found[1:], True) if len(found) > limit else (found, False)
+
+
+def load_around(store: Store, conversation_id: int, message_id: int
+                ) -> tuple[list[Message], bool]:
+    """Enough of the conversation to show ``message_id``: the newest page if it
+    holds the message, else from a few messages before it to the end."""
+    newest, older = load_page(store, conversation_id)
+    if not older or any(m.id == message_id for m in newest):
+        return newest, older
+    everything = store.messages.all(conversation_id)
+    index = next((i for i, m in enumerate(everything) if m.id == message_id), None)
+    if index is None:
+        return newest, older
+    start = max(0, index - CONTEXT_BEFORE_HIT)
+    return everything[start:], start > 0
+
+
+class ChatController(QObject):
+    #: A conversation was created for the first message of a new chat.
+    sig_conversation_created = Signal(object)
+    #: A session started (True) or finished (False) streaming: conversation id, state.
+    sig_running = Signal(int, bool)
+    #: The shown conversation finished loading (conversation id or 0 for a new chat).
+    sig_shown = Signal(int)
+    #: The user asked to switch provider from an error.
+    sig_switch_provider = Signal()
+
+    def __init__(self, bridge: StoreBridge, settings: AppSettings, view: ChatView,
+                 composer: Composer, *, providers: ProviderSource | None = None,
+                 runner_factory: RunnerFactory | None = None,
+                 before_send: Callable[[], None] | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._bridge = bridge
+        self._settings = settings
+        self._providers = providers
+        self._runner_factory = runner_factory
+        self._parent = parent
+        self.view = view
+        self.composer = composer
+        self._before_send = before_send
+        self.sessions: dict[int, ChatSession] = {}
+        self.agent_id: int | None = None
+        self.conversation_id: int | None = None
+        self._live_ids: dict[int, int] = {}     # conversation -> reply streaming now
+        self._loading = False
+        self._show_generation = 0
+        self.load_count = 0
+        self.editor: MessageEditDialog | None = None
+        composer.sig_send.connect(self.send)
+        composer.sig_stop.connect(self.stop)
+        view.sig_need_older.connect(self._need_older)
+        view.sig_regenerate.connect(self._rerun_before)
+        view.sig_retry.connect(self._rerun_before)
+        view.sig_edit.connect(self._edit)
+        view.sig_delete.connect(self._delete)
+        view.sig_approval.connect(self._approval)
+        view.sig_switch_provider.connect(lambda _id: self.sig_switch_provider.emit())
+
+    # -- sessions --------------------------------------------------------------------------
+    def session(self, conversation_id: int, agent_id: int) -> ChatSession:
+        found = self.sessions.get(conversation_id)
+        if found is None:
+            extra = {"runner_factory": self._runner_factory} if self._runner_factory else {}
+            found = ChatSession(self._bridge, self._settings, conversation_id, agent_id,
+                                providers=self._providers, parent=self, **extra)
+            found.sig_event.connect(lambda event, c=conversation_id: self._on_event(c, event))
+            found.sig_started.connect(lambda c=conversation_id: self._on_running(c, True))
+            found.sig_finished.connect(lambda _s, c=conversation_id: self._on_running(c, False))
+            self.sessions[conversation_id] = found
+        return found
+
+    def current_session(self) -> ChatSession | None:
+        if self.conversation_id is None:
+            return None
+        return self.sessions.get(self.conversation_id)
+
+    def is_running(self, conversation_id: int) -> bool:
+        found = self.sessions.get(conversation_id)
+        return found is not None and found.running
+
+    def forget(self, conversation_id: int) -> None:
+        """The conversation is being deleted: stop its reply, drop its session."""
+        found = self.sessions.pop(conversation_id, None)
+        if found is not None:
+            found.stop()
+        if conversation_id == self.conversation_id:
+            self.show_conversation(None, self.agent_id)
+
+    # -- showing ---------------------------------------------------------------------------
+    def show_conversation(self, conversation_id: int | None, agent_id: int | None, *,
+                          at_message: int | None = None) -> None:
+        """Show a conversation (None: an empty new chat of ``agent_id``)."""
+        same = conversation_id == self.conversation_id and agent_id == self.agent_id
+        if same and at_message is None and (conversation_id is not None or
+                                            not self.view.message_ids()):
+            return
+        self.agent_id = agent_id
+        self.conversation_id = conversation_id
+        self._show_generation += 1
+        self.composer.set_can_send(agent_id is not None, "Create or select an agent first")
+        self.composer.set_running(conversation_id is not None
+                                  and self.is_running(conversation_id))
+        if conversation_id is None:
+            self._loading = False
+            self.view.set_messages([])
+            self.sig_shown.emit(0)
+            return
+        self._loading = True
+        self._bridge.spawn(self._load(conversation_id, self._show_generation, at_message),
+                           name="open-conversation")
+
+    def reload(self) -> None:
+        """Draw the shown conversation again from the store."""
+        if self.conversation_id is not None:
+            self._show_generation += 1
+            self._loading = True
+            self._bridge.spawn(self._load(self.conversation_id, self._show_generation, None),
+                               name="reload-conversation")
+
+    async def _load(self, conversation_id: int, generation: int,
+                    at_message: int | None) -> None:
+        messages: list[Message] = []
+        older = False
+        found = self.sessions.get(conversation_id)
+        for _attempt in range(MAX_LOADS):
+            before = found.generation if found is not None else 0
+            if at_message is not None:
+                messages, older = await self._bridge.run(
+                    lambda s: load_around(s, conversation_id, at_message))
+            else:
+                messages, older = await self._bridge.run(
+                    lambda s: load_page(s, conversation_id))
+            if generation != self._show_generation:
+                return                  # another conversation was chosen meanwhile
+            if found is None or found.generation == before:
+                break
+        self.load_count += 1
+        live = found.live_reply() if found is not None else None
+        if live is not None:
+            messages = [m for m in messages if m.id != live.message_id]
+        self.view.set_messages(messages, has_older=older)
+        if live is not None and found is not None:
+            self._live_ids[conversation_id] = live.message_id
+            self.view.begin_reply(live.message_id, live.model, live.provider)
+            if live.thinking:
+                self.view.append_thinking(live.message_id, live.thinking)
+            if live.text:
+                self.view.append_text(live.message_id, live.text)
+            for call in live.tool_calls:
+                self.view.add_tool_call(live.message_id, call.call_id, call.name,
+                                        call.arguments)
+        if found is not None:
+            for call_id, summary in found.pending_approvals().items():
+                self.view.show_approval(call_id, summary)
+        self._loading = False
+        if at_message is not None:
+            self.reveal(at_message)
+        self.sig_shown.emit(conversation_id)
+
+    def reveal(self, message_id: int) -> None:
+        """Scroll the message into view once the layout has settled."""
+        def scroll() -> None:
+            widget = self.view.message_widget(message_id)
+            if widget is not None:
+                self.view.scroll.ensureWidgetVisible(widget, 0, 40)
+        for delay in (0, 60, 200):
+            QTimer.singleShot(delay, self.view, scroll)
+
+    async def _older(self, conversation_id: int, before_id: int, generation: int) -> None:
+        messages, older = await self._bridge.run(
+            lambda s: load_page(s, conversation_id, before_id=before_id))
+        if generation == self._show_generation:
+            self.view.prepend_messages(messages, has_older=older)
+
+    def _need_older(self, before_id: int) -> None:
+        if self.conversation_id is not None and not self._loading:
+            self._bridge.spawn(self._older(self.conversation_id, before_id,
+                                           self._show_generation), name="older-messages")
+
+    # -- sending and stopping -----------------------------------------------------------------
+    def send(self, text: str) -> None:
+        if self.agent_id is None or not text.strip():
+            return
+        if self._before_send is not None:
+            self._before_send()
+        if self.conversation_id is None:
+            self._bridge.spawn(self._start_new_chat(self.agent_id, text), name="new-chat")
+            return
+        self.session(self.conversation_id, self.agent_id).send(text)
+
+    async def _start_new_chat(self, agent_id: int, text: str) -> None:
+        conversation: Conversation = await self._bridge.run(
+            lambda s: s.conversations.create(agent_id, title_from(text)))
+        assert conversation.id is not None
+        if self.agent_id == agent_id and self.conversation_id is None:
+            self.conversation_id = conversation.id   # the (empty) view is this chat
+        self.session(conversation.id, agent_id).send(text)
+        self.sig_conversation_created.emit(conversation)
+
+    def stop(self) -> bool:
+        found = self.current_session()
+        return found.stop() if found is not None else False
+
+    # -- session events -------------------------------------------------------------------------
+    def _on_running(self, conversation_id: int, running: bool) -> None:
+        if conversation_id == self.conversation_id:
+            self.composer.set_running(running)
+        if not running:
+            self._live_ids.pop(conversation_id, None)
+        self.sig_running.emit(conversation_id, running)
+
+    def _on_event(self, conversation_id: int, event: object) -> None:
+        if isinstance(event, ReplyStarted):
+            self._live_ids[conversation_id] = event.message_id
+        if conversation_id != self.conversation_id or self._loading:
+            return
+        view = self.view
+        live = self._live_ids.get(conversation_id)
+        if isinstance(event, TextDelta) and live is not None:
+            view.append_text(live, event.text)
+        elif isinstance(event, ThinkingDelta) and live is not None:
+            view.append_thinking(live, event.text)
+        elif isinstance(event, ReplyStarted):
+            view.begin_reply(event.message_id, event.model, event.provider)
+        elif isinstance(event, UserMessageRecorded):
+            view.add_user_message(event.message)
+        elif isinstance(event, ToolCall) and live is not None:
+            view.add_tool_call(live, event.call_id, event.name, event.arguments)
+        elif isinstance(event, ToolResult):
+            view.set_tool_result(event.call_id, event.content, event.is_error)
+        elif isinstance(event, ApprovalNeeded):
+            view.show_approval(event.call_id, event.summary)
+        elif isinstance(event, ReplyFinished):
+            self._finished(event.message)
+        elif isinstance(event, HistoryRewritten):
+            self.reload()
+
+    def _finished(self, message: Message) -> None:
+        assert message.id is not None
+        view = self.view
+        view.flush()
+        view.finish_reply(message.id, message.status, message.usage, message.error)
+        widget = view.message_widget(message.id)
+        if widget is not None and message.model:
+            widget.set_model(message.model, message.provider)   # who really answered
+
+    def _approval(self, call_id: str, allowed: bool) -> None:
+        found = self.current_session()
+        if found is None or not found.answer_approval(call_id, allowed):
+            log.info("approval for %s came too late", call_id)
+
+    # -- message actions ------------------------------------------------------------------------
+    def _rerun_before(self, message_id: int) -> None:
+        """Regenerate / Retry: delete the user message before ``message_id`` and
+        everything after it, and send that message again."""
+        conversation_id, agent_id = self.conversation_id, self.agent_id
+        if conversation_id is None or agent_id is None or self.is_running(conversation_id):
+            return
+        self._bridge.spawn(self._rerun(conversation_id, agent_id, message_id), name="rerun")
+
+    async def _rerun(self, conversation_id: int, agent_id: int, message_id: int) -> None:
+        def find(store: Store) -> Message | None:
+            users = [m for m in store.messages.all(conversation_id)
+                     if m.role == "user" and m.id is not None and m.id < message_id]
+            return users[-1] if users else None
+
+        user = await self._bridge.run(find)
+        if user is None or user.id is None:
+            return
+        self.session(conversation_id, agent_id).resend_from(user.id, user.content)
+
+    def _edit(self, message_id: int) -> None:
+        conversation_id, agent_id = self.conversation_id, self.agent_id
+        if conversation_id is None or agent_id is None or self.is_running(conversation_id):
+            return
+        self._bridge.spawn(self._open_editor(conversation_id, agent_id, message_id),
+                           name="edit-message")
+
+    async def _open_editor(self, conversation_id: int, agent_id: int, message_id: int) -> None:
+        def read(store: Store) -> tuple[Message, int]:
+            message = store.messages.get(message_id)
+            later = sum(1 for m in store.messages.all(conversation_id)
+                        if m.id is not None and m.id > message_id and m.role != "tool")
+            return message, later
+
+        message, later = await self._bridge.run(read)
+        dialog = MessageEditDialog(message.content, later, self._parent)
+        dialog.sig_resend.connect(lambda text: self.session(
+            conversation_id, agent_id).resend_from(message_id, text))
+        dialog.open()
+        self.editor = dialog
+
+    def _delete(self, message_id: int) -> None:
+        if self.conversation_id is None or self.is_running(self.conversation_id):
+            return
+        confirm(self._parent or self.view, "Delete message",
+                "Delete this message? This cannot be undone.",
+                lambda: self._bridge.spawn(self._delete_now(message_id), name="delete-message"),
+                yes_text="Delete")
+
+    async def _delete_now(self, message_id: int) -> None:
+        await self._bridge.run(lambda s: delete_message(s, message_id))
+        self.reload()

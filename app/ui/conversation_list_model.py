@@ -1,0 +1,249 @@
+"""ConversationListModel: one agent's conversations, pinned first, then newest activity.
+
+Loaded through the StoreBridge (the store's worker thread) and kept in step
+by change notices: a conversation notice of this agent refreshes those rows;
+a message notice of a listed conversation means activity, so that row is
+re-read (its ``updated_at`` and count) and moved to where it now sorts. Every
+change touches only the rows concerned (insert, move, update, remove), never
+a reset, so the selection and scroll position survive a streaming reply.
+Jobs run one after another in arrival order, as in AgentListModel.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+
+from app.domain import Conversation
+from app.services.store_bridge import StoreBridge
+from app.store import ChangeNotice, NotFoundError, Store, StoreError
+from app.ui.avatars import blank_icon, pin_icon, running_icon
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[], Awaitable[None]]
+_ModelIndex = QModelIndex | QPersistentModelIndex
+PAGE = 500          # conversations listed per agent (newest activity first)
+
+
+def sort_key(conversation: Conversation) -> tuple[int, float, int]:
+    """Pinned first, then newest activity, then newest id (a total order)."""
+    return (0 if conversation.pinned else 1, -conversation.updated_at.timestamp(),
+            -(conversation.id or 0))
+
+
+def activity_text(when: datetime, now: datetime | None = None) -> str:
+    local = when.astimezone()
+    now = now or datetime.now().astimezone()
+    if local.date() == now.date():
+        return local.strftime("%H:%M")
+    if local.year == now.year:
+        return local.strftime("%d %b")
+    return local.strftime("%d %b %Y")
+
+
+class ConversationListModel(QAbstractListModel):
+    ConversationRole = Qt.ItemDataRole.UserRole + 1
+    ConversationIdRole = Qt.ItemDataRole.UserRole + 2
+    RunningRole = Qt.ItemDataRole.UserRole + 3
+
+    #: Emitted after each full load (a new agent was chosen).
+    sig_loaded = Signal()
+
+    def __init__(self, bridge: StoreBridge, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._bridge = bridge
+        self._agent_id: int | None = None
+        self._rows: list[Conversation] = []
+        self._keys: list[tuple[int, float, int]] = []
+        self._jobs: deque[Job] = deque()
+        self._draining = False
+        self._running: set[int] = set()
+        bridge.sig_changed.connect(self._on_changed)
+
+    # -- Qt model interface ---------------------------------------------------------------
+    def rowCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: _ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        conversation = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return conversation.title
+        if role == Qt.ItemDataRole.DecorationRole:
+            if conversation.id in self._running:
+                return running_icon()
+            return pin_icon() if conversation.pinned else blank_icon()
+        if role == self.RunningRole:
+            return conversation.id in self._running
+        if role == Qt.ItemDataRole.ToolTipRole:
+            count = conversation.message_count
+            return (f"{conversation.title}\n{count} message{'s' if count != 1 else ''} · "
+                    f"last activity {activity_text(conversation.updated_at)}")
+        if role == self.ConversationRole:
+            return conversation
+        if role == self.ConversationIdRole:
+            return conversation.id
+        return None
+
+    # -- lookups ----------------------------------------------------------------------------
+    @property
+    def agent_id(self) -> int | None:
+        return self._agent_id
+
+    def conversations(self) -> list[Conversation]:
+        return list(self._rows)
+
+    def row_of(self, conversation_id: int) -> int | None:
+        for row, conversation in enumerate(self._rows):
+            if conversation.id == conversation_id:
+                return row
+        return None
+
+    def set_running(self, conversation_id: int, running: bool) -> None:
+        """Mark a conversation whose reply is streaming (a dot before the title)."""
+        if running:
+            self._running.add(conversation_id)
+        else:
+            self._running.discard(conversation_id)
+        row = self.row_of(conversation_id)
+        if row is not None:
+            self.dataChanged.emit(self.index(row), self.index(row))
+
+    # -- loading ----------------------------------------------------------------------------
+    def set_agent(self, agent_id: int | None) -> None:
+        """Show ``agent_id``'s conversations (None: none)."""
+        self._agent_id = agent_id
+        self._jobs.clear()  # refreshes of the previous agent no longer matter
+        self._enqueue(lambda: self._load(agent_id))
+
+    def _on_changed(self, notice: ChangeNotice) -> None:
+        if self._agent_id is None:
+            return
+        if notice.entity == "conversation":
+            if notice.parent_id is not None and notice.parent_id != self._agent_id:
+                return
+            ids = notice.ids
+            if notice.op == "delete":
+                self._enqueue(lambda: self._remove_ids(ids))
+            else:
+                self._enqueue(lambda: self._refresh_ids(ids))
+        elif notice.entity == "message" and notice.parent_id is not None:
+            if self.row_of(notice.parent_id) is not None:
+                conversation_id = notice.parent_id
+                self._enqueue(lambda: self._refresh_ids((conversation_id,)))
+        elif notice.entity == "agent" and notice.op == "delete" \
+                and self._agent_id in notice.ids:
+            self.set_agent(None)
+
+    def _enqueue(self, job: Job) -> None:
+        # Two refreshes of the same rows back to back would read the same state.
+        self._jobs.append(job)
+        if not self._draining:
+            self._draining = True
+            self._bridge.spawn(self._drain(), name="conversation-list-refresh")
+
+    async def _drain(self) -> None:
+        try:
+            while self._jobs:
+                job = self._jobs.popleft()
+                try:
+                    await job()
+                except StoreError as exc:
+                    log.warning("could not refresh the conversation list: %s", exc)
+                    self._bridge.sig_error.emit(
+                        f"Could not refresh the conversation list: {exc}")
+        finally:
+            self._draining = False
+
+    async def _load(self, agent_id: int | None) -> None:
+        rows: list[Conversation] = []
+        if agent_id is not None:
+            rows = await self._bridge.run(
+                lambda s: s.conversations.list(agent_id, limit=PAGE))
+        if agent_id != self._agent_id:
+            return  # another agent was chosen meanwhile; its load is queued
+        rows.sort(key=sort_key)
+        self.beginResetModel()
+        self._rows = rows
+        self._keys = [sort_key(c) for c in rows]
+        self.endResetModel()
+        self.sig_loaded.emit()
+
+    async def _remove_ids(self, ids: tuple[int, ...]) -> None:
+        for conversation_id in ids:
+            self._remove(conversation_id)
+
+    async def _refresh_ids(self, ids: tuple[int, ...]) -> None:
+        agent_id = self._agent_id
+
+        def fetch(store: Store) -> dict[int, Conversation | None]:
+            found: dict[int, Conversation | None] = {}
+            for conversation_id in ids:
+                try:
+                    found[conversation_id] = store.conversations.get(conversation_id)
+                except NotFoundError:
+                    found[conversation_id] = None
+            return found
+
+        found = await self._bridge.run(fetch)
+        if agent_id != self._agent_id:
+            return
+        for conversation_id, conversation in found.items():
+            if conversation is None or conversation.archived \
+                    or conversation.agent_id != agent_id:
+                self._remove(conversation_id)
+            else:
+                self._upsert(conversation)
+
+    # -- minimal row changes -------------------------------------------------------------------
+    def _remove(self, conversation_id: int) -> None:
+        row = self.row_of(conversation_id)
+        if row is None:
+            return
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._rows[row]
+        del self._keys[row]
+        self.endRemoveRows()
+
+    def _upsert(self, conversation: Conversation) -> None:
+        key = sort_key(conversation)
+        row = self.row_of(conversation.id) if conversation.id is not None else None
+        if row is None:
+            position = bisect.bisect_left(self._keys, key)
+            self.beginInsertRows(QModelIndex(), position, position)
+            self._rows.insert(position, conversation)
+            self._keys.insert(position, key)
+            self.endInsertRows()
+            return
+        if self._rows[row] == conversation:
+            return
+        others = self._keys[:row] + self._keys[row + 1:]
+        position = bisect.bisect_left(others, key)
+        if position != row:
+            destination = position if position < row else position + 1
+            self.beginMoveRows(QModelIndex(), row, row, QModelIndex(), destination)
+            del self._rows[row]
+            del self._keys[row]
+            self._rows.insert(position, conversation)
+            self._keys.insert(position, key)
+            self.endMoveRows()
+        else:
+            self._rows[row] = conversation
+            self._keys[row] = key
+        changed = self.index(position)
+        self.dataChanged.emit(changed, changed)

@@ -1,0 +1,131 @@
+"""The selected agent's chats (``conversationList``) and what can be done to one:
+rename, pin / unpin, archive, delete (context menu and the Chat menu).
+
+Each operation is one store write on the worker thread; the list learns of it
+through the change notice like any other change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, Signal
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QListView, QMenu, QWidget
+
+from app.domain import Conversation
+from app.services.store_bridge import StoreBridge
+from app.ui.conversation_list_model import ConversationListModel
+from app.ui.prompts import confirm
+
+
+class ConversationPanel(QListView):
+    #: The current conversation changed (its id, or 0 when none is selected).
+    sig_chosen = Signal(int)
+
+    def __init__(self, bridge: StoreBridge, model: ConversationListModel, *,
+                 before_delete: Callable[[int], None],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._bridge = bridge
+        self._model = model
+        self._before_delete = before_delete
+        self.setObjectName("conversationList")
+        self.setAccessibleName("Chats")
+        self.setModel(model)
+        self.setUniformItemSizes(True)
+        self.setStyleSheet("QListView::item { padding: 5px 8px; }")
+        self.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._menu)
+        self.selectionModel().currentChanged.connect(self._current_changed)
+        self._pending_select: int | None = None
+        model.rowsInserted.connect(self._try_pending)
+        model.modelReset.connect(self._try_pending)
+
+    # -- selection ---------------------------------------------------------------------------
+    def current_conversation(self) -> Conversation | None:
+        index = self.currentIndex()
+        return index.data(ConversationListModel.ConversationRole) if index.isValid() else None
+
+    def select(self, conversation_id: int | None) -> bool:
+        """Make a conversation current (None clears); False if not listed (yet) —
+        it is then selected as soon as it appears."""
+        selection = self.selectionModel()
+        if conversation_id is None:
+            self._pending_select = None
+            selection.clearCurrentIndex()
+            selection.clearSelection()
+            return True
+        row = self._model.row_of(conversation_id)
+        if row is None:
+            self._pending_select = conversation_id
+            return False
+        self._pending_select = None
+        index = self._model.index(row)
+        selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self.scrollTo(index)
+        return True
+
+    def _try_pending(self, *_args: object) -> None:
+        if self._pending_select is not None:
+            self.select(self._pending_select)
+
+    def _current_changed(self, *_args: object) -> None:
+        conversation = self.current_conversation()
+        self.sig_chosen.emit(conversation.id if conversation and conversation.id else 0)
+
+    # -- operations ------------------------------------------------------------------------------
+    def _menu(self, point: QPoint) -> None:
+        index = self.indexAt(point)
+        conversation = index.data(ConversationListModel.ConversationRole) \
+            if index.isValid() else None
+        if conversation is None:
+            return
+        menu = QMenu(self)
+        menu.setObjectName("conversationMenu")
+        menu.addAction("Rename…", lambda: self.rename(conversation))
+        menu.addAction("Unpin" if conversation.pinned else "Pin",
+                       lambda: self.set_pinned(conversation, not conversation.pinned))
+        menu.addAction("Archive", lambda: self.archive(conversation))
+        menu.addSeparator()
+        menu.addAction("Delete…", lambda: self.delete(conversation))
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(self.viewport().mapToGlobal(point))
+
+    def rename(self, conversation: Conversation) -> None:
+        dialog = QInputDialog(self)
+        dialog.setObjectName("renameDialog")
+        dialog.setWindowTitle("Rename Chat")
+        dialog.setLabelText("Title:")
+        dialog.setTextEchoMode(QLineEdit.EchoMode.Normal)
+        dialog.setTextValue(conversation.title)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        conversation_id = conversation.id
+        dialog.textValueSelected.connect(lambda title: self._bridge.spawn(
+            self._bridge.run(lambda s: s.conversations.rename(conversation_id, title)),
+            name="rename-conversation"))
+        dialog.open()
+
+    def set_pinned(self, conversation: Conversation, pinned: bool) -> None:
+        conversation_id = conversation.id
+        self._bridge.spawn(self._bridge.run(
+            lambda s: s.conversations.set_pinned(conversation_id, pinned)), name="pin")
+
+    def archive(self, conversation: Conversation) -> None:
+        conversation_id = conversation.id
+        self._bridge.spawn(self._bridge.run(
+            lambda s: s.conversations.set_archived(conversation_id, True)), name="archive")
+
+    def delete(self, conversation: Conversation) -> None:
+        conversation_id = conversation.id
+        assert conversation_id is not None
+
+        def delete_now() -> None:
+            self._before_delete(conversation_id)
+            self._bridge.spawn(self._bridge.run(
+                lambda s: s.conversations.delete(conversation_id)), name="delete-conversation")
+
+        confirm(self, "Delete chat",
+                f"Delete “{conversation.title}” and all its messages?",
+                delete_now, yes_text="Delete", informative="This cannot be undone.")

@@ -1,0 +1,42 @@
+"""Non-blocking message boxes for the main window.
+
+Opened with ``open()``, never ``exec()``: a nested event loop inside a
+running qasync task would let another task step run inside this one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+
+def confirm(parent: QWidget, title: str, text: str, on_yes: Callable[[], None], *,
+            yes_text: str = "OK", informative: str = "") -> QMessageBox:
+    """Ask; ``on_yes`` runs only if the person confirms. Cancel is the default."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text,
+                      QMessageBox.StandardButton.Cancel, parent)
+    box.setObjectName("confirmMessage")
+    if informative:
+        box.setInformativeText(informative)
+    yes = box.addButton(yes_text, QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+    def finished(_result: int) -> None:
+        if box.clickedButton() is yes:
+            on_yes()
+
+    box.finished.connect(finished)
+    box.open()
+    return box
+
+
+def warn(parent: QWidget, title: str, text: str) -> QMessageBox:
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text,
+                      QMessageBox.StandardButton.Ok, parent)
+    box.setObjectName("warningMessage")
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+    return box

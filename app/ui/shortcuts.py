@@ -1,0 +1,117 @@
+"""The main window's actions, their shortcuts and the menus that hold them.
+
+Every keyboard shortcut is an action in a menu (File, Edit, View, Chat,
+Help), so each can also be found and clicked. Enter / Shift+Enter belong to
+the composer itself (an Enter shortcut here would steal it from every
+widget); the Chat menu's Send shows it in its label.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu
+
+SHORTCUTS = {
+    "new_chat": "Ctrl+N",
+    "new_agent": "Ctrl+Shift+N",
+    "search": "Ctrl+K",
+    "stop": "Esc",
+    "settings": "Ctrl+,",
+    "quit": "Ctrl+Q",
+    "focus_composer": "Ctrl+L",
+}
+
+
+@dataclass
+class WindowActions:
+    new_chat: QAction
+    new_agent: QAction
+    edit_agent: QAction
+    settings: QAction
+    quit: QAction
+    search: QAction
+    focus_composer: QAction
+    check_connection: QAction
+    refresh_models: QAction
+    send: QAction
+    stop: QAction
+    regenerate: QAction
+    rename_chat: QAction
+    pin_chat: QAction
+    archive_chat: QAction
+    delete_chat: QAction
+    shortcuts_help: QAction
+    about: QAction
+
+    def all(self) -> list[QAction]:
+        return [getattr(self, f.name) for f in fields(self)]
+
+
+def _action(window: QMainWindow, text: str, name: str, shortcut: str = "") -> QAction:
+    action = QAction(text, window)
+    action.setObjectName(name)
+    if shortcut:
+        action.setShortcut(QKeySequence(shortcut))
+    return action
+
+
+def build_actions(window: QMainWindow) -> WindowActions:
+    """Create the actions and the menu bar of ``window``."""
+    actions = WindowActions(
+        new_chat=_action(window, "&New Chat", "newChatAction", SHORTCUTS["new_chat"]),
+        new_agent=_action(window, "New &Agent…", "newAgentAction", SHORTCUTS["new_agent"]),
+        edit_agent=_action(window, "&Edit Agent…", "editAgentAction"),
+        settings=_action(window, "&Settings…", "settingsAction", SHORTCUTS["settings"]),
+        quit=_action(window, "&Quit", "quitAction", SHORTCUTS["quit"]),
+        search=_action(window, "&Search All Chats", "searchAction", SHORTCUTS["search"]),
+        focus_composer=_action(window, "&Focus Message Box", "focusComposerAction",
+                               SHORTCUTS["focus_composer"]),
+        check_connection=_action(window, "&Check Connection", "checkConnectionAction"),
+        refresh_models=_action(window, "&Refresh Models", "refreshModelsAction"),
+        send=_action(window, "&Send\tEnter", "sendAction"),
+        stop=_action(window, "S&top Reply", "stopAction", SHORTCUTS["stop"]),
+        regenerate=_action(window, "&Regenerate Last Reply", "regenerateAction"),
+        rename_chat=_action(window, "Re&name Chat…", "renameChatAction"),
+        pin_chat=_action(window, "&Pin Chat", "pinChatAction"),
+        archive_chat=_action(window, "&Archive Chat", "archiveChatAction"),
+        delete_chat=_action(window, "&Delete Chat…", "deleteChatAction"),
+        shortcuts_help=_action(window, "&Keyboard Shortcuts", "shortcutsHelpAction"),
+        about=_action(window, "&About AgentDesk", "aboutAction"),
+    )
+    actions.quit.setMenuRole(QAction.MenuRole.QuitRole)
+    actions.settings.setMenuRole(QAction.MenuRole.PreferencesRole)
+    actions.about.setMenuRole(QAction.MenuRole.AboutRole)
+    actions.pin_chat.setCheckable(True)
+    actions.stop.setEnabled(False)
+
+    bar = window.menuBar()
+    _fill(bar.addMenu("&File"), [actions.new_chat, actions.new_agent, None,
+                                 actions.settings, None, actions.quit])
+    _fill(bar.addMenu("&Edit"), [actions.search, None, actions.edit_agent])
+    _fill(bar.addMenu("&View"), [actions.focus_composer, None, actions.check_connection,
+                                 actions.refresh_models])
+    _fill(bar.addMenu("&Chat"), [actions.send, actions.stop, actions.regenerate, None,
+                                 actions.rename_chat, actions.pin_chat, actions.archive_chat,
+                                 actions.delete_chat])
+    _fill(bar.addMenu("&Help"), [actions.shortcuts_help, actions.about])
+    return actions
+
+
+def _fill(menu: QMenu, items: list[QAction | None]) -> None:
+    for item in items:
+        if item is None:
+            menu.addSeparator()
+        else:
+            menu.addAction(item)
+
+
+def shortcuts_text() -> str:
+    rows = [("Send", "Enter"), ("New line", "Shift+Enter"),
+            ("New chat", SHORTCUTS["new_chat"]), ("New agent", SHORTCUTS["new_agent"]),
+            ("Search all chats", SHORTCUTS["search"]), ("Stop the reply", SHORTCUTS["stop"]),
+            ("Settings", SHORTCUTS["settings"]),
+            ("Focus the message box", SHORTCUTS["focus_composer"]),
+            ("Quit", SHORTCUTS["quit"])]
+    return "\n".join(f"{keys:<14} {what}" for what, keys in rows)

@@ -1,0 +1,62 @@
+"""Screenshots of the real main window, light and dark (docs/screenshots/main_*.png).
+
+The window runs against the real llama.cpp server (so the provider's dot is a
+real connection test) with a short recorded chat: code, a table, a list, a
+link and a tool call. The test checks what it renders, then writes the PNGs
+that README.md shows.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from chat_support import sample_chat, settle_layout
+from PySide6.QtGui import QPalette
+from window_support import WAIT_MS, add_messages, open_window, seed_llama
+
+from app.store import Store
+from app.ui.theme import theme_manager
+
+REPO = Path(__file__).resolve().parents[2]
+SHOTS = REPO / "docs" / "screenshots"
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_main_window_screenshot(theme: str, qapp, qtbot, aio, bridge, db_path, settings,
+                                llama_server) -> None:
+    agent = seed_llama(db_path, llama_server.base_url, name="Python Helper")
+    with Store(db_path) as store:
+        store.agents.create(agent.model_copy(update={"id": None, "name": "Researcher"}))
+        store.agents.create(agent.model_copy(update={"id": None, "name": "Writer"}))
+        older = store.conversations.create(agent.id, "Parsing CSV files")
+        store.conversations.set_pinned(older.id, True)
+        store.conversations.create(agent.id, "Regex for dates")
+        conversation = store.conversations.create(agent.id, "Reading files in Python")
+    add_messages(db_path, conversation.id, sample_chat())
+    theme_manager(qapp).apply(theme)
+
+    window = open_window(qtbot, bridge, settings)
+    window.resize(1180, 760)
+    window.select_agent(agent.id)
+    window.conversation_list.select(conversation.id)
+    qtbot.waitUntil(lambda: len(window.chat_view.message_ids()) == 4, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.model_bar.status_of("llama") == "up", timeout=30_000)
+    qtbot.waitUntil(lambda: window.model_bar.model_combo.count() >= 2, timeout=WAIT_MS)
+    settle_layout(window.chat_view)
+    window.chat_view.scroll_to_bottom()
+    settle_layout(window.chat_view)
+
+    assert window.conversation_model.rowCount() == 3
+    assert window.conversation_model.conversations()[0].pinned
+    assert window.model_bar.provider_combo.currentText() == "llama"
+    assert "latency" in window.model_bar.provider_combo.toolTip()
+    dark_window = window.palette().color(QPalette.ColorRole.Window).lightness() < 128
+    assert dark_window == (theme == "dark")
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"main_{theme}.png"
+    image = window.grab().toImage()
+    assert image.width() >= 1000 and image.height() >= 600
+    assert image.save(str(path))
+    assert path.stat().st_size > 20_000

@@ -1,0 +1,64 @@
+"""Helpers for the main-window tests (imported as a plain module)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QWidget
+
+from app.domain import AgentSpec, Message, ProviderConfig
+from app.services.store_bridge import StoreBridge
+from app.settings import AppSettings
+from app.store import Store
+from app.ui.agent_list_model import AgentListModel
+from app.ui.main_window import MainWindow
+
+WAIT_MS = 5000
+REPLY_MS = 60_000     # a real model on 2 shared cores
+
+
+def seed_llama(db_path: Path, base_url: str, *, model: str = "gemma3", name: str = "Gemma",
+               max_tokens: int = 24, provider: str = "llama") -> AgentSpec:
+    """A llama.cpp provider and one agent on it (small replies)."""
+    with Store(db_path) as store:
+        store.providers.create(ProviderConfig(name=provider, kind="llamacpp",
+                                              base_url=base_url, is_local=True))
+        return store.agents.create(AgentSpec(name=name, provider=provider, model=model,
+                                             max_tokens=max_tokens, temperature=0.2))
+
+
+def add_messages(db_path: Path, conversation_id: int, messages: list[Message]) -> list[Message]:
+    with Store(db_path) as store:
+        return [store.messages.add(m.model_copy(update={"id": None,
+                                                        "conversation_id": conversation_id}))
+                for m in messages]
+
+
+def open_window(qtbot, bridge: StoreBridge, settings: AppSettings, **kwargs) -> MainWindow:
+    """A real MainWindow over a freshly loaded agent list, shown."""
+    model = AgentListModel(bridge)
+    window = MainWindow(bridge, model, settings=settings, **kwargs)
+    model.setParent(window)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(model.sig_loaded, timeout=WAIT_MS):
+        model.reload()
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT_MS)   # shortcuts need it
+    return window
+
+
+def find(window: MainWindow, name: str) -> QWidget | None:
+    found = window.findChild(QWidget, name)
+    return found if found is not None and found.isVisible() else None
+
+
+def send(window: MainWindow, text: str) -> None:
+    window.composer.set_text(text)
+    window.composer.submit()
+
+
+def process(turns: int = 5) -> None:
+    for _ in range(turns):
+        QApplication.processEvents()
