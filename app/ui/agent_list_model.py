@@ -10,7 +10,6 @@ moved if their name now sorts elsewhere), deleted rows are removed.
 
 from __future__ import annotations
 
-import bisect
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -30,6 +29,7 @@ from app.domain import AgentSpec
 from app.services.store_bridge import StoreBridge
 from app.store import ChangeNotice, StoreError
 from app.ui.avatars import agent_icon
+from app.ui.sorted_rows import SortedRows
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +59,7 @@ class AgentListModel(QAbstractListModel):
     def __init__(self, bridge: StoreBridge, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
-        self._agents: list[AgentSpec] = []
-        self._keys: list[tuple[str, int]] = []  # sort_key of each row, kept in step
+        self._rows: SortedRows[AgentSpec] = SortedRows(self, sort_key)
         self._jobs: deque[Job] = deque()
         self._draining = False
         self._loaded = False
@@ -68,12 +67,12 @@ class AgentListModel(QAbstractListModel):
 
     # -- Qt model interface ----------------------------------------------------
     def rowCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._agents)
+        return 0 if parent.isValid() else len(self._rows)
 
     def data(self, index: _ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._agents):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        spec = self._agents[index.row()]
+        spec = self._rows.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return spec.name
         if role == Qt.ItemDataRole.DecorationRole:
@@ -99,16 +98,13 @@ class AgentListModel(QAbstractListModel):
         return self._loaded
 
     def agents(self) -> list[AgentSpec]:
-        return list(self._agents)
+        return list(self._rows.rows)
 
     def agent_at(self, row: int) -> AgentSpec:
-        return self._agents[row]
+        return self._rows.rows[row]
 
     def row_of(self, agent_id: int) -> int | None:
-        for row, spec in enumerate(self._agents):
-            if spec.id == agent_id:
-                return row
-        return None
+        return self._rows.row_of(agent_id)
 
     # -- loading and change notices ------------------------------------------------
     def reload(self) -> None:
@@ -143,10 +139,9 @@ class AgentListModel(QAbstractListModel):
             self._draining = False
 
     async def _load_all(self) -> None:
-        agents = sorted(await self._bridge.list_agents(), key=sort_key)
+        agents = await self._bridge.list_agents()
         self.beginResetModel()
-        self._agents = agents
-        self._keys = [sort_key(spec) for spec in agents]
+        self._rows.reset(agents)
         self.endResetModel()
         self._loaded = True
         self.sig_loaded.emit()
@@ -166,40 +161,7 @@ class AgentListModel(QAbstractListModel):
 
     # -- minimal row changes ---------------------------------------------------------
     def _remove(self, agent_id: int) -> None:
-        row = self.row_of(agent_id)
-        if row is None:
-            return
-        self.beginRemoveRows(QModelIndex(), row, row)
-        del self._agents[row]
-        del self._keys[row]
-        self.endRemoveRows()
+        self._rows.remove(agent_id)
 
     def _upsert(self, spec: AgentSpec) -> None:
-        key = sort_key(spec)
-        row = self.row_of(spec.id) if spec.id is not None else None
-        if row is None:
-            position = bisect.bisect_left(self._keys, key)
-            self.beginInsertRows(QModelIndex(), position, position)
-            self._agents.insert(position, spec)
-            self._keys.insert(position, key)
-            self.endInsertRows()
-            return
-        if self._agents[row] == spec:
-            return
-        # Where the row belongs among the others once its new name is known.
-        others = self._keys[:row] + self._keys[row + 1:]
-        position = bisect.bisect_left(others, key)
-        if position != row:
-            # beginMoveRows counts the destination before the move is made.
-            destination = position if position < row else position + 1
-            self.beginMoveRows(QModelIndex(), row, row, QModelIndex(), destination)
-            del self._agents[row]
-            del self._keys[row]
-            self._agents.insert(position, spec)
-            self._keys.insert(position, key)
-            self.endMoveRows()
-        else:
-            self._agents[row] = spec
-            self._keys[row] = key
-        changed = self.index(position)
-        self.dataChanged.emit(changed, changed)
+        self._rows.upsert(spec)
