@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from app.core.secrets import ENV_NAME
 from app.commands.common import CliError, describe_validation_error
 from app.commands.output import fields, print_json, say, table
 from app.core.tools.base import ToolError
@@ -30,7 +31,6 @@ from app.store import DuplicateNameError, NotFoundError, Store
 
 # Server names become tool-name prefixes ("<name>__<tool>"), so keep them plain.
 _NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]|_(?!_)){0,31}$")
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
@@ -195,7 +195,7 @@ def _parse_env(entries: list[str]) -> dict[str, str]:
     env: dict[str, str] = {}
     for entry in entries:
         key, sep, value = entry.partition("=")
-        if not sep or not _ENV_NAME.match(key):
+        if not sep or not ENV_NAME.fullmatch(key):
             raise CliError(f"invalid --env {entry!r}: expected KEY=VALUE")
         env[key] = value
     return env

@@ -18,7 +18,7 @@ from app.commands.common import CliError
 from app.commands.output import fields, print_json, say
 from app.core.connection_test import check_provider
 from app.core.local_probe import DEFAULT_PORTS, DetectedServer, probe_local_servers
-from app.core.secrets import SecretError, delete_key, store_key
+from app.core.secrets import SecretError, delete_key, provider_key_entry, store_key
 from app.domain import ConnectionReport, ProviderConfig
 from app.store import Store
 
@@ -89,7 +89,7 @@ def set_provider_key(args: argparse.Namespace, store: Store) -> int:
     if not secret:
         raise CliError("no API key given on stdin")
     try:
-        reference = store_key(f"provider:{config.name}", secret)
+        reference = store_key(provider_key_entry(config.name), secret)
     except SecretError as exc:
         raise CliError(str(exc)) from None
     previous = config.api_key_ref

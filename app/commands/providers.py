@@ -7,8 +7,6 @@ Talking to a provider (``providers test``) and storing its API key
 from __future__ import annotations
 
 import argparse
-import ipaddress
-import re
 from pathlib import Path
 from typing import get_args
 from urllib.parse import urlsplit
@@ -20,19 +18,12 @@ from app.commands.common import CliError, describe_validation_error
 from app.commands.output import print_json, say, table, warn
 from app.core.secrets import delete_key
 from app.domain import ProviderConfig, ProviderKind
-from app.domain.provider import LOCAL_KINDS
+from app.core.secrets import ENV_NAME
+from app.domain.provider import DEFAULT_BASE_URLS, derive_is_local
 from app.store import DuplicateNameError, Store
 
 KINDS: tuple[str, ...] = get_args(ProviderKind)
 
-DEFAULT_URLS: dict[str, str] = {
-    "ollama": "http://127.0.0.1:11434",
-    "lmstudio": "http://127.0.0.1:1234/v1",
-    "llamacpp": "http://127.0.0.1:8080/v1",
-    "openai": "https://api.openai.com/v1",
-}
-
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
@@ -60,16 +51,6 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     provider_checks.register(commands, common)
 
 
-def is_loopback_url(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def build_config(name: str, kind: str, url: str | None, api_key_env: str | None,
                  model_path: str | None) -> ProviderConfig:
     """Validate the ``providers add`` options into a ProviderConfig."""
@@ -85,7 +66,7 @@ def build_config(name: str, kind: str, url: str | None, api_key_env: str | None,
     else:
         if model_path:
             raise CliError("--model-path only applies to kind 'embedded'")
-        base_url = (url or DEFAULT_URLS[kind]).rstrip("/")
+        base_url = (url or DEFAULT_BASE_URLS[kind]).rstrip("/")
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise CliError(f"invalid --url {base_url!r}: expected http(s)://HOST[:PORT][/PATH]")
@@ -93,11 +74,11 @@ def build_config(name: str, kind: str, url: str | None, api_key_env: str | None,
     key_ref = None
     if api_key_env is not None:
         # Never echo the value: a key pasted here by mistake must not be printed.
-        if not _ENV_NAME.fullmatch(api_key_env):
+        if not ENV_NAME.fullmatch(api_key_env):
             raise CliError("--api-key-env takes the NAME of an environment variable "
                            "(like OPENAI_API_KEY), not the key itself")
         key_ref = f"env:{api_key_env}"
-    is_local = kind in LOCAL_KINDS or is_loopback_url(base_url)
+    is_local = derive_is_local(kind, base_url)
     try:
         return ProviderConfig(name=name, kind=kind, base_url=base_url, api_key_ref=key_ref,
                               model_path=stored_path, is_local=is_local)

@@ -10,13 +10,13 @@ asking, so it must never reach into the network.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from app.core.provider_factory import build_provider
 from app.domain import ProviderConfig
+from app.domain.provider import is_loopback_host
 from app.providers.base import (
     ChatProvider,
     ProviderError,
@@ -45,15 +45,6 @@ class DetectedServer:
         """A provider configuration for this server, ready to store."""
         return ProviderConfig(name=name, kind=self.kind, base_url=self.base_url,
                               is_local=True)
-
-
-def is_loopback_host(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def base_url_for(kind: str, host: str, port: int) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 
 import keyring
 from keyring.errors import KeyringError, NoKeyringError
@@ -15,6 +16,13 @@ from keyring.errors import KeyringError, NoKeyringError
 log = logging.getLogger(__name__)
 
 SERVICE = "AgentDesk"
+# What an environment variable name looks like (for ``env:`` references).
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def provider_key_entry(provider_name: str) -> str:
+    """The keyring entry a provider's API key is stored under (CLI and GUI alike)."""
+    return f"provider:{provider_name}"
 
 
 class SecretError(Exception):

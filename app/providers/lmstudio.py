@@ -13,7 +13,8 @@ from typing import Any
 
 from app.domain import ModelInfo, ProviderConfig
 from app.providers.base import ProviderError, ProviderOptions
-from app.providers.openai_compat import DEFAULT_URLS, OpenAICompatProvider
+from app.domain.provider import DEFAULT_BASE_URLS
+from app.providers.openai_compat import OpenAICompatProvider
 from app.providers.transport import HttpTransport
 
 # LM Studio's native capability names, in our words.
@@ -39,7 +40,7 @@ class LMStudioProvider(OpenAICompatProvider):
     @staticmethod
     def _api_base(config: ProviderConfig) -> str:
         # Accept the server root as users often type it ("http://localhost:1234").
-        return root_url(config.base_url or DEFAULT_URLS["lmstudio"]) + "/v1"
+        return root_url(config.base_url or DEFAULT_BASE_URLS["lmstudio"]) + "/v1"
 
     async def aclose(self) -> None:
         await self.native.aclose()

@@ -33,10 +33,9 @@ from app.domain import (
 from app.domain.events import ErrorKind, StopReason
 from app.providers.base import ChatProvider, ProviderError, ProviderOptions
 from app.providers.sse import sse_data
+from app.domain.provider import DEFAULT_BASE_URLS
 from app.providers.transport import HttpTransport
 
-DEFAULT_URLS = {"openai": "https://api.openai.com/v1", "llamacpp": "http://127.0.0.1:8080/v1",
-                "lmstudio": "http://127.0.0.1:1234/v1"}
 _STOP_REASONS: dict[str, StopReason] = {"stop": "stop", "length": "length",
                                         "tool_calls": "tool_calls",
                                         "function_call": "tool_calls"}
@@ -282,8 +281,8 @@ class OpenAICompatProvider(ChatProvider):
 
     @staticmethod
     def _api_base(config: ProviderConfig) -> str:
-        return (config.base_url or DEFAULT_URLS.get(config.kind, DEFAULT_URLS["openai"])
-                ).rstrip("/")
+        default = DEFAULT_BASE_URLS.get(config.kind) or DEFAULT_BASE_URLS["openai"]
+        return (config.base_url or default).rstrip("/")
 
     @property
     def metadata_timeout(self) -> float:

@@ -9,29 +9,25 @@ Keyring calls may block (D-Bus), so they run in a worker thread too.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
-import re
 from urllib.parse import urlsplit
 
 from app.core.connection_test import check_provider
 from app.core.discovery import ModelCatalog
-from app.core.secrets import delete_key, keyring_available, store_key
+from app.core.secrets import (
+    ENV_NAME,
+    delete_key,
+    keyring_available,
+    provider_key_entry,
+    store_key,
+)
 from app.domain import ConnectionReport, ModelInfo, ProviderConfig
-from app.domain.provider import LOCAL_KINDS
 from app.providers.base import ProviderOptions
 from app.services.store_bridge import StoreBridge
 from app.store import NotFoundError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_URLS: dict[str, str] = {
-    "ollama": "http://127.0.0.1:11434",
-    "lmstudio": "http://127.0.0.1:1234/v1",
-    "llamacpp": "http://127.0.0.1:8080/v1",
-    "openai": "https://api.openai.com/v1",
-    "embedded": "",
-}
 
 KIND_LABELS: dict[str, str] = {
     "ollama": "Ollama",
@@ -41,29 +37,6 @@ KIND_LABELS: dict[str, str] = {
     "embedded": "Embedded llama.cpp (in-process)",
 }
 
-ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def key_entry(provider_name: str) -> str:
-    """The keyring entry (user name) a provider's key is stored under; the CLI's
-    ``providers set-key`` uses the same."""
-    return f"provider:{provider_name}"
-
-
-def is_loopback_url(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def derive_is_local(kind: str, base_url: str) -> bool:
-    """Local engines are local wherever they say they are; an OpenAI-compatible
-    server is local when it listens on this machine."""
-    return kind in LOCAL_KINDS or is_loopback_url(base_url)
 
 
 def url_problem(kind: str, url: str) -> str | None:
@@ -101,7 +74,7 @@ class ProviderService:
         previous_ref = config.api_key_ref
         new_entry: str | None = None
         if api_key:
-            entry = key_entry(config.name)
+            entry = provider_key_entry(config.name)
             new_entry = entry
             reference = await asyncio.to_thread(store_key, entry, api_key)
             config = config.model_copy(update={"api_key_ref": reference})

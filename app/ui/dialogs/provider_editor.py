@@ -27,13 +27,10 @@ from PySide6.QtWidgets import (
 from pydantic import ValidationError
 
 from app.domain import ProviderConfig
-from app.services.provider_service import (
-    DEFAULT_URLS,
-    ENV_NAME,
-    KIND_LABELS,
-    derive_is_local,
-    url_problem,
-)
+from app.domain.provider import derive_is_local
+from app.core.secrets import ENV_NAME
+from app.domain.provider import DEFAULT_BASE_URLS
+from app.services.provider_service import KIND_LABELS, url_problem
 from app.ui.dialogs.widgets import FieldMessage
 
 NO_KEYRING_NOTE = ("No system keyring is available here, so AgentDesk cannot store the "
@@ -118,7 +115,7 @@ class ProviderEditor(QDialog):
         kind = config.kind if config else "ollama"
         self.kind.setCurrentIndex(self.kind.findData(kind))
         self.name.setText(config.name if config else "")
-        self.url.setText(config.base_url if config else DEFAULT_URLS[kind])
+        self.url.setText(config.base_url if config else DEFAULT_BASE_URLS[kind])
         self.model_path.setText(config.model_path or "" if config else "")
         self.enabled.setChecked(config.enabled if config else True)
         ref = config.api_key_ref if config else None
@@ -149,7 +146,7 @@ class ProviderEditor(QDialog):
         embedded = kind == "embedded"
         if not self.url.isModified() and (self._config is None or
                                           self._config.kind != kind):
-            self.url.setText(DEFAULT_URLS[kind])
+            self.url.setText(DEFAULT_BASE_URLS[kind])
         self.url.setEnabled(not embedded)
         self._path_box.setVisible(embedded)
         self.api_key.setEnabled(kind in KEY_KINDS)
