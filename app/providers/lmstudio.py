@@ -56,6 +56,10 @@ class LMStudioProvider(OpenAICompatProvider):
             return await super().list_models()  # LM Studio before 0.3.6
         items = data.get("data") if isinstance(data, dict) else None
         if not isinstance(items, list):
+            if _is_unexpected_endpoint(data):
+                # LM Studio before 0.3.6, which answers a path it does not
+                # serve with 200 and an error object (some versions say 404).
+                return await super().list_models()
             raise ProviderError("protocol", f"{self.label} sent a model list in an "
                                 "unknown format")
         return [self._native_info(item) for item in items
@@ -82,3 +86,9 @@ class LMStudioProvider(OpenAICompatProvider):
 
 def _str_or_none(value: Any) -> str | None:
     return str(value) if value not in (None, "") else None
+
+
+def _is_unexpected_endpoint(data: Any) -> bool:
+    """LM Studio's ``{"error": "Unexpected endpoint or method. (GET /path)"}``."""
+    error = data.get("error") if isinstance(data, dict) else None
+    return isinstance(error, str) and error.startswith("Unexpected endpoint")

@@ -258,8 +258,12 @@ class _ReplyReader:
     def feed(self, chunk: dict[str, Any]) -> list[RunEvent]:
         if "error" in chunk:
             message = str(chunk["error"])
-            raise ProviderError(_error_kind(message), f"{self.where}: {message}",
-                                retryable=not self.started_reply)
+            kind = _error_kind(message)
+            # As for an error status: only a server failure may go elsewhere,
+            # and only before tokens were shown; a prompt too long for the
+            # context or a missing model is the same wherever it is re-sent.
+            raise ProviderError(kind, f"{self.where}: {message}",
+                                retryable=kind == "server" and not self.started_reply)
         events: list[RunEvent] = []
         message = chunk.get("message")
         if isinstance(message, dict):

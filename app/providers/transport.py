@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from app.providers.base import ProviderError, ProviderOptions
+from app.providers.deadline import ReadDeadline
 
 log = logging.getLogger(__name__)
 
@@ -225,34 +226,64 @@ class HttpTransport:
         limit = self.options.max_line_bytes
         timeouts = self.options.timeouts
         chunks = response.aiter_raw()
-        buffer = bytearray()
+        pending: bytes | bytearray = b""  # the start of a line not ended yet
         timeout, phase = timeouts.first_byte, "before the first token"
-        while True:
-            try:
-                async with asyncio.timeout(timeout):
+        deadline = ReadDeadline()
+        try:
+            while True:
+                deadline.arm(timeout)
+                try:
                     chunk = await anext(chunks, None)
-            except Exception as exc:  # classified below; unknown errors re-raised
-                raise classify_exception(exc, self.label, phase) from exc
-            if chunk is None:
-                break
-            timeout, phase = timeouts.idle, "in the middle of the reply"
-            buffer += chunk
-            while (newline := buffer.find(b"\n")) >= 0:
-                line = bytes(buffer[:newline])
-                del buffer[:newline + 1]
-                yield self._decode(line, limit)
-            if len(buffer) > limit:
-                raise ProviderError("protocol", f"{self.label} sent a line longer than "
-                                    f"{limit // (1024 * 1024)} MB")
-        if buffer:
-            yield self._decode(bytes(buffer), limit)
+                except asyncio.CancelledError:
+                    if deadline.expired():
+                        raise classify_exception(TimeoutError(), self.label, phase) from None
+                    raise
+                except Exception as exc:  # classified below; unknown errors re-raised
+                    raise classify_exception(exc, self.label, phase) from exc
+                finally:
+                    deadline.disarm()
+                if chunk is None:
+                    break
+                timeout, phase = timeouts.idle, "in the middle of the reply"
+                end = chunk.rfind(b"\n")
+                if end < 0:  # no line ends in this chunk
+                    if not isinstance(pending, bytearray):
+                        pending = bytearray(pending)  # grows in place: no quadratic copying
+                    pending += chunk
+                    if len(pending) > limit:
+                        raise self._too_long(limit)
+                    continue
+                # One decode and one split per chunk: complete lines only (a
+                # UTF-8 sequence never contains a newline byte, so cutting at one
+                # never splits a character).
+                complete = pending + chunk[:end] if pending else chunk[:end]
+                pending = chunk[end + 1:]
+                if len(complete) > limit and any(len(line) > limit
+                                                 for line in complete.split(b"\n")):
+                    raise self._too_long(limit)
+                if len(pending) > limit:
+                    raise self._too_long(limit)
+                text = self._decode(complete, len(complete))
+                if "\r" in text:
+                    for line in text.split("\n"):
+                        yield line.rstrip("\r")
+                else:
+                    for line in text.split("\n"):
+                        yield line
+            if pending:
+                yield self._decode(pending, limit).rstrip("\r")
+        finally:
+            deadline.close()
+
+    def _too_long(self, limit: int) -> ProviderError:
+        return ProviderError("protocol", f"{self.label} sent a line longer than "
+                             f"{limit // (1024 * 1024)} MB")
 
     def _decode(self, line: bytes, limit: int) -> str:
         if len(line) > limit:
-            raise ProviderError("protocol", f"{self.label} sent a line longer than "
-                                f"{limit // (1024 * 1024)} MB")
+            raise self._too_long(limit)
         try:
-            return line.decode("utf-8").rstrip("\r")
+            return line.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ProviderError("protocol", f"{self.label} sent text that is not valid "
                                 "UTF-8") from exc

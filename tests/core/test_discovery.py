@@ -35,8 +35,53 @@ def test_merges_providers_sorted_by_provider_then_model_and_reports_the_dead_one
     assert report.reachable is False and report.error_kind == "timeout"
     assert report.fix
     assert result.answered == ["zeta", "Alpha"]
-    # The dead provider is bounded by its own timeout, not its hour-long sleep.
-    assert elapsed < 30
+    # The dead provider is bounded by its own timeout (0.3 s), not its
+    # hour-long sleep; the margin is for a loaded machine.
+    assert elapsed < 0.3 + 2.5
+    assert all(p.closed for p in factory.built)
+
+
+def test_providers_are_asked_concurrently():
+    # Three providers that each take 1 s: one after the other that is at
+    # least 3 s; asked together, about 1 s.
+    names = ["slow-a", "slow-b", "slow-c"]
+    catalog, factory = _catalog([config(n) for n in names] + [config("quick")], {
+        **{n: Script(models=[f"{n}-model"], delay=1.0) for n in names},
+        "quick": Script(models=["q"]),
+    }, timeout=10)
+
+    started = time.monotonic()
+    result = asyncio.run(catalog.get())
+    elapsed = time.monotonic() - started
+
+    assert result.errors == {}
+    assert sorted(m.id for m in result.models) == ["q", "slow-a-model", "slow-b-model",
+                                                   "slow-c-model"]
+    # Every provider was asked before the first slow one could have answered.
+    starts = [p.list_started[0] for p in factory.built]
+    assert max(starts) - min(starts) < 1.0
+    assert elapsed < 2.2  # sequential: >= 3.0
+
+
+def test_a_dead_provider_delays_the_merged_list_only_by_its_own_timeout():
+    # Two dead providers with a 1 s timeout each, one that takes 0.8 s, one
+    # instant. Sequentially: >= 2.8 s. Concurrently: the longest timeout, 1 s.
+    catalog, factory = _catalog(
+        [config("dead-1"), config("dead-2"), config("slow"), config("up")], {
+            "dead-1": Script(delay=3600), "dead-2": Script(delay=3600),
+            "slow": Script(models=["s"], delay=0.8), "up": Script(models=["u"]),
+        }, timeout=10, timeouts={"dead-1": 1.0, "dead-2": 1.0})
+
+    started = time.monotonic()
+    result = asyncio.run(catalog.get())
+    elapsed = time.monotonic() - started
+
+    assert sorted(m.id for m in result.models) == ["s", "u"]
+    assert {n: r.error_kind for n, r in result.errors.items()} == {
+        "dead-1": "timeout", "dead-2": "timeout"}
+    assert "1 s" in result.errors["dead-1"].message  # its own timeout, not the default 10 s
+    assert elapsed >= 0.9  # the dead ones were waited for, up to their timeout...
+    assert elapsed < 1.0 + 1.2  # ...and no longer (sequential: >= 2.8)
     assert all(p.closed for p in factory.built)
 
 

@@ -4,11 +4,19 @@ llama.cpp server, and a closed port."""
 from __future__ import annotations
 
 import asyncio
+import time
+from contextlib import ExitStack
 
 import pytest
 
 from app.core.local_probe import DetectedServer, base_url_for, probe_local_servers
-from tests.support.discovery_helpers import OLLAMA_TAGS, OLLAMA_VERSION, closed_port, ollama_server
+from tests.support.discovery_helpers import (
+    OLLAMA_TAGS,
+    OLLAMA_VERSION,
+    StallingListener,
+    closed_port,
+    ollama_server,
+)
 
 
 def test_finds_ollama_and_llama_cpp_but_not_a_closed_port(llama_server):
@@ -30,6 +38,36 @@ def test_a_server_of_another_kind_on_a_port_is_not_mistaken():
     with ollama_server() as port:
         found = asyncio.run(probe_local_servers(ports={"llamacpp": port}))
     assert found == []
+
+
+def test_the_usual_ports_are_probed_concurrently():
+    # Three hung servers (connection accepted, no answer), 1 s timeout each:
+    # one after the other is >= 3 s; probed together, about 1 s.
+    with ExitStack() as stack:
+        hung = [stack.enter_context(StallingListener()) for _ in range(3)]
+        ports = dict(zip(("ollama", "lmstudio", "llamacpp"), (h.port for h in hung)))
+        started = time.monotonic()
+        found = asyncio.run(probe_local_servers(ports=ports, timeout=1.0))
+        elapsed = time.monotonic() - started
+    assert found == []
+    arrivals = sorted(t for h in hung for t in h.accepted)
+    assert len(arrivals) == 3  # one probe each: no retries on first run
+    # All three were asked before the first could have given up.
+    assert arrivals[-1] - arrivals[0] < 1.0
+    assert elapsed < 2.2  # sequential: >= 3.0
+
+
+def test_a_hung_port_does_not_hide_or_delay_a_server_that_answers():
+    with ollama_server() as port, StallingListener() as hung_a, \
+            StallingListener() as hung_b:
+        started = time.monotonic()
+        found = asyncio.run(probe_local_servers(
+            ports={"ollama": port, "lmstudio": hung_a.port, "llamacpp": hung_b.port},
+            timeout=1.5))
+        elapsed = time.monotonic() - started
+    assert [(s.kind, s.version) for s in found] == [("ollama", OLLAMA_VERSION)]
+    assert hung_a.accepted and hung_b.accepted
+    assert elapsed < 1.5 + 1.2  # sequential: >= 3.0
 
 
 def test_nothing_listening_means_nothing_found():

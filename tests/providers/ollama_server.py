@@ -46,7 +46,16 @@ FAULTS = frozenset({
     "invalid-utf8",          # a line with bytes that are not UTF-8
     "huge-line",             # one 10 MB line
     "error-line",            # {"error": ...} after two lines (status stays 200)
+    "context-length",        # 400 CONTEXT_OVERFLOW: the prompt does not fit num_ctx
+    "context-length-line",   # the same error as the first line of a 200 stream
 })
+
+# Ollama's error for a prompt longer than the context window when it may not
+# truncate (the runner's errorInputTooLong): sent as 400 {"error": ...} when
+# nothing was streamed yet. Ollama's streamResponse writes an error it gets
+# after the stream began (and, before errors carried a status, every streamed
+# error) as one {"error": ...} NDJSON line in a 200 stream instead.
+CONTEXT_OVERFLOW = "the input length exceeds the context length"
 
 
 @dataclass
@@ -281,6 +290,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(503, "server busy, please try again.  maximum pending requests exceeded")
         elif fault == "429":
             self._error(429, "too many requests", {"Retry-After": owner.retry_after})
+        elif fault == "context-length":
+            self._error(400, CONTEXT_OVERFLOW)
+        elif fault == "context-length-line":
+            self._start_stream()
+            self._line({"error": CONTEXT_OVERFLOW})
+            self._end_stream()
         elif fault == "stall-before-headers":
             owner.release.wait(30)
             self.close_connection = True

@@ -10,7 +10,7 @@ import pytest
 
 from app.domain import ChatMessage, ChatRequest, Done, Error, TextDelta
 from tests.providers.ollama_helpers import chat, make_provider, ollama_server  # noqa: F401
-from tests.providers.ollama_server import OllamaServer
+from tests.providers.ollama_server import CONTEXT_OVERFLOW, OllamaServer
 from tests.providers.ollama_wire import ChatReply
 
 REQUEST = ChatRequest(model="llama3.2:latest",
@@ -182,3 +182,28 @@ def test_cancelling_the_task_closes_the_connection(ollama_server: OllamaServer) 
     count = asyncio.run(scenario())
 
     assert 0 < count < 400
+
+
+LONG_REQUEST = ChatRequest(model="llama3.2:latest", context_length=2048,
+                           messages=[ChatMessage(role="user", content="word " * 20_000)])
+
+
+@pytest.mark.parametrize(("fault", "stream"), [
+    ("context-length", True),         # 400 {"error": ...} before the stream
+    ("context-length", False),        # the same for a non-streamed reply
+    ("context-length-line", True),    # an {"error": ...} line in a 200 stream
+])
+def test_a_prompt_longer_than_the_context_is_context_length(
+        ollama_server: OllamaServer, fault: str, stream: bool) -> None:
+    ollama_server.inject(fault)  # the next request would be answered
+    request = LONG_REQUEST.model_copy(update={"stream": stream})
+
+    events = chat(make_provider(ollama_server, attempts=3), request)
+
+    error = _only_error(events)
+    assert error.kind == "context_length", error
+    assert CONTEXT_OVERFLOW in error.message  # Ollama's own words reach the user
+    assert not error.retryable  # the same prompt cannot fit anywhere by retrying
+    assert not any(isinstance(e, TextDelta) for e in events)
+    assert len(ollama_server.chat_requests()) == 1
+    assert ollama_server.chat_requests()[0]["options"]["num_ctx"] == 2048

@@ -9,6 +9,7 @@ never hang (every run is bounded by ``asyncio.wait_for``).
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 import tracemalloc
 
@@ -65,10 +66,51 @@ def texts(events: list) -> str:
     return "".join(e.text for e in events if isinstance(e, TextDelta))
 
 
-def test_refused_connection_is_unreachable_after_retries() -> None:
-    error = only_error(run_chat(f"http://127.0.0.1:{closed_port()}/v1"))
+def test_refused_connection_is_unreachable_after_retries_with_backoff(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A refused connection leaves no trace on any server, so the attempts are
+    # observed where they happen: each one is a real socket connect() to the
+    # closed port (asyncio's create_connection calls it once per attempt).
+    port = closed_port()
+    attempts: list[float] = []
+    real_connect = socket.socket.connect
+
+    def counting_connect(sock: socket.socket, address) -> None:
+        if isinstance(address, tuple) and address[1] == port:
+            attempts.append(time.monotonic())
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", counting_connect)
+    policy = RetryPolicy(attempts=3, backoff=0.2, max_wait=30.0)
+    options = ProviderOptions(timeouts=FAST.timeouts, retry=policy)
+
+    error = only_error(run_chat(f"http://127.0.0.1:{port}/v1", options))
+
     assert error.kind == "unreachable"
     assert error.retryable  # the runner may fall back to the next provider
+    assert len(attempts) == policy.attempts  # retried, and then given up
+    gaps = [b - a for a, b in zip(attempts, attempts[1:])]
+    # Exponential backoff: at least 0.2 s, then at least 0.4 s between tries
+    # (lower bounds only: a loaded machine makes the gaps longer, never shorter).
+    assert gaps[0] >= 0.9 * policy.backoff
+    assert gaps[1] >= 0.9 * 2 * policy.backoff
+
+
+def test_without_retries_a_refused_connection_is_tried_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    port = closed_port()
+    attempts: list[tuple] = []
+    real_connect = socket.socket.connect
+
+    def counting_connect(sock: socket.socket, address) -> None:
+        if isinstance(address, tuple) and address[1] == port:
+            attempts.append(address)
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", counting_connect)
+    options = ProviderOptions(timeouts=FAST.timeouts, retry=RetryPolicy(attempts=1))
+    assert only_error(run_chat(f"http://127.0.0.1:{port}/v1", options)).kind == "unreachable"
+    assert len(attempts) == 1
 
 
 @pytest.mark.parametrize(("code", "kind"), [(500, "server"), (401, "auth"), (403, "auth")])
@@ -110,6 +152,54 @@ def test_503_twice_then_success_is_retried(server: FaultServer) -> None:
     events = run_chat(server.url + "/v1")
     assert texts(events) == "ok" and events[-1] == Done(stop_reason="stop")
     assert len(server.requests_to(CHAT)) == 3
+
+
+def bad_gateway(ex) -> None:
+    """A reverse proxy's 502 (nginx in front of a model server that is still
+    starting): an HTML body, not JSON."""
+    ex.send_body(502, b"<html><head><title>502 Bad Gateway</title></head><body>"
+                      b"<center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center>"
+                      b"</body></html>", {"Content-Type": "text/html"})
+
+
+def test_502_before_the_first_token_is_retried_then_succeeds(server: FaultServer) -> None:
+    server.route("POST", CHAT, bad_gateway, text_stream(["through ", "the proxy"]))
+    events = run_chat(server.url + "/v1")
+    assert texts(events) == "through the proxy"
+    assert events[-1] == Done(stop_reason="stop")
+    assert not any(isinstance(e, Error) for e in events)
+    first, second = server.requests_to(CHAT)
+    assert second.json == first.json  # the same request, sent again
+    assert second.at - first.at >= 0.9 * FAST.retry.backoff
+
+
+def test_502_every_time_is_a_retryable_server_error_after_all_attempts(
+        server: FaultServer) -> None:
+    server.route("POST", CHAT, bad_gateway)
+    error = only_error(run_chat(server.url + "/v1"))
+    assert error.kind == "server" and error.retryable and "502" in error.message
+    assert len(server.requests_to(CHAT)) == FAST.retry.attempts
+
+
+@pytest.mark.parametrize("break_off", ["cut", "error-object"])
+def test_once_tokens_arrived_nothing_is_retried_even_with_a_502_waiting(
+        server: FaultServer, break_off: str) -> None:
+    # The first reply shows tokens, then breaks (the connection is cut, or the
+    # proxy's 502 arrives as an error object in the stream). A re-sent
+    # request would get a 502 and then a full reply: neither may be asked for.
+    if break_off == "cut":
+        first = sse([openai_chunk("Hello"), openai_chunk(" wor")], done=False, then="cut")
+    else:
+        first = sse([openai_chunk("Hello"), openai_chunk(" wor"),
+                     {"error": {"message": "Bad Gateway", "type": "server_error",
+                                "code": 502}}])
+    server.route("POST", CHAT, first, bad_gateway, text_stream(["resent!"]))
+    events = run_chat(server.url + "/v1")
+    error = only_error(events)
+    assert not error.retryable  # the runner must not fall back either
+    assert error.kind == ("protocol" if break_off == "cut" else "server")
+    assert texts(events) == "Hello wor"
+    assert len(server.requests_to(CHAT)) == 1
 
 
 def test_503_more_often_than_the_attempts_is_a_server_error(server: FaultServer) -> None:
@@ -266,3 +356,45 @@ def test_task_cancel_closes_the_http_stream(server: FaultServer) -> None:
     assert seen and all(isinstance(e, TextDelta) for e in seen)
     assert len(seen) < 200
     assert len(server.disconnected) == 1
+
+
+def test_the_idle_timeout_replaces_the_longer_first_byte_timeout(server: FaultServer) -> None:
+    # A 5 s first-byte allowance must not carry over once the reply started:
+    # a stall after the first chunk is cut off by the 0.3 s idle timeout.
+    server.route("POST", CHAT, chunks([sse_event(openai_chunk("Hello"))], then="stall"))
+    options = ProviderOptions(timeouts=Timeouts(connect=1.0, first_byte=5.0, idle=0.3),
+                              retry=FAST.retry)
+    started = time.monotonic()
+    events = run_chat(server.url + "/v1", options)
+    elapsed = time.monotonic() - started
+    error = only_error(events)
+    assert error.kind == "timeout" and "middle of the reply" in error.message
+    assert texts(events) == "Hello"
+    assert elapsed < 3.0  # far below the 5 s first-byte timeout
+
+
+def test_a_slow_consumer_is_not_an_idle_server(server: FaultServer) -> None:
+    # The server sends everything at once; the consumer takes longer than the
+    # idle timeout over each event. Only time spent waiting for the server
+    # counts, so nothing times out.
+    server.route("POST", CHAT, text_stream(["one ", "two ", "three"]))
+    options = ProviderOptions(timeouts=Timeouts(connect=1.0, first_byte=2.0, idle=0.2),
+                              retry=FAST.retry)
+
+    async def go() -> list:
+        provider = OpenAICompatProvider(
+            ProviderConfig(name="slow-reader", kind="llamacpp", base_url=server.url + "/v1"),
+            options)
+        request = ChatRequest(model="m", messages=[ChatMessage(role="user", content="hi")])
+        seen = []
+        try:
+            async for event in provider.stream_chat(request):
+                seen.append(event)
+                await asyncio.sleep(0.35)  # longer than the idle timeout
+        finally:
+            await provider.aclose()
+        return seen
+
+    events = asyncio.run(asyncio.wait_for(go(), BOUND))
+    assert texts(events) == "one two three"
+    assert events[-1] == Done(stop_reason="stop")

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -56,6 +58,7 @@ class ScriptedProvider(ChatProvider):
         super().__init__(config, options)
         self.script = script or Script()
         self.list_calls = 0
+        self.list_started: list[float] = []  # time.monotonic() of each list_models call
         self.probe_calls = 0
         self.closed = False
 
@@ -64,6 +67,7 @@ class ScriptedProvider(ChatProvider):
 
     async def list_models(self) -> list[ModelInfo]:
         self.list_calls += 1
+        self.list_started.append(time.monotonic())
         if self.script.delay:
             await asyncio.sleep(self.script.delay)
         if self.script.error is not None:
@@ -176,12 +180,47 @@ def ollama_server(port: int = 0) -> Iterator[int]:
 
 def closed_port() -> int:
     """A loopback port nobody listens on (bound, then released)."""
-    import socket
-
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
+
+class StallingListener:
+    """A loopback port that accepts TCP connections and never answers: what a
+    hung server looks like to a client (the request is sent, no byte comes
+    back). Records when each connection arrived (``time.monotonic()``)."""
+
+    def __init__(self) -> None:
+        self._sock = socket.create_server(("127.0.0.1", 0), backlog=16)
+        self._sock.settimeout(0.05)
+        self.port: int = self._sock.getsockname()[1]
+        self.accepted: list[float] = []
+        self._held: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="stalling-listener",
+                                        daemon=True)
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return  # closed by stop()
+            self.accepted.append(time.monotonic())
+            self._held.append(conn)  # kept open, silent, until stop()
+
+    def __enter__(self) -> StallingListener:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        for conn in self._held:
+            conn.close()
+        self._sock.close()
 
 
 # -- a minimal OpenAI-format /v1/models server that checks the API key ------------
