@@ -11,6 +11,10 @@ Prints per-size median / p95 milliseconds per turn, how many stored messages
 the history loading read, and the ratio of the 10,000-message median to the
 10-message one (goal: at most 1.5). Exit status 0 when the goal is met.
 
+The first turn of each conversation is also shown on its own ("first turn"):
+it finds no converted turns in the store's ``HistoryCache`` and reads the
+window from the database; later turns read only what was added since.
+
     .venv/bin/python bench/runner_overhead.py [--turns 30] [--sizes 10 1000 10000]
 """
 
@@ -105,7 +109,8 @@ async def one_turn(store: AsyncStore, settings: AppSettings, provider: ChatProvi
 
 
 async def measure(path: Path, agent: AgentSpec, conversations: dict[int, int], turns: int,
-                  warmup: int) -> tuple[dict[int, list[float]], dict[int, int]]:
+                  warmup: int) -> tuple[dict[int, list[float]], dict[int, int],
+                                        dict[int, tuple[float, int]]]:
     """Turns interleaved across the sizes (10, 1,000, 10,000, 10, …), so a load
     spike from other processes hits every size alike."""
     settings = AppSettings(home=path.parent)
@@ -114,16 +119,19 @@ async def measure(path: Path, agent: AgentSpec, conversations: dict[int, int], t
     store = await AsyncStore.open(path)
     times: dict[int, list[float]] = {size: [] for size in conversations}
     read: dict[int, int] = {}
+    first: dict[int, tuple[float, int]] = {}
     try:
         for number in range(warmup + turns):
             for size, conversation_id in conversations.items():
                 elapsed, read[size] = await one_turn(store, settings, provider, agent,
                                                      conversation_id, number)
+                if number == 0:
+                    first[size] = (elapsed, read[size])
                 if number >= warmup:
                     times[size].append(elapsed)
     finally:
         await store.close()
-    return times, read
+    return times, read, first
 
 
 def main() -> int:
@@ -138,17 +146,17 @@ def main() -> int:
         agent, conversations = seed(path, args.sizes)
         print(f"seeded {sum(args.sizes):,} messages in {time.perf_counter() - started:.1f} s "
               f"(default context {AppSettings().runner.context_tokens} tokens)")
-        times, read = asyncio.run(measure(path, agent, conversations, args.turns,
-                                          args.warmup))
+        times, read, first = asyncio.run(measure(path, agent, conversations, args.turns,
+                                                 args.warmup))
     medians: dict[int, float] = {}
     print(f"{'messages':>9} {'median ms':>10} {'p95 ms':>8} {'min ms':>8} "
-          f"{'history read':>13}")
+          f"{'history read':>13} {'first turn ms':>14} {'first read':>11}")
     for size in args.sizes:
         values = sorted(times[size])
         medians[size] = statistics.median(values)
         p95 = values[min(len(values) - 1, int(len(values) * 0.95))]
         print(f"{size:>9,} {medians[size]:>10.2f} {p95:>8.2f} {values[0]:>8.2f} "
-              f"{read[size]:>13,}")
+              f"{read[size]:>13,} {first[size][0]:>14.2f} {first[size][1]:>11,}")
     small, large = min(args.sizes), max(args.sizes)
     ratio = medians[large] / medians[small]
     met = ratio <= GOAL_RATIO

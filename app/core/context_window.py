@@ -19,20 +19,26 @@ Rules:
 * ``AgentSpec.max_turns``: ``None`` = as many earlier turns as fit, ``0`` = none
   (only the new message), ``N`` = at most ``N``.
 
-Cost: ``load_history`` reads from the newest end in pages (``before_id``) and
-stops as soon as the budget or ``max_turns`` is reached, so a 10,000-message
-conversation costs the same as one just long enough to fill the window.
+Cost: ``load_history`` reads from the newest end in pages (``before_id``, on
+the ``(conversation_id, id)`` index) and stops as soon as the budget or
+``max_turns`` is reached, so a 10,000-message conversation costs the same as
+one just long enough to fill the window. All pages are read and converted in
+one job on the store's worker thread (``read_history``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from app.core.routing import estimate_tokens
 from app.domain import ChatMessage, Message, ToolSpec
-from app.store import AsyncStore
+from app.store import AsyncStore, Store
+
+if TYPE_CHECKING:
+    from app.core.context_window_cache import HistoryCache
 
 TOKENS_PER_MESSAGE = 4
 TOKENS_PER_PAGE_ROW = 64  # first page: budget / this many rows (a guess that over-reads little)
@@ -132,7 +138,7 @@ class HistoryWindow:
 
 async def load_history(store: AsyncStore, conversation_id: int, *, before_id: int | None,
                        budget: int, max_turns: int | None,
-                       first_page: int | None = None) -> HistoryWindow:
+                       first_page: int | None = None, cached: bool = True) -> HistoryWindow:
     """Load the newest whole turns older than ``before_id`` that fit ``budget``.
 
     Reads pages from the newest end and stops at the first turn that does not fit
@@ -140,44 +146,93 @@ async def load_history(store: AsyncStore, conversation_id: int, *, before_id: in
     messages (default: about what the budget holds at 64 tokens a message, so
     one query usually suffices), each next one about what the rest of the
     budget holds at the average size seen so far, at most twice the previous.
+    Turns converted for an earlier request of the same conversation are taken
+    from the store's ``HistoryCache`` unless ``cached`` is False.
+    """
+    from app.core.context_window_cache import HistoryCache  # (it imports this module)
+
+    if max_turns == 0 or budget <= 0:
+        return HistoryWindow()
+    # One job on the store's worker for all pages and their conversion: no
+    # thread hop per page, and the cache is only ever touched on that thread.
+    return await store.run(lambda s: read_history(
+        s, conversation_id, before_id=before_id, budget=budget, max_turns=max_turns,
+        first_page=first_page, cache=HistoryCache.of(s) if cached else None))
+
+
+def read_history(store: Store, conversation_id: int, *, before_id: int | None, budget: int,
+                 max_turns: int | None, first_page: int | None = None,
+                 cache: HistoryCache | None = None) -> HistoryWindow:
+    """``load_history`` on a synchronous store (runs on the store's thread).
+
+    With a ``cache`` (and a ``before_id``), turns converted by an earlier call
+    for the same conversation are reused and only messages added since are read.
     """
     window = HistoryWindow()
     if max_turns == 0 or budget <= 0:
         return window
-    await _fill(window, store, conversation_id, before_id, budget, max_turns, first_page)
+    source = None
+    if cache is not None and before_id is not None:
+        source = cache.turns(store, conversation_id, before_id,
+                             lambda cursor: page_turns(store, conversation_id, cursor,
+                                                       first_page, window, budget),
+                             window)
+    if source is None:
+        source = page_turns(store, conversation_id, before_id, first_page, window, budget)
+    _fit(window, source, budget, max_turns)
+    if cache is not None:
+        cache.trim(conversation_id, len(window.turns) + 1)
     window.turns.reverse()                # oldest first
     return window
 
 
-async def _fill(window: HistoryWindow, store: AsyncStore, conversation_id: int,
-                before_id: int | None, budget: int, max_turns: int | None,
-                first_page: int | None) -> None:
+def _fit(window: HistoryWindow, source: Iterator[tuple[Turn, bool]], budget: int,
+         max_turns: int | None) -> None:
+    """Take turns (newest first) while they fit ``budget`` and ``max_turns``."""
+    for turn, has_older in source:
+        if window.tokens + turn.tokens > budget:
+            window.more_before = True
+            return
+        window.turns.append(turn)            # newest first until the end
+        window.tokens += turn.tokens
+        window.message_count += len(turn.messages)
+        if max_turns is not None and len(window.turns) >= max_turns:
+            window.more_before = has_older
+            return
+
+
+def page_turns(store: Store, conversation_id: int, before_id: int | None,
+               first_page: int | None, window: HistoryWindow, budget: int,
+               ) -> Iterator[tuple[Turn, bool]]:
+    """The whole turns older than ``before_id``, newest first, read in pages
+    as they are asked for; each with whether older messages exist. Counts the
+    reads in ``window`` and sizes later pages from what it holds so far."""
     pending: list[Message] = []           # the turn being assembled, newest first
     if first_page is None:
         first_page = max(MIN_PAGE, min(MAX_PAGE, budget // TOKENS_PER_PAGE_ROW))
-    cursor, size, exhausted = before_id, first_page, False
+    cursor, size = before_id, first_page
     while True:
-        page = await store.run(lambda s, c=cursor, n=size: s.messages.page(
-            conversation_id, before_id=c, limit=n))
+        page = store.messages.page(conversation_id, before_id=cursor, limit=size)
         window.pages_read += 1
         window.messages_read += len(page)
         exhausted = len(page) < size
-        for message in reversed(page):
+        for index in range(len(page) - 1, -1, -1):
+            message = page[index]
             pending.append(message)
-            if message.role != "user":
-                continue
-            if not _take(window, pending, budget):
-                window.more_before = True
-                return
-            pending = []
-            if max_turns is not None and len(window.turns) >= max_turns:
-                window.more_before = message.id != _oldest_id(page) or not exhausted
-                return
+            if message.role == "user":
+                yield make_turn(pending), index > 0 or not exhausted
+                pending = []
         if exhausted or not page:
             break
         cursor, size = page[0].id, _next_page_size(window, budget, size)
-    if pending and not _take(window, pending, budget):   # messages before any user turn
-        window.more_before = True
+    if pending:                            # messages before any user turn
+        yield make_turn(pending), False
+
+
+def make_turn(pending: list[Message]) -> Turn:
+    """A turn from its stored messages, newest first."""
+    messages = to_chat_messages(pending[::-1])
+    return Turn(messages, messages_tokens(messages), pending[-1].id)
 
 
 def _next_page_size(window: HistoryWindow, budget: int, size: int) -> int:
@@ -189,22 +244,6 @@ def _next_page_size(window: HistoryWindow, budget: int, size: int) -> int:
     per_message = max(1, window.tokens // max(1, window.message_count))
     wanted = (budget - window.tokens) // per_message + 8
     return max(MIN_PAGE // 2, min(wanted, size * 2, MAX_PAGE))
-
-
-def _take(window: HistoryWindow, pending: list[Message], budget: int) -> bool:
-    """Add the turn in ``pending`` (newest first) if it fits; False if it does not."""
-    messages = to_chat_messages(pending[::-1])
-    tokens = messages_tokens(messages)
-    if window.tokens + tokens > budget:
-        return False
-    window.turns.append(Turn(messages, tokens, pending[-1].id))   # newest first until the end
-    window.tokens += tokens
-    window.message_count += len(messages)
-    return True
-
-
-def _oldest_id(page: Sequence[Message]) -> int | None:
-    return page[0].id if page else None
 
 
 def fit_rounds(rounds: Sequence[list[ChatMessage]], budget: int) -> list[ChatMessage]:

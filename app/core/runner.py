@@ -6,8 +6,10 @@ Order of work (the durability contract, docs/ARCHITECTURE.md):
 2. the request is built from the agent's system prompt (plus the memory block
    when the agent has the ``memory`` tool) and the earlier conversation,
    trimmed to the model's context (app/core/context_window.py) — loaded from
-   the newest end only as far as the budget reaches, so the cost of a turn
-   does not grow with the length of the conversation;
+   the newest end only as far as the budget reaches, with the turns converted
+   for the previous request taken from the store's ``HistoryCache``
+   (app/core/context_window_cache.py), so the cost of a turn does not grow
+   with the length of the conversation;
 3. each round is routed (app/core/routing.py — again every round, so privacy
    rules also see tool results) and streamed through the fallback chain
    (app/core/fallback.py) into a new assistant message: inserted ``streaming``,

