@@ -2,6 +2,10 @@
 
 The database, settings file, logs and exports only ever hold a *reference*:
 ``keyring:<entry>`` or ``env:<VARIABLE>``.
+
+``keyring`` is imported on first use, not at start: with its backends (and on
+Linux secretstorage, jeepney and cryptography) it is several MB that the window
+does not need until a key is stored or read.
 """
 
 from __future__ import annotations
@@ -9,9 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-
-import keyring
-from keyring.errors import KeyringError, NoKeyringError
+from types import ModuleType
 
 log = logging.getLogger(__name__)
 
@@ -29,18 +31,31 @@ class SecretError(Exception):
     """A key could not be stored or found; the message says what to do."""
 
 
+def _keyring() -> ModuleType:
+    import keyring
+
+    return keyring
+
+
+def _keyring_errors() -> tuple[type[Exception], ...]:
+    from keyring.errors import KeyringError, NoKeyringError
+
+    return (NoKeyringError, KeyringError)
+
+
 def keyring_available() -> bool:
     """True when a real (persistent) keyring backend is present."""
-    backend = keyring.get_keyring()
+    backend = _keyring().get_keyring()
     priority = getattr(backend, "priority", 0)
     return priority > 0 and "fail" not in type(backend).__module__
 
 
 def store_key(entry: str, secret: str) -> str:
     """Put ``secret`` in the OS keyring under ``entry``; returns the reference."""
+    keyring = _keyring()
     try:
         keyring.set_password(SERVICE, entry, secret)
-    except (NoKeyringError, KeyringError) as exc:
+    except _keyring_errors() as exc:
         raise SecretError(
             "no system keyring is available to store the API key; set it in an "
             "environment variable and refer to it instead (--api-key-env VAR)"
@@ -50,9 +65,10 @@ def store_key(entry: str, secret: str) -> str:
 
 def delete_key(reference: str | None) -> None:
     if reference and reference.startswith("keyring:"):
+        keyring = _keyring()
         try:
             keyring.delete_password(SERVICE, reference.removeprefix("keyring:"))
-        except (NoKeyringError, KeyringError) as exc:
+        except _keyring_errors() as exc:
             log.warning("could not remove a keyring entry: %s", type(exc).__name__)
 
 
@@ -70,9 +86,10 @@ def resolve_key(reference: str | None) -> str | None:
                               "is not set")
         return value
     if scheme == "keyring":
+        keyring = _keyring()
         try:
             value = keyring.get_password(SERVICE, name)
-        except (NoKeyringError, KeyringError) as exc:
+        except _keyring_errors() as exc:
             raise SecretError("the system keyring is not available to read the "
                               "API key") from exc
         if value is None:

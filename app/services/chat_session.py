@@ -27,13 +27,12 @@ import logging
 from collections.abc import Callable
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from app.core.fallback import ProviderSource
 from app.core.recorder import ConversationRecorder, FlushListener, ReplyRecorder
-from app.core.runner import AgentRunner
 from app.core.tools.base import ApprovalRequest
 from app.domain import (
     AgentSpec,
@@ -49,9 +48,20 @@ from app.services.store_bridge import StoreBridge
 from app.settings import AppSettings
 from app.store import Store
 
+if TYPE_CHECKING:
+    from app.core.runner import AgentRunner
+
 log = logging.getLogger(__name__)
 
-RunnerFactory = Callable[..., AgentRunner]
+RunnerFactory = Callable[..., "AgentRunner"]
+
+
+def default_runner(*args: Any, **kwargs: Any) -> AgentRunner:
+    """An AgentRunner; app/core/runner (routing, context window, tool loop) is
+    imported at the first send, not while the window starts."""
+    from app.core.runner import AgentRunner
+
+    return AgentRunner(*args, **kwargs)
 
 
 # -- the session's own events ---------------------------------------------------------
@@ -161,7 +171,7 @@ class ChatSession(QObject):
 
     def __init__(self, bridge: StoreBridge, settings: AppSettings, conversation_id: int,
                  agent_id: int, *, providers: ProviderSource | None = None,
-                 runner_factory: RunnerFactory = AgentRunner,
+                 runner_factory: RunnerFactory = default_runner,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge

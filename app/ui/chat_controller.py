@@ -46,7 +46,8 @@ from app.ui.prompts import confirm
 
 log = logging.getLogger(__name__)
 
-PAGE = 60                 # messages drawn when a conversation opens
+PAGE = 20                 # messages drawn when a conversation opens (then older on scroll-up;
+                          # 60 cost ~20 MB and ~250 ms per open: bench/startup.py)
 CONTEXT_BEFORE_HIT = 6    # messages shown above a search hit
 MAX_LOADS = 5             # reloads while replies keep changing the history
 TITLE_WORDS, TITLE_CHARS = 8, 60

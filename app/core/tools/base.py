@@ -17,12 +17,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import docstring_parser
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from app.domain import ToolSpec
+
+if TYPE_CHECKING:
+    import docstring_parser
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +107,8 @@ class FunctionTool(Tool):
                  risk: RiskLevel = "low", timeout: float = 60.0) -> None:
         self.function = function
         self.name = name or function.__name__
+        import docstring_parser  # on first use: the window starts without it
+
         doc = docstring_parser.parse(inspect.getdoc(function) or "")
         self.description = description or " ".join(
             part for part in (doc.short_description, doc.long_description) if part)

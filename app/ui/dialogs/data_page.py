@@ -1,7 +1,13 @@
-"""Settings > Data: where the data lives, Backup now, Restore (at next start).
+"""Settings > Data: where the data lives, Backup now, Restore (at next start),
+Export all.
 
-Export all is not offered: there is no export function in app/core yet
-(see app/services/data_service.py for the restore design).
+Backup, restore and export are app/services/data_service.py (the restore design
+and the export's atomic write are described there). "Export all…" writes every
+conversation, archived ones too, as JSON (imports back), Markdown, HTML or PDF
+through app/core/export — the same export as ``agentdesk conversations export
+--all``; the format follows the file name's suffix or the chosen filter. It
+runs on the store's worker with the spinner turning and the button disabled,
+then the status line says how many conversations went where, or why not.
 """
 
 from __future__ import annotations
@@ -22,8 +28,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.data_service import BackupError, BackupInfo, DataService, inspect_backup
+from app.services.data_service import (
+    BackupError,
+    BackupInfo,
+    DataService,
+    ExportError,
+    inspect_backup,
+)
 from app.ui.dialogs.widgets import Spinner, error_color
+from app.ui.export_all import choose_export_file, describe_export, export_all
 
 
 def describe_backup(info: BackupInfo) -> str:
@@ -49,6 +62,10 @@ class DataPage(QWidget):
         self.restore_button.setObjectName("restoreButton")
         self.cancel_restore_button = QPushButton("Cancel the restore")
         self.cancel_restore_button.setObjectName("cancelRestoreButton")
+        self.export_button = QPushButton("Export all…")
+        self.export_button.setObjectName("exportAllButton")
+        self.export_button.setToolTip("Write every conversation to one file: JSON "
+                                      "(imports back), Markdown, HTML or PDF")
         self.spinner = Spinner()
         self.status = QLabel()
         self.status.setObjectName("dataStatus")
@@ -61,7 +78,8 @@ class DataPage(QWidget):
         form = QFormLayout()
         form.addRow("Data folder", folder_row)
         actions = QHBoxLayout()
-        for button in (self.backup_button, self.restore_button, self.cancel_restore_button):
+        for button in (self.backup_button, self.restore_button, self.cancel_restore_button,
+                       self.export_button):
             actions.addWidget(button)
         actions.addStretch(1)
         status_row = QHBoxLayout()
@@ -69,7 +87,9 @@ class DataPage(QWidget):
         status_row.addWidget(self.status, 1)
         note = QLabel("A backup is a complete copy of the database, made while AgentDesk "
                       "runs. A restore is checked now and applied the next time AgentDesk "
-                      "starts; the current database is kept beside it.")
+                      "starts; the current database is kept beside it. Export all writes "
+                      "every conversation to one file (JSON imports back; Markdown, HTML "
+                      "and PDF are for reading).")
         note.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -83,6 +103,8 @@ class DataPage(QWidget):
         self.backup_button.clicked.connect(self._choose_backup_file)
         self.restore_button.clicked.connect(self._choose_restore_file)
         self.cancel_restore_button.clicked.connect(self._cancel_restore)
+        self.export_button.clicked.connect(
+            lambda: choose_export_file(self, self.start_export))
         self._show_pending()
 
     # -- backup --------------------------------------------------------------------------
@@ -116,6 +138,24 @@ class DataPage(QWidget):
             self.spinner.stop()
             self.backup_button.setEnabled(True)
         self._show(f"Backed up to {destination}: {describe_backup(info)}.")
+
+    # -- export all ------------------------------------------------------------------------
+    def start_export(self, destination: Path, fmt: str) -> None:
+        self.spinner.start()
+        self.export_button.setEnabled(False)
+        self._show(f"Exporting all conversations to {destination}…")
+        self._spawn(self._export(destination, fmt), "export-all")
+
+    async def _export(self, destination: Path, fmt: str) -> None:
+        try:
+            result = await export_all(self._service, destination, fmt)
+        except ExportError as exc:
+            self._show(f"Nothing was exported: {exc}", error=True)
+            return
+        finally:
+            self.spinner.stop()
+            self.export_button.setEnabled(True)
+        self._show(describe_export(result))
 
     # -- restore ----------------------------------------------------------------------------
     def _choose_restore_file(self) -> None:

@@ -1,0 +1,177 @@
+"""Export all conversations: Settings › Data's "Export all…" and File › Export All
+Conversations…, on the real dialog and window with a real SQLite store. The file
+holds every conversation (archived too); an unwritable target gives a clear
+error and leaves nothing behind."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from dialog_helpers import WAIT_MS, host, message_box
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from app.core.export import import_file
+from app.domain import AgentSpec, Message
+from app.services.data_service import export_target
+from app.store import Store
+from app.ui.dialogs.settings_dialog import SettingsDialog
+from app.ui.export_all import PICKER_NAME
+
+__all__ = ["host"]
+
+TITLES = {"Rust lifetimes", "Archived plans", "Shopping list"}
+
+
+def seed(aio, store) -> dict[str, list[str]]:
+    """Three conversations of two agents, one archived; returns title -> contents."""
+    contents = {"Rust lifetimes": ["what is 'a?", "A lifetime name."],
+                "Archived plans": ["old plan"],
+                "Shopping list": ["eggs", "* eggs\n* milk", "thanks"]}
+
+    def write(s: Store) -> None:
+        coder = s.agents.create(AgentSpec(name="Coder", model="m1"))
+        helper = s.agents.create(AgentSpec(name="Helper", model="m2"))
+        for title, agent in (("Rust lifetimes", coder), ("Archived plans", coder),
+                             ("Shopping list", helper)):
+            conversation = s.conversations.create(agent.id, title)
+            for number, text in enumerate(contents[title]):
+                s.messages.add(Message(conversation_id=conversation.id,
+                                       role="user" if number % 2 == 0 else "assistant",
+                                       content=text))
+            if title == "Archived plans":
+                s.conversations.set_archived(conversation.id, True)
+
+    aio.run(store.run(write))
+    return contents
+
+
+@pytest.fixture
+def dialog(bridge, settings, host, qtbot) -> SettingsDialog:
+    created = SettingsDialog(bridge, settings, parent=host)
+    created.open()
+    qtbot.waitUntil(lambda: not created.busy, timeout=WAIT_MS)
+    created.show_page("Data")
+    return created
+
+
+def picker_of(parent: QWidget, qtbot) -> QFileDialog:
+    found: list[QFileDialog] = []
+
+    def visible() -> bool:
+        found[:] = [d for d in parent.findChildren(QFileDialog, PICKER_NAME) if d.isVisible()]
+        return bool(found)
+
+    qtbot.waitUntil(visible, timeout=WAIT_MS)
+    return found[0]
+
+
+def exported(path: Path) -> dict[str, list[str]]:
+    document = json.loads(path.read_text(encoding="utf-8"))
+    assert document["format"] == "agentdesk.conversations"
+    return {entry["conversation"]["title"]: [m["content"] for m in entry["messages"]]
+            for entry in document["conversations"]}
+
+
+def test_export_all_writes_every_conversation_as_json(aio, async_store, dialog,
+                                                      tmp_path, qtbot) -> None:
+    contents = seed(aio, async_store)
+    target = tmp_path / "out" / "all.json"
+    target.parent.mkdir()
+    page = dialog.data
+    page.start_export(target, "json")
+    assert page.spinner.spinning and not page.export_button.isEnabled()
+    qtbot.waitUntil(lambda: not page.spinner.spinning, timeout=WAIT_MS)
+
+    assert page.export_button.isEnabled()
+    assert page.status.toolTip() == f"Exported 3 conversations (JSON) to {target}."
+    assert exported(target) == contents          # every one, archived too, in full
+    assert sorted(p.name for p in target.parent.iterdir()) == ["all.json"]  # no temp left
+
+    # The file is our lossless format: it imports back into another store.
+    with Store(tmp_path / "other.db") as other:
+        report = import_file(other, target)
+        assert {item.title for item in report.imported} == TITLES
+
+
+def test_export_to_an_unwritable_place_says_why_and_writes_nothing(
+        aio, async_store, dialog, tmp_path, qtbot) -> None:
+    seed(aio, async_store)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    before = sorted(tmp_path.rglob("*"))
+    page = dialog.data
+    for target in (blocker / "all.json", tmp_path / "missing" / "all.json"):
+        page.start_export(target, "json")
+        qtbot.waitUntil(lambda: not page.spinner.spinning, timeout=WAIT_MS)
+        shown = page.status.toolTip()
+        assert shown.startswith("Nothing was exported: Cannot write to "), shown
+        assert str(target.parent) in shown
+        assert page.export_button.isEnabled()
+    assert sorted(tmp_path.rglob("*")) == before
+    assert blocker.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_an_empty_store_exports_nothing(dialog, tmp_path, qtbot) -> None:
+    page = dialog.data
+    target = tmp_path / "all.md"
+    page.start_export(target, "md")
+    qtbot.waitUntil(lambda: not page.spinner.spinning, timeout=WAIT_MS)
+    assert page.status.toolTip() == ("Nothing was exported: There are no conversations "
+                                     "to export.")
+    assert not target.exists()
+
+
+def test_the_picker_takes_the_format_from_the_chosen_filter(aio, async_store, dialog,
+                                                            tmp_path, qtbot) -> None:
+    seed(aio, async_store)
+    page = dialog.data
+    page.export_button.click()
+    picker = picker_of(page, qtbot)
+    markdown = next(f for f in picker.nameFilters() if f.startswith("Markdown"))
+    picker.selectNameFilter(markdown)
+    picker.selectFile(str(tmp_path / "notes"))        # no suffix: the filter decides
+    picker.accept()
+    qtbot.waitUntil(lambda: "Exported" in page.status.toolTip(), timeout=WAIT_MS)
+
+    written = tmp_path / "notes.md"
+    assert page.status.toolTip() == f"Exported 3 conversations (MD) to {written}."
+    text = written.read_text(encoding="utf-8")
+    assert all(f"# {title}" in text for title in TITLES)
+
+
+def test_pdf_export_writes_a_pdf(aio, async_store, dialog, tmp_path, qtbot) -> None:
+    seed(aio, async_store)
+    page = dialog.data
+    target = tmp_path / "all.pdf"
+    page.start_export(target, "pdf")
+    qtbot.waitUntil(lambda: not page.spinner.spinning, timeout=WAIT_MS)
+    assert page.status.toolTip() == f"Exported 3 conversations (PDF) to {target}."
+    assert target.read_bytes().startswith(b"%PDF")
+    assert sorted(p.name for p in tmp_path.glob("*.pdf*")) == ["all.pdf"]
+
+
+def test_file_menu_exports_all_conversations(aio, async_store, window, tmp_path,
+                                             qtbot) -> None:
+    contents = seed(aio, async_store)
+    action = window.actions.export_all
+    file_menu = window.menuBar().actions()[0].menu()
+    assert action in file_menu.actions()
+    action.trigger()
+    picker = picker_of(window, qtbot)
+    target = tmp_path / "from-menu.json"
+    picker.selectFile(str(target))
+    picker.accept()
+    box = message_box(window, "infoMessage", qtbot)
+    assert box.text() == f"Exported 3 conversations (JSON) to {target}."
+    assert action.isEnabled()
+    assert exported(target) == contents
+    box.close()
+
+
+def test_export_target_follows_the_suffix_or_the_filter(tmp_path) -> None:
+    assert export_target(tmp_path / "a.HTML", "json") == (tmp_path / "a.HTML", "html")
+    assert export_target(tmp_path / "a.markdown", "pdf") == (tmp_path / "a.markdown", "md")
+    assert export_target(tmp_path / "a", "pdf") == (tmp_path / "a.pdf", "pdf")
+    assert export_target(tmp_path / "a.txt", "md") == (tmp_path / "a.txt.md", "md")
