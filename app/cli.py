@@ -9,6 +9,7 @@ never a traceback (the traceback of an unexpected error goes to the log file).
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
@@ -16,17 +17,6 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from app import __version__
-from app.commands import (
-    agents,
-    chat,
-    conversations,
-    mcp,
-    memories,
-    models,
-    providers,
-    search,
-    tools,
-)
 from app.commands.common import CliError
 from app.logs import LOG_FILENAME, configure_logging
 from app.settings import AppSettings, SettingsError, load_settings
@@ -37,6 +27,11 @@ log = logging.getLogger(__name__)
 
 PROG = "agentdesk"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+#: The command groups, each a module of app/commands with a ``register`` function.
+COMMANDS = ("agents", "providers", "models", "conversations", "chat", "search", "mcp",
+            "tools", "memories")
+#: Top-level options that take a value (the GUI may be started with them).
+_VALUE_OPTIONS = ("--home", "--log-level")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,7 +41,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{PROG}: error: {message} (see: {self.prog} --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
+    """The argument parser; with ``commands=False`` only the top-level options
+    (what starting the GUI needs), without importing any command module."""
     parser = _Parser(
         prog=PROG,
         description="AgentDesk: a local-first desktop workbench for AI agents. "
@@ -57,7 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="data folder (overrides $AGENTDESK_HOME)")
     parser.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS,
                         help="log file level (default from settings: INFO)")
-    parser.set_defaults(handler=None)
+    parser.set_defaults(handler=None, pdf_writer=_write_pdf)
+    if not commands:
+        return parser
 
     # Options every leaf command accepts.
     common = _Parser(add_help=False)
@@ -66,23 +65,39 @@ def build_parser() -> argparse.ArgumentParser:
 
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",
                                        parser_class=_Parser)
-    agents.register(subparsers, common)
-    providers.register(subparsers, common)
-    models.register(subparsers, common)
-    conversations.register(subparsers, common)
-    chat.register(subparsers, common)
-    search.register(subparsers, common)
-    mcp.register(subparsers, common)
-    tools.register(subparsers, common)
-    memories.register(subparsers, common)
+    for name in COMMANDS:
+        importlib.import_module(f"app.commands.{name}").register(subparsers, common)
     return parser
+
+
+def names_no_command(argv: Sequence[str]) -> bool:
+    """True when ``argv`` is only ``--home``/``--log-level``/``--version`` options:
+    the GUI starts, so the command modules (and what they import) are not needed.
+    Anything else (a command, --help, an abbreviation, a typo) gets the full parser."""
+    tokens = iter(argv)
+    for token in tokens:
+        if token in _VALUE_OPTIONS:
+            next(tokens, None)
+        elif token != "--version" and not token.startswith(
+                tuple(f"{option}=" for option in _VALUE_OPTIONS)):
+            return False
+    return True
+
+
+def _write_pdf(bundles, path, *, theme: str = "light") -> None:
+    """``conversations export --format pdf``: Qt's PDF writer, loaded on demand
+    (commands sit below the UI and may not import it themselves)."""
+    from app.ui.export_pdf import export_pdf
+
+    export_pdf(bundles, path, theme=theme)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``agentdesk`` with ``argv`` (default: the process arguments)."""
-    parser = build_parser()
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(commands=not names_no_command(arguments))
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(arguments)
     except SystemExit as exc:  # --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else 2
     try:

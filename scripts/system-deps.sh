@@ -11,6 +11,8 @@ PACKAGES=(
   libxcb-shape0 libxcb-xfixes0 libxcb-xkb1
   # fonts so rendered windows and screenshots have readable text
   fonts-dejavu-core
+  # the tray and drag-and-drop tests: a virtual X server and a real tray host
+  xvfb xauth x11-utils trayer
 )
 
 command -v dpkg >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 || exit 0

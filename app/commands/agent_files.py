@@ -1,17 +1,13 @@
 """``agentdesk agents export|import``: agents as versioned, portable JSON files.
 
-File format (version 1)::
-
-    {"format": "agentdesk.agent", "version": 1, "agent": AgentSpec.portable()}
-
-The file carries no database identity and no secrets. Import validates the
-whole file before writing anything, so a bad file never changes the store.
+The file format and its checks are app/core/export/agent_file.py (shared with
+the window's Export Agent / Import Agent). Import validates the whole file
+before writing anything, so a bad file never changes the store.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -27,13 +23,10 @@ from app.commands.common import (
     save_new_agent,
 )
 from app.commands.output import print_json, say, warn
+from app.core.export import agent_file
 from app.domain import AgentSpec
 from app.store import Store
 
-FORMAT = "agentdesk.agent"
-VERSION = 1
-# Store-assigned fields: ignored if a hand-edited file carries them.
-_IDENTITY_FIELDS = ("id", "revision", "created_at", "updated_at")
 
 
 def register(commands, common: argparse.ArgumentParser) -> None:
@@ -51,31 +44,12 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     imp.set_defaults(handler=import_agent)
 
 
-def agent_document(spec: AgentSpec) -> dict[str, Any]:
-    return {"format": FORMAT, "version": VERSION, "agent": spec.portable()}
-
-
 def parse_agent_document(data: Any, source: str) -> AgentSpec:
     """Validate a decoded agent file; raises CliError saying what is wrong."""
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        found = data.get("format") if isinstance(data, dict) else type(data).__name__
-        raise CliError(f"{source} is not an AgentDesk agent file "
-                       f"(format {found!r}, expected {FORMAT!r})")
-    version = data.get("version")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise CliError(f"{source} has an invalid format version {version!r}")
-    if version > VERSION:
-        raise CliError(f"{source} was written by a newer AgentDesk (agent file version "
-                       f"{version}; this one reads up to {VERSION}) — please update")
-    agent = data.get("agent")
-    if not isinstance(agent, dict):
-        raise CliError(f"{source} has no 'agent' object")
-    values = {k: v for k, v in agent.items() if k not in _IDENTITY_FIELDS}
     try:
-        return AgentSpec.model_validate(values)
-    except ValidationError as exc:
-        raise CliError(f"invalid agent in {source}: "
-                       f"{describe_validation_error(exc, AgentSpec)}") from None
+        return agent_file.parse_agent_document(data, source)
+    except agent_file.AgentFileError as exc:
+        raise CliError(str(exc)) from None
 
 
 def read_agent_file(file: str) -> AgentSpec:
@@ -87,11 +61,9 @@ def read_agent_file(file: str) -> AgentSpec:
     except UnicodeDecodeError:
         raise CliError(f"cannot read {source}: not UTF-8 text") from None
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CliError(f"{source} is not valid JSON: {exc.msg} "
-                       f"(line {exc.lineno}, column {exc.colno})") from None
-    return parse_agent_document(data, source)
+        return agent_file.parse_agent_text(text, source)
+    except agent_file.AgentFileError as exc:
+        raise CliError(str(exc)) from None
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -113,12 +85,10 @@ def write_atomically(path: Path, text: str) -> None:
 
 def export_agent(args: argparse.Namespace, store: Store) -> int:
     spec = resolve_agent(store, args.agent)
-    document = agent_document(spec)
     if not args.output:
-        print_json(document)
+        print_json(agent_file.agent_document(spec))
         return 0
-    write_atomically(Path(args.output),
-                     json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    write_atomically(Path(args.output), agent_file.agent_json(spec))
     if args.json:
         print_json({"exported": spec.name, "file": str(Path(args.output).resolve())})
     else:
@@ -138,8 +108,7 @@ def import_agent(args: argparse.Namespace, store: Store) -> int:
     if existing is not None:
         raise CliError(f"an agent named {existing.name!r} already exists — "
                        "import under another name with --name NEWNAME")
-    missing = sorted({name for name in [spec.provider, *(f.provider for f in spec.fallbacks)]
-                      if name and store.providers.find_by_name(name) is None})
+    missing = agent_file.missing_providers(spec, {p.name for p in store.providers.list()})
     created = save_new_agent(store, spec)
     if missing:
         warn(f"provider(s) not configured here: {', '.join(missing)} — add with: "

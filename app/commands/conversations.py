@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
+from app.commands import conversation_files
 from app.commands.common import get_conversation, positive_int, resolve_agent
 from app.commands.output import fields, format_time, indented, one_line, print_json, say, table
 from app.domain import Message
@@ -14,7 +15,8 @@ log = logging.getLogger(__name__)
 
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
-    group = subparsers.add_parser("conversations", help="browse and delete conversations")
+    group = subparsers.add_parser("conversations",
+                                  help="browse, delete, export and import conversations")
     commands = group.add_subparsers(dest="conversations_command", metavar="COMMAND",
                                     required=True)
 
@@ -36,6 +38,8 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
                                  help="delete a conversation and its messages")
     delete.add_argument("id", type=positive_int, metavar="ID")
     delete.set_defaults(handler=delete_conversation)
+
+    conversation_files.register(commands, common)  # export, import
 
 
 def list_conversations(args: argparse.Namespace, store: Store) -> int:

@@ -12,6 +12,14 @@ the original meanwhile does no harm) and writes ``restore-pending.json``.
 At start, *before* the store is opened, ``apply_pending_restore`` checks the
 copy again, keeps the current database as ``agentdesk.db.before-restore-<time>``
 and puts the copy in its place.
+
+Export all (``DataService.export_all``): every conversation, archived ones too,
+through app/core/export (the same code as ``agentdesk conversations export
+--all``) as JSON, Markdown or HTML. Reading and rendering run on the store's
+worker; the file is written to a temporary file beside the target and renamed
+into place, so a failed export leaves nothing behind. PDF: the HTML is rendered
+on the worker too, and only its layout (Qt) runs on the UI thread, through the
+``pdf_writer`` the caller hands in (the PDF writer lives in app/ui).
 """
 
 from __future__ import annotations
@@ -21,6 +29,8 @@ import logging
 import os
 import shutil
 import sqlite3
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -36,8 +46,26 @@ PENDING_MARKER = "restore-pending.json"
 REQUIRED_TABLES = frozenset({"agents", "providers", "conversations", "messages"})
 
 
+#: Export formats by file suffix (what "Export all…" infers from the file name).
+EXPORT_SUFFIXES = {".json": "json", ".md": "md", ".markdown": "md", ".html": "html",
+                   ".htm": "html", ".pdf": "pdf"}
+#: Writes the HTML of an export as a PDF at a path (app/ui/export_pdf.html_to_pdf).
+PdfWriter = Callable[[str, Path], None]
+
+
 class BackupError(Exception):
     """A backup could not be made or a file is not a usable AgentDesk backup."""
+
+
+class ExportError(Exception):
+    """An export could not be written; nothing was left at the target."""
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    format: str
+    conversations: int
 
 
 @dataclass(frozen=True)
@@ -158,6 +186,68 @@ def apply_pending_restore(home: Path) -> Path | None:
     return kept
 
 
+def export_target(path: Path | str, fallback: str = "json") -> tuple[Path, str]:
+    """(file, format): the format named by the suffix, else ``fallback`` with
+    its suffix added (``notes`` + Markdown -> ``notes.md``)."""
+    path = Path(path).expanduser()
+    fmt = EXPORT_SUFFIXES.get(path.suffix.lower())
+    if fmt is not None:
+        return path, fmt
+    suffix = next(s for s, f in EXPORT_SUFFIXES.items() if f == fallback)
+    return path.with_name(path.name + suffix), fallback
+
+
+def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(temporary file)`` beside ``path``, then rename it into place.
+    On any failure the temporary file is removed and ``path`` is untouched."""
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial",
+                                        dir=path.parent)
+    except OSError as exc:
+        raise ExportError(f"Cannot write to {path.parent}: {exc.strerror or exc}") from exc
+    os.close(handle)
+    partial = Path(name)
+    try:
+        write(partial)
+        if partial.stat().st_size == 0:
+            raise ExportError(f"Nothing was written to {path}")
+        os.replace(partial, path)
+    except OSError as exc:
+        raise ExportError(f"Cannot write {path}: {exc.strerror or exc}") from exc
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _bundles(store: Store, ids: list[int] | None):  # noqa: ANN202 (lazy import)
+    """The conversations ``ids`` (None: every one) for an export; raises ExportError
+    when there is nothing to export."""
+    from app.core.export import load_bundles
+
+    bundles = load_bundles(store, ids)
+    if not bundles:
+        raise ExportError("There are no conversations to export." if ids is None
+                          else "Those conversations no longer exist.")
+    return bundles
+
+
+def _export_text(store: Store, path: Path, fmt: str, ids: list[int] | None) -> int:
+    """Runs on the store's worker: read the conversations, render, write."""
+    from app.core.export import render
+
+    bundles = _bundles(store, ids)
+    text = render(bundles, fmt)
+    write_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return len(bundles)
+
+
+def _export_pdf_html(store: Store, ids: list[int] | None) -> tuple[str, int]:
+    """Runs on the store's worker: the HTML a PDF export lays out."""
+    from app.core.export.html_format import export_html
+
+    bundles = _bundles(store, ids)
+    return export_html(bundles, "light", inline_styles=True), len(bundles)
+
+
 def _now_stamp() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
@@ -177,6 +267,28 @@ class DataService:
 
     def request_restore(self, source: Path) -> BackupInfo:
         return request_restore(self.home, source)
+
+    async def export_all(self, destination: Path, fmt: str, *,
+                         pdf_writer: PdfWriter | None = None,
+                         ids: list[int] | None = None) -> ExportResult:
+        """Every conversation (or those ``ids``) in ``fmt`` (json, md, html or
+        pdf) at ``destination``.
+
+        Raises ExportError (nothing written) when the file cannot be written or
+        there is nothing to export."""
+        destination = Path(destination).expanduser()
+        if fmt == "pdf":
+            if pdf_writer is None:
+                raise ExportError("PDF export is not available here")
+            html, count = await self._bridge.run(lambda store: _export_pdf_html(store, ids))
+            write_atomically(destination, lambda tmp: pdf_writer(html, tmp))
+        elif fmt in ("json", "md", "html"):
+            count = await self._bridge.run(
+                lambda store: _export_text(store, destination, fmt, ids))
+        else:
+            raise ExportError(f"Unknown export format {fmt!r}")
+        log.info("exported %d conversations as %s to %s", count, fmt, destination)
+        return ExportResult(destination, fmt, count)
 
     def pending_restore(self) -> Path | None:
         return pending_restore(self.home)

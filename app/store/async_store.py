@@ -61,6 +61,17 @@ class AsyncStore:
         job = self._loop.run_in_executor(self._executor, work, self._store)
         return await asyncio.shield(job)
 
+    def run_blocking(self, work: Callable[[Store], T], timeout: float | None = None) -> T:
+        """Run ``work(store)`` on the worker thread and wait for it on *this* thread.
+
+        Only for the rare UI callback that must answer synchronously (Qt asks
+        for a drag's data when the drag starts); everything else awaits
+        ``run``. Never call it from the worker itself: it would wait on itself.
+        """
+        if self._closed:
+            raise StoreClosedError("the store is closed")
+        return self._executor.submit(work, self._store).result(timeout)
+
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)

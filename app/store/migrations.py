@@ -210,12 +210,36 @@ def _v5_tools(db: SqliteDatabase) -> None:
     )
 
 
+def _v6_conversation_imports(db: SqliteDatabase) -> None:
+    """Where imported conversations came from: a content fingerprint per
+    imported conversation, so importing the same file twice is detected."""
+    db.execute_sql(
+        """
+        CREATE TABLE conversation_imports (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            conversation_id INTEGER NOT NULL
+                REFERENCES conversations(id) ON DELETE CASCADE,
+            fingerprint TEXT NOT NULL,
+            source TEXT NOT NULL DEFAULT '',
+            imported_at TEXT NOT NULL
+        )"""
+    )
+    db.execute_sql(
+        "CREATE INDEX conversation_imports_fingerprint ON conversation_imports(fingerprint)"
+    )
+    db.execute_sql(
+        "CREATE INDEX conversation_imports_conversation "
+        "ON conversation_imports(conversation_id)"
+    )
+
+
 STEPS: Sequence[Step] = (
     _v1_initial,
     _v2_full_text_index,
     _v3_revisions_and_provenance,
     _v4_conversation_list_indexes,
     _v5_tools,
+    _v6_conversation_imports,
 )
 LATEST_VERSION = len(STEPS)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from app.store.agents import AgentRepository
 from app.store.conversations import ConversationRepository
 from app.store.database import DATABASE_FILENAME, integrity_ok, open_database
+from app.store.imports import ImportRepository
 from app.store.messages import MessageRepository
 from app.store.migrations import migrate
 from app.store.notices import Listener, NoticeHub
@@ -43,6 +44,7 @@ class Store:
         self.memories = MemoryRepository(self.db, tables, self.hub)
         self.custom_tools = CustomToolRepository(self.db, tables, self.hub)
         self.mcp_servers = McpServerRepository(self.db, tables, self.hub)
+        self.imports = ImportRepository(self.db, tables, self.hub)
         self.recovered_message_ids: list[int] = []
         if recover:
             self.recovered_message_ids = self.messages.recover_interrupted()

@@ -115,6 +115,14 @@ class _McpServerRow(Model):
     approved_fingerprint = TextField(null=True)
 
 
+class _ConversationImportRow(Model):
+    id = AutoField()
+    conversation_id = IntegerField()
+    fingerprint = TextField()
+    source = TextField(default="")
+    imported_at = TextField()
+
+
 _TEMPLATES: dict[str, tuple[type[Model], str]] = {
     "agent": (_AgentRow, "agents"),
     "agent_revision": (_AgentRevisionRow, "agent_revisions"),
@@ -124,6 +132,7 @@ _TEMPLATES: dict[str, tuple[type[Model], str]] = {
     "memory": (_MemoryRow, "memories"),
     "custom_tool": (_CustomToolRow, "custom_tools"),
     "mcp_server": (_McpServerRow, "mcp_servers"),
+    "conversation_import": (_ConversationImportRow, "conversation_imports"),
 }
 
 
@@ -137,6 +146,7 @@ class Tables:
     memory: type[_MemoryRow]
     custom_tool: type[_CustomToolRow]
     mcp_server: type[_McpServerRow]
+    conversation_import: type[_ConversationImportRow]
 
 
 def bind_tables(db: SqliteDatabase) -> Tables:

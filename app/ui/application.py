@@ -27,15 +27,17 @@ import qasync
 from PySide6.QtWidgets import QApplication
 
 from app import __version__
+from app.logs import configure_logging
 from app.services.data_service import BackupError, apply_pending_restore
 from app.services.store_bridge import StoreBridge
-from app.logs import configure_logging
 from app.settings import APP_NAME, AppSettings
 from app.store import AsyncStore
 from app.ui.agent_list_model import AgentListModel
+from app.ui.first_paint import FirstPaintLogger
 from app.ui.interrupts import quit_on_interrupt
 from app.ui.main_window import MainWindow
 from app.ui.resources import app_icon
+from app.ui.single_instance import Claim, SingleInstance
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +60,13 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 
 
 async def run_app(settings: AppSettings, app: QApplication, *,
-                  on_shown: Callable[[MainWindow], None] | None = None) -> int:
+                  on_shown: Callable[[MainWindow], None] | None = None,
+                  instance: SingleInstance | None = None) -> int:
     """Open the store, show the main window, and run until it is closed.
 
     Returns the exit code (0 after a clean shutdown). ``on_shown`` is called
-    with the window once it is visible (used by tests).
+    with the window once it is visible (used by tests). ``instance``: the
+    single-instance server whose "show" requests bring the window forward.
     """
     loop = asyncio.get_running_loop()
     quit_requested = asyncio.Event()
@@ -76,9 +80,14 @@ async def run_app(settings: AppSettings, app: QApplication, *,
         window = MainWindow(bridge, model, settings=settings)
         model.setParent(window)
         window.sig_closed.connect(quit_requested.set)
+        # Tray, quick chat, drag and drop (app/ui/desktop_shell.py).
+        from app.ui.desktop_shell import DesktopShell
+        shell = DesktopShell(window, bridge, model, settings, instance=instance)
         with quit_on_interrupt(loop, quit_requested.set):
             model.reload()
+            FirstPaintLogger(window)  # logs "window painted" (bench/startup.py)
             window.show()
+            shell.start()
             window.focus_composer()
             log.info("window shown")
             if on_shown is not None:
@@ -87,7 +96,8 @@ async def run_app(settings: AppSettings, app: QApplication, *,
         log.info("shutting down")
         window.sig_closed.disconnect(quit_requested.set)
         if window.isVisible():
-            window.close()
+            window.quit_app()
+        shell.close()
     finally:
         # Background tasks first (they may still await the store), then the store.
         if bridge is not None:
@@ -158,11 +168,18 @@ def run_gui(settings: AppSettings) -> int:
     """Start the desktop application; returns the process exit code."""
     _ensure_log_file(settings)
     app = create_application()
+    # One instance per data folder: a second launch asks the first to come
+    # forward and ends here, before the database is opened.
+    instance = SingleInstance(settings.home)
+    if instance.claim() is Claim.FORWARDED:
+        return 0
     log.info("AgentDesk started (version %s, data folder %s)", __version__, settings.home)
     try:
-        code = qasync.run(run_app(settings, app))
+        code = qasync.run(run_app(settings, app, instance=instance))
     except StartupError as exc:
         sys.stderr.write(f"agentdesk: {exc}\n")
         return 1
+    finally:
+        instance.close()
     log.info("AgentDesk stopped (exit code %s)", code)
     return code

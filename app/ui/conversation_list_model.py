@@ -11,7 +11,6 @@ Jobs run one after another in arrival order, as in AgentListModel.
 
 from __future__ import annotations
 
-import bisect
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -20,6 +19,7 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QMimeData,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -31,6 +31,7 @@ from app.domain import Conversation
 from app.services.store_bridge import StoreBridge
 from app.store import ChangeNotice, NotFoundError, Store, StoreError
 from app.ui.avatars import blank_icon, pin_icon, running_icon
+from app.ui.sorted_rows import SortedRows
 
 log = logging.getLogger(__name__)
 
@@ -62,13 +63,15 @@ class ConversationListModel(QAbstractListModel):
 
     #: Emitted after each full load (a new agent was chosen).
     sig_loaded = Signal()
+    #: Builds the mime data of dragged rows (app/ui/drag_drop.py ConversationDrag);
+    #: None: rows cannot be dragged. Set by the desktop shell.
+    drag_source: Any = None
 
     def __init__(self, bridge: StoreBridge, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
         self._agent_id: int | None = None
-        self._rows: list[Conversation] = []
-        self._keys: list[tuple[int, float, int]] = []
+        self._rows: SortedRows[Conversation] = SortedRows(self, sort_key)
         self._jobs: deque[Job] = deque()
         self._draining = False
         self._running: set[int] = set()
@@ -81,7 +84,7 @@ class ConversationListModel(QAbstractListModel):
     def data(self, index: _ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        conversation = self._rows[index.row()]
+        conversation = self._rows.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return conversation.title
         if role == Qt.ItemDataRole.DecorationRole:
@@ -100,19 +103,36 @@ class ConversationListModel(QAbstractListModel):
             return conversation.id
         return None
 
+    # -- dragging out (the export itself is the drag source's job) ---------------------------
+    def flags(self, index: _ModelIndex) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        if index.isValid() and self.drag_source is not None:
+            flags |= Qt.ItemFlag.ItemIsDragEnabled
+        return flags
+
+    def mimeTypes(self) -> list[str]:  # noqa: N802 (Qt name)
+        return self.drag_source.mime_types() if self.drag_source is not None else []
+
+    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData | None:  # noqa: N802 (Qt)
+        if self.drag_source is None:
+            return None
+        rows = sorted({i.row() for i in indexes if i.isValid()})
+        return self.drag_source.mime_data([self._rows.rows[r] for r in rows
+                                           if 0 <= r < len(self._rows)])
+
+    def supportedDragActions(self) -> Qt.DropAction:  # noqa: N802 (Qt name)
+        return Qt.DropAction.CopyAction
+
     # -- lookups ----------------------------------------------------------------------------
     @property
     def agent_id(self) -> int | None:
         return self._agent_id
 
     def conversations(self) -> list[Conversation]:
-        return list(self._rows)
+        return list(self._rows.rows)
 
     def row_of(self, conversation_id: int) -> int | None:
-        for row, conversation in enumerate(self._rows):
-            if conversation.id == conversation_id:
-                return row
-        return None
+        return self._rows.row_of(conversation_id)
 
     def set_running(self, conversation_id: int, running: bool) -> None:
         """Mark a conversation whose reply is streaming (a dot before the title)."""
@@ -177,10 +197,8 @@ class ConversationListModel(QAbstractListModel):
                 lambda s: s.conversations.list(agent_id, limit=PAGE))
         if agent_id != self._agent_id:
             return  # another agent was chosen meanwhile; its load is queued
-        rows.sort(key=sort_key)
         self.beginResetModel()
-        self._rows = rows
-        self._keys = [sort_key(c) for c in rows]
+        self._rows.reset(rows)
         self.endResetModel()
         self.sig_loaded.emit()
 
@@ -210,40 +228,9 @@ class ConversationListModel(QAbstractListModel):
             else:
                 self._upsert(conversation)
 
-    # -- minimal row changes -------------------------------------------------------------------
+    # -- minimal row changes ---------------------------------------------------------
     def _remove(self, conversation_id: int) -> None:
-        row = self.row_of(conversation_id)
-        if row is None:
-            return
-        self.beginRemoveRows(QModelIndex(), row, row)
-        del self._rows[row]
-        del self._keys[row]
-        self.endRemoveRows()
+        self._rows.remove(conversation_id)
 
     def _upsert(self, conversation: Conversation) -> None:
-        key = sort_key(conversation)
-        row = self.row_of(conversation.id) if conversation.id is not None else None
-        if row is None:
-            position = bisect.bisect_left(self._keys, key)
-            self.beginInsertRows(QModelIndex(), position, position)
-            self._rows.insert(position, conversation)
-            self._keys.insert(position, key)
-            self.endInsertRows()
-            return
-        if self._rows[row] == conversation:
-            return
-        others = self._keys[:row] + self._keys[row + 1:]
-        position = bisect.bisect_left(others, key)
-        if position != row:
-            destination = position if position < row else position + 1
-            self.beginMoveRows(QModelIndex(), row, row, QModelIndex(), destination)
-            del self._rows[row]
-            del self._keys[row]
-            self._rows.insert(position, conversation)
-            self._keys.insert(position, key)
-            self.endMoveRows()
-        else:
-            self._rows[row] = conversation
-            self._keys[row] = key
-        changed = self.index(position)
-        self.dataChanged.emit(changed, changed)
+        self._rows.upsert(conversation)

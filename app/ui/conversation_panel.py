@@ -1,5 +1,6 @@
 """The selected agent's chats (``conversationList``) and what can be done to one:
-rename, pin / unpin, archive, delete (context menu and the Chat menu).
+rename, pin / unpin, archive, delete (context menu and the Chat menu), and
+export — of one chat or of several selected with Ctrl/Shift-click.
 
 Each operation is one store write on the worker thread; the list learns of it
 through the change notice like any other change.
@@ -21,6 +22,8 @@ from app.ui.prompts import confirm
 class ConversationPanel(QListView):
     #: The current conversation changed (its id, or 0 when none is selected).
     sig_chosen = Signal(int)
+    #: Export was chosen for these conversations (list[Conversation]).
+    sig_export_requested = Signal(list)
 
     def __init__(self, bridge: StoreBridge, model: ConversationListModel, *,
                  before_delete: Callable[[int], None],
@@ -36,6 +39,7 @@ class ConversationPanel(QListView):
         self.setStyleSheet("QListView::item { padding: 5px 8px; }")
         self.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setSelectionMode(QListView.SelectionMode.ExtendedSelection)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
         self.selectionModel().currentChanged.connect(self._current_changed)
@@ -44,6 +48,16 @@ class ConversationPanel(QListView):
         model.modelReset.connect(self._try_pending)
 
     # -- selection ---------------------------------------------------------------------------
+    def selected_conversations(self) -> list[Conversation]:
+        """The selected chats in list order (the current one when none is selected)."""
+        rows = sorted(i.row() for i in self.selectionModel().selectedRows())
+        chosen = [self._model.index(r).data(ConversationListModel.ConversationRole)
+                  for r in rows]
+        current = self.current_conversation()
+        if not chosen and current is not None:
+            chosen = [current]
+        return [c for c in chosen if c is not None]
+
     def current_conversation(self) -> Conversation | None:
         index = self.currentIndex()
         return index.data(ConversationListModel.ConversationRole) if index.isValid() else None
@@ -84,6 +98,11 @@ class ConversationPanel(QListView):
             return
         menu = QMenu(self)
         menu.setObjectName("conversationMenu")
+        selected = self.selected_conversations()
+        targets = selected if conversation in selected else [conversation]
+        menu.addAction("Export…" if len(targets) == 1 else f"Export {len(targets)} Chats…",
+                       lambda: self.sig_export_requested.emit(targets))
+        menu.addSeparator()
         menu.addAction("Rename…", lambda: self.rename(conversation))
         menu.addAction("Unpin" if conversation.pinned else "Pin",
                        lambda: self.set_pinned(conversation, not conversation.pinned))

@@ -13,6 +13,7 @@ Layout and wiring only; the parts live in their own modules:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
@@ -23,12 +24,14 @@ from app import __version__
 from app.core.fallback import ProviderSource
 from app.domain import AgentSpec, SearchHit
 from app.services.chat_session import RunnerFactory
+from app.services.data_service import DataService
 from app.services.provider_service import ProviderService
 from app.services.store_bridge import StoreBridge
 from app.settings import AppSettings, load_settings
 from app.store import ChangeNotice
 from app.ui.agent_list_model import AgentListModel
 from app.ui.chat_controller import ChatController
+from app.ui.export_all import export_from_window
 from app.ui.prompts import warn
 from app.ui.shortcuts import build_actions, shortcuts_text
 from app.ui.window_panes import EMPTY_TEXT, CentrePane, LeftPane
@@ -63,6 +66,10 @@ class MainWindow(QMainWindow):
         self._wanted_conversation: int | None = None
         self._restored = False
         self.dialogs: list[QWidget] = []
+        #: Asked on every close except Quit; True keeps the window open (the
+        #: desktop shell sends it to the tray). Set by app/ui/desktop_shell.py.
+        self.close_guard: Callable[[], bool] | None = None
+        self.quitting = False
 
         self.setObjectName("mainWindow")
         self.setWindowTitle(WINDOW_TITLE)
@@ -113,11 +120,12 @@ class MainWindow(QMainWindow):
 
     def _wire(self) -> None:
         a = self.actions
-        a.quit.triggered.connect(self.close)
+        a.quit.triggered.connect(self.quit_app)
         a.new_chat.triggered.connect(self.new_chat)
         a.new_agent.triggered.connect(self.open_new_agent)
         a.edit_agent.triggered.connect(self.open_edit_agent)
         a.settings.triggered.connect(self.open_settings)
+        a.export_all.triggered.connect(self.export_all_conversations)
         a.search.triggered.connect(self.search.focus)
         a.focus_composer.triggered.connect(self.focus_composer)
         a.check_connection.triggered.connect(lambda: self.model_bar.check_status(force=True))
@@ -316,14 +324,21 @@ class MainWindow(QMainWindow):
         dialog.sig_settings_saved.connect(self._settings_saved)
         self._open_dialog(dialog)
 
+    def export_all_conversations(self) -> None:
+        export_from_window(self, self.actions.export_all,
+                           DataService(self._bridge, self.settings.home), self._spawn)
+
     def _open_dialog(self, dialog: QWidget) -> None:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dialogs = [d for d in self.dialogs if d.isVisible()] + [dialog]
         dialog.open()
 
-    def _agent_saved(self, spec: AgentSpec) -> None:
+    def reveal_agent(self, spec: AgentSpec) -> None:
+        """Select a just-created agent, now or as soon as the list shows it."""
         if spec.id is not None and not self.select_agent(spec.id):
             self._select_when_listed = spec.id  # listed once the change notice arrives
+
+    _agent_saved = reveal_agent
 
     def _settings_saved(self, settings: AppSettings) -> None:
         self.settings = settings
@@ -363,8 +378,28 @@ class MainWindow(QMainWindow):
     def _show_status(self, text: str) -> None:
         self.statusBar().showMessage(text, STATUS_TIMEOUT_MS)
 
+    # -- opening a conversation from outside (tray, quick chat) ----------------------------------------
+    def open_conversation(self, agent_id: int, conversation_id: int) -> None:
+        """Show ``agent_id`` with that conversation (0: a new chat of the agent)."""
+        if self.conversation_model.agent_id != agent_id and not self.select_agent(agent_id):
+            self._show_status("That chat's agent no longer exists")
+            return
+        self._wanted_conversation = conversation_id or None
+        self.controller.show_conversation(conversation_id or None, agent_id)
+        self.conversation_list.select(conversation_id or None)
+        self.state.remember(agent_id, conversation_id or None)
+        self.focus_composer()
+
     # -- closing -------------------------------------------------------------------------------------------
+    def quit_app(self) -> None:
+        """Close for good (File > Quit, the tray's Quit): never kept in the tray."""
+        self.quitting = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        if not self.quitting and self.close_guard is not None and self.close_guard():
+            event.ignore()
+            return
         self.state.save_window(self, self.splitters())
         event.accept()
         self.sig_closed.emit()

@@ -33,10 +33,15 @@ def confirm(parent: QWidget, title: str, text: str, on_yes: Callable[[], None], 
     return box
 
 
-def warn(parent: QWidget, title: str, text: str) -> QMessageBox:
-    box = QMessageBox(QMessageBox.Icon.Warning, title, text,
-                      QMessageBox.StandardButton.Ok, parent)
-    box.setObjectName("warningMessage")
+def inform(parent: QWidget, title: str, text: str, *, warning: bool = False) -> QMessageBox:
+    """Tell the person something; returns at once (the box closes itself)."""
+    icon = QMessageBox.Icon.Warning if warning else QMessageBox.Icon.Information
+    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.setObjectName("warningMessage" if warning else "infoMessage")
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.open()
     return box
+
+
+def warn(parent: QWidget, title: str, text: str) -> QMessageBox:
+    return inform(parent, title, text, warning=True)

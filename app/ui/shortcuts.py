@@ -29,6 +29,11 @@ class WindowActions:
     new_chat: QAction
     new_agent: QAction
     edit_agent: QAction
+    export_all: QAction
+    export_chats: QAction
+    import_chats: QAction
+    export_agent: QAction
+    import_agent: QAction
     settings: QAction
     quit: QAction
     search: QAction
@@ -63,6 +68,11 @@ def build_actions(window: QMainWindow) -> WindowActions:
         new_chat=_action(window, "&New Chat", "newChatAction", SHORTCUTS["new_chat"]),
         new_agent=_action(window, "New &Agent…", "newAgentAction", SHORTCUTS["new_agent"]),
         edit_agent=_action(window, "&Edit Agent…", "editAgentAction"),
+        export_all=_action(window, "&Export All Conversations…", "exportAllAction"),
+        export_chats=_action(window, "Export &Chat…", "exportChatAction"),
+        import_chats=_action(window, "&Import Chats…", "importChatsAction"),
+        export_agent=_action(window, "Export A&gent…", "exportAgentAction"),
+        import_agent=_action(window, "Import Agen&t…", "importAgentAction"),
         settings=_action(window, "&Settings…", "settingsAction", SHORTCUTS["settings"]),
         quit=_action(window, "&Quit", "quitAction", SHORTCUTS["quit"]),
         search=_action(window, "&Search All Chats", "searchAction", SHORTCUTS["search"]),
@@ -88,7 +98,10 @@ def build_actions(window: QMainWindow) -> WindowActions:
 
     bar = window.menuBar()
     _fill(bar.addMenu("&File"), [actions.new_chat, actions.new_agent, None,
-                                 actions.settings, None, actions.quit])
+                                 actions.export_chats, actions.export_all,
+                                 actions.import_chats, None, actions.export_agent,
+                                 actions.import_agent, None, actions.settings, None,
+                                 actions.quit])
     _fill(bar.addMenu("&Edit"), [actions.search, None, actions.edit_agent])
     _fill(bar.addMenu("&View"), [actions.focus_composer, None, actions.check_connection,
                                  actions.refresh_models])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.commands.agent_files import FORMAT, VERSION
+from app.core.export.agent_file import FORMAT, VERSION
 
 
 def _write(path: Path, data) -> Path:

@@ -209,7 +209,7 @@ def columns(db, table: str) -> dict[str, tuple[str, bool, bool]]:
 
 
 TABLE_KEYS = ("agent", "agent_revision", "provider", "conversation", "message", "memory",
-              "custom_tool", "mcp_server")
+              "custom_tool", "mcp_server", "conversation_import")
 
 
 def test_peewee_tables_match_migrated_columns_exactly(store: Store) -> None:

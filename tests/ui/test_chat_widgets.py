@@ -100,6 +100,37 @@ def test_per_message_action_signals(view, qtbot) -> None:
     assert QGuiApplication.clipboard().text() == "Hello you\n\ncode"
 
 
+def _inside(widget, outer) -> bool:
+    """True when ``widget`` lies wholly inside ``outer``'s visible rectangle."""
+    top_left = widget.mapTo(outer, widget.rect().topLeft())
+    bottom_right = widget.mapTo(outer, widget.rect().bottomRight())
+    return outer.rect().contains(top_left) and outer.rect().contains(bottom_right)
+
+
+def test_actions_shorten_in_a_narrow_view_and_stay_inside_it(view, qtbot) -> None:
+    view.set_messages([make_message(1, "user", "Hi"),
+                       make_message(2, "assistant", "Hello there, a longer reply.")])
+    reply = view.message_widget(2)
+    regenerate = reply.findChild(QToolButton, "regenerateButton")
+    settle_layout(view)
+    assert regenerate.text() == "Regenerate" and not reply.actions.compact
+
+    view.resize(320, 600)          # narrower than the full labels need
+    settle_layout(view)
+    qtbot.waitUntil(lambda: reply.actions.compact)
+    assert regenerate.text() != "Regenerate" and regenerate.toolTip() == "Regenerate"
+    viewport = view.scroll.viewport()
+    assert view.container.width() <= viewport.width()      # nothing pushed off the edge
+    for message in (view.message_widget(1), reply):
+        for button in message.actions.buttons:
+            assert _inside(button, viewport), button.objectName()
+
+    view.resize(700, 600)
+    settle_layout(view)
+    qtbot.waitUntil(lambda: not reply.actions.compact)
+    assert regenerate.text() == "Regenerate"
+
+
 def test_copy_code_link_copies_the_block(view) -> None:
     view.set_messages([make_message(2, "assistant",
                                     "a\n\n```sh\necho one\n```\n\n```py\nx = 2\n```")])

@@ -20,8 +20,8 @@ the cost of a flush does not grow with the length of the reply or the chat.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
 from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal

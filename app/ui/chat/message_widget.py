@@ -11,8 +11,17 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction, QGuiApplication, QResizeEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.domain import UsageStats
 from app.ui.chat.markdown_render import MarkdownRenderer
@@ -22,6 +31,58 @@ from app.ui.chat.tool_block import ToolCallBlock
 
 ROLE_TITLES = {"user": "You", "assistant": "Assistant", "system": "System", "tool": "Tool"}
 USER_INDENT = 72
+#: Short labels of the action buttons where the full ones do not fit (a narrow
+#: window such as the quick chat); the full word stays in the tooltip.
+COMPACT_LABELS = {"Regenerate": "↻", "Edit": "✎", "Delete": "✕"}
+
+
+class ActionRow(QWidget):
+    """The message's action buttons, right-aligned. It never asks for more width
+    than the bubble has (its horizontal policy ignores its size hint), and when
+    the full labels do not fit it switches to short ones, so a narrow chat view
+    shows every button instead of pushing the bubble past the window's edge."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("messageActions")
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._row = QHBoxLayout(self)
+        self._row.setContentsMargins(0, 0, 0, 0)
+        self._row.setSpacing(2)
+        self._row.addStretch(1)
+        self.buttons: list[QToolButton] = []
+        self.compact = False
+        self._full_width = 0
+
+    def add(self, button: QToolButton) -> None:
+        button.setToolTip(button.text())
+        self.buttons.append(button)
+        self._row.addWidget(button)
+        self._full_width = 0
+
+    def full_width(self) -> int:
+        if not self._full_width:
+            compact, self.compact = self.compact, False
+            self._apply_labels()
+            self._full_width = (sum(b.sizeHint().width() for b in self.buttons)
+                                + self._row.spacing() * max(len(self.buttons) - 1, 0))
+            self.compact = compact
+            self._apply_labels()
+        return self._full_width
+
+    def set_compact(self, compact: bool) -> None:
+        if compact != self.compact:
+            self.compact = compact
+            self._apply_labels()
+
+    def _apply_labels(self) -> None:
+        for button in self.buttons:
+            full = button.toolTip()
+            button.setText(COMPACT_LABELS.get(full, full) if self.compact else full)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self.set_compact(event.size().width() < self.full_width())
 
 
 def usage_text(usage: UsageStats | None, status: str, elapsed_s: float | None = None) -> str:
@@ -107,7 +168,8 @@ class MessageWidget(QWidget):
             self.time_label.setText(local.strftime("%H:%M"))
             self.time_label.setToolTip(local.strftime("%Y-%m-%d %H:%M:%S"))
         header.addWidget(self.time_label)
-        header.addStretch(1)
+        self.actions = ActionRow()
+        header.addWidget(self.actions, 1)
         self.copy_button = self._action_button("Copy", "copyButton", "copy-markdown")
         menu = QMenu(self.copy_button)
         for text, action in (("Copy as Markdown", "copy-markdown"),
@@ -117,16 +179,16 @@ class MessageWidget(QWidget):
             menu.addAction(item)
         self.copy_button.setMenu(menu)
         self.copy_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
-        header.addWidget(self.copy_button)
+        self.actions.add(self.copy_button)
         if self.role == "assistant":
             self.regenerate_button = self._action_button("Regenerate", "regenerateButton",
                                                          "regenerate")
-            header.addWidget(self.regenerate_button)
+            self.actions.add(self.regenerate_button)
         if self.role == "user":
             self.edit_button = self._action_button("Edit", "editButton", "edit")
-            header.addWidget(self.edit_button)
+            self.actions.add(self.edit_button)
         self.delete_button = self._action_button("Delete", "deleteButton", "delete")
-        header.addWidget(self.delete_button)
+        self.actions.add(self.delete_button)
         return header
 
     def _action_button(self, text: str, name: str, action: str) -> QToolButton:

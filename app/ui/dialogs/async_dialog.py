@@ -13,10 +13,10 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from app.services.store_bridge import StoreBridge
+from app.ui import prompts
 
 
 class AsyncDialog(QDialog):
@@ -45,27 +45,8 @@ class AsyncDialog(QDialog):
     def confirm(self, title: str, text: str, on_yes: Callable[[], None], *,
                 yes_text: str = "OK", informative: str = "") -> QMessageBox:
         """Ask without a nested event loop; ``on_yes`` runs if confirmed."""
-        box = QMessageBox(QMessageBox.Icon.Question, title, text,
-                          QMessageBox.StandardButton.Cancel, self)
-        box.setObjectName("confirmMessage")
-        if informative:
-            box.setInformativeText(informative)
-        yes = box.addButton(yes_text, QMessageBox.ButtonRole.AcceptRole)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-
-        def finished(_result: int) -> None:
-            if box.clickedButton() is yes:
-                on_yes()
-
-        box.finished.connect(finished)
-        box.open()
-        return box
+        return prompts.confirm(self, title, text, on_yes, yes_text=yes_text,
+                               informative=informative)
 
     def inform(self, title: str, text: str, *, warning: bool = False) -> QMessageBox:
-        icon = QMessageBox.Icon.Warning if warning else QMessageBox.Icon.Information
-        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self)
-        box.setObjectName("warningMessage" if warning else "infoMessage")
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
-        return box
+        return prompts.inform(self, title, text, warning=warning)

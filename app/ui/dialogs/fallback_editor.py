@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from app.domain import FallbackTarget, ProviderConfig
 from app.ui.dialogs.model_picker import ModelCombo, ProviderCombo
 
+
 class FallbackEditor(QWidget):
     #: The list changed (added, removed or moved).
     sig_changed = Signal()

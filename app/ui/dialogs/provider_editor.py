@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pydantic import ValidationError
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -24,12 +25,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from pydantic import ValidationError
 
-from app.domain import ProviderConfig
-from app.domain.provider import derive_is_local
 from app.core.secrets import ENV_NAME
-from app.domain.provider import DEFAULT_BASE_URLS
+from app.domain import ProviderConfig
+from app.domain.provider import DEFAULT_BASE_URLS, derive_is_local
 from app.services.provider_service import KIND_LABELS, url_problem
 from app.ui.dialogs.widgets import FieldMessage
 

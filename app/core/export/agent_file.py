@@ -1,0 +1,105 @@
+"""Agents as versioned, portable JSON files (shared by the CLI and the window).
+
+File format (version 1)::
+
+    {"format": "agentdesk.agent", "version": 1, "agent": AgentSpec.portable()}
+
+The file carries no database identity and no secrets. Reading validates the
+whole file before anything is written, so a bad file never changes the store.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from app.domain import AgentSpec
+from app.store import Store
+from app.domain.validation_text import describe_validation_error
+
+FORMAT = "agentdesk.agent"
+VERSION = 1
+MAX_FILE_BYTES = 1_000_000
+MAX_NAME_TRIES = 1000  # an agent is a few KB; anything this big is not one
+# Store-assigned fields: ignored if a hand-edited file carries them.
+_IDENTITY_FIELDS = ("id", "revision", "created_at", "updated_at")
+
+
+class AgentFileError(ValueError):
+    """The file is not a readable agent file; the message says why."""
+
+
+def agent_document(spec: AgentSpec) -> dict[str, Any]:
+    return {"format": FORMAT, "version": VERSION, "agent": spec.portable()}
+
+
+def agent_json(spec: AgentSpec) -> str:
+    """The text of an agent file."""
+    return json.dumps(agent_document(spec), ensure_ascii=False, indent=2) + "\n"
+
+
+def is_agent_document(data: Any) -> bool:
+    return isinstance(data, dict) and data.get("format") == FORMAT
+
+
+def parse_agent_document(data: Any, source: str) -> AgentSpec:
+    """Validate a decoded agent file; raises AgentFileError saying what is wrong."""
+    if not is_agent_document(data):
+        found = data.get("format") if isinstance(data, dict) else type(data).__name__
+        raise AgentFileError(f"{source} is not an AgentDesk agent file "
+                             f"(format {found!r}, expected {FORMAT!r})")
+    version = data.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise AgentFileError(f"{source} has an invalid format version {version!r}")
+    if version > VERSION:
+        raise AgentFileError(f"{source} was written by a newer AgentDesk (agent file "
+                             f"version {version}; this one reads up to {VERSION}) — "
+                             "please update")
+    agent = data.get("agent")
+    if not isinstance(agent, dict):
+        raise AgentFileError(f"{source} has no 'agent' object")
+    values = {k: v for k, v in agent.items() if k not in _IDENTITY_FIELDS}
+    try:
+        return AgentSpec.model_validate(values)
+    except ValidationError as exc:
+        raise AgentFileError(f"invalid agent in {source}: "
+                             f"{describe_validation_error(exc, AgentSpec)}") from None
+
+
+def parse_agent_text(text: str, source: str) -> AgentSpec:
+    """An agent from the text of an agent file; raises AgentFileError."""
+    if len(text) > MAX_FILE_BYTES:
+        raise AgentFileError(f"{source} is too large to be an agent file")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise AgentFileError(f"{source} is not valid JSON: {exc.msg} "
+                             f"(line {exc.lineno}, column {exc.colno})") from None
+    return parse_agent_document(data, source)
+
+
+def missing_providers(spec: AgentSpec, known: set[str]) -> list[str]:
+    """Providers the agent (or its fallbacks) names that are not configured here."""
+    return sorted({name for name in [spec.provider, *(f.provider for f in spec.fallbacks)]
+                   if name and name not in known})
+
+
+def free_agent_name(store: Store, name: str) -> str:
+    """``name``, or ``name (2)``, ``name (3)`` … whichever no agent has yet."""
+    if store.agents.find_by_name(name) is None:
+        return name
+    for number in range(2, MAX_NAME_TRIES):
+        candidate = f"{name[:240]} ({number})"
+        if store.agents.find_by_name(candidate) is None:
+            return candidate
+    raise AgentFileError(f"too many agents are named {name!r}")
+
+
+def import_agent(store: Store, spec: AgentSpec) -> tuple[AgentSpec, list[str]]:
+    """Create the agent under a free name (nothing existing is changed); returns
+    it and the providers it names that are not configured here."""
+    spec = spec.model_copy(update={"name": free_agent_name(store, spec.name)})
+    created = store.agents.create(spec)
+    return created, missing_providers(created, {p.name for p in store.providers.list()})

@@ -1,0 +1,150 @@
+"""Import conversations from a file: detect the format, validate, dedupe, write.
+
+Import never changes existing data: every conversation becomes a new one.
+Each file is one transaction: a file that cannot be read or has the wrong shape
+writes nothing; inside a good file, a bad conversation is skipped with a reason
+and the rest are imported. A conversation imported before (same fingerprint),
+or already present (same title, start and content), is skipped as a duplicate.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from app.core.export import json_format, markdown_import
+from app.core.export.chatgpt import is_chatgpt, parse_chatgpt
+from app.core.export.model import (
+    ImportedConversation,
+    ImportRejected,
+    ImportReport,
+    ParsedConversation,
+    SkippedConversation,
+    content_fingerprint,
+)
+from app.core.export.openwebui import is_openwebui, parse_openwebui
+from app.core.export.validation import DEFAULT_LIMITS, ImportLimits, parse_json, read_source
+from app.domain import AgentSpec
+from app.store import Store
+
+DEFAULT_AGENT_NAME = "Imported"
+
+Parsed = tuple[str, list[ParsedConversation], list[tuple[str, str]], list[str]]
+
+
+def import_file(store: Store, path: Path | str, *, agent_name: str | None = None,
+                limits: ImportLimits = DEFAULT_LIMITS) -> ImportReport:
+    """Import every conversation in ``path``; raises ImportRejected for a file
+    that cannot be imported at all (nothing is written then)."""
+    path = Path(path)
+    text = read_source(path, limits)
+    return import_text(store, text, path.name, agent_name=agent_name, limits=limits)
+
+
+def import_text(store: Store, text: str, name: str, *, agent_name: str | None = None,
+                limits: ImportLimits = DEFAULT_LIMITS) -> ImportReport:
+    fmt, parsed, skipped, notes = parse_source(text, name, limits)
+    chosen = None
+    if agent_name is not None:
+        chosen = store.agents.find_by_name(agent_name)
+        if chosen is None:
+            raise ImportRejected(f"no agent named {agent_name!r} "
+                                 "(see: agentdesk agents list)")
+    report = ImportReport(source=name, format=fmt, notes=list(notes))
+    report.skipped = [SkippedConversation(title, reason) for title, reason in skipped]
+    fresh = _without_duplicates(store, parsed, report)
+    agents: dict[str, AgentSpec] = {}
+    with store.imports.atomic():
+        for item in fresh:
+            agent = chosen or _agent_for(store, item.agent, agents, report)
+            conversation = item.conversation.model_copy(update={"agent_id": agent.id})
+            new_id = store.imports.add_conversation(
+                conversation, item.messages, fingerprint=item.fingerprint,
+                source=f"{fmt}:{name}"[:500])
+            report.imported.append(ImportedConversation(item.title, new_id, agent.name,
+                                                        len(item.messages)))
+            report.notes.extend(f"{item.title}: {note}" for note in item.notes)
+    return report
+
+
+def parse_source(text: str, name: str, limits: ImportLimits = DEFAULT_LIMITS) -> Parsed:
+    """(format, conversations, [(title, reason) skipped], notes) of a file's text."""
+    head = text.lstrip("\ufeff \t\r\n")[:1]
+    if head in ("{", "["):
+        return _parse_json_source(parse_json(text, name), name, limits)
+    if markdown_import.is_our_markdown(text):
+        parsed, skipped = markdown_import.parse_our_markdown(text, limits)
+        return "agentdesk-markdown", parsed, skipped, []
+    parsed, skipped = markdown_import.parse_generic_markdown(text, name, limits)
+    return "markdown", parsed, skipped, []
+
+
+def _parse_json_source(data: Any, name: str, limits: ImportLimits) -> Parsed:
+    if json_format.is_our_document(data):
+        parsed, skipped = json_format.parse_document(data, limits)
+        return "agentdesk-json", parsed, skipped, []
+    if isinstance(data, dict) and data.get("format") == json_format.AGENT_FORMAT:
+        raise ImportRejected(f"{name} is an agent file, not conversations "
+                             "(import it with: agentdesk agents import FILE)")
+    if is_chatgpt(data):
+        return ("chatgpt", *parse_chatgpt(data, limits))
+    if is_openwebui(data):
+        return ("openwebui", *parse_openwebui(data, limits))
+    raise ImportRejected(f"{name} is JSON but not a known conversation export (expected "
+                         "an AgentDesk export, a ChatGPT conversations.json or an "
+                         "Open WebUI chat export)")
+
+
+def _without_duplicates(store: Store, parsed: list[ParsedConversation],
+                        report: ImportReport) -> list[ParsedConversation]:
+    known = store.imports.find_fingerprints(p.fingerprint for p in parsed)
+    seen: set[str] = set()
+    fresh = []
+    for item in parsed:
+        if item.fingerprint in known:
+            reason = (f"already imported (conversation {known[item.fingerprint]}); "
+                      "import never duplicates a conversation")
+        elif item.fingerprint in seen:
+            reason = "appears twice in this file"
+        else:
+            existing = _same_conversation(store, item) if item.source_times else None
+            reason = (f"already in this database (conversation {existing})"
+                      if existing is not None else "")
+        seen.add(item.fingerprint)
+        if reason:
+            report.skipped.append(SkippedConversation(item.title, reason))
+        else:
+            fresh.append(item)
+    return fresh
+
+
+def _same_conversation(store: Store, item: ParsedConversation) -> int | None:
+    """An existing conversation with this title, start and content, if any."""
+    wanted = None
+    for candidate in store.imports.same_start(item.title, item.conversation.created_at):
+        if wanted is None:
+            wanted = content_fingerprint(item.conversation, item.messages)
+        stored = store.conversations.get(candidate)
+        if content_fingerprint(stored, store.messages.all(candidate)) == wanted:
+            return candidate
+    return None
+
+
+def _agent_for(store: Store, snapshot: AgentSpec | None, cache: dict[str, AgentSpec],
+               report: ImportReport) -> AgentSpec:
+    """The agent named in the snapshot (created if missing), else "Imported"."""
+    spec = snapshot or AgentSpec(name=DEFAULT_AGENT_NAME)
+    key = spec.name.casefold()
+    if key in cache:
+        return cache[key]
+    agent = store.agents.find_by_name(spec.name)
+    if agent is None:
+        # A workspace path from another machine could point anywhere on this
+        # one; a created agent gets the default per-agent folder instead.
+        if spec.workspace is not None:
+            report.notes.append(f"agent {spec.name!r}: its workspace folder "
+                                f"{spec.workspace!r} was not kept")
+        agent = store.agents.create(spec.model_copy(update={"workspace": None, "id": None}))
+        report.agents_created.append(agent.name)
+    cache[key] = agent
+    return agent

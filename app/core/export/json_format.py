@@ -1,0 +1,175 @@
+"""Our JSON export: a versioned document that imports back without loss.
+
+Format (version 1)::
+
+    {"format": "agentdesk.conversations", "version": 1, "exported_at": ISO-8601,
+     "conversations": [
+        {"conversation": {"id", "title", "pinned", "archived", "created_at", "updated_at"},
+         "agent": AgentSpec.portable() (the same object as an agent file's "agent"),
+         "messages": [{"role", "content", "tool_calls", "tool_call_id", "status",
+                       "model", "provider", "usage", "agent_revision", "meta",
+                       "created_at", "updated_at", "error"}]}]}
+
+``conversation.id`` is informational; import always creates new conversations.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from app.core.export.model import (
+    ConversationBundle,
+    ImportRejected,
+    ParsedConversation,
+    content_fingerprint,
+    message_record,
+)
+from app.core.export.validation import (
+    DEFAULT_LIMITS,
+    ImportLimits,
+    Invalid,
+    check_depth,
+    check_text,
+    clean_title,
+    require,
+    title_controls_replaced,
+)
+from app.domain import AgentSpec, Conversation, Message
+from app.domain.clock import utc_now
+
+FORMAT = "agentdesk.conversations"
+VERSION = 1
+AGENT_FORMAT = "agentdesk.agent"  # app/commands/agent_files.py: one agent per file
+_AGENT_IDENTITY = ("id", "revision", "created_at", "updated_at")
+
+
+def conversation_entry(bundle: ConversationBundle) -> dict[str, Any]:
+    c = bundle.conversation
+    return {
+        "conversation": {"id": c.id, "title": c.title, "pinned": c.pinned,
+                         "archived": c.archived, "created_at": c.created_at.isoformat(),
+                         "updated_at": c.updated_at.isoformat()},
+        "agent": bundle.agent.portable(),
+        "messages": [message_record(m) for m in bundle.messages],
+    }
+
+
+def export_document(bundles: Sequence[ConversationBundle]) -> dict[str, Any]:
+    return {"format": FORMAT, "version": VERSION, "exported_at": utc_now().isoformat(),
+            "conversations": [conversation_entry(b) for b in bundles]}
+
+
+def export_json(bundles: Sequence[ConversationBundle]) -> str:
+    return json.dumps(export_document(bundles), ensure_ascii=False, indent=1) + "\n"
+
+
+def is_our_document(data: Any) -> bool:
+    return isinstance(data, dict) and data.get("format") == FORMAT
+
+
+def parse_document(data: dict, limits: ImportLimits = DEFAULT_LIMITS
+                   ) -> tuple[list[ParsedConversation], list[tuple[str, str]]]:
+    """(conversations that can be imported, [(title, reason) skipped])."""
+    version = data.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ImportRejected(f"invalid format version {version!r}")
+    if version > VERSION:
+        raise ImportRejected(f"written by a newer AgentDesk (conversations file version "
+                             f"{version}; this one reads up to {VERSION}) — please update")
+    entries = data.get("conversations")
+    if not isinstance(entries, list):
+        raise ImportRejected("the file has no 'conversations' list")
+    if len(entries) > limits.max_conversations:
+        raise ImportRejected(f"the file holds {len(entries):,} conversations; the limit "
+                             f"is {limits.max_conversations:,}")
+    parsed, skipped = [], []
+    for number, entry in enumerate(entries, 1):
+        label = _label(entry, number)
+        try:
+            parsed.append(parse_entry(entry, limits))
+        except Invalid as exc:
+            skipped.append((label, str(exc)))
+    return parsed, skipped
+
+
+def parse_entry(entry: Any, limits: ImportLimits = DEFAULT_LIMITS) -> ParsedConversation:
+    require(isinstance(entry, dict), "not a conversation object")
+    head = entry.get("conversation")
+    require(isinstance(head, dict), "no 'conversation' object")
+    raw_messages = entry.get("messages")
+    require(isinstance(raw_messages, list), "no 'messages' list")
+    require(len(raw_messages) <= limits.max_messages,
+            f"{len(raw_messages):,} messages; the limit is {limits.max_messages:,}")
+    title = head.get("title")
+    require(isinstance(title, str), "the title is missing")
+    check_text(title, "the title", limits.max_title_chars)
+    notes: list[str] = []
+    if title_controls_replaced(title) != title:
+        title = title_controls_replaced(title)
+        notes.append("control characters in the title were replaced by spaces")
+    try:
+        conversation = Conversation(
+            agent_id=0, title=title, pinned=head.get("pinned", False),
+            archived=head.get("archived", False), created_at=head["created_at"],
+            updated_at=head.get("updated_at", head["created_at"]))
+    except (KeyError, ValidationError) as exc:
+        raise Invalid(f"invalid conversation: {_reason(exc)}") from None
+    messages = [parse_message(raw, number, limits)
+                for number, raw in enumerate(raw_messages, 1)]
+    agent = parse_agent(entry.get("agent"), notes)
+    return ParsedConversation(conversation, messages, content_fingerprint(
+        conversation, messages), agent=agent, notes=notes)
+
+
+def parse_message(raw: Any, number: int, limits: ImportLimits) -> Message:
+    what = f"message {number}"
+    require(isinstance(raw, dict), f"{what} is not an object")
+    content = raw.get("content", "")
+    require(isinstance(content, str), f"{what} has non-text content")
+    check_text(content, f"{what}", limits.max_message_chars)
+    for key in ("tool_calls", "meta", "usage"):
+        check_depth(raw.get(key), f"{what} {key}", limits.max_depth)
+    for key in ("error", "model", "provider", "tool_call_id"):
+        if isinstance(raw.get(key), str):
+            check_text(raw[key], f"{what} {key}", limits.max_message_chars)
+    values = {k: v for k, v in raw.items() if k not in ("id", "conversation_id")}
+    try:
+        return Message(conversation_id=0, **values)
+    except (TypeError, ValidationError) as exc:
+        raise Invalid(f"{what} is invalid: {_reason(exc)}") from None
+
+
+def parse_agent(raw: Any, notes: list[str]) -> AgentSpec | None:
+    """The agent snapshot, validated like an agent file's "agent" object."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        notes.append("the agent snapshot is not an object; using the default agent")
+        return None
+    try:
+        return AgentSpec.model_validate(
+            {k: v for k, v in raw.items() if k not in _AGENT_IDENTITY})
+    except ValidationError as exc:
+        notes.append(f"the agent snapshot is invalid ({_reason(exc)}); "
+                     "using the default agent")
+        return None
+
+
+def _label(entry: Any, number: int) -> str:
+    head = entry.get("conversation") if isinstance(entry, dict) else None
+    title = head.get("title") if isinstance(head, dict) else None
+    return clean_title(title, DEFAULT_LIMITS, fallback=f"conversation {number}")[:80]
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return f"{where}: {first.get('msg')}" if where else str(first.get("msg"))
+    if isinstance(exc, KeyError):
+        return f"missing {exc.args[0]!r}"
+    return str(exc)

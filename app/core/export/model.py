@@ -1,0 +1,153 @@
+"""What export writes and import reads: conversations with their agent and messages.
+
+``ConversationBundle`` is one stored conversation ready to be written out.
+``ParsedConversation`` is one conversation read from a file, not yet stored
+(its ``agent_id`` / ``conversation_id`` are placeholders). ``ImportReport`` says
+what an import did: what was imported, and what was skipped and why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from app.domain import AgentSpec, Conversation, Message
+from app.store import NotFoundError, Store
+
+FORMATS = ("json", "md", "html", "pdf")
+# Fields of a message that export carries (everything but the database ids).
+MESSAGE_FIELDS = ("role", "content", "tool_calls", "tool_call_id", "status", "model",
+                  "provider", "usage", "agent_revision", "meta", "created_at",
+                  "updated_at", "error")
+
+
+class ImportRejected(ValueError):
+    """The whole file cannot be imported; nothing was written."""
+
+
+@dataclass
+class ConversationBundle:
+    conversation: Conversation
+    agent: AgentSpec  # the revision that produced the newest reply, else the current one
+    messages: list[Message]
+
+
+@dataclass
+class ParsedConversation:
+    conversation: Conversation
+    messages: list[Message]
+    fingerprint: str
+    agent: AgentSpec | None = None  # the snapshot carried by our own formats
+    notes: list[str] = field(default_factory=list)
+    # True when times come from the source (so "same title + same start" means
+    # the same conversation); False when the importer had to make them up.
+    source_times: bool = True
+
+    @property
+    def title(self) -> str:
+        return self.conversation.title
+
+
+@dataclass
+class SkippedConversation:
+    title: str
+    reason: str
+
+
+@dataclass
+class ImportedConversation:
+    title: str
+    conversation_id: int
+    agent: str
+    messages: int
+
+
+@dataclass
+class ImportReport:
+    source: str
+    format: str
+    imported: list[ImportedConversation] = field(default_factory=list)
+    skipped: list[SkippedConversation] = field(default_factory=list)
+    agents_created: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = (f"imported {len(self.imported)} conversation"
+                f"{'s' if len(self.imported) != 1 else ''} from {self.source} ({self.format})")
+        if self.skipped:
+            text += f", skipped {len(self.skipped)}"
+        return text
+
+    def as_dict(self) -> dict:
+        return {
+            "source": self.source, "format": self.format,
+            "imported": [vars(item) for item in self.imported],
+            "skipped": [vars(item) for item in self.skipped],
+            "agents_created": self.agents_created, "notes": self.notes,
+        }
+
+
+def message_record(message: Message) -> dict:
+    """A message as portable JSON data (no ids)."""
+    return message.model_dump(mode="json", include=set(MESSAGE_FIELDS))
+
+
+def content_fingerprint(conversation: Conversation, messages: Sequence[Message]) -> str:
+    """sha256 of a conversation's content: title, start time and every message
+    without ids. The same conversation gives the same fingerprint wherever it
+    is stored, so an export imported back next to its original is recognised."""
+    canonical = {
+        "title": conversation.title,
+        "created_at": conversation.created_at.isoformat(),
+        "messages": [message_record(m) for m in messages],
+    }
+    for record in canonical["messages"]:
+        record.pop("updated_at", None)
+    text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def source_fingerprint(kind: str, data: object) -> str:
+    """sha256 of a foreign conversation exactly as its file had it."""
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{kind}\n{text}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def agent_snapshot(store: Store, conversation: Conversation,
+                   messages: Sequence[Message]) -> AgentSpec:
+    """The agent as it was for the newest reply that names its revision."""
+    current = store.agents.get(conversation.agent_id)
+    revisions = [m.agent_revision for m in messages if m.agent_revision is not None]
+    if not revisions or revisions[-1] == current.revision:
+        return current
+    try:
+        for past in store.agents.revisions(conversation.agent_id):
+            if past.revision == revisions[-1]:
+                return past.spec
+    except NotFoundError:
+        pass  # the agent vanished mid-export: the current spec read above stands
+    return current
+
+
+def load_bundles(store: Store, ids: Sequence[int] | None = None) -> list[ConversationBundle]:
+    """The conversations ``ids`` (in that order), or every conversation (oldest
+    first, archived too) when ``ids`` is None. Unknown ids raise NotFoundError."""
+    if ids is None:
+        conversations, page = [], 500
+        while True:
+            batch = store.conversations.list(include_archived=True, limit=page,
+                                             offset=len(conversations))
+            conversations.extend(batch)
+            if len(batch) < page:
+                break
+        conversations.sort(key=lambda c: c.id or 0)
+    else:
+        conversations = [store.conversations.get(i) for i in dict.fromkeys(ids)]
+    bundles = []
+    for conversation in conversations:
+        messages = store.messages.all(conversation.id)
+        bundles.append(ConversationBundle(conversation, agent_snapshot(
+            store, conversation, messages), messages))
+    return bundles

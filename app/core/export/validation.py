@@ -1,0 +1,120 @@
+"""Limits and checks applied to everything an import reads.
+
+A file is untrusted. Whole-file problems (too big, not UTF-8, not JSON, nested
+without end, an unknown shape) reject the file; problems inside one
+conversation (a huge message, NUL bytes, absurd nesting in metadata) skip that
+conversation with a reason. Text is stored as plain text: HTML in a message
+stays characters, never markup (the renderers escape it).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.core.export.model import ImportRejected
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    max_file_bytes: int = 200 * 1024 * 1024
+    max_message_chars: int = 2_000_000
+    max_title_chars: int = 1_000
+    max_messages: int = 200_000  # per conversation
+    max_conversations: int = 100_000  # per file
+    max_depth: int = 64  # nesting of tool arguments / metadata
+
+
+DEFAULT_LIMITS = ImportLimits()
+
+# C0 controls other than tab, newline, carriage return, form feed and escape
+# (which real tool output contains), DEL, and lone surrogates (not UTF-8).
+_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f\ud800-\udfff]")
+_TITLE_CONTROLS = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+class Invalid(ValueError):
+    """One conversation cannot be imported (the message says why)."""
+
+
+def read_source(path: Path, limits: ImportLimits = DEFAULT_LIMITS) -> str:
+    """The file's text, refusing a file over the size limit before reading it."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ImportRejected(f"cannot read {path}: {exc.strerror or exc}") from None
+    if not path.is_file():
+        raise ImportRejected(f"{path} is not a file")
+    if size > limits.max_file_bytes:
+        raise ImportRejected(f"{path.name} is too large to import ({size / 2**20:.0f} MB; "
+                             f"the limit is {limits.max_file_bytes / 2**20:.0f} MB)")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImportRejected(f"cannot read {path}: {exc.strerror or exc}") from None
+    return decode(data, path.name)
+
+
+def decode(data: bytes, name: str) -> str:
+    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ImportRejected(f"{name} is a binary file, not an export")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportRejected(f"{name} is not UTF-8 text (bad byte at offset {exc.start})"
+                             ) from None
+
+
+def parse_json(text: str, name: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportRejected(f"{name} is not valid JSON: {exc.msg} (line {exc.lineno}, "
+                             f"column {exc.colno})") from None
+    except RecursionError:
+        raise ImportRejected(f"{name} is nested too deeply to be an export") from None
+
+
+def check_text(value: str, what: str, limit: int) -> str:
+    if len(value) > limit:
+        raise Invalid(f"{what} is too long ({len(value):,} characters; "
+                      f"the limit is {limit:,})")
+    bad = _BAD_CHARS.search(value)
+    if bad:
+        raise Invalid(f"{what} contains a control character "
+                      f"(U+{ord(bad.group()):04X} at position {bad.start()})")
+    return value
+
+
+def clean_title(value: Any, limits: ImportLimits, fallback: str = "Imported chat") -> str:
+    """A one-line title: control characters become spaces, overlong titles are cut."""
+    if not isinstance(value, str):
+        return fallback
+    title = " ".join(_TITLE_CONTROLS.sub(" ", value).split())
+    title = _BAD_CHARS.sub("", title)[:limits.max_title_chars]
+    return title or fallback
+
+
+def title_controls_replaced(title: str) -> str:
+    """The title with control characters (newlines too) replaced by spaces."""
+    return _TITLE_CONTROLS.sub(" ", title)
+
+
+def check_depth(value: Any, what: str, limit: int) -> None:
+    """Refuse JSON data nested deeper than ``limit`` (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > limit:
+                raise Invalid(f"{what} is nested more than {limit} levels deep")
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+
+
+def require(condition: bool, message: str) -> None:
+    if not condition:
+        raise Invalid(message)

@@ -1,0 +1,270 @@
+"""Conversations dragged out as files, and files dropped in as conversations.
+
+Drag out (``ConversationDrag``): the conversation list model asks it for the
+mime data of the dragged rows. Each conversation is exported in the default
+format (``settings.export_format``, Markdown unless set otherwise) to a file in
+a temporary folder of this run, named after its title: ``text/uri-list``
+points at those files (a file manager or the desktop copies them), and
+``text/plain`` / ``text/markdown`` carry the Markdown text (another app's
+text field takes that). Qt asks for the mime data synchronously when the drag
+starts, so the export runs on the store's worker while this thread waits
+(``AsyncStore.run_blocking``): the UI thread still never touches SQLite.
+
+Drop in (``WindowDropImporter``): local files dropped on the main window (our
+JSON export, a ChatGPT ``conversations.json``, an Open WebUI JSON export, a
+Markdown file) are imported on the store's worker by app/core/export, and a
+non-blocking box reports how many conversations were imported and which were
+skipped and why. Drags that start in this app (a conversation dragged from the
+list) are not imported again.
+
+app/core/export is imported on first use (a drag or a drop), not at start.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QMimeData, QObject, Qt, QUrl, Signal
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from app.domain import AgentSpec, Conversation
+from app.services.store_bridge import StoreBridge
+from app.store import Store
+from app.ui.file_drop import local_files
+
+if TYPE_CHECKING:
+    from app.core.export import ConversationBundle
+
+log = logging.getLogger(__name__)
+
+MARKDOWN_MIME = "text/markdown"
+URI_LIST_MIME = "text/uri-list"
+PLAIN_MIME = "text/plain"
+DRAG_TIMEOUT_S = 10.0
+FILENAME_CHARS = 80
+EXTENSIONS = {"md": ".md", "json": ".json", "html": ".html", "pdf": ".pdf"}
+
+
+def safe_filename(title: str, extension: str, taken: set[str] | None = None) -> str:
+    """A file name from a conversation title: no path separators or control
+    characters, not hidden, not empty, unique within ``taken``."""
+    name = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]+', " ", title)
+    name = " ".join(name.split()).strip(". ")[:FILENAME_CHARS].rstrip(". ") or "chat"
+    candidate, number = f"{name}{extension}", 2
+    while taken is not None and candidate.casefold() in taken:
+        candidate = f"{name} ({number}){extension}"
+        number += 1
+    if taken is not None:
+        taken.add(candidate.casefold())
+    return candidate
+
+
+# -- export and import (app/core/export) ---------------------------------------------------
+def write_export(bundle: ConversationBundle, fmt: str, path: Path) -> str:
+    """Write one conversation to ``path`` in ``fmt``; returns its Markdown text.
+    On the UI thread: the PDF writer lays out a QTextDocument."""
+    from app.core.export import render
+
+    markdown = render([bundle], "md")
+    if fmt == "md":
+        path.write_text(markdown, encoding="utf-8")
+    elif fmt == "pdf":
+        from app.ui.export_pdf import export_pdf
+
+        export_pdf([bundle], path)
+    else:
+        path.write_text(render([bundle], fmt), encoding="utf-8")
+    return markdown
+
+
+@dataclass
+class ImportSummary:
+    """What a dropped set of files gave: imported titles, skipped (name, reason)."""
+
+    files: list[str] = field(default_factory=list)
+    imported: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    agents: list[AgentSpec] = field(default_factory=list)   # agent files dropped in
+
+    def text(self) -> str:
+        count = len(self.imported)
+        lines = [f"Imported {count} conversation{'s' if count != 1 else ''} from "
+                 f"{', '.join(self.files)}."]
+        if self.agents:
+            lines.append("Imported the agent" + ("s " if len(self.agents) > 1 else " ")
+                         + ", ".join(f"“{a.name}”" for a in self.agents) + ".")
+        if self.skipped:
+            lines.append(f"Skipped {len(self.skipped)}:")
+            lines += [f"• {name}: {reason}" for name, reason in self.skipped]
+        return "\n".join(lines)
+
+
+def agent_in_file(path: Path) -> AgentSpec | None:
+    """The agent, when ``path`` is an AgentDesk agent file (small .json whose
+    ``format`` says so); None for anything else (imported as conversations).
+    Raises AgentFileError for an agent file that is not valid."""
+    import json
+
+    from app.core.export.agent_file import MAX_FILE_BYTES, is_agent_document, parse_agent_document
+
+    try:
+        if path.suffix.lower() != ".json" or path.stat().st_size > MAX_FILE_BYTES:
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None          # not readable as JSON: the conversation import says why
+    return parse_agent_document(data, path.name) if is_agent_document(data) else None
+
+
+def import_files(store: Store, paths: list[Path]) -> ImportSummary:
+    """Import each file (never overwriting anything); runs on the store's worker.
+    A file that cannot be imported at all is listed as skipped with the reason."""
+    from app.core.export import ImportRejected, import_file
+    from app.core.export.agent_file import AgentFileError, import_agent
+
+    summary = ImportSummary(files=[p.name for p in paths])
+    for path in paths:
+        try:
+            agent = agent_in_file(path)
+        except AgentFileError as exc:
+            summary.skipped.append((path.name, str(exc)))
+            continue
+        if agent is not None:
+            summary.agents.append(import_agent(store, agent)[0])
+            continue
+        try:
+            report = import_file(store, path)
+        except ImportRejected as exc:
+            summary.skipped.append((path.name, str(exc)))
+            continue
+        summary.imported += [item.title for item in report.imported]
+        summary.skipped += [(item.title, item.reason) for item in report.skipped]
+    return summary
+
+
+# -- drag out -------------------------------------------------------------------------------
+class ConversationDrag(QObject):
+    """Builds the mime data of conversations dragged from the list."""
+
+    def __init__(self, bridge: StoreBridge, export_format: Callable[[], str],
+                 parent: QObject | None = None) -> None:
+        """``export_format``: the default format now (the settings may change)."""
+        super().__init__(parent)
+        self._bridge = bridge
+        self._format = export_format
+        self._folder: Path | None = None
+        self.last_files: list[Path] = []
+
+    @staticmethod
+    def mime_types() -> list[str]:
+        return [URI_LIST_MIME, PLAIN_MIME, MARKDOWN_MIME]
+
+    def folder(self) -> Path:
+        if self._folder is None:
+            self._folder = Path(tempfile.mkdtemp(prefix="agentdesk-drag-"))
+        return self._folder
+
+    def mime_data(self, conversations: list[Conversation]) -> QMimeData | None:
+        ids = [c.id for c in conversations if c.id is not None]
+        if not ids:
+            return None
+        fmt = self._format()
+        if fmt not in EXTENSIONS:
+            fmt = "md"
+        # A fresh folder per drag: a file of an earlier drag may still be copied.
+        target = Path(tempfile.mkdtemp(prefix="drag-", dir=self.folder()))
+        names: set[str] = set()
+        planned = [(c.id, target / safe_filename(c.title, EXTENSIONS[fmt], names))
+                   for c in conversations if c.id is not None]
+        from app.core.export import load_bundles
+
+        try:
+            bundles = self._bridge.store.run_blocking(
+                lambda store: load_bundles(store, [cid for cid, _path in planned]),
+                timeout=DRAG_TIMEOUT_S)
+            texts = [write_export(bundle, fmt, path)
+                     for bundle, (_cid, path) in zip(bundles, planned, strict=True)]
+        except Exception as exc:  # noqa: BLE001 — a failed export must not break the drag
+            log.exception("exporting the dragged conversation failed")
+            self._bridge.sig_error.emit(f"Could not export the chat: {exc}")
+            return None
+        self.last_files = [path for _id, path in planned]
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(path)) for path in self.last_files])
+        markdown = "\n\n---\n\n".join(texts)
+        mime.setText(markdown)
+        mime.setData(MARKDOWN_MIME, markdown.encode("utf-8"))
+        log.info("dragging %d conversation(s) as %s", len(planned), fmt)
+        return mime
+
+    def cleanup(self) -> None:
+        """Remove this run's drag files (at shutdown)."""
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+
+
+# -- drop in ----------------------------------------------------------------------------------
+class WindowDropImporter(QObject):
+    """Accepts file drops on a window and imports them as conversations."""
+
+    #: After an import: the ImportSummary.
+    sig_imported = Signal(object)
+
+    def __init__(self, window: QWidget, bridge: StoreBridge,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._window = window
+        self._bridge = bridge
+        self.report_box: QMessageBox | None = None
+        window.setAcceptDrops(True)
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt)
+        kind = event.type()
+        if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
+            assert isinstance(event, (QDragEnterEvent, QDragMoveEvent))
+            if event.source() is None and local_files(event.mimeData()):
+                event.acceptProposedAction()
+            else:
+                event.ignore()
+            return True
+        if kind == QEvent.Type.Drop:
+            assert isinstance(event, QDropEvent)
+            files = local_files(event.mimeData()) if event.source() is None else []
+            if not files:
+                event.ignore()
+                return True
+            event.acceptProposedAction()
+            self.import_paths(files)
+            return True
+        return False
+
+    def import_paths(self, paths: list[Path]):  # noqa: ANN201 (the task)
+        async def run() -> ImportSummary:
+            summary = await self._bridge.run(lambda s: import_files(s, paths))
+            log.info("import of %s: %d imported, %d skipped", summary.files,
+                     len(summary.imported), len(summary.skipped))
+            self._report(summary)
+            self.sig_imported.emit(summary)
+            return summary
+        return self._bridge.spawn(run(), name="import-dropped-files")
+
+    def _report(self, summary: ImportSummary) -> None:
+        icon = (QMessageBox.Icon.Information if summary.imported
+                else QMessageBox.Icon.Warning)
+        box = QMessageBox(icon, "Import", summary.text(), QMessageBox.StandardButton.Ok,
+                          self._window)
+        box.setObjectName("importReport")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.destroyed.connect(lambda *_: setattr(self, "report_box", None))
+        self.report_box = box
+        box.open()

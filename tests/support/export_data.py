@@ -1,0 +1,75 @@
+"""Conversations for the export/import tests, and ways to compare stores."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from app.domain import AgentSpec, Conversation, Message, ToolCallRecord, UsageStats
+from app.store import Store
+
+T0 = datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
+
+REPLY_WITH_CODE = (
+    "Here is how:\n\n```python\ndef greet(name):\n    return f\"hi {name}\"\n```\n\n"
+    "A fence inside a string: `'```'`, and a table:\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
+)
+
+
+def add_conversation(store: Store, agent_id: int, title: str, messages: list[Message], *,
+                     created: datetime = T0, pinned: bool = False, archived: bool = False,
+                     fingerprint: str = "source") -> int:
+    """Store a conversation with exactly these times (as an earlier session left it)."""
+    last = max([m.updated_at for m in messages], default=created)
+    conversation = Conversation(agent_id=agent_id, title=title, pinned=pinned,
+                                archived=archived, created_at=created, updated_at=last)
+    return store.imports.add_conversation(conversation, messages,
+                                          fingerprint=f"{fingerprint}:{title}:{created}")
+
+
+def rich_messages(start: datetime = T0) -> list[Message]:
+    """User, assistant with code + a tool call, the tool result, a failed reply."""
+    def at(seconds: int) -> datetime:
+        return start + timedelta(seconds=seconds)
+
+    return [
+        Message(conversation_id=0, role="system", content="You are terse.", created_at=at(0),
+                updated_at=at(0)),
+        Message(conversation_id=0, role="user", content="How do I greet? <b>bold</b> ünï ✓",
+                created_at=at(1), updated_at=at(1)),
+        Message(conversation_id=0, role="assistant", content=REPLY_WITH_CODE,
+                tool_calls=[ToolCallRecord(call_id="call_1", name="calculator",
+                                           arguments={"expression": "6*7", "n": [1, 2]})],
+                model="gemma3", provider="local", agent_revision=1,
+                usage=UsageStats(prompt_tokens=12, completion_tokens=40, ttft_ms=210.5,
+                                 tokens_per_s=33.25),
+                meta={"route": {"reason": "default"}}, created_at=at(2), updated_at=at(3)),
+        Message(conversation_id=0, role="tool", content="42", tool_call_id="call_1",
+                created_at=at(4), updated_at=at(4)),
+        Message(conversation_id=0, role="assistant", content="cut off mid", status="error",
+                error="connection reset", model="gemma3", provider="local",
+                created_at=at(5), updated_at=at(6)),
+    ]
+
+
+def make_agent(store: Store, name: str = "Helper", **values) -> AgentSpec:
+    return store.agents.create(AgentSpec(name=name, provider="local", model="gemma3",
+                                         system_prompt="Be brief.", **values))
+
+
+def snapshot(store: Store) -> list[tuple[dict, list[dict]]]:
+    """Every conversation with its messages, without database ids, oldest first."""
+    out = []
+    conversations = store.conversations.list(include_archived=True, limit=100_000)
+    for conversation in sorted(conversations, key=lambda c: (c.created_at, c.id)):
+        messages = [m.model_dump(exclude={"id", "conversation_id"})
+                    for m in store.messages.all(conversation.id)]
+        out.append((conversation.model_dump(exclude={"id", "agent_id"}), messages))
+    return out
+
+
+def row_counts(store: Store) -> dict[str, int]:
+    counts = {}
+    for table in ("agents", "conversations", "messages", "conversation_imports",
+                  "agent_revisions"):
+        counts[table] = store.db.execute_sql(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+    return counts

@@ -1,0 +1,110 @@
+"""PDF export through Qt's writer: a real PDF whose text is the conversation's."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pypdf
+
+from app.core.export import load_bundles
+from app.domain import Message
+from app.store import Store
+from app.ui.export_pdf import export_pdf
+from tests.support.export_data import add_conversation, make_agent, rich_messages
+
+
+def _letters(text: str) -> str:
+    """Letters and digits only, ligatures (ﬀ, ﬁ) unfolded."""
+    return re.sub(r"[\W_]", "", unicodedata.normalize("NFKC", text))
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+def _pdf_text(path: Path) -> str:
+    reader = pypdf.PdfReader(str(path))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def _bundles(tmp_path: Path, messages: list[Message]):
+    with Store(tmp_path / "a.db") as store:
+        agent = make_agent(store)
+        add_conversation(store, agent.id, "Greeting plan", messages)
+        return load_bundles(store)
+
+
+def test_pdf_text_is_the_conversation_text(qapp, tmp_path: Path) -> None:
+    messages = rich_messages()
+    bundles = _bundles(tmp_path, messages)
+    out = tmp_path / "chat.pdf"
+    export_pdf(bundles, out)
+
+    assert out.read_bytes().startswith(b"%PDF-")
+    reader = pypdf.PdfReader(str(out))
+    assert reader.metadata.title == "Greeting plan"
+    words = " ".join(_words(_pdf_text(out)))
+    assert "Greeting plan" in words
+    # Every word of every prose line, in order (Markdown markup is rendered, so
+    # fence lines and table rules are not text; tool results sit in their call).
+    expected = []
+    for message in messages:
+        if message.role == "tool":
+            continue
+        for line in message.content.splitlines():
+            if line.startswith("```") or set(line) <= set("|- "):
+                continue
+            expected += [_letters(w) for w in _words(line) if _letters(w)]
+    # Highlighted code is split into spans the extractor separates with spaces,
+    # and markup characters are rendered away, so compare letters and digits:
+    # each word must follow the one before.
+    found = _letters(words)
+    position = 0
+    for word in expected:
+        hit = found.find(word, position)
+        assert hit >= 0, (word, found[position:position + 80])
+        position = hit + len(word)
+    assert "defgreetname" in found and "Result42" in found
+    assert "connection reset" in words
+
+
+def test_long_conversation_spans_pages_and_nothing_is_loaded(qapp, tmp_path: Path) -> None:
+    body = [Message(conversation_id=0, role="user" if i % 2 == 0 else "assistant",
+                    content=f"Line number {i} ![img](file:///etc/passwd)")
+            for i in range(120)]
+    out = tmp_path / "long.pdf"
+    export_pdf(_bundles(tmp_path, body), out, theme="dark")
+    reader = pypdf.PdfReader(str(out))
+    assert len(reader.pages) > 1
+    text = " ".join(_words(_pdf_text(out)))
+    assert "Line number 0" in text and "Line number 119" in text
+    assert "[image: img]" in text and "root:" not in text
+    for page in reader.pages:
+        resources = page["/Resources"].get_object()
+        objects = resources.get("/XObject")
+        for item in (objects.get_object().values() if objects else []):
+            assert item.get_object().get("/Subtype") != "/Image"  # no image drawn
+
+
+def test_pdf_from_a_process_without_a_display(tmp_path: Path) -> None:
+    """The CLI path: no QApplication yet and no DISPLAY; one is made offscreen."""
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from app.store import Store\n"
+        "from app.core.export import load_bundles\n"
+        "from app.ui.export_pdf import export_pdf\n"
+        "from tests.support.export_data import add_conversation, make_agent, rich_messages\n"
+        "s = Store(Path(sys.argv[1]) / 'a.db'); a = make_agent(s)\n"
+        "add_conversation(s, a.id, 'Headless', rich_messages())\n"
+        "export_pdf(load_bundles(s), Path(sys.argv[1]) / 'out.pdf')\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", script, str(tmp_path)], cwd=root,
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Headless" in _pdf_text(tmp_path / "out.pdf")
