@@ -18,7 +18,6 @@ import html
 import re
 import xml.etree.ElementTree as etree
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 import markdown
 from markdown.treeprocessors import Treeprocessor
@@ -28,7 +27,8 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
-ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
+from app.domain.links import is_allowed_url
+
 MARKDOWN_MAX_CHARS = 100_000
 MAX_BRACKETS = 512
 MAX_NESTING = 12
@@ -40,20 +40,6 @@ _HIGHLIGHT_MAX_CHARS = 50_000
 _MARKUP_RE = re.compile(r"[\\`*_\[\]<>&#|!~=]|^[ \t]*(?:[-+>]|\d+[.)])(?:[ \t]|$)"
                         r"|^[ \t]*-+[ \t]*$|^(?: {4}|\t)|  $", re.MULTILINE)
 _BLANK_LINES_RE = re.compile(r"\n[ \t]*\n\s*")
-
-
-def is_allowed_url(url: str) -> bool:
-    url = url.strip()
-    if not url or any(ch in url for ch in "\r\n\t\x00"):
-        return False
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    scheme = parts.scheme.lower()
-    if scheme not in ALLOWED_SCHEMES:
-        return False
-    return bool(parts.path) if scheme == "mailto" else bool(parts.netloc)
 
 
 class _SafeTree(Treeprocessor):

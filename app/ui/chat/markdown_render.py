@@ -24,7 +24,6 @@ import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 import markdown
 from markdown.treeprocessors import Treeprocessor
@@ -34,9 +33,9 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from app.domain.links import is_allowed_url
 from app.ui.chat.blocks import Block
 
-ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
 ACTION_SCHEME = "agentdesk-action"  # our own links (copy code); never from a reply
 MARKDOWN_MAX_CHARS = 10_000
 # Python-Markdown's link pattern is quadratic in unmatched '[' (1,600 of them: 0.8 s).
@@ -66,23 +65,6 @@ class RenderStyle:
 class RenderedBlock:
     html: str
     code: list[str] = field(default_factory=list)  # raw text of code blocks, in order
-
-
-def is_allowed_url(url: str) -> bool:
-    """True for absolute http(s) URLs with a host and for mailto: addresses."""
-    url = url.strip()
-    if any(ch in url for ch in "\r\n\t\x00") or not url:
-        return False
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    scheme = parts.scheme.lower()
-    if scheme not in ALLOWED_SCHEMES:
-        return False
-    if scheme == "mailto":
-        return bool(parts.path)
-    return bool(parts.netloc)
 
 
 class _SafeTree(Treeprocessor):
