@@ -1,5 +1,5 @@
 """Export all conversations: the file picker and the PDF writer hook, shared by
-Settings › Data ("Export all…") and the File menu ("Export All Conversations…").
+Settings › Data ("Export all…") and the File menu ("Export All Chats…").
 
 The export itself is ``DataService.export_all`` (app/services/data_service.py):
 reading and rendering on the store's worker, an atomic write. The format comes
@@ -27,7 +27,7 @@ FILTERS = (("AgentDesk JSON — imports back (*.json)", "json"),
            ("HTML page (*.html)", "html"),
            ("PDF (*.pdf)", "pdf"))
 PICKER_NAME = "exportAllPicker"
-TITLE = "Export all conversations"
+TITLE = "Export all chats"
 
 
 def write_pdf(html: str, path: Path) -> None:
@@ -78,7 +78,7 @@ def describe_export(result: ExportResult) -> str:
 
 def export_from_window(window: QMainWindow, action: QAction, service: DataService,
                        spawn: Callable[[Coroutine[Any, Any, None], str], object]) -> None:
-    """File › Export All Conversations…: pick a file, export, then a box says
+    """File › Export All Chats…: pick a file, export, then a box says
     how many went where (or why nothing was written). ``action`` is disabled
     while the export runs."""
 

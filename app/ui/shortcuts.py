@@ -68,7 +68,7 @@ def build_actions(window: QMainWindow) -> WindowActions:
         new_chat=_action(window, "&New Chat", "newChatAction", SHORTCUTS["new_chat"]),
         new_agent=_action(window, "New &Agent…", "newAgentAction", SHORTCUTS["new_agent"]),
         edit_agent=_action(window, "&Edit Agent…", "editAgentAction"),
-        export_all=_action(window, "&Export All Conversations…", "exportAllAction"),
+        export_all=_action(window, "Export A&ll Chats…", "exportAllAction"),
         export_chats=_action(window, "Export &Chat…", "exportChatAction"),
         import_chats=_action(window, "&Import Chats…", "importChatsAction"),
         export_agent=_action(window, "Export A&gent…", "exportAgentAction"),
