@@ -27,13 +27,11 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from app.domain import markdown_limits
 from app.domain.links import is_allowed_url
 
 MARKDOWN_MAX_CHARS = 100_000
 MAX_BRACKETS = 512
-MAX_NESTING = 12
-_INDENT_RE = re.compile(r"^[ \t]*", re.MULTILINE)
-_QUOTE_RE = re.compile(r"^(?:[ \t]*>)+", re.MULTILINE)
 _HIGHLIGHT_MAX_CHARS = 50_000
 # Anything that could make Markdown do more than paragraphs: inline markup,
 # entities, HTML, list/quote/heading/rule/indent starts, hard line breaks.
@@ -131,14 +129,9 @@ class MarkdownToHtml:
 
 
 def is_pathological(text: str) -> bool:
-    if len(text) > MARKDOWN_MAX_CHARS or text.count("[") > MAX_BRACKETS:
-        return True
-    deepest = max((len(m.group(0).expandtabs(4)) for m in _INDENT_RE.finditer(text)),
-                  default=0)
-    if deepest > MAX_NESTING * 4:
-        return True
-    return max((m.group(0).count(">") for m in _QUOTE_RE.finditer(text)),
-               default=0) > MAX_NESTING
+    """Input the Markdown library could take very long over, or nest without end."""
+    return markdown_limits.is_pathological(text, max_chars=MARKDOWN_MAX_CHARS,
+                                           max_brackets=MAX_BRACKETS)
 
 
 def pygments_css(style: str) -> str:

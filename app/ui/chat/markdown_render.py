@@ -9,7 +9,7 @@ A reply is untrusted, so:
 - Images are never emitted (nothing to load): an image becomes ``[image: alt]``,
   a link to its address when that address is http(s).
 - Work is bounded: blocks over ``MARKDOWN_MAX_CHARS`` or nested deeper than
-  ``MAX_NESTING`` are shown as escaped preformatted text; code over
+  ``markdown_limits.MAX_NESTING`` levels are shown as escaped preformatted text; code over
   ``HIGHLIGHT_MAX_CHARS`` is shown without highlighting. Blocks with more than
   ``MAX_BRACKETS`` '[' are plain too (the link pattern is quadratic in them).
 
@@ -20,7 +20,6 @@ cellpadding, inline ``style`` colours, ``<pre>``).
 from __future__ import annotations
 
 import html
-import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -33,6 +32,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from app.domain import markdown_limits
 from app.domain.links import is_allowed_url
 from app.ui.chat.blocks import Block
 
@@ -41,11 +41,8 @@ MARKDOWN_MAX_CHARS = 10_000
 # Python-Markdown's link pattern is quadratic in unmatched '[' (1,600 of them: 0.8 s).
 MAX_BRACKETS = 128
 HIGHLIGHT_MAX_CHARS = 24_000
-MAX_NESTING = 12  # list / quote levels before a block is shown as plain text
 PLAIN_LINE_CHARS = 2_000  # long lines are cut into paragraphs of this size
 
-_INDENT_RE = re.compile(r"^[ \t]*", re.MULTILINE)
-_QUOTE_RE = re.compile(r"^(?:[ \t]*>)+", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -141,14 +138,8 @@ class MarkdownRenderer:
 
 def is_pathological(text: str) -> bool:
     """Input the Markdown library could take very long over, or nest without end."""
-    if len(text) > MARKDOWN_MAX_CHARS or text.count("[") > MAX_BRACKETS:
-        return True
-    deepest_indent = max((len(m.group(0).expandtabs(4)) for m in _INDENT_RE.finditer(text)),
-                         default=0)
-    if deepest_indent > MAX_NESTING * 4:
-        return True
-    deepest_quote = max((m.group(0).count(">") for m in _QUOTE_RE.finditer(text)), default=0)
-    return deepest_quote > MAX_NESTING
+    return markdown_limits.is_pathological(text, max_chars=MARKDOWN_MAX_CHARS,
+                                           max_brackets=MAX_BRACKETS)
 
 
 def split_fence(text: str, *, closed: bool) -> tuple[str, str]:
