@@ -47,8 +47,8 @@ def ensure_gui_application() -> QGuiApplication:
     return QApplication([sys.argv[0] if sys.argv else "agentdesk"])
 
 
-def html_to_pdf(html: str, path: Path | str, *, title: str = "AgentDesk export") -> None:
-    """Lay out ``html`` on A4 pages and write the PDF to ``path``."""
+def pdf_writer(path: Path | str, title: str) -> QPdfWriter:
+    """A QPdfWriter for A4 portrait pages with 15 mm margins, laid out at 96 dpi."""
     ensure_gui_application()
     writer = QPdfWriter(str(path))
     writer.setResolution(_RESOLUTION)
@@ -57,14 +57,30 @@ def html_to_pdf(html: str, path: Path | str, *, title: str = "AgentDesk export")
     writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
                                      QPageLayout.Orientation.Portrait,
                                      QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter))
+    return writer
+
+
+def paged_document(writer: QPdfWriter) -> QTextDocument:
+    """An empty document that loads no resources, paginated for ``writer``'s pages."""
     document = _NoResourceDocument()
     document.setDocumentMargin(0)
     rect = writer.pageLayout().paintRectPixels(_RESOLUTION)
     document.setPageSize(QSizeF(rect.width(), rect.height()))
-    document.setHtml(html)
+    return document
+
+
+def print_document(document: QTextDocument, writer: QPdfWriter, path: Path | str) -> None:
     document.print_(writer)
     if not Path(path).exists():
         raise OSError(f"the PDF writer could not create {path}")
+
+
+def html_to_pdf(html: str, path: Path | str, *, title: str = "AgentDesk export") -> None:
+    """Lay out ``html`` on A4 pages and write the PDF to ``path``."""
+    writer = pdf_writer(path, title)
+    document = paged_document(writer)
+    document.setHtml(html)
+    print_document(document, writer, path)
 
 
 def export_pdf(bundles: Sequence[ConversationBundle], path: Path | str, *,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -9,6 +11,7 @@ import pytest
 
 from app.core.export import load_bundles, render
 from app.core.export.html_format import export_html
+from app.core.export.html_render import MarkdownToHtml
 from app.domain import Message
 from app.store import Store
 from tests.support.export_data import add_conversation, make_agent, rich_messages
@@ -103,7 +106,17 @@ def test_dark_variant_uses_dark_colours(tmp_path: Path) -> None:
 
 
 def test_inline_styles_variant_needs_no_stylesheet_classes(tmp_path: Path) -> None:
+    """The PDF's variant colours code with tags Qt reads without its CSS parser."""
     html = export_html(_bundles(tmp_path, rich_messages()), inline_styles=True)
     parsed = Page(html)
-    styled = [s for s in parsed.all("span") if "color" in (s.get("style") or "")]
-    assert styled and ".highlight .k" not in html
+    coloured = [f for f in parsed.all("font") if re.fullmatch(r"#[0-9A-Fa-f]{6}", f.get("color") or "")]
+    assert coloured and ".highlight .k" not in html
+    assert not [s for s in parsed.all("span") if "color" in (s.get("style") or "")]
+    assert re.search(r"<b>def\s*</b>", html), "a Python keyword is not bold"
+
+
+def test_qt_formatter_escapes_code_and_keeps_every_character() -> None:
+    code = 'if a < b and c > d:\n    s = "<script>&amp;"  # x\n\n\tpass\n'
+    out = MarkdownToHtml(inline_styles=True).code(code, "python")
+    assert "<script>" not in out
+    assert html.unescape(re.sub(r"<[^>]+>", "", out)) == code.removesuffix("\n")

@@ -90,6 +90,33 @@ def test_long_conversation_spans_pages_and_nothing_is_loaded(qapp, tmp_path: Pat
             assert item.get_object().get("/Subtype") != "/Image"  # no image drawn
 
 
+def _text_runs(path: Path) -> list[tuple[float, str]]:
+    """(x on the page in points, text) of every text run on the first page."""
+    runs: list[tuple[float, str]] = []
+
+    def visit(text, cm, tm, _font, _size) -> None:
+        if text.strip():
+            runs.append((tm[4] * cm[0] + tm[5] * cm[2] + cm[4], text))
+
+    pypdf.PdfReader(str(path)).pages[0].extract_text(visitor_text=visit)
+    return runs
+
+
+def test_long_lines_wrap_instead_of_running_off_the_page(qapp, tmp_path: Path) -> None:
+    """A code line or tool result wider than the page is wrapped, not cut off
+    at the page's edge (a PDF keeps clipped text, so position is what counts)."""
+    words = [f"word{i:03d}" for i in range(60)]  # ~480 characters on one line
+    body = [Message(conversation_id=0, role="assistant",
+                    content=f"```python\nvalues = '{' '.join(words)}'\n```")]
+    out = tmp_path / "wide.pdf"
+    export_pdf(_bundles(tmp_path, body), out)
+    runs = [(x, text) for x, text in _text_runs(out) if "word" in text]
+    width = float(pypdf.PdfReader(str(out)).pages[0].mediabox.width)
+    assert len(runs) >= 4, runs  # one run per wrapped line
+    assert all(0 <= x < width / 2 for x, _ in runs)
+    assert all(word in _pdf_text(out) for word in words)
+
+
 def test_pdf_from_a_process_without_a_display(tmp_path: Path) -> None:
     """The CLI path: no QApplication yet and no DISPLAY; one is made offscreen."""
     script = (

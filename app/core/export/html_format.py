@@ -76,7 +76,7 @@ h1 {{ font-size: 18pt; }}
 header {{ color: {p['muted']}; margin-top: 12px; }}
 span.role {{ font-weight: bold; color: {p['fg']}; }}
 a {{ color: {p['link']}; }}
-pre {{ background: {p['card']}; }}
+pre {{ background: {p['card']}; white-space: pre-wrap; }}
 summary {{ color: {p['muted']}; }}
 """
 

@@ -6,8 +6,10 @@
   other (``javascript:``, ``data:``, ``file:``, relative) becomes plain text.
 - No image is ever emitted: an image becomes ``[image: alt]`` text.
 - Code fences are highlighted by Pygments, with CSS classes (the stylesheet is
-  embedded in the page) or inline styles (for QTextDocument, which has no
-  descendant selectors).
+  embedded in the page) or, for QTextDocument (the PDF), with ``<font>``,
+  ``<b>`` and ``<i>`` tags: Qt has no descendant selectors, and it parses a
+  ``style`` attribute as CSS for every token, which made inline styles the
+  slowest part of typesetting a long chat.
 - Pathological input (very long, very many brackets, very deep nesting) is
   shown as escaped preformatted text, so rendering stays bounded.
 """
@@ -23,7 +25,9 @@ import markdown
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AMP_SUBSTITUTE
 from pygments import highlight
+from pygments.formatter import Formatter
 from pygments.formatters import HtmlFormatter
+from pygments.token import _TokenType
 from pygments.lexers import TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
@@ -60,9 +64,55 @@ class _SafeTree(Treeprocessor):
                 element.text = f"[image: {alt}]"
 
 
+class QtRichTextFormatter(Formatter):
+    """Highlighted code as Qt rich text: ``<pre>`` with ``<font color>``,
+    ``<b>`` and ``<i>`` around runs of tokens that share a style; whitespace
+    and unstyled text go out bare. Qt's HTML reader handles these tags without
+    its CSS parser, so a long code-heavy chat is typeset in far less time."""
+
+    name = "Qt rich text"
+
+    def __init__(self, **options: object) -> None:
+        super().__init__(**options)
+        self._tags: dict[_TokenType, tuple[str, str]] = {}
+
+    def _tags_for(self, ttype: _TokenType) -> tuple[str, str]:
+        tags = self._tags.get(ttype)
+        if tags is None:
+            style = self.style.style_for_token(ttype)
+            opening, closing = [], []
+            if style["color"]:
+                opening.append(f'<font color="#{style["color"]}">')
+                closing.append("</font>")
+            for flag, tag in (("bold", "b"), ("italic", "i")):
+                if style[flag]:
+                    opening.append(f"<{tag}>")
+                    closing.append(f"</{tag}>")
+            tags = self._tags[ttype] = ("".join(opening), "".join(reversed(closing)))
+        return tags
+
+    def format(self, tokensource, outfile) -> None:  # noqa: A003 (Pygments API)
+        out = ['<pre class="highlight">']
+        run_tags, run = ("", ""), []
+        for ttype, value in tokensource:
+            tags = ("", "") if value.isspace() else self._tags_for(ttype)
+            if tags != run_tags and not value.isspace():
+                if run:
+                    out.append(run_tags[0] + html.escape("".join(run), quote=False)
+                               + run_tags[1])
+                run_tags, run = tags, []
+            run.append(value)
+        if run:
+            # Pygments ends the code with a newline: an empty last line in a <pre>.
+            text = "".join(run).removesuffix("\n")
+            out.append(run_tags[0] + html.escape(text, quote=False) + run_tags[1])
+        out.append("</pre>")
+        outfile.write("".join(out))
+
+
 def _highlighter(inline: bool, style: str):
-    formatter = HtmlFormatter(style=style, noclasses=inline, cssclass="highlight",
-                              nowrap=False)
+    formatter: Formatter = (QtRichTextFormatter(style=style) if inline else
+                            HtmlFormatter(style=style, cssclass="highlight", nowrap=False))
 
     def render(code: str, lang: str) -> str:
         if len(code) > _HIGHLIGHT_MAX_CHARS:
