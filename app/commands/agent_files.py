@@ -8,9 +8,7 @@ before writing anything, so a bad file never changes the store.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +21,7 @@ from app.commands.common import (
     save_new_agent,
 )
 from app.commands.output import print_json, say, warn
+from app.core import atomic_file
 from app.core.export import agent_file
 from app.domain import AgentSpec
 from app.store import Store
@@ -67,19 +66,11 @@ def read_agent_file(file: str) -> AgentSpec:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` in one step: an interrupted export leaves no half file."""
+    """Replace ``path`` with ``text`` in one step: an interrupted export leaves no half file."""
     path = path.expanduser()
-    folder = path.parent if str(path.parent) else Path(".")
     try:
-        handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+        atomic_file.write_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     except OSError as exc:
-        raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 

@@ -29,12 +29,12 @@ import logging
 import os
 import shutil
 import sqlite3
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from app.core import atomic_file
 from app.services.store_bridge import StoreBridge
 from app.store import DATABASE_FILENAME, Store
 from app.store.migrations import LATEST_VERSION
@@ -199,23 +199,19 @@ def export_target(path: Path | str, fallback: str = "json") -> tuple[Path, str]:
 
 def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
     """Call ``write(temporary file)`` beside ``path``, then rename it into place.
-    On any failure the temporary file is removed and ``path`` is untouched."""
-    try:
-        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial",
-                                        dir=path.parent)
-    except OSError as exc:
-        raise ExportError(f"Cannot write to {path.parent}: {exc.strerror or exc}") from exc
-    os.close(handle)
-    partial = Path(name)
-    try:
+    On any failure (an empty file included) ``path`` is untouched; raises ExportError."""
+
+    def write_something(partial: Path) -> None:
         write(partial)
         if partial.stat().st_size == 0:
             raise ExportError(f"Nothing was written to {path}")
-        os.replace(partial, path)
+
+    try:
+        atomic_file.write_atomically(path, write_something)
+    except atomic_file.FolderNotWritable as exc:
+        raise ExportError(f"Cannot write to {path.parent}: {exc.strerror or exc}") from exc
     except OSError as exc:
         raise ExportError(f"Cannot write {path}: {exc.strerror or exc}") from exc
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def _bundles(store: Store, ids: list[int] | None):  # noqa: ANN202 (lazy import)
