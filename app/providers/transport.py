@@ -9,11 +9,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import ssl
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from email.utils import parsedate_to_datetime
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -25,6 +28,50 @@ log = logging.getLogger(__name__)
 RETRYABLE_STATUS = frozenset({429, 502, 503})
 _CONTEXT_HINTS = ("context length", "context_length", "context window", "too many tokens",
                   "maximum context", "exceeds the context", "n_ctx", "prompt is too long")
+
+
+# -- TLS contexts ----------------------------------------------------------------------
+# httpx builds a new SSLContext and loads certifi's CA bundle for every client
+# made with the default ``verify=True`` (~3.4 MB for the first, ~0.7 MB for each
+# next), even when the base URL is plain http://. The contexts here are made once
+# per process, on first need. Sharing one between clients is safe: httpcore only
+# sets ALPN on it, to the same value for every client here (HTTP/1.1 only).
+_tls_lock = threading.Lock()
+_verifying_context: ssl.SSLContext | None = None
+_no_ca_context: ssl.SSLContext | None = None
+
+
+def verifying_ssl_context() -> ssl.SSLContext:
+    """The process's one certificate-verifying context, for https:// base URLs.
+
+    The same trust as httpx's default for a client with ``trust_env=False``
+    (certifi's CA bundle, hostname checked, certificate required): httpx's own
+    ``create_ssl_context`` builds it.
+    """
+    global _verifying_context
+    with _tls_lock:
+        if _verifying_context is None:
+            _verifying_context = httpx.create_ssl_context(verify=True, trust_env=False)
+        return _verifying_context
+
+
+def no_ca_ssl_context() -> ssl.SSLContext:
+    """A context for plain http:// base URLs, which never do TLS: no CA loaded,
+    so it fails closed if TLS were ever attempted with it (redirects are not
+    followed; every request path is relative to the http:// base)."""
+    global _no_ca_context
+    with _tls_lock:
+        if _no_ca_context is None:
+            # PROTOCOL_TLS_CLIENT: CERT_REQUIRED and check_hostname are the defaults.
+            _no_ca_context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        return _no_ca_context
+
+
+def ssl_context_for(base_url: str) -> ssl.SSLContext:
+    """The TLS context a client for ``base_url`` needs (see the two above)."""
+    if urlsplit(base_url).scheme.lower() == "http":
+        return no_ca_ssl_context()
+    return verifying_ssl_context()
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -123,7 +170,7 @@ class HttpTransport:
             base_url=self.base_url, headers=headers or {},
             timeout=httpx.Timeout(connect=t.connect, read=max(t.first_byte, t.idle),
                                   write=t.connect * 2, pool=t.connect),
-            follow_redirects=False, trust_env=False,
+            follow_redirects=False, trust_env=False, verify=ssl_context_for(self.base_url),
         )
 
     async def aclose(self) -> None:
