@@ -25,12 +25,14 @@ from datetime import datetime, timezone
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtWidgets import QFrame, QMenu, QScrollArea, QVBoxLayout, QWidget
 
 from app.domain import Message, UsageStats
 from app.ui.chat.link_policy import LinkPolicy
 from app.ui.chat.markdown_render import MarkdownRenderer, warm_up
-from app.ui.chat.message_widget import MessageWidget
+from app.ui.chat.message_widget import MessageWidget, make_copy_menu
+from app.ui.chat.segments import FramePainter
 from app.ui.chat.theme import ChatTheme
 from app.ui.chat.tool_block import ToolCallBlock
 
@@ -39,23 +41,19 @@ BOTTOM_SLACK_PX = 24  # "at the bottom" within this distance
 TOP_SLACK_PX = 8      # "at the top": ask for older messages
 
 
-def view_stylesheet(theme: ChatTheme) -> str:
-    return (
-        f"#chatContainer {{ background: {theme.base}; }}"
-        f"#message {{ border-radius: 10px; border: 1px solid {theme.border}; }}"
-        f'#message[role="user"] {{ background: {theme.user_bubble}; border-color: {theme.user_bubble}; }}'
-        f'#message[role="assistant"] {{ background: {theme.assistant_bubble}; }}'
-        f"#roleLabel {{ font-weight: bold; color: {theme.text}; }}"
-        f"#timeLabel, #usageFooter, #toolStatus, #toolCaption {{ color: {theme.muted}; }}"
-        f"#modelBadge {{ color: {theme.accent}; border: 1px solid {theme.accent};"
-        " border-radius: 7px; padding: 0px 6px; }"
-        f"#toolCall {{ border: 1px solid {theme.border}; border-radius: 6px;"
-        f" background: {theme.render.code_bg}; }}"
-        f"#toolArguments, #toolResult {{ color: {theme.text}; }}"
-        f'#toolResult[error="true"], #toolStatus[error="true"] {{ color: {theme.error_text}; }}'
-        f"#errorBar {{ background: {theme.error_bg}; border-radius: 6px; }}"
-        f"#errorText {{ color: {theme.error_text}; }}"
-    )
+class _Column(QWidget):
+    """The scroll area's content: the messages, on the theme's base colour
+    (painted, not a palette, so the messages keep the application's palette)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("chatContainer")
+        self.background = QColor()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
+        painter = QPainter(self)
+        painter.fillRect(event.rect(), self.background)
+        painter.end()
 
 
 class ChatView(QWidget):
@@ -75,6 +73,9 @@ class ChatView(QWidget):
         self.link_policy = link_policy or LinkPolicy()
         self._theme = ChatTheme.from_palette(self.palette())
         self._renderer = MarkdownRenderer(self._theme.render)
+        # Shared by all messages: no style sheet on the messages, one Copy menu.
+        self._frames = FramePainter(self._theme)
+        self._copy_menu: QMenu | None = None
         self._widgets: dict[int, MessageWidget] = {}
         self._order: list[MessageWidget] = []
         self._calls: dict[str, ToolCallBlock] = {}
@@ -94,13 +95,16 @@ class ChatView(QWidget):
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.container = QWidget()
-        self.container.setObjectName("chatContainer")
+        self.container = _Column()
         self._column = QVBoxLayout(self.container)
         self._column.setContentsMargins(4, 8, 4, 8)
         self._column.setSpacing(2)
         self._column.addStretch(1)
         self.scroll.setWidget(self.container)
+        # QScrollArea turned auto-fill on; the column paints its own background
+        # (as the style sheet did, which turned it off again), so the viewport
+        # under it is still painted with it, as before.
+        self.container.setAutoFillBackground(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.scroll)
@@ -174,7 +178,10 @@ class ChatView(QWidget):
 
     def _new_widget(self, message_id: int, role: str, created_at: Any = None,
                     model: str | None = None, provider: str | None = None) -> MessageWidget:
+        if self._copy_menu is None:
+            self._copy_menu = make_copy_menu(self)
         widget = MessageWidget(message_id, role, renderer=self._renderer, theme=self._theme,
+                               frames=self._frames, copy_menu=self._copy_menu,
                                created_at=created_at, model=model, provider=provider)
         widget.sig_action.connect(lambda action, w=widget: self._on_action(w, action))
         widget.sig_link.connect(self.open_link)
@@ -355,7 +362,9 @@ class ChatView(QWidget):
 
     # -- theme ------------------------------------------------------------------------
     def _apply_theme(self) -> None:
-        self.container.setStyleSheet(view_stylesheet(self._theme))
+        self.container.background = QColor(self._theme.base)
+        self.container.update()
+        self._frames.set_theme(self._theme)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt name)
         super().changeEvent(event)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QResizeEvent
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QFont, QGuiApplication, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -25,7 +25,15 @@ from PySide6.QtWidgets import (
 
 from app.domain import UsageStats
 from app.ui.chat.markdown_render import MarkdownRenderer
-from app.ui.chat.segments import ErrorBar, TextSegment, ThinkingSection
+from app.ui.chat.segments import (
+    BADGE_MARGINS,
+    FRAME_BORDER,
+    ErrorBar,
+    FramePainter,
+    TextSegment,
+    ThinkingSection,
+    set_text_colour,
+)
 from app.ui.chat.theme import ChatTheme
 from app.ui.chat.tool_block import ToolCallBlock
 
@@ -85,6 +93,71 @@ class ActionRow(QWidget):
         self.set_compact(event.size().width() < self.full_width())
 
 
+def make_copy_menu(parent: QWidget) -> QMenu:
+    """The Copy button's menu. One serves every message of a view: a QToolButton
+    reports the item chosen from its menu through its own ``triggered`` signal,
+    so each message still knows it was its menu (see ``MessageWidget``)."""
+    menu = QMenu(parent)
+    for text, action in (("Copy as Markdown", "copy-markdown"),
+                         ("Copy as plain text", "copy-plain")):
+        item = QAction(text, menu)
+        item.setData(action)
+        menu.addAction(item)
+    return menu
+
+
+class _Bubble(QFrame):
+    """The message's rounded frame, drawn by the view's ``FramePainter``."""
+
+    def __init__(self, frames: FramePainter, role: str) -> None:
+        super().__init__()
+        self.setObjectName("message")
+        self.setProperty("role", role)
+        self._frames = frames
+        self._role = role
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
+        self._frames.paint(self, "message", self._role)
+
+
+class _Badge(QLabel):
+    """The model's name in a rounded outline (drawn by the ``FramePainter``).
+
+    Sized and indented as the style-sheet label was: its border and padding made
+    it a QLabel with a frame, and QLabel indents a framed label's text by half an
+    "x" and adds a whole "x" to its size hint. This one has no QFrame frame, so it
+    sets that indent and size itself.
+    """
+
+    def __init__(self, frames: FramePainter, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._frames = frames
+        self._fit_frame()
+
+    def _fit_frame(self) -> None:
+        self.setContentsMargins(*BADGE_MARGINS)
+        self.setIndent(self.fontMetrics().horizontalAdvance("x") // 2)
+
+    def _hint_extra(self) -> int:
+        return self.fontMetrics().horizontalAdvance("x") - self.indent()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        return super().sizeHint() + QSize(self._hint_extra(), 0)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        return super().minimumSizeHint() + QSize(self._hint_extra(), 0)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt name)
+        super().changeEvent(event)
+        # QFrame resets the margins to its own frame's on a style change.
+        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            self._fit_frame()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
+        self._frames.paint(self, "modelBadge")
+        super().paintEvent(event)
+
+
 def usage_text(usage: UsageStats | None, status: str, elapsed_s: float | None = None) -> str:
     parts: list[str] = []
     if usage is not None:
@@ -110,33 +183,35 @@ class MessageWidget(QWidget):
     sig_approval = Signal(str, bool)
 
     def __init__(self, message_id: int, role: str, *, renderer: MarkdownRenderer,
-                 theme: ChatTheme, created_at: datetime | None = None,
+                 theme: ChatTheme, frames: FramePainter, copy_menu: QMenu,
+                 created_at: datetime | None = None,
                  model: str | None = None, provider: str | None = None,
                  parent: QWidget | None = None) -> None:
+        """``frames`` and ``copy_menu`` are the view's, shared by its messages."""
         super().__init__(parent)
         self.message_id = message_id
         self.role = role
         self.status = "complete"
         self._renderer = renderer
         self._theme = theme
+        self._frames = frames
         self._segments: list[TextSegment] = []
         self._open_segment: TextSegment | None = None
         self.tool_blocks: dict[str, ToolCallBlock] = {}
         self.thinking: ThinkingSection | None = None
         self.error_bar: ErrorBar | None = None
 
-        self.bubble = QFrame()
-        self.bubble.setObjectName("message")
-        self.bubble.setProperty("role", role)
+        self.bubble = _Bubble(frames, role)
         outer = QVBoxLayout(self)
         indent = USER_INDENT if role == "user" else 0
         outer.setContentsMargins(8 + indent, 4, 8, 4)
         outer.addWidget(self.bubble)
 
         self._layout = QVBoxLayout(self.bubble)
-        self._layout.setContentsMargins(10, 6, 10, 6)
+        b = FRAME_BORDER  # inside the painted border, as the style sheet's box had it
+        self._layout.setContentsMargins(10 + b, 6 + b, 10 + b, 6 + b)
         self._layout.setSpacing(4)
-        self._layout.addLayout(self._build_header(created_at, model, provider))
+        self._layout.addLayout(self._build_header(created_at, model, provider, copy_menu))
         self._content = QVBoxLayout()
         self._content.setSpacing(4)
         self._layout.addLayout(self._content)
@@ -145,18 +220,22 @@ class MessageWidget(QWidget):
         self.footer.setTextFormat(Qt.TextFormat.PlainText)
         self.footer.hide()
         self._layout.addWidget(self.footer)
+        self._apply_colours()
 
     # -- header -----------------------------------------------------------------------
     def _build_header(self, created_at: datetime | None, model: str | None,
-                      provider: str | None) -> QHBoxLayout:
+                      provider: str | None, menu: QMenu) -> QHBoxLayout:
         header = QHBoxLayout()
         header.setSpacing(6)
-        who = QLabel(ROLE_TITLES.get(self.role, self.role))
-        who.setObjectName("roleLabel")
-        header.addWidget(who)
+        self.role_label = QLabel(ROLE_TITLES.get(self.role, self.role))
+        self.role_label.setObjectName("roleLabel")
+        bold = QFont(self.role_label.font())
+        bold.setBold(True)
+        self.role_label.setFont(bold)
+        header.addWidget(self.role_label)
         # Parented at once: shown while parentless (set_model), the badge would
         # open as a top-level window for a moment and take the window's focus.
-        self.model_badge = QLabel(self)
+        self.model_badge = _Badge(self._frames, self)
         self.model_badge.setObjectName("modelBadge")
         self.model_badge.setTextFormat(Qt.TextFormat.PlainText)
         self.set_model(model, provider)
@@ -171,14 +250,11 @@ class MessageWidget(QWidget):
         self.actions = ActionRow()
         header.addWidget(self.actions, 1)
         self.copy_button = self._action_button("Copy", "copyButton", "copy-markdown")
-        menu = QMenu(self.copy_button)
-        for text, action in (("Copy as Markdown", "copy-markdown"),
-                             ("Copy as plain text", "copy-plain")):
-            item = QAction(text, menu)
-            item.triggered.connect(lambda _=False, a=action: self._do(a))
-            menu.addAction(item)
+        # The view's one menu (not one per message); the button says which of
+        # its items was chosen while it showed the menu.
         self.copy_button.setMenu(menu)
         self.copy_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.copy_button.triggered.connect(self._on_copy_menu)
         self.actions.add(self.copy_button)
         if self.role == "assistant":
             self.regenerate_button = self._action_button("Regenerate", "regenerateButton",
@@ -198,6 +274,11 @@ class MessageWidget(QWidget):
         button.setAutoRaise(True)
         button.clicked.connect(lambda: self._do(action))
         return button
+
+    def _on_copy_menu(self, item: QAction) -> None:
+        action = item.data()
+        if action in ("copy-markdown", "copy-plain"):
+            self._do(action)
 
     def _do(self, action: str) -> None:
         if action == "copy-markdown":
@@ -247,7 +328,8 @@ class MessageWidget(QWidget):
                       arguments: dict[str, Any] | str) -> ToolCallBlock:
         self.flush()
         self._close_segment()
-        block = ToolCallBlock(call_id, name, arguments)
+        block = ToolCallBlock(call_id, name, arguments, frames=self._frames,
+                              theme=self._theme)
         block.sig_approval.connect(self.sig_approval)
         self.tool_blocks[call_id] = block
         self._content.addWidget(block)
@@ -265,7 +347,7 @@ class MessageWidget(QWidget):
 
     def show_error(self, text: str) -> ErrorBar:
         if self.error_bar is None:
-            self.error_bar = ErrorBar()
+            self.error_bar = ErrorBar(self._frames, self._theme)
             self.error_bar.sig_retry.connect(lambda: self.sig_action.emit("retry"))
             self.error_bar.sig_switch_provider.connect(
                 lambda: self.sig_action.emit("switch-provider"))
@@ -274,11 +356,23 @@ class MessageWidget(QWidget):
         self.error_bar.show()
         return self.error_bar
 
+    def _apply_colours(self) -> None:
+        theme = self._theme
+        set_text_colour(self.role_label, theme.text)
+        set_text_colour(self.model_badge, theme.accent)
+        for label in (self.time_label, self.footer):
+            set_text_colour(label, theme.muted)
+
     def restyle(self, theme: ChatTheme) -> None:
         """New colours (theme switch): the one time finished text is drawn again."""
         self._theme = theme
+        self._apply_colours()
         for segment in self._segments:
             segment.restyle(theme)
+        for block in self.tool_blocks.values():
+            block.restyle(theme)
+        if self.error_bar is not None:
+            self.error_bar.restyle(theme)
 
     # -- copying ----------------------------------------------------------------------
     def markdown(self) -> str:

@@ -8,10 +8,10 @@ long results are cut for display.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtGui import QFontDatabase, QPaintEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -22,6 +22,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from app.ui.chat.segments import FRAME_BORDER, set_text_colour
+
+if TYPE_CHECKING:
+    from app.ui.chat.segments import FramePainter
+    from app.ui.chat.theme import ChatTheme
 
 MAX_SHOWN_CHARS = 8_000
 
@@ -60,13 +66,16 @@ class ToolCallBlock(QFrame):
     #: (call_id, allowed) after the user pressed Approve or Deny.
     sig_approval = Signal(str, bool)
 
-    def __init__(self, call_id: str, name: str, arguments: dict[str, Any] | str,
+    def __init__(self, call_id: str, name: str, arguments: dict[str, Any] | str, *,
+                 frames: FramePainter, theme: ChatTheme,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("toolCall")
         self.call_id = call_id
         self.name = name
         self.state = "running"
+        self._frames = frames
+        self._theme = theme
 
         self.toggle = QToolButton()
         self.toggle.setObjectName("toolToggle")
@@ -125,11 +134,26 @@ class ToolCallBlock(QFrame):
         self.approval.hide()
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 4)
+        b = FRAME_BORDER  # inside the painted border, as the style sheet's box had it
+        layout.setContentsMargins(6 + b, 4 + b, 6 + b, 4 + b)
         layout.setSpacing(2)
         layout.addLayout(header)
         layout.addWidget(self.approval)
         layout.addWidget(self.body)
+        self.restyle(theme)
+
+    def restyle(self, theme: ChatTheme) -> None:
+        """Colours of the block and its texts (also after a theme switch)."""
+        self._theme = theme
+        for caption in (self.arguments_caption, self.result_caption):
+            set_text_colour(caption, theme.muted)
+        set_text_colour(self.arguments, theme.text)
+        failed = self.state == "error"
+        set_text_colour(self.status, theme.error_text if failed else theme.muted)
+        set_text_colour(self.result, theme.error_text if failed else theme.text)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
+        self._frames.paint(self, "toolCall")
 
     @property
     def expanded(self) -> bool:
@@ -173,6 +197,4 @@ class ToolCallBlock(QFrame):
         self.result.setText(_cut(content))
         self.result.setProperty("error", is_error)
         self.result.show()
-        for widget in (self.status, self.result):
-            widget.style().unpolish(widget)
-            widget.style().polish(widget)
+        self.restyle(self._theme)
