@@ -13,6 +13,7 @@ no longer delivers the next test's timer events.)
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Awaitable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -55,6 +56,19 @@ class Aio:
 
     def pending_tasks(self) -> set[asyncio.Task[Any]]:
         return {task for task in asyncio.all_tasks(self.loop) if not task.done()}
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the screenshot tests save their PNGs: ``$AGENTDESK_SCREENSHOTS`` when
+    set (scripts/screenshots.sh points it at docs/screenshots), else a temporary
+    folder, so an ordinary test run leaves the tracked pictures alone."""
+    target = os.environ.get("AGENTDESK_SCREENSHOTS")
+    if not target:
+        return tmp_path_factory.mktemp("screenshots")
+    path = Path(target)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 @pytest.fixture

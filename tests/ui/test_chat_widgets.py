@@ -13,9 +13,6 @@ from app.domain import UsageStats
 from app.ui.chat import ChatView, make_palette
 from tests.ui.chat_support import make_message, sample_chat, settle_layout
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
 @pytest.fixture
 def view(qtbot) -> ChatView:
     created = ChatView()
@@ -172,7 +169,7 @@ def test_usage_footer_and_model_badge(view) -> None:
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
-def test_screenshot_in_theme(qtbot, theme: str) -> None:
+def test_screenshot_in_theme(qtbot, theme: str, screenshot_dir: Path) -> None:
     app = QApplication.instance()
     old_palette = app.palette()
     app.setPalette(make_palette(theme == "dark"))
@@ -200,8 +197,7 @@ def test_screenshot_in_theme(qtbot, theme: str) -> None:
         image = view.grab().toImage()
         corner = image.pixelColor(image.width() - 3, image.height() - 3).name()
         assert corner == base  # the view's background follows the palette
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        assert view.grab().save(str(SCREENSHOTS / f"chat_{theme}.png"))
+        assert view.grab().save(str(screenshot_dir / f"chat_{theme}.png"))
     finally:
         app.setPalette(old_palette)
 

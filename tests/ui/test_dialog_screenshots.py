@@ -1,5 +1,8 @@
 """Screenshots of the agent editor and the settings in light and dark, kept in
-docs/screenshots/ (rendered offscreen from the real dialogs on a real store)."""
+docs/screenshots/ (rendered offscreen from the real dialogs on a real store).
+
+They are saved to the ``screenshot_dir`` fixture's folder: a temporary one, or
+docs/screenshots/ when scripts/screenshots.sh runs them."""
 
 from __future__ import annotations
 
@@ -16,9 +19,6 @@ from app.ui.dialogs.settings_dialog import SettingsDialog
 from app.ui.theme import ThemeManager
 
 __all__ = ["host"]
-
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
 
 @pytest.fixture
 def theme(qapp: QApplication):
@@ -60,16 +60,15 @@ def seed(aio, store) -> AgentSpec:
     return aio.run(store.run(write))
 
 
-def shoot(widget, name: str) -> QImage:
-    SHOTS.mkdir(parents=True, exist_ok=True)
+def shoot(widget, folder: Path, name: str) -> QImage:
     image = widget.grab().toImage()
-    assert image.save(str(SHOTS / name))
+    assert image.save(str(folder / name))
     return image
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_dialog_screenshots(scheme, aio, async_store, bridge, settings, theme, host,
-                            qtbot) -> None:
+                            qtbot, screenshot_dir: Path) -> None:
     agent = seed(aio, async_store)
     theme.apply(scheme, 10)
 
@@ -77,9 +76,9 @@ def test_dialog_screenshots(scheme, aio, async_store, bridge, settings, theme, h
     editor.resize(720, 640)
     editor.open()
     qtbot.waitUntil(lambda: editor._loaded and not editor.busy, timeout=WAIT_MS)
-    general = shoot(editor, f"agent-dialog-{scheme}.png")
+    general = shoot(editor, screenshot_dir, f"agent-dialog-{scheme}.png")
     editor.tabs.setCurrentIndex(1)
-    shoot(editor, f"agent-dialog-tools-{scheme}.png")
+    shoot(editor, screenshot_dir, f"agent-dialog-tools-{scheme}.png")
     editor.reject()
 
     dialog = SettingsDialog(bridge, settings, theme=theme, parent=host)
@@ -87,7 +86,7 @@ def test_dialog_screenshots(scheme, aio, async_store, bridge, settings, theme, h
     dialog.open()
     qtbot.waitUntil(lambda: not dialog.busy, timeout=WAIT_MS)
     dialog.providers.list.setCurrentRow(0)
-    settings_image = shoot(dialog, f"settings-dialog-{scheme}.png")
+    settings_image = shoot(dialog, screenshot_dir, f"settings-dialog-{scheme}.png")
     dialog.reject()
 
     for image in (general, settings_image):

@@ -3,7 +3,8 @@
 The window runs against the real llama.cpp server (so the provider's dot is a
 real connection test) with a short recorded chat: code, a table, a list, a
 link and a tool call. The test checks what it renders, then writes the PNGs
-that README.md shows.
+that README.md shows (into the ``screenshot_dir`` fixture's folder: a temporary
+one, or docs/screenshots/ when scripts/screenshots.sh runs it).
 """
 
 from __future__ import annotations
@@ -18,13 +19,9 @@ from window_support import WAIT_MS, add_messages, open_window, seed_llama
 from app.store import Store
 from app.ui.theme import theme_manager
 
-REPO = Path(__file__).resolve().parents[2]
-SHOTS = REPO / "docs" / "screenshots"
-
-
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_main_window_screenshot(theme: str, qapp, qtbot, aio, bridge, db_path, settings,
-                                llama_server) -> None:
+                                llama_server, screenshot_dir: Path) -> None:
     agent = seed_llama(db_path, llama_server.base_url, name="Python Helper")
     with Store(db_path) as store:
         store.agents.create(agent.model_copy(update={"id": None, "name": "Researcher"}))
@@ -54,8 +51,7 @@ def test_main_window_screenshot(theme: str, qapp, qtbot, aio, bridge, db_path, s
     dark_window = window.palette().color(QPalette.ColorRole.Window).lightness() < 128
     assert dark_window == (theme == "dark")
 
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"main_{theme}.png"
+    path = screenshot_dir / f"main_{theme}.png"
     image = window.grab().toImage()
     assert image.width() >= 1000 and image.height() >= 600
     assert image.save(str(path))

@@ -19,9 +19,6 @@ from app.ui.theme import ThemeManager
 
 __all__ = ["host"]
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
 @pytest.fixture
 def agent(aio, async_store) -> AgentSpec:
     seed_providers(aio, async_store)
@@ -191,7 +188,7 @@ def test_a_new_agent_has_no_memory_tab_and_the_tool_note_follows_the_tools(
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_memory_tab_screenshot(scheme, aio, async_store, agent, open_dialog, qapp, qtbot,
-                               tmp_path) -> None:
+                               tmp_path, screenshot_dir: Path) -> None:
     for fact in ("Prefers metric units", "Lives in Lyon and bikes to work",
                  "Is learning Rust; likes short code examples",
                  "Wants answers in British English"):
@@ -201,7 +198,6 @@ def test_memory_tab_screenshot(scheme, aio, async_store, agent, open_dialog, qap
     dialog = open_dialog(agent)
     show_memory_tab(dialog)
     dialog.memory.list.setCurrentRow(1)
-    SHOTS.mkdir(parents=True, exist_ok=True)
     image = dialog.grab().toImage()
-    assert image.save(str(SHOTS / f"agent-dialog-memory-{scheme}.png"))
+    assert image.save(str(screenshot_dir / f"agent-dialog-memory-{scheme}.png"))
     assert image.width() >= 640 and image.height() >= 480

@@ -1,6 +1,7 @@
 """Screenshots of the quick chat, light and dark (docs/screenshots/quick_chat_*.png),
 after a real streamed reply from the llama.cpp server: what a person sees after
-asking a question from the tray."""
+asking a question from the tray. Saved into the ``screenshot_dir`` fixture's
+folder: a temporary one, or docs/screenshots/ when scripts/screenshots.sh runs it."""
 
 from __future__ import annotations
 
@@ -14,12 +15,9 @@ from window_support import REPLY_MS, WAIT_MS, open_window, seed_llama
 from app.ui.desktop_shell import DesktopShell
 from app.ui.theme import theme_manager
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_quick_chat_screenshot(theme: str, qapp, qtbot, bridge, db_path, settings,
-                               llama_server) -> None:
+                               llama_server, screenshot_dir: Path) -> None:
     agent = seed_llama(db_path, llama_server.base_url, name="Quick Helper", max_tokens=40)
     theme_manager(qapp).apply(theme)
     window = open_window(qtbot, bridge, settings)
@@ -47,8 +45,7 @@ def test_quick_chat_screenshot(theme: str, qapp, qtbot, bridge, db_path, setting
     assert dark == (theme == "dark")
     image = quick.grab().toImage()
     assert image.width() >= 400 and image.height() >= 400
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"quick_chat_{theme}.png"
+    path = screenshot_dir / f"quick_chat_{theme}.png"
     assert image.save(str(path))
     assert path.stat().st_size > 10_000
     shell.close()
