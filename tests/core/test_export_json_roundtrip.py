@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,7 +13,12 @@ from app.core.export import import_text, load_bundles, render
 from app.core.export.json_format import FORMAT, VERSION
 from app.domain import Message, ToolCallRecord, UsageStats
 from app.store import Store
-from tests.support.export_data import add_conversation, make_agent, rich_messages, snapshot
+from tests.support.export_data import (
+    add_conversation,
+    assert_round_trip,
+    make_agent,
+    rich_messages,
+)
 
 # Text the app can hold and a file can carry: no NUL/other C0 controls (an import
 # skips those with a reason, see test_import_rejects), no lone surrogates.
@@ -73,18 +77,7 @@ conversations = st.lists(st.tuples(titles, st.booleans(), st.booleans(), times,
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(conversations)
 def test_json_export_then_import_gives_equal_conversations(items) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        with Store(Path(folder) / "a.db") as source, Store(Path(folder) / "b.db") as target:
-            agent = make_agent(source)
-            for number, (title, pinned, archived, created, msgs) in enumerate(items):
-                add_conversation(source, agent.id, title, msgs, created=created,
-                                 pinned=pinned, archived=archived, fingerprint=str(number))
-            document = render(load_bundles(source), "json")
-            report = import_text(target, document, "export.json")
-
-            assert report.skipped == [] and len(report.imported) == len(items)
-            assert snapshot(target) == snapshot(source)
-            assert [a.portable() for a in target.agents.list()] == [agent.portable()]
+    assert_round_trip(items, "json", "export.json")
 
 
 def test_document_is_versioned_and_carries_every_field(tmp_path: Path) -> None:

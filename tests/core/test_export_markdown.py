@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tempfile
 from pathlib import Path
 
 import markdown
@@ -14,7 +13,12 @@ from app.core.export.markdown_format import fence_for, open_fence_closer
 from app.domain import Message
 from app.store import Store
 from tests.core.test_export_json_roundtrip import conversations
-from tests.support.export_data import add_conversation, make_agent, rich_messages, snapshot
+from tests.support.export_data import (
+    add_conversation,
+    assert_round_trip,
+    make_agent,
+    rich_messages,
+)
 
 
 def _export(tmp_path: Path, messages: list[Message], title: str = "Greeting") -> str:
@@ -77,17 +81,8 @@ def test_fence_helpers() -> None:
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(conversations)
 def test_our_markdown_imports_back_without_loss(items) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        with Store(Path(folder) / "a.db") as source, Store(Path(folder) / "b.db") as target:
-            agent = make_agent(source)
-            for number, (title, pinned, archived, created, msgs) in enumerate(items):
-                add_conversation(source, agent.id, title, msgs, created=created,
-                                 pinned=pinned, archived=archived, fingerprint=str(number))
-            report = import_text(target, render(load_bundles(source), "md"), "export.md")
-
-            assert report.format == "agentdesk-markdown"
-            assert report.skipped == [] and len(report.imported) == len(items)
-            assert snapshot(target) == snapshot(source)
+    report = assert_round_trip(items, "md", "export.md")
+    assert report.format == "agentdesk-markdown"
 
 
 def test_hand_edited_markdown_still_imports(tmp_path: Path) -> None:

@@ -73,3 +73,27 @@ def row_counts(store: Store) -> dict[str, int]:
                   "agent_revisions"):
         counts[table] = store.db.execute_sql(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
     return counts
+
+
+def assert_round_trip(items, fmt: str, file_name: str):
+    """Store ``items`` — (title, pinned, archived, created, messages) tuples, as the
+    property tests draw them — export them as ``fmt``, import the file into an
+    empty store, and check both stores hold the same conversations. Returns the
+    import report for format-specific checks."""
+    import tempfile
+    from pathlib import Path
+
+    from app.core.export import import_text, load_bundles, render
+
+    with tempfile.TemporaryDirectory() as folder:
+        with Store(Path(folder) / "a.db") as source, Store(Path(folder) / "b.db") as target:
+            agent = make_agent(source)
+            for number, (title, pinned, archived, created, msgs) in enumerate(items):
+                add_conversation(source, agent.id, title, msgs, created=created,
+                                 pinned=pinned, archived=archived, fingerprint=str(number))
+            report = import_text(target, render(load_bundles(source), fmt), file_name)
+
+            assert report.skipped == [] and len(report.imported) == len(items)
+            assert snapshot(target) == snapshot(source)
+            assert [a.portable() for a in target.agents.list()] == [agent.portable()]
+            return report
