@@ -142,6 +142,30 @@ def test_scrolling_to_top_asks_for_older_and_prepending_keeps_position(view, qtb
         settle()
 
 
+def test_older_messages_load_while_the_shown_ones_do_not_fill_the_view(view, qtbot) -> None:
+    """A tall window and short messages: no scroll bar to reach the top with."""
+    view.resize(600, 2400)
+    with qtbot.waitSignal(view.sig_need_older, timeout=3000) as asked:
+        view.set_messages(conversation(3, start_id=41), has_older=True)
+    assert asked.args == [41]
+    # The page that came back still leaves room: the next older one is asked for.
+    with qtbot.waitSignal(view.sig_need_older, timeout=3000) as asked:
+        view.prepend_messages(conversation(3, start_id=38), has_older=True)
+    assert asked.args == [38]
+    view.prepend_messages(conversation(3, start_id=35), has_older=False)
+    with qtbot.assertNotEmitted(view.sig_need_older):
+        settle()
+    assert view.message_ids() == list(range(35, 44))
+
+
+def test_a_filled_view_waits_for_the_user_to_scroll_up(view, qtbot) -> None:
+    with qtbot.assertNotEmitted(view.sig_need_older):
+        view.set_messages(conversation(10, start_id=21), has_older=True)
+        bar = view.scroll.verticalScrollBar()
+        qtbot.waitUntil(lambda: bar.maximum() > 0 and bar.value() == bar.maximum())
+        settle()
+
+
 def test_set_messages_replaces_and_attaches_tool_results(view) -> None:
     view.set_messages(conversation(3))
     view.set_messages([

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QFrame, QMenu, QScrollArea, QVBoxLayout, QWidget
 
@@ -39,6 +39,7 @@ from app.ui.chat.tool_block import ToolCallBlock
 FLUSH_MS = 40
 BOTTOM_SLACK_PX = 24  # "at the bottom" within this distance
 TOP_SLACK_PX = 8      # "at the top": ask for older messages
+FILL_CHECK_MS = 60    # after the last layout change: does the chat fill the view?
 
 
 class _Column(QWidget):
@@ -110,6 +111,16 @@ class ChatView(QWidget):
         layout.addWidget(self.scroll)
         self._apply_theme()
 
+        # Older messages also load when the shown ones do not fill the view (a
+        # tall window, short messages): there is no scroll bar to scroll up with.
+        # Checked once the layout has settled (message heights follow their
+        # documents' layout a moment after the widgets are added).
+        self._fill_check = QTimer(self)
+        self._fill_check.setSingleShot(True)
+        self._fill_check.setInterval(FILL_CHECK_MS)
+        self._fill_check.timeout.connect(self._load_older_if_view_unfilled)
+        self.container.installEventFilter(self)
+        self.scroll.viewport().installEventFilter(self)
         bar = self.scroll.verticalScrollBar()
         bar.rangeChanged.connect(self._on_range_changed)
         bar.valueChanged.connect(self._on_scrolled)
@@ -354,6 +365,20 @@ class ChatView(QWidget):
                 and self._order and bar.maximum() > 0):
             self._older_requested = True
             self.sig_need_older.emit(self._order[0].message_id)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if (event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.Resize)
+                and self._has_older and not self._older_requested):
+            self._fill_check.start()
+        return False
+
+    def _load_older_if_view_unfilled(self) -> None:
+        if not (self._has_older and not self._older_requested and self._order):
+            return
+        if self.scroll.verticalScrollBar().maximum() > 0:
+            return
+        self._older_requested = True
+        self.sig_need_older.emit(self._order[0].message_id)
 
     def scroll_to_bottom(self) -> None:
         self._follow = True
