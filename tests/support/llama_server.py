@@ -60,7 +60,7 @@ class LlamaServer:
             self.process.wait(timeout=10)
 
 
-def start_llama_server(log_dir: Path, *, n_ctx: int = 2048) -> LlamaServer:
+def start_llama_server(log_dir: Path, *, n_ctx: int = 2048, n_threads: int = 2) -> LlamaServer:
     model = gemma_model_path()
     port = free_port()
     log_path = log_dir / "llama_server.log"
@@ -70,7 +70,7 @@ def start_llama_server(log_dir: Path, *, n_ctx: int = 2048) -> LlamaServer:
             [sys.executable, "-m", "llama_cpp.server", "--model", str(model),
              "--chat_format", "gemma", "--model_alias", MODEL_ALIAS,
              "--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(n_ctx),
-             "--n_threads", "2", "--verbose", "False",
+             "--n_threads", str(n_threads), "--verbose", "False",
              # Queue concurrent requests instead of cutting the running
              # stream short (llama-cpp-python's default interrupts it).
              "--interrupt_requests", "False"],
