@@ -197,6 +197,9 @@ async def measure(base_url: str, model: str, prompts: list[str], repeats: int,
     from openai import AsyncOpenAI
 
     bare = httpx.AsyncClient(base_url=base_url, timeout=120)
+    # Its own connection: priming over a timed client's would leave that
+    # client's connection the only one used a moment ago.
+    primer = httpx.AsyncClient(base_url=base_url, timeout=120)
     openai_client = AsyncOpenAI(base_url=base_url, api_key="not-needed", max_retries=0)
     provider = OpenAICompatProvider(ProviderConfig(name="bench", kind="llamacpp",
                                                    base_url=base_url))
@@ -217,10 +220,11 @@ async def measure(base_url: str, model: str, prompts: list[str], repeats: int,
                 shift = (repeat * len(prompts) + index) % len(order)
                 for name in order[shift:] + order[:shift]:
                     if prime_prompts:
-                        await prime(bare, model)
+                        await prime(primer, model)
                     results.add(name, await runners[name](prompt))
     finally:
         await bare.aclose()
+        await primer.aclose()
         await openai_client.close()
         await provider.aclose()
     return results
