@@ -4,7 +4,7 @@ httpx SSE read and the official ``openai`` client, on the real llama.cpp server.
 Usage (from the repository root; needs the ``dev`` and ``local`` extras)::
 
     .venv/bin/python bench/provider_overhead.py
-    .venv/bin/python bench/provider_overhead.py --repeats 5 --max-tokens 64 --json
+    .venv/bin/python bench/provider_overhead.py --repeats 25 --replay-repeats 0 --json
 
 One llama-cpp-python server (Gemma 3 270M, started like the tests start it)
 serves every request. The three clients run in one process and one event
@@ -363,12 +363,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--prompts", type=int, default=len(PROMPTS),
                         help="how many of the built-in prompts to use")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--max-tokens", type=int, default=48)
     parser.add_argument("--server-threads", type=int, default=1,
                         help="llama.cpp threads (default 1: one core each for the server "
                              "and the clients, so client work never preempts generation)")
-    parser.add_argument("--replay-repeats", type=int, default=15,
+    parser.add_argument("--replay-repeats", type=int, default=20,
                         help="repeats against the deterministic replay server (0: skip)")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument("--serve-replay", type=int, metavar="PORT", help=argparse.SUPPRESS)
