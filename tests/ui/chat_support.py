@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QApplication
 
 from app.domain import Message, ToolCallRecord, UsageStats
-from app.ui.chat import ChatView
+from app.ui.chat import ChatView, make_palette
 from app.ui.chat.markdown_render import ACTION_SCHEME, is_allowed_url
 
 T0 = datetime(2025, 1, 1, 9, 30, tzinfo=timezone.utc)
@@ -92,3 +94,26 @@ def settle_layout(view: ChatView, turns: int = 30) -> None:
         if stable >= 3:
             return
         previous = heights
+
+
+@contextmanager
+def sample_view_in_theme(qtbot, dark: bool, width: int, height: int,
+                         error: str) -> Iterator[ChatView]:
+    """A shown ChatView with ``sample_chat()`` and a last reply that failed with
+    ``error``, under the light or dark application palette (restored after)."""
+    app = QApplication.instance()
+    old_palette = app.palette()
+    app.setPalette(make_palette(dark))
+    try:
+        view = ChatView()
+        qtbot.addWidget(view)
+        view.resize(width, height)
+        view.show()
+        qtbot.waitExposed(view)
+        view.set_messages(sample_chat())
+        view.begin_reply(6, "gemma3", "local")
+        view.append_text(6, "It is 11 °C and cloudy in Paris.")
+        view.finish_reply(6, "error", None, error)
+        yield view
+    finally:
+        app.setPalette(old_palette)

@@ -20,7 +20,12 @@ from PySide6.QtWidgets import (
 
 from app.ui.chat import ChatView, make_palette
 from app.ui.chat.message_widget import MessageWidget
-from tests.ui.chat_support import make_message, sample_chat, settle_layout
+from tests.ui.chat_support import (
+    make_message,
+    sample_chat,
+    sample_view_in_theme,
+    settle_layout,
+)
 
 
 @pytest.fixture
@@ -125,18 +130,7 @@ def _pixel(view: ChatView, widget: QWidget, point: QPoint) -> str:
 @pytest.mark.parametrize("dark", [False, True])
 def test_frames_and_text_colours_follow_the_theme(qtbot, dark: bool) -> None:
     app = QApplication.instance()
-    old_palette = app.palette()
-    app.setPalette(make_palette(dark))
-    try:
-        view = ChatView()
-        qtbot.addWidget(view)
-        view.resize(700, 700)
-        view.show()
-        qtbot.waitExposed(view)
-        view.set_messages(sample_chat())
-        view.begin_reply(6, "gemma3", "local")
-        view.append_text(6, "It is 11 °C.")
-        view.finish_reply(6, "error", None, "connection refused")
+    with sample_view_in_theme(qtbot, dark, 700, 700, "connection refused") as view:
         settle_layout(view)
         theme = view._theme
         user, reply, tool = (view.message_widget(i) for i in (1, 2, 4))
@@ -180,8 +174,6 @@ def test_frames_and_text_colours_follow_the_theme(qtbot, dark: bool) -> None:
         assert colour(reply.time_label) == theme.muted
         assert colour(reply.model_badge) == theme.accent
         assert colour(bar.label) == theme.error_text
-    finally:
-        app.setPalette(old_palette)
 
 
 def test_failed_tool_result_is_drawn_in_the_error_colour(view) -> None:

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QPushButton, QToolButton
 
 from app.domain import UsageStats
 from app.ui.chat import ChatView, make_palette
-from tests.ui.chat_support import make_message, sample_chat, settle_layout
+from tests.ui.chat_support import make_message, sample_chat, sample_view_in_theme, settle_layout
 
 @pytest.fixture
 def view(qtbot) -> ChatView:
@@ -170,20 +170,8 @@ def test_usage_footer_and_model_badge(view) -> None:
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_screenshot_in_theme(qtbot, theme: str, screenshot_dir: Path) -> None:
-    app = QApplication.instance()
-    old_palette = app.palette()
-    app.setPalette(make_palette(theme == "dark"))
-    try:
-        view = ChatView()
-        qtbot.addWidget(view)
-        view.resize(820, 900)
-        view.show()
-        qtbot.waitExposed(view)
-        view.set_messages(sample_chat())
-        view.begin_reply(6, "gemma3", "local")
-        view.append_text(6, "It is 11 °C and cloudy in Paris.")
-        view.finish_reply(6, "error", None,
-                          "The provider stopped answering (connection refused).")
+    with sample_view_in_theme(qtbot, theme == "dark", 820, 900,
+                              "The provider stopped answering (connection refused).") as view:
         view.message_widget(4).tool_blocks["c1"].set_expanded(True)
         settle_layout(view)
         for widget in (view.message_widget(i) for i in view.message_ids()):
@@ -198,8 +186,6 @@ def test_screenshot_in_theme(qtbot, theme: str, screenshot_dir: Path) -> None:
         corner = image.pixelColor(image.width() - 3, image.height() - 3).name()
         assert corner == base  # the view's background follows the palette
         assert view.grab().save(str(screenshot_dir / f"chat_{theme}.png"))
-    finally:
-        app.setPalette(old_palette)
 
 
 def test_palette_change_restyles_messages_and_keeps_their_text(view) -> None:
