@@ -96,6 +96,16 @@ def settle_layout(view: ChatView, turns: int = 30) -> None:
         previous = heights
 
 
+def shown_chat_view(qtbot, width: int = 700, height: int = 600) -> ChatView:
+    """A ChatView of that size, shown and exposed (closed by qtbot after the test)."""
+    created = ChatView()
+    qtbot.addWidget(created)
+    created.resize(width, height)
+    created.show()
+    qtbot.waitExposed(created)
+    return created
+
+
 @contextmanager
 def sample_view_in_theme(qtbot, dark: bool, width: int, height: int,
                          error: str) -> Iterator[ChatView]:
@@ -105,11 +115,7 @@ def sample_view_in_theme(qtbot, dark: bool, width: int, height: int,
     old_palette = app.palette()
     app.setPalette(make_palette(dark))
     try:
-        view = ChatView()
-        qtbot.addWidget(view)
-        view.resize(width, height)
-        view.show()
-        qtbot.waitExposed(view)
+        view = shown_chat_view(qtbot, width, height)
         view.set_messages(sample_chat())
         view.begin_reply(6, "gemma3", "local")
         view.append_text(6, "It is 11 °C and cloudy in Paris.")

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from app.ui.chat import ChatView, make_palette
 from app.ui.chat.message_widget import MessageWidget
 from tests.ui.chat_support import (
+    shown_chat_view,
     make_message,
     sample_chat,
     sample_view_in_theme,
@@ -30,12 +31,7 @@ from tests.ui.chat_support import (
 
 @pytest.fixture
 def view(qtbot) -> ChatView:
-    created = ChatView()
-    qtbot.addWidget(created)
-    created.resize(700, 600)
-    created.show()
-    qtbot.waitExposed(created)
-    return created
+    return shown_chat_view(qtbot)
 
 
 def _arrow_point(button: QToolButton) -> QPoint:

@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from app.ui.chat import ChatView
-from tests.ui.chat_support import conversation, make_message
+from tests.ui.chat_support import shown_chat_view, conversation, make_message
 
 STREAMED = (
     "Here is the plan.\n\n"
@@ -19,12 +19,7 @@ STREAMED = (
 
 @pytest.fixture
 def view(qtbot) -> ChatView:
-    created = ChatView()
-    qtbot.addWidget(created)
-    created.resize(600, 400)
-    created.show()
-    qtbot.waitExposed(created)
-    return created
+    return shown_chat_view(qtbot, 600, 400)
 
 
 def settle() -> None:

@@ -11,16 +11,11 @@ from PySide6.QtWidgets import QApplication, QPushButton, QToolButton
 
 from app.domain import UsageStats
 from app.ui.chat import ChatView, make_palette
-from tests.ui.chat_support import make_message, sample_chat, sample_view_in_theme, settle_layout
+from tests.ui.chat_support import shown_chat_view, make_message, sample_chat, sample_view_in_theme, settle_layout
 
 @pytest.fixture
 def view(qtbot) -> ChatView:
-    created = ChatView()
-    qtbot.addWidget(created)
-    created.resize(700, 600)
-    created.show()
-    qtbot.waitExposed(created)
-    return created
+    return shown_chat_view(qtbot)
 
 
 def click(qtbot, widget) -> None:
