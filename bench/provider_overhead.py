@@ -306,6 +306,26 @@ def run_replay(args: argparse.Namespace) -> Results:
         child.wait(timeout=10)
 
 
+def goal_verdict(ratios: dict, intervals: dict) -> str:
+    """"met", "MISSED", or "not resolved" when a limit lies inside the 95 %
+    interval of its ratio (more repeats are needed to tell either way).
+
+    "No slower than the openai client" counts a c/b over 1 whose interval
+    reaches 1.0 as met: a difference the run cannot tell from chance is not
+    "slower". The 1.02 limit against the bare read is held to the medians; a
+    ratio over it whose interval reaches back under it is "not resolved".
+    """
+    measures = ("ttft_ms", "total_ms")
+    if all(ratios[w]["c/a"] <= GOAL_VS_BARE
+           and (ratios[w]["c/b"] <= 1.0 or intervals[w]["c/b"][0] <= 1.0)
+           for w in measures):
+        return "met"
+    if all(intervals[w]["c/a"][0] <= GOAL_VS_BARE and intervals[w]["c/b"][0] <= 1.0
+           for w in measures):
+        return "not resolved (a limit is inside the 95 % interval; run more repeats)"
+    return "MISSED"
+
+
 def report(results: Results, args: argparse.Namespace) -> dict:
     med = {c: {w: results.median(c, w) for w in ("ttft_ms", "total_ms", "cpu_ms")}
            for c in ("a", "b", "c")}
@@ -318,18 +338,13 @@ def report(results: Results, args: argparse.Namespace) -> dict:
     same_text = all(
         len({results.samples[c][i].text for c in ("a", "b", "c")}) == 1
         for i in range(len(results.samples["a"])))  # same order of prompts per client
-    # "No slower than the openai client": c/b <= 1, or a c/b over 1 that is
-    # within chance (its 95 % interval reaches 1.0): a difference the run cannot
-    # tell from noise is not "slower". The bare-read limit is the plain ratio.
-    goal = all(ratios[w]["c/a"] <= GOAL_VS_BARE
-               and (ratios[w]["c/b"] <= 1.0 or intervals[w]["c/b"][0] <= 1.0)
-               for w in ("ttft_ms", "total_ms"))
+    verdict = goal_verdict(ratios, intervals)
     return {"runs_per_client": len(results.samples["a"]), "max_tokens": args.max_tokens,
             "prompts": len(PROMPTS[: args.prompts]), "repeats": args.repeats,
             "medians_ms": med, "ratios": ratios, "paired_ratios": paired,
             "ratio_intervals_95": intervals,
             "identical_outputs": same_text,
-            "goal_met": goal, "python": platform.python_version(),
+            "goal": verdict, "goal_met": verdict == "met", "python": platform.python_version(),
             "cpus": os.cpu_count()}
 
 
@@ -356,7 +371,7 @@ def print_table(summary: dict) -> None:
               f"{'(per-round median)':>19}")
     print(f"identical outputs across clients: {summary['identical_outputs']}")
     print(f"goal (c <= {GOAL_VS_BARE} x a, and c <= b or not told apart from b): "
-          f"{'met' if summary['goal_met'] else 'MISSED'}")
+          f"{summary['goal']}")
 
 
 def main(argv: list[str] | None = None) -> int:
