@@ -22,6 +22,23 @@ def click(qtbot, widget) -> None:
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
 
+def test_an_open_tool_block_toggle_is_drawn_flat_not_pressed(view) -> None:
+    """Only the arrow tells open from closed; the button keeps its checked state
+    (for the keyboard and screen readers) without looking held down."""
+    view.begin_reply(1)
+    block = view.add_tool_call(1, "c1", "search", {"query": "qt"})
+    QApplication.processEvents()
+
+    def left_edge() -> list[str]:
+        image = block.toggle.grab().toImage()
+        return [image.pixelColor(1, y).name() for y in range(image.height())]
+
+    closed = left_edge()
+    block.toggle.click()
+    assert block.toggle.isChecked() and block.expanded
+    assert left_edge() == closed
+
+
 def test_tool_call_running_then_result(view) -> None:
     view.begin_reply(1)
     view.append_text(1, "Let me look.")

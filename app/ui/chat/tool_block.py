@@ -18,6 +18,9 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QStyle,
+    QStyleOptionToolButton,
+    QStylePainter,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -52,6 +55,21 @@ def _cut(text: str) -> str:
     return f"{text[:MAX_SHOWN_CHARS]}\n… ({len(text) - MAX_SHOWN_CHARS:,} more characters)"
 
 
+class DisclosureButton(QToolButton):
+    """A checkable tool button (so its open/closed state is the button's, for
+    keyboard and accessibility) drawn flat whether checked or not: the arrow
+    shows the state, and a checked button drawn sunken looked pressed for good."""
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
+        option = QStyleOptionToolButton()
+        self.initStyleOption(option)
+        option.state &= ~QStyle.StateFlag.State_On
+        if not self.isDown():
+            option.state &= ~QStyle.StateFlag.State_Sunken
+        painter = QStylePainter(self)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ToolButton, option)
+
+
 def _plain_label(text: str, mono: bool = False) -> QLabel:
     label = QLabel(text)
     label.setTextFormat(Qt.TextFormat.PlainText)
@@ -77,7 +95,7 @@ class ToolCallBlock(QFrame):
         self._frames = frames
         self._theme = theme
 
-        self.toggle = QToolButton()
+        self.toggle = DisclosureButton()
         self.toggle.setObjectName("toolToggle")
         self.toggle.setCheckable(True)
         self.toggle.setAutoRaise(True)
