@@ -27,7 +27,6 @@ from markdown.util import AMP_SUBSTITUTE
 from pygments import highlight
 from pygments.formatter import Formatter
 from pygments.formatters import HtmlFormatter
-from pygments.token import _TokenType
 from pygments.lexers import TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
@@ -74,9 +73,9 @@ class QtRichTextFormatter(Formatter):
 
     def __init__(self, **options: object) -> None:
         super().__init__(**options)
-        self._tags: dict[_TokenType, tuple[str, str]] = {}
+        self._tags: dict[tuple[str, ...], tuple[str, str]] = {}  # token type -> tags
 
-    def _tags_for(self, ttype: _TokenType) -> tuple[str, str]:
+    def _tags_for(self, ttype: tuple[str, ...]) -> tuple[str, str]:
         tags = self._tags.get(ttype)
         if tags is None:
             style = self.style.style_for_token(ttype)
@@ -94,18 +93,21 @@ class QtRichTextFormatter(Formatter):
     def format(self, tokensource, outfile) -> None:  # noqa: A003 (Pygments API)
         out = ['<pre class="highlight">']
         run_tags, run = ("", ""), []
+
+        def close_run(text: str) -> None:
+            out.append(run_tags[0] + html.escape(text, quote=False) + run_tags[1])
+
         for ttype, value in tokensource:
-            tags = ("", "") if value.isspace() else self._tags_for(ttype)
-            if tags != run_tags and not value.isspace():
-                if run:
-                    out.append(run_tags[0] + html.escape("".join(run), quote=False)
-                               + run_tags[1])
-                run_tags, run = tags, []
+            if not value.isspace():  # whitespace joins whatever run it is in
+                tags = self._tags_for(ttype)
+                if tags != run_tags:
+                    if run:
+                        close_run("".join(run))
+                    run_tags, run = tags, []
             run.append(value)
         if run:
             # Pygments ends the code with a newline: an empty last line in a <pre>.
-            text = "".join(run).removesuffix("\n")
-            out.append(run_tags[0] + html.escape(text, quote=False) + run_tags[1])
+            close_run("".join(run).removesuffix("\n"))
         out.append("</pre>")
         outfile.write("".join(out))
 
