@@ -25,14 +25,14 @@ from datetime import datetime, timezone
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QFrame, QMenu, QScrollArea, QVBoxLayout, QWidget
 
 from app.domain import Message, UsageStats
 from app.ui.chat.link_policy import LinkPolicy
 from app.ui.chat.markdown_render import MarkdownRenderer, warm_up
 from app.ui.chat.message_widget import MessageWidget, make_copy_menu
-from app.ui.chat.segments import FramePainter
+from app.ui.chat.frames import ChatColumn, FramePainter
 from app.ui.chat.theme import ChatTheme
 from app.ui.chat.tool_block import ToolCallBlock
 
@@ -40,21 +40,6 @@ FLUSH_MS = 40
 BOTTOM_SLACK_PX = 24  # "at the bottom" within this distance
 TOP_SLACK_PX = 8      # "at the top": ask for older messages
 FILL_CHECK_MS = 60    # after the last layout change: does the chat fill the view?
-
-
-class _Column(QWidget):
-    """The scroll area's content: the messages, on the theme's base colour
-    (painted, not a palette, so the messages keep the application's palette)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setObjectName("chatContainer")
-        self.background = QColor()
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
-        painter = QPainter(self)
-        painter.fillRect(event.rect(), self.background)
-        painter.end()
 
 
 class ChatView(QWidget):
@@ -96,7 +81,7 @@ class ChatView(QWidget):
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.container = _Column()
+        self.container = ChatColumn()
         self._column = QVBoxLayout(self.container)
         self._column.setContentsMargins(4, 8, 4, 8)
         self._column.setSpacing(2)
@@ -361,10 +346,8 @@ class ChatView(QWidget):
         bar = self.scroll.verticalScrollBar()
         self._anchor = None
         self._follow = value >= bar.maximum() - BOTTOM_SLACK_PX
-        if (value <= TOP_SLACK_PX and self._has_older and not self._older_requested
-                and self._order and bar.maximum() > 0):
-            self._older_requested = True
-            self.sig_need_older.emit(self._order[0].message_id)
+        if value <= TOP_SLACK_PX and bar.maximum() > 0:
+            self._ask_for_older()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
         if (event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.Resize)
@@ -373,12 +356,15 @@ class ChatView(QWidget):
         return False
 
     def _load_older_if_view_unfilled(self) -> None:
-        if not (self._has_older and not self._older_requested and self._order):
-            return
-        if self.scroll.verticalScrollBar().maximum() > 0:
-            return
-        self._older_requested = True
-        self.sig_need_older.emit(self._order[0].message_id)
+        if self.scroll.verticalScrollBar().maximum() == 0:
+            self._ask_for_older()
+
+    def _ask_for_older(self) -> None:
+        """Ask once for the page above the oldest message shown (answered by
+        ``prepend_messages``), if there is one."""
+        if self._has_older and not self._older_requested and self._order:
+            self._older_requested = True
+            self.sig_need_older.emit(self._order[0].message_id)
 
     def scroll_to_bottom(self) -> None:
         self._follow = True

@@ -25,15 +25,8 @@ from PySide6.QtWidgets import (
 
 from app.domain import UsageStats
 from app.ui.chat.markdown_render import MarkdownRenderer
-from app.ui.chat.segments import (
-    BADGE_MARGINS,
-    FRAME_BORDER,
-    ErrorBar,
-    FramePainter,
-    TextSegment,
-    ThinkingSection,
-    set_text_colour,
-)
+from app.ui.chat.frames import BADGE_MARGINS, FRAME_BORDER, FramePainter, set_text_colour
+from app.ui.chat.segments import ErrorBar, TextSegment, ThinkingSection
 from app.ui.chat.theme import ChatTheme
 from app.ui.chat.tool_block import ToolCallBlock
 

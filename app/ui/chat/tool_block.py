@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui.chat.segments import FRAME_BORDER, set_text_colour
+from app.ui.chat.frames import FRAME_BORDER, set_text_colour
 
 if TYPE_CHECKING:
-    from app.ui.chat.segments import FramePainter
+    from app.ui.chat.frames import FramePainter
     from app.ui.chat.theme import ChatTheme
 
 MAX_SHOWN_CHARS = 8_000
