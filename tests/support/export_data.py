@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from app.core.export import import_text, load_bundles, render
 from app.domain import AgentSpec, Conversation, Message, ToolCallRecord, UsageStats
 from app.store import Store
 
@@ -80,11 +83,6 @@ def assert_round_trip(items, fmt: str, file_name: str):
     property tests draw them — export them as ``fmt``, import the file into an
     empty store, and check both stores hold the same conversations. Returns the
     import report for format-specific checks."""
-    import tempfile
-    from pathlib import Path
-
-    from app.core.export import import_text, load_bundles, render
-
     with tempfile.TemporaryDirectory() as folder:
         with Store(Path(folder) / "a.db") as source, Store(Path(folder) / "b.db") as target:
             agent = make_agent(source)
