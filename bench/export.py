@@ -133,7 +133,6 @@ def time_format(store: Store, fmt: str, out: Path) -> tuple[float, int]:
         document = paged_document(writer)
         document.setPlainText(plain_text(bundles))
         print_document(document, writer, out)
-        del writer
     else:
         out.write_text(render(bundles, fmt), encoding="utf-8")
     return time.perf_counter() - start, out.stat().st_size
