@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from app import __version__
+from app import __version__, gc_pause
 from app.commands.common import CliError
 from app.logs import LOG_FILENAME, configure_logging
 from app.settings import AppSettings, SettingsError, load_settings
@@ -104,6 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = _load_settings(args)
         if args.handler is None:
             return _start_gui(settings)
+        gc_pause.resume(freeze=False)
         return _run_command(args, settings)
     except CliError as exc:
         return _fail(str(exc))
@@ -130,10 +131,16 @@ def _load_settings(args: argparse.Namespace) -> AppSettings:
 
 def _start_gui(settings: AppSettings) -> int:
     try:
+        from app.ui.qt_import import import_pyside
+        import_pyside()   # before any Qt module: see app/ui/qt_import.py
         from app.ui.application import run_gui
     except ImportError as exc:
+        gc_pause.resume(freeze=False)
         raise CliError(f"the desktop window is not available: {exc}") from None
-    return run_gui(settings)
+    try:
+        return run_gui(settings)   # resumes collection once the window is drawn
+    finally:
+        gc_pause.resume(freeze=False)   # the window never came up
 
 
 def _open_store(settings: AppSettings) -> Store:

@@ -49,6 +49,9 @@ def _quit() -> None:
 def _run(on_shown) -> int:  # noqa: ANN001 (a callable taking the MainWindow)
     import qasync
 
+    from app.ui.qt_import import import_pyside
+
+    import_pyside()   # as app/cli.py does before the window's modules
     from app.settings import load_settings
     from app.ui.application import create_application, run_app
 

@@ -19,3 +19,7 @@ target="."
 # the built wheel, so only the first install pays for the build.
 export CMAKE_ARGS=${CMAKE_ARGS:-"-DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_TILE=OFF"}
 .venv/bin/python -m pip install --quiet -e "$target"
+# The app's bytecode, as an installed app has it (pip compiled the libraries):
+# the first start, and every start where PYTHONDONTWRITEBYTECODE is set, would
+# otherwise compile ~100 modules from source (~150 ms; docs/PERFORMANCE.md).
+.venv/bin/python -m compileall -q app

@@ -2,6 +2,8 @@
 
 Qt tests run without a display: the offscreen platform must be chosen before
 the first QApplication exists, so it is set when pytest imports this file.
+PySide6 is imported the way the app imports it (app/ui/qt_import.py), before
+any test module imports Qt.
 """
 
 import os
@@ -11,6 +13,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from collections.abc import Iterator  # noqa: E402
 
 import pytest  # noqa: E402
+
+from app.ui.qt_import import import_pyside  # noqa: E402
+
+import_pyside()
 
 
 @pytest.fixture(scope="session")

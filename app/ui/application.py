@@ -26,14 +26,14 @@ from collections.abc import Callable
 import qasync
 from PySide6.QtWidgets import QApplication
 
-from app import __version__
+from app import __version__, gc_pause
 from app.logs import configure_logging
 from app.services.data_service import BackupError, apply_pending_restore
 from app.services.store_bridge import StoreBridge
 from app.settings import APP_NAME, AppSettings
 from app.store import AsyncStore
 from app.ui.agent_list_model import AgentListModel
-from app.ui.first_paint import FirstPaintLogger
+from app.ui.first_paint import after_first_paint, log_first_paint
 from app.ui.interrupts import quit_on_interrupt
 from app.ui.main_window import MainWindow
 from app.ui.resources import app_icon
@@ -85,7 +85,8 @@ async def run_app(settings: AppSettings, app: QApplication, *,
         shell = DesktopShell(window, bridge, model, settings, instance=instance)
         with quit_on_interrupt(loop, quit_requested.set):
             model.reload()
-            FirstPaintLogger(window)  # logs "window painted" (bench/startup.py)
+            log_first_paint(window)  # "window painted" in the log (bench/startup.py)
+            after_first_paint(window, lambda: gc_pause.resume(freeze=True))
             window.show()
             shell.start()
             window.focus_composer()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 from ui_helpers import names, seed_agents
 
+from app import gc_pause
 from app.domain import AgentSpec
 from app.logs import LOG_FILENAME
 from app.settings import AppSettings
@@ -71,6 +73,33 @@ def test_quit_action_ends_run_app_cleanly(aio, qapp, qtbot, settings: AppSetting
     assert task.result() == 0
     assert not shown[0].isVisible()
     _assert_store_closed(settings, caplog)
+
+
+def test_collection_paused_at_start_resumes_frozen_once_the_window_is_drawn(
+        aio, qapp, qtbot, settings: AppSettings) -> None:
+    """app/gc_pause.py: python -m app pauses the collector; run_app resumes it
+    after the first paint, with the start-up objects frozen."""
+    gc.unfreeze()
+    gc_pause.pause()
+    try:
+        shown: list[MainWindow] = []
+        collecting_when_shown: list[bool] = []
+        task = aio.start(run_app(settings, qapp, on_shown=lambda window: (
+            collecting_when_shown.append(gc.isenabled()), shown.append(window))))
+        qtbot.waitUntil(lambda: bool(shown), timeout=WAIT_MS)
+        assert collecting_when_shown == [False]   # shown, not drawn yet
+
+        qtbot.waitUntil(gc.isenabled, timeout=WAIT_MS)
+        assert not gc_pause.is_paused()
+        assert gc.get_freeze_count() > 0
+
+        shown[0].close()
+        qtbot.waitUntil(task.done, timeout=WAIT_MS)
+        assert task.result() == 0
+    finally:
+        gc_pause.resume(freeze=False)
+        gc.unfreeze()
+        gc.enable()
 
 
 def test_closing_while_a_background_task_runs_cancels_it(

@@ -35,6 +35,7 @@ from app.ui.chat.message_widget import MessageWidget, make_copy_menu
 from app.ui.chat.frames import ChatColumn, FramePainter
 from app.ui.chat.theme import ChatTheme
 from app.ui.chat.tool_block import ToolCallBlock
+from app.ui.first_paint import after_first_paint
 
 FLUSH_MS = 40
 BOTTOM_SLACK_PX = 24  # "at the bottom" within this distance
@@ -112,8 +113,9 @@ class ChatView(QWidget):
         self._timer = QTimer(self)
         self._timer.setInterval(FLUSH_MS)
         self._timer.timeout.connect(self.flush)
-        # Once the window is up and idle, not in the middle of the first reply.
-        QTimer.singleShot(0, lambda: warm_up(self._theme.render))
+        # Once the view is on screen, not before (it would delay the window's
+        # first paint by ~80 ms) and not in the middle of the first reply.
+        after_first_paint(self.scroll.viewport(), lambda: warm_up(self._theme.render))
 
     # -- loading ----------------------------------------------------------------------
     def clear(self) -> None:
