@@ -22,6 +22,12 @@ every format is printed as a ratio to its floor:
   and printed by the same ``QPdfWriter`` (A4, same margins): what Qt's own PDF
   writer needs for this much text with no markup at all (the floor of PDF).
 
+With PDF, the window's side is measured as well: the longest stall of a Qt
+event loop (a 1 ms timer calling Python) while the PDF is written on a worker
+QThread, as the app does — the document filled in batches (ours) — against
+one ``setHtml`` of the whole page on a worker thread, and against the way
+before (all of it on the UI thread), in the same run.
+
 See docs/PERFORMANCE.md for results.
 """
 
@@ -35,6 +41,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make ``app`` importable
@@ -138,6 +145,63 @@ def time_format(store: Store, fmt: str, out: Path) -> tuple[float, int]:
     return time.perf_counter() - start, out.stat().st_size
 
 
+def longest_stall(write, pieces, path: Path) -> tuple[float, float]:
+    """Seconds of the longest gap between ticks of a 1 ms timer on this thread's
+    Qt event loop while ``write(pieces, path)`` runs on a worker QThread (None:
+    the way before, on this thread), and seconds until the PDF was written."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    from qasync import QThreadExecutor
+
+    if write is None:  # on the UI thread: the loop waits for all of it
+        from app.ui.export_pdf import pieces_to_pdf
+
+        start = time.perf_counter()
+        pieces_to_pdf(pieces, path, batched=False)
+        return (time.perf_counter() - start,) * 2
+
+    ticks: list[float] = []
+    loop = QEventLoop()
+    timer = QTimer(interval=1)
+    with QThreadExecutor(1) as executor:
+        job = executor.submit(write, pieces, path)
+
+        def tick() -> None:
+            ticks.append(time.perf_counter())
+            if job.done():
+                loop.quit()
+
+        timer.timeout.connect(tick)
+        timer.start()
+        ticks.append(time.perf_counter())
+        loop.exec()
+        timer.stop()
+        job.result()
+    return max(b - a for a, b in zip(ticks, ticks[1:])), ticks[-1] - ticks[0]
+
+
+def stall_report(store: Store, folder: Path, runs: int) -> None:
+    from app.ui.export_pdf import pdf_pieces, pieces_to_pdf
+
+    pieces = pdf_pieces(load_bundles(store))
+    ways = {"batched, worker thread (ours)": pieces_to_pdf,
+            "one setHtml, worker thread": partial(pieces_to_pdf, batched=False),
+            "one setHtml, UI thread (before)": None}
+    results: dict[str, list[tuple[float, float]]] = {name: [] for name in ways}
+    for round_index in range(runs):
+        order = list(ways) if round_index % 2 == 0 else list(ways)[::-1]
+        for name in order:
+            results[name].append(longest_stall(ways[name], pieces, folder / "stall.pdf"))
+    stall = {name: statistics.median(r[0] for r in results[name]) for name in ways}
+    ours = stall["batched, worker thread (ours)"]
+    print("the window while the PDF is written (its HTML ready): longest event-loop stall")
+    print(f"  {'way':<32} {'median':>9} {'max':>9} {'× ours':>7} {'written in':>11}")
+    for name in ways:
+        longest = max(r[0] for r in results[name]) * 1000
+        total = statistics.median(r[1] for r in results[name])
+        print(f"  {name:<32} {stall[name] * 1000:7.1f}ms {longest:7.1f}ms "
+              f"{stall[name] / ours:7.1f} {total:10.2f}s")
+
+
 FLOOR_OF = {"json": "text floor", "md": "text floor", "html": "text floor",
             "pdf": "pdf floor"}
 
@@ -185,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
             failed |= not ok
             ratio = median[name] / median[FLOOR_OF[name]]
             print(f"{line} {ratio:8.2f}  {'ok' if ok else 'OVER'} (≤ {GOAL_S} s)")
+        if "pdf" in formats:
+            stall_report(store, Path(folder), args.runs)
         store.close()
     return 1 if failed else 0
 

@@ -18,12 +18,15 @@ through app/core/export (the same code as ``agentdesk conversations export
 --all``) as JSON, Markdown or HTML. Reading and rendering run on the store's
 worker; the file is written to a temporary file beside the target and renamed
 into place, so a failed export leaves nothing behind. PDF: the HTML is rendered
-on the worker too, and only its layout (Qt) runs on the UI thread, through the
-``pdf_writer`` the caller hands in (the PDF writer lives in app/ui).
+on the worker too; its layout and printing (Qt, through the ``pdf_writer`` the
+caller hands in: the PDF writer lives in app/ui) run on a thread of the event
+loop's executor (a QThread under qasync), so the window stays responsive
+while a long history is printed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -32,12 +35,17 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core import atomic_file
 from app.services.store_bridge import StoreBridge
 from app.store import DATABASE_FILENAME, Store
 from app.store.migrations import LATEST_VERSION
+
+if TYPE_CHECKING:  # the exporter (Markdown, Pygments) loads on the first export only
+    from app.core.export.html_format import HtmlPieces
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +57,9 @@ REQUIRED_TABLES = frozenset({"agents", "providers", "conversations", "messages"}
 #: Export formats by file suffix (what "Export all…" infers from the file name).
 EXPORT_SUFFIXES = {".json": "json", ".md": "md", ".markdown": "md", ".html": "html",
                    ".htm": "html", ".pdf": "pdf"}
-#: Writes the HTML of an export as a PDF at a path (app/ui/export_pdf.html_to_pdf).
-PdfWriter = Callable[[str, Path], None]
+#: Writes an HTML export as a PDF at a path (app/ui/export_all.write_pdf); it is
+#: called on a worker thread.
+PdfWriter = Callable[["HtmlPieces", Path], None]
 
 
 class BackupError(Exception):
@@ -236,12 +245,12 @@ def _export_text(store: Store, path: Path, fmt: str, ids: list[int] | None) -> i
     return len(bundles)
 
 
-def _export_pdf_html(store: Store, ids: list[int] | None) -> tuple[str, int]:
+def _export_pdf_html(store: Store, ids: list[int] | None) -> tuple[HtmlPieces, int]:
     """Runs on the store's worker: the HTML a PDF export lays out."""
-    from app.core.export.html_format import export_html
+    from app.core.export.html_format import export_html_pieces
 
     bundles = _bundles(store, ids)
-    return export_html(bundles, "light", inline_styles=True), len(bundles)
+    return export_html_pieces(bundles, "light", inline_styles=True), len(bundles)
 
 
 def _now_stamp() -> str:
@@ -276,8 +285,9 @@ class DataService:
         if fmt == "pdf":
             if pdf_writer is None:
                 raise ExportError("PDF export is not available here")
-            html, count = await self._bridge.run(lambda store: _export_pdf_html(store, ids))
-            write_atomically(destination, lambda tmp: pdf_writer(html, tmp))
+            pieces, count = await self._bridge.run(lambda store: _export_pdf_html(store, ids))
+            await asyncio.get_running_loop().run_in_executor(
+                None, write_atomically, destination, partial(pdf_writer, pieces))
         elif fmt in ("json", "md", "html"):
             count = await self._bridge.run(
                 lambda store: _export_text(store, destination, fmt, ids))

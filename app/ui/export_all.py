@@ -10,9 +10,10 @@ filter (its suffix is then added).
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
@@ -20,6 +21,9 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QWidget
 
 from app.services.data_service import DataService, ExportError, ExportResult, export_target
 from app.ui.prompts import inform, warn
+
+if TYPE_CHECKING:  # the exporter (Markdown, Pygments) loads on the first export only
+    from app.core.export.html_format import HtmlPieces
 
 #: (filter shown in the picker, format), the first is the default.
 FILTERS = (("AgentDesk JSON — imports back (*.json)", "json"),
@@ -30,11 +34,11 @@ PICKER_NAME = "exportAllPicker"
 TITLE = "Export all chats"
 
 
-def write_pdf(html: str, path: Path) -> None:
-    """The PDF writer DataService.export_all calls for "pdf" (Qt, UI thread)."""
-    from app.ui.export_pdf import html_to_pdf
+def write_pdf(pieces: HtmlPieces, path: Path) -> None:
+    """The PDF writer DataService.export_all calls for "pdf" (on a worker thread)."""
+    from app.ui.export_pdf import pieces_to_pdf
 
-    html_to_pdf(html, path, title="AgentDesk conversations")
+    pieces_to_pdf(replace(pieces, title="AgentDesk conversations"), path)
 
 
 async def export_all(service: DataService, destination: Path, fmt: str,

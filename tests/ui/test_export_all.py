@@ -6,8 +6,10 @@ error and leaves nothing behind."""
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
+import pypdf
 import pytest
 from dialog_helpers import WAIT_MS, host, message_box
 from PySide6.QtWidgets import QFileDialog, QWidget
@@ -17,7 +19,8 @@ from app.domain import AgentSpec, Message
 from app.services.data_service import export_target
 from app.store import Store
 from app.ui.dialogs.settings_dialog import SettingsDialog
-from app.ui.export_all import PICKER_NAME
+from app.ui import export_all as export_all_module
+from app.ui.export_all import PICKER_NAME, write_pdf
 
 __all__ = ["host"]
 
@@ -150,6 +153,34 @@ def test_pdf_export_writes_a_pdf(aio, async_store, dialog, tmp_path, qtbot) -> N
     assert page.status.toolTip() == f"Exported 3 conversations (PDF) to {target}."
     assert target.read_bytes().startswith(b"%PDF")
     assert sorted(p.name for p in tmp_path.glob("*.pdf*")) == ["all.pdf"]
+
+
+def test_pdf_is_printed_off_the_ui_thread_while_the_loop_runs(
+        aio, async_store, dialog, tmp_path, qtbot, monkeypatch) -> None:
+    """A long history takes seconds to print: the writer runs on a worker
+    thread, and the window's event loop keeps running meanwhile (if it ran on
+    the UI thread, the loop could not set the event while it waits)."""
+    seed(aio, async_store)
+    seen: dict[str, bool] = {}
+
+    def watched_writer(pieces, path: Path) -> None:
+        seen["on the UI thread"] = threading.current_thread() is threading.main_thread()
+        loop_ran = threading.Event()
+        aio.loop.call_soon_threadsafe(loop_ran.set)
+        seen["loop ran meanwhile"] = loop_ran.wait(timeout=10)
+        write_pdf(pieces, path)
+
+    monkeypatch.setattr(export_all_module, "write_pdf", watched_writer)
+    page = dialog.data
+    target = tmp_path / "all.pdf"
+    page.start_export(target, "pdf")
+    qtbot.waitUntil(lambda: not page.spinner.spinning, timeout=WAIT_MS)
+    assert page.status.toolTip() == f"Exported 3 conversations (PDF) to {target}."
+    assert seen == {"on the UI thread": False, "loop ran meanwhile": True}
+    reader = pypdf.PdfReader(str(target))
+    assert reader.metadata.title == "AgentDesk conversations"
+    words = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    assert all(title in words for title in TITLES), words
 
 
 def test_file_menu_exports_all_conversations(aio, async_store, window, tmp_path,

@@ -10,7 +10,8 @@ code colours on each span (for Qt's QTextDocument, used by the PDF export).
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from app.core.export.html_render import MarkdownToHtml, pygments_css
@@ -81,6 +82,45 @@ summary {{ color: {p['muted']}; }}
 """
 
 
+@dataclass(frozen=True)
+class HtmlPieces:
+    """An HTML export in pieces: the page's stylesheet and background, and each
+    conversation's fragments (balanced HTML, in order).
+
+    ``page()`` joins them into the self-contained page. The PDF writer takes
+    the fragments instead, a batch at a time, so that no single Qt call holds
+    the interpreter for the whole document (app/ui/export_pdf.py)."""
+
+    title: str
+    theme: Theme
+    stylesheet: str
+    background: str
+    conversations: list[list[str]]
+
+    def body_fragments(self) -> Iterator[str]:
+        """Every fragment of the body in order, a rule between conversations."""
+        for index, fragments in enumerate(self.conversations):
+            if index:
+                yield "<hr>"
+            yield from fragments
+
+    def page(self) -> str:
+        body = "\n<hr>\n".join(
+            '<article class="conversation">\n' + "\n".join(fragments) + "\n</article>"
+            for fragments in self.conversations)
+        return (
+            "<!DOCTYPE html>\n"
+            f'<html lang="en" class="{self.theme}"><head>\n<meta charset="utf-8">\n'
+            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+            '<meta name="referrer" content="no-referrer">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f'<meta name="color-scheme" content="{self.theme}">\n'
+            f"<title>{_e(self.title)}</title>\n"
+            f"<style>{self.stylesheet}</style>\n"
+            f'</head>\n<body class="{self.theme}">\n<main>\n{body}\n</main>\n</body></html>\n'
+        )
+
+
 class HtmlExporter:
     def __init__(self, theme: Theme = "light", *, inline_styles: bool = False) -> None:
         if theme not in _PALETTES:
@@ -91,33 +131,28 @@ class HtmlExporter:
                                   pygments_style=_PALETTES[theme]["pygments"])
 
     def page(self, bundles: Sequence[ConversationBundle]) -> str:
-        title = bundles[0].conversation.title if len(bundles) == 1 else "Conversations"
-        body = "\n<hr>\n".join(self.conversation(b) for b in bundles)
-        return (
-            "<!DOCTYPE html>\n"
-            f'<html lang="en" class="{self.theme}"><head>\n<meta charset="utf-8">\n'
-            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
-            '<meta name="referrer" content="no-referrer">\n'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f'<meta name="color-scheme" content="{self.theme}">\n'
-            f"<title>{_e(title)}</title>\n"
-            f"<style>{stylesheet(self.theme, self.inline_styles)}</style>\n"
-            f'</head>\n<body class="{self.theme}">\n<main>\n{body}\n</main>\n</body></html>\n'
-        )
+        return self.pieces(bundles).page()
 
-    def conversation(self, bundle: ConversationBundle) -> str:
+    def pieces(self, bundles: Sequence[ConversationBundle]) -> HtmlPieces:
+        title = bundles[0].conversation.title if len(bundles) == 1 else "Conversations"
+        return HtmlPieces(title=title, theme=self.theme,
+                          stylesheet=stylesheet(self.theme, self.inline_styles),
+                          background=_PALETTES[self.theme]["bg"],
+                          conversations=[self.conversation(b) for b in bundles])
+
+    def conversation(self, bundle: ConversationBundle) -> list[str]:
+        """The conversation's fragments: its heading, then each message."""
         c = bundle.conversation
         results = tool_results(bundle.messages)
         called = {call.call_id for m in bundle.messages for call in m.tool_calls}
-        parts = [f'<article class="conversation">\n<h1>{_e(c.title)}</h1>',
+        parts = [f"<h1>{_e(c.title)}</h1>\n"
                  f'<p class="meta">Agent: {_e(bundle.agent.name)} · started '
                  f"{_e(format_time(c.created_at))} · {len(bundle.messages)} messages</p>"]
         for message in bundle.messages:
             if message.role == "tool" and message.tool_call_id in called:
                 continue  # shown inside its call's block
             parts.append(self.message(message, results))
-        parts.append("</article>")
-        return "\n".join(parts)
+        return parts
 
     def message(self, message: Message, results: dict[str, Message]) -> str:
         label = ROLE_LABELS.get(message.role, message.role)
@@ -157,6 +192,11 @@ class HtmlExporter:
 def export_html(bundles: Sequence[ConversationBundle], theme: Theme = "light", *,
                 inline_styles: bool = False) -> str:
     return HtmlExporter(theme, inline_styles=inline_styles).page(bundles)
+
+
+def export_html_pieces(bundles: Sequence[ConversationBundle], theme: Theme = "light", *,
+                       inline_styles: bool = False) -> HtmlPieces:
+    return HtmlExporter(theme, inline_styles=inline_styles).pieces(bundles)
 
 
 def _pre(text: str) -> str:
