@@ -34,8 +34,9 @@ _CONTEXT_HINTS = ("context length", "context_length", "context window", "too man
 # httpx builds a new SSLContext and loads certifi's CA bundle for every client
 # made with the default ``verify=True`` (~3.4 MB for the first, ~0.7 MB for each
 # next), even when the base URL is plain http://. The contexts here are made once
-# per process, on first need. Sharing one between clients is safe: httpcore only
-# sets ALPN on it, to the same value for every client here (HTTP/1.1 only).
+# per process, on first need (the web tools in app/core/tools use the verifying
+# one too). Sharing one between clients is safe: httpcore only sets ALPN on it,
+# to the same value for every client here and there (HTTP/1.1 only).
 _tls_lock = threading.Lock()
 _verifying_context: ssl.SSLContext | None = None
 _no_ca_context: ssl.SSLContext | None = None

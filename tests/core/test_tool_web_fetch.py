@@ -5,6 +5,7 @@ contacted; names are resolved by a fake resolver, never by real DNS."""
 from __future__ import annotations
 
 import asyncio
+import ssl
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from app.core.tools import ToolContext, ToolError, execute_tool
 from app.core.tools import web_guard
 from app.core.tools.fetch_url import FetchUrlTool
+from app.providers.transport import verifying_ssl_context
 from tests.support.web_test_server import Reply, web_server
 
 PAGE = Reply(200, {"Content-Type": "text/html; charset=utf-8"},
@@ -281,3 +283,19 @@ def test_refusal_reaches_the_model_as_an_error_result(tmp_path, resolver):
     bad = asyncio.run(execute_tool(tool, {"address": "http://x"}, context(tmp_path)))
     assert bad.is_error and "takes one argument: url" in bad.content
     assert tool.spec().parameters["required"] == ["url"]
+
+
+def test_fetches_share_the_process_tls_context(tmp_path, resolver, monkeypatch):
+    """No CA bundle is loaded per call (httpx loads certifi's, ~0.7 MB, for each
+    client made with its default): the tool uses the providers' shared context."""
+    verifying_ssl_context()  # made once per process, on first need
+    made: list[object] = []
+    real = ssl.create_default_context
+    monkeypatch.setattr(ssl, "create_default_context",
+                        lambda *a, **k: made.append(a) or real(*a, **k))
+    with web_server({"/": PAGE}) as server:
+        for _ in range(2):
+            text = fetch(FetchUrlTool(allow_private_addresses=True), server.base_url + "/",
+                         tmp_path)
+            assert "the secret is 42" in text
+    assert made == []

@@ -29,6 +29,7 @@ from app import __version__
 from app.core.tools.base import Tool, ToolContext, ToolError
 from app.core.tools.web_guard import NetworkPolicy, checked_addresses
 from app.core.tools.web_text import html_charset, html_to_text
+from app.providers.transport import verifying_ssl_context
 
 MAX_BYTES = 2_000_000
 MAX_CHARS = 20_000
@@ -121,7 +122,8 @@ class FetchUrlTool(Tool):
                    "Accept-Encoding": "identity"}
         extensions = {"sni_hostname": target.raw_host.decode("ascii")}
         async with httpx.AsyncClient(timeout=timeout, trust_env=False,
-                                     follow_redirects=False) as client:
+                                     follow_redirects=False,
+                                     verify=verifying_ssl_context()) as client:
             for index, address in enumerate(addresses[:3]):
                 pinned = target.copy_with(host=address, fragment=None)
                 try:

@@ -29,6 +29,7 @@ import httpx
 
 from app.core.tools.base import Tool, ToolContext, ToolError
 from app.core.tools.fetch_url import USER_AGENT
+from app.providers.transport import verifying_ssl_context
 
 DUCKDUCKGO_URL = "https://html.duckduckgo.com/html/"
 MAX_RESPONSE_BYTES = 2_000_000
@@ -116,7 +117,8 @@ class WebSearchTool(Tool):
         headers = {"User-Agent": USER_AGENT, "Accept": "text/html,application/json"}
         try:
             async with httpx.AsyncClient(timeout=self.request_timeout,
-                                         follow_redirects=True) as client:
+                                         follow_redirects=True,
+                                         verify=verifying_ssl_context()) as client:
                 async with client.stream("GET", url, params=params,
                                          headers=headers) as response:
                     body = bytearray()
