@@ -145,18 +145,17 @@ def time_format(store: Store, fmt: str, out: Path) -> tuple[float, int]:
     return time.perf_counter() - start, out.stat().st_size
 
 
-def longest_stall(write, pieces, path: Path) -> tuple[float, float]:
+def longest_stall(write, pieces, path: Path, *, on_worker: bool) -> tuple[float, float]:
     """Seconds of the longest gap between ticks of a 1 ms timer on this thread's
-    Qt event loop while ``write(pieces, path)`` runs on a worker QThread (None:
-    the way before, on this thread), and seconds until the PDF was written."""
+    Qt event loop while ``write(pieces, path)`` runs on a worker QThread (or,
+    not ``on_worker``, on this thread: the loop waits for all of it), and
+    seconds until the PDF was written."""
     from PySide6.QtCore import QEventLoop, QTimer
     from qasync import QThreadExecutor
 
-    if write is None:  # on the UI thread: the loop waits for all of it
-        from app.ui.export_pdf import pieces_to_pdf
-
+    if not on_worker:
         start = time.perf_counter()
-        pieces_to_pdf(pieces, path, batched=False)
+        write(pieces, path)
         return (time.perf_counter() - start,) * 2
 
     ticks: list[float] = []
@@ -180,17 +179,21 @@ def longest_stall(write, pieces, path: Path) -> tuple[float, float]:
 
 
 def stall_report(store: Store, folder: Path, runs: int) -> None:
-    from app.ui.export_pdf import pdf_pieces, pieces_to_pdf
+    from app.core.export.html_format import pdf_html_pieces
+    from app.ui.export_pdf import pieces_to_pdf
 
-    pieces = pdf_pieces(load_bundles(store))
-    ways = {"batched, worker thread (ours)": pieces_to_pdf,
-            "one setHtml, worker thread": partial(pieces_to_pdf, batched=False),
-            "one setHtml, UI thread (before)": None}
+    pieces = pdf_html_pieces(load_bundles(store))
+    whole = partial(pieces_to_pdf, batched=False)
+    ways = {"batched, worker thread (ours)": (pieces_to_pdf, True),  # (writer, on_worker)
+            "one setHtml, worker thread": (whole, True),
+            "one setHtml, UI thread (before)": (whole, False)}
     results: dict[str, list[tuple[float, float]]] = {name: [] for name in ways}
     for round_index in range(runs):
         order = list(ways) if round_index % 2 == 0 else list(ways)[::-1]
         for name in order:
-            results[name].append(longest_stall(ways[name], pieces, folder / "stall.pdf"))
+            write, on_worker = ways[name]
+            results[name].append(longest_stall(write, pieces, folder / "stall.pdf",
+                                               on_worker=on_worker))
     stall = {name: statistics.median(r[0] for r in results[name]) for name in ways}
     ours = stall["batched, worker thread (ours)"]
     print("the window while the PDF is written (its HTML ready): longest event-loop stall")

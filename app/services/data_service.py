@@ -247,10 +247,10 @@ def _export_text(store: Store, path: Path, fmt: str, ids: list[int] | None) -> i
 
 def _export_pdf_html(store: Store, ids: list[int] | None) -> tuple[HtmlPieces, int]:
     """Runs on the store's worker: the HTML a PDF export lays out."""
-    from app.core.export.html_format import export_html_pieces
+    from app.core.export.html_format import pdf_html_pieces
 
     bundles = _bundles(store, ids)
-    return export_html_pieces(bundles, "light", inline_styles=True), len(bundles)
+    return pdf_html_pieces(bundles), len(bundles)
 
 
 def _now_stamp() -> str:

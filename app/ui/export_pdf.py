@@ -48,7 +48,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QApplication
 
 from app.core.export import ConversationBundle, Theme
-from app.core.export.html_format import HtmlPieces, export_html_pieces
+from app.core.export.html_format import HtmlPieces, pdf_html_pieces
 
 _RESOLUTION = 96  # dpi of the layout: text sizes match the screen's
 #: HTML handed to Qt per call: ~16 ms of parsing with the interpreter lock held.
@@ -146,13 +146,8 @@ def pieces_to_pdf(pieces: HtmlPieces, path: Path | str, *, batched: bool = True)
     print_document(document, writer, path)
 
 
-def pdf_pieces(bundles: Sequence[ConversationBundle], theme: Theme = "light") -> HtmlPieces:
-    """The HTML export a PDF is made from (code colours inline, for Qt)."""
-    return export_html_pieces(bundles, theme, inline_styles=True)
-
-
 def export_pdf(bundles: Sequence[ConversationBundle], path: Path | str, *,
                theme: Theme = "light") -> None:
     """Write ``bundles`` as a PDF (the HTML export with inline code colours),
     in one go: for the CLI and drags, where nothing runs beside it."""
-    pieces_to_pdf(pdf_pieces(bundles, theme), path, batched=False)
+    pieces_to_pdf(pdf_html_pieces(bundles, theme), path, batched=False)

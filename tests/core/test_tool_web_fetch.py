@@ -5,7 +5,6 @@ contacted; names are resolved by a fake resolver, never by real DNS."""
 from __future__ import annotations
 
 import asyncio
-import ssl
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +14,6 @@ import pytest
 from app.core.tools import ToolContext, ToolError, execute_tool
 from app.core.tools import web_guard
 from app.core.tools.fetch_url import FetchUrlTool
-from app.providers.transport import verifying_ssl_context
 from tests.support.web_test_server import Reply, web_server
 
 PAGE = Reply(200, {"Content-Type": "text/html; charset=utf-8"},
@@ -285,17 +283,12 @@ def test_refusal_reaches_the_model_as_an_error_result(tmp_path, resolver):
     assert tool.spec().parameters["required"] == ["url"]
 
 
-def test_fetches_share_the_process_tls_context(tmp_path, resolver, monkeypatch):
+def test_fetches_share_the_process_tls_context(tmp_path, resolver, ca_bundle_loads):
     """No CA bundle is loaded per call (httpx loads certifi's, ~0.7 MB, for each
     client made with its default): the tool uses the providers' shared context."""
-    verifying_ssl_context()  # made once per process, on first need
-    made: list[object] = []
-    real = ssl.create_default_context
-    monkeypatch.setattr(ssl, "create_default_context",
-                        lambda *a, **k: made.append(a) or real(*a, **k))
     with web_server({"/": PAGE}) as server:
         for _ in range(2):
             text = fetch(FetchUrlTool(allow_private_addresses=True), server.base_url + "/",
                          tmp_path)
             assert "the secret is 42" in text
-    assert made == []
+    assert ca_bundle_loads == []

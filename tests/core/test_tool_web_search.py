@@ -4,7 +4,6 @@ and SearXNG's JSON API (never the internet)."""
 from __future__ import annotations
 
 import asyncio
-import ssl
 import json
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
@@ -19,7 +18,6 @@ from app.core.tools.web_search import (
     unwrap_duckduckgo_link,
 )
 from app.settings import ToolsSettings
-from app.providers.transport import verifying_ssl_context
 from tests.support.web_test_server import Reply, web_server
 
 
@@ -195,16 +193,11 @@ def test_tools_built_from_settings():
     assert default_fetch.allow_private_addresses is False
 
 
-def test_searches_share_the_process_tls_context(tmp_path, monkeypatch):
+def test_searches_share_the_process_tls_context(tmp_path, ca_bundle_loads):
     """No CA bundle is loaded per search: the providers' shared context is used."""
-    verifying_ssl_context()  # made once per process, on first need
-    made: list[object] = []
-    real = ssl.create_default_context
-    monkeypatch.setattr(ssl, "create_default_context",
-                        lambda *a, **k: made.append(a) or real(*a, **k))
     with web_server({"/search": Reply(200, {"Content-Type": "application/json"},
                                       json.dumps(SEARXNG_ANSWER).encode())}) as server:
         tool = WebSearchTool("searxng", server.base_url + "/")
         for _ in range(2):
             assert "pypi.org" in run(tool, tmp_path, query="python")
-    assert made == []
+    assert ca_bundle_loads == []

@@ -14,6 +14,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QImage, QPainter, QTextDocument
 
 from app.core.export import load_bundles
+from app.core.export.html_format import pdf_html_pieces
 from app.domain import Message
 from app.store import Store
 from app.ui.export_pdf import (
@@ -21,7 +22,6 @@ from app.ui.export_pdf import (
     fill_document,
     html_batches,
     paged_document,
-    pdf_pieces,
     pdf_writer,
 )
 from tests.support.export_data import add_conversation, make_agent, rich_messages
@@ -180,7 +180,7 @@ def test_document_built_in_batches_is_the_html_page(qapp, tmp_path: Path, theme)
     whole page in one setHtml gives: same text, same pages, same pixels
     (background and text colours of the theme included)."""
     messages = rich_messages() * 150  # several batches of HTML
-    pieces = pdf_pieces(_bundles(tmp_path, messages), theme)
+    pieces = pdf_html_pieces(_bundles(tmp_path, messages), theme)
     assert len(list(html_batches(pieces.body_fragments()))) >= 3
     writer = pdf_writer(tmp_path / "unused.pdf", "x")
     batched, whole = paged_document(writer), paged_document(writer)

@@ -194,9 +194,11 @@ def export_html(bundles: Sequence[ConversationBundle], theme: Theme = "light", *
     return HtmlExporter(theme, inline_styles=inline_styles).page(bundles)
 
 
-def export_html_pieces(bundles: Sequence[ConversationBundle], theme: Theme = "light", *,
-                       inline_styles: bool = False) -> HtmlPieces:
-    return HtmlExporter(theme, inline_styles=inline_styles).pieces(bundles)
+def pdf_html_pieces(bundles: Sequence[ConversationBundle],
+                    theme: Theme = "light") -> HtmlPieces:
+    """The HTML export a PDF is laid out from: for Qt's QTextDocument, code
+    colours inline (app/ui/export_pdf.py and DataService's PDF export)."""
+    return HtmlExporter(theme, inline_styles=True).pieces(bundles)
 
 
 def _pre(text: str) -> str:
