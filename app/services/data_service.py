@@ -15,13 +15,13 @@ and puts the copy in its place.
 
 Export all (``DataService.export_all``): every conversation, archived ones too,
 through app/core/export (the same code as ``agentdesk conversations export
---all``) as JSON, Markdown or HTML. Reading and rendering run on the store's
-worker; the file is written to a temporary file beside the target and renamed
-into place, so a failed export leaves nothing behind. PDF: the HTML is rendered
-on the worker too; its layout and printing (Qt, through the ``pdf_writer`` the
-caller hands in: the PDF writer lives in app/ui) run on a thread of the event
-loop's executor (a QThread under qasync), so the window stays responsive
-while a long history is printed.
+--all``) as JSON, Markdown, HTML or PDF. Reading runs on the store's worker;
+rendering and writing run on a thread of the event loop's executor (a QThread
+under qasync), so neither the window nor the store (running chats keep writing
+to it) waits seconds for a long history. PDF goes through the ``pdf_writer``
+the caller hands in (the PDF writer is Qt's, in app/ui). The file is written to
+a temporary file beside the target and renamed into place, so a failed export
+leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from app.store import DATABASE_FILENAME, Store
 from app.store.migrations import LATEST_VERSION
 
 if TYPE_CHECKING:  # the exporter (Markdown, Pygments) loads on the first export only
+    from app.core.export import ConversationBundle
     from app.core.export.html_format import HtmlPieces
 
 log = logging.getLogger(__name__)
@@ -235,22 +236,23 @@ def _bundles(store: Store, ids: list[int] | None):  # noqa: ANN202 (lazy import)
     return bundles
 
 
-def _export_text(store: Store, path: Path, fmt: str, ids: list[int] | None) -> int:
-    """Runs on the store's worker: read the conversations, render, write."""
+def _write_export(path: Path, fmt: str, bundles: list[ConversationBundle],
+                  pdf_writer: PdfWriter | None) -> None:
+    """Render ``bundles`` in ``fmt`` and write them to ``path`` (atomically).
+
+    Runs on a worker thread of the event loop's executor, not on the store's:
+    rendering a long history takes seconds, and running chats keep writing to
+    the store meanwhile."""
+    if fmt == "pdf":
+        from app.core.export.html_format import pdf_html_pieces
+
+        assert pdf_writer is not None  # checked by export_all before reading
+        write_atomically(path, partial(pdf_writer, pdf_html_pieces(bundles)))
+        return
     from app.core.export import render
 
-    bundles = _bundles(store, ids)
     text = render(bundles, fmt)
     write_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    return len(bundles)
-
-
-def _export_pdf_html(store: Store, ids: list[int] | None) -> tuple[HtmlPieces, int]:
-    """Runs on the store's worker: the HTML a PDF export lays out."""
-    from app.core.export.html_format import pdf_html_pieces
-
-    bundles = _bundles(store, ids)
-    return pdf_html_pieces(bundles), len(bundles)
 
 
 def _now_stamp() -> str:
@@ -282,19 +284,15 @@ class DataService:
         Raises ExportError (nothing written) when the file cannot be written or
         there is nothing to export."""
         destination = Path(destination).expanduser()
-        if fmt == "pdf":
-            if pdf_writer is None:
-                raise ExportError("PDF export is not available here")
-            pieces, count = await self._bridge.run(lambda store: _export_pdf_html(store, ids))
-            await asyncio.get_running_loop().run_in_executor(
-                None, write_atomically, destination, partial(pdf_writer, pieces))
-        elif fmt in ("json", "md", "html"):
-            count = await self._bridge.run(
-                lambda store: _export_text(store, destination, fmt, ids))
-        else:
+        if fmt not in ("json", "md", "html", "pdf"):
             raise ExportError(f"Unknown export format {fmt!r}")
-        log.info("exported %d conversations as %s to %s", count, fmt, destination)
-        return ExportResult(destination, fmt, count)
+        if fmt == "pdf" and pdf_writer is None:
+            raise ExportError("PDF export is not available here")
+        bundles = await self._bridge.run(lambda store: _bundles(store, ids))
+        await asyncio.get_running_loop().run_in_executor(
+            None, _write_export, destination, fmt, bundles, pdf_writer)
+        log.info("exported %d conversations as %s to %s", len(bundles), fmt, destination)
+        return ExportResult(destination, fmt, len(bundles))
 
     def pending_restore(self) -> Path | None:
         return pending_restore(self.home)

@@ -5,6 +5,7 @@ error and leaves nothing behind."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from dialog_helpers import WAIT_MS, host, message_box
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from app.core import export as export_package
 from app.core.export import import_file
 from app.domain import AgentSpec, Message
 from app.services.data_service import export_target
@@ -181,6 +183,32 @@ def test_pdf_is_printed_off_the_ui_thread_while_the_loop_runs(
     assert reader.metadata.title == "AgentDesk conversations"
     words = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
     assert all(title in words for title in TITLES), words
+
+
+def test_rendering_leaves_the_store_free(aio, async_store, dialog, tmp_path, qtbot,
+                                        monkeypatch) -> None:
+    """Rendering a long history takes seconds; running chats keep writing to the
+    store meanwhile, so the export renders off the store's worker: the store
+    answers while the render is in progress (it could not, were the render
+    holding its worker)."""
+    seed(aio, async_store)
+    real_render = export_package.render
+    answered: list[int] = []
+
+    def render_while_the_store_answers(bundles, fmt: str) -> str:
+        query = asyncio.run_coroutine_threadsafe(
+            async_store.run(lambda s: len(s.agents.list())), aio.loop)
+        answered.append(query.result(timeout=10))
+        return real_render(bundles, fmt)
+
+    monkeypatch.setattr(export_package, "render", render_while_the_store_answers)
+    page = dialog.data
+    target = tmp_path / "all.md"
+    page.start_export(target, "md")
+    qtbot.waitUntil(lambda: not page.spinner.spinning, timeout=WAIT_MS)
+    assert page.status.toolTip() == f"Exported 3 conversations (MD) to {target}."
+    assert answered == [2]
+    assert all(f"# {title}" in target.read_text(encoding="utf-8") for title in TITLES)
 
 
 def test_file_menu_exports_all_conversations(aio, async_store, window, tmp_path,
