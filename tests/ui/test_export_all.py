@@ -72,6 +72,13 @@ def picker_of(parent: QWidget, qtbot) -> QFileDialog:
     return found[0]
 
 
+def export_and_wait(page, target: Path, fmt: str, qtbot) -> str:
+    """Start an export on Settings › Data and wait for it; its status text."""
+    page.start_export(target, fmt)
+    qtbot.waitUntil(lambda: not page.spinner.spinning, timeout=WAIT_MS)
+    return page.status.toolTip()
+
+
 def exported(path: Path) -> dict[str, list[str]]:
     document = json.loads(path.read_text(encoding="utf-8"))
     assert document["format"] == "agentdesk.conversations"
@@ -108,9 +115,7 @@ def test_export_to_an_unwritable_place_says_why_and_writes_nothing(
     before = sorted(tmp_path.rglob("*"))
     page = dialog.data
     for target in (blocker / "all.json", tmp_path / "missing" / "all.json"):
-        page.start_export(target, "json")
-        qtbot.waitUntil(lambda: not page.spinner.spinning, timeout=WAIT_MS)
-        shown = page.status.toolTip()
+        shown = export_and_wait(page, target, "json", qtbot)
         assert shown.startswith("Nothing was exported: Cannot write to "), shown
         assert str(target.parent) in shown
         assert page.export_button.isEnabled()
@@ -121,10 +126,8 @@ def test_export_to_an_unwritable_place_says_why_and_writes_nothing(
 def test_an_empty_store_exports_nothing(dialog, tmp_path, qtbot) -> None:
     page = dialog.data
     target = tmp_path / "all.md"
-    page.start_export(target, "md")
-    qtbot.waitUntil(lambda: not page.spinner.spinning, timeout=WAIT_MS)
-    assert page.status.toolTip() == ("Nothing was exported: There are no conversations "
-                                     "to export.")
+    assert export_and_wait(page, target, "md", qtbot) == (
+        "Nothing was exported: There are no conversations to export.")
     assert not target.exists()
 
 
@@ -150,9 +153,8 @@ def test_pdf_export_writes_a_pdf(aio, async_store, dialog, tmp_path, qtbot) -> N
     seed(aio, async_store)
     page = dialog.data
     target = tmp_path / "all.pdf"
-    page.start_export(target, "pdf")
-    qtbot.waitUntil(lambda: not page.spinner.spinning, timeout=WAIT_MS)
-    assert page.status.toolTip() == f"Exported 3 conversations (PDF) to {target}."
+    shown = export_and_wait(page, target, "pdf", qtbot)
+    assert shown == f"Exported 3 conversations (PDF) to {target}."
     assert target.read_bytes().startswith(b"%PDF")
     assert sorted(p.name for p in tmp_path.glob("*.pdf*")) == ["all.pdf"]
 
@@ -175,9 +177,8 @@ def test_pdf_is_printed_off_the_ui_thread_while_the_loop_runs(
     monkeypatch.setattr(export_all_module, "write_pdf", watched_writer)
     page = dialog.data
     target = tmp_path / "all.pdf"
-    page.start_export(target, "pdf")
-    qtbot.waitUntil(lambda: not page.spinner.spinning, timeout=WAIT_MS)
-    assert page.status.toolTip() == f"Exported 3 conversations (PDF) to {target}."
+    shown = export_and_wait(page, target, "pdf", qtbot)
+    assert shown == f"Exported 3 conversations (PDF) to {target}."
     assert seen == {"on the UI thread": False, "loop ran meanwhile": True}
     reader = pypdf.PdfReader(str(target))
     assert reader.metadata.title == "AgentDesk conversations"
@@ -204,9 +205,8 @@ def test_rendering_leaves_the_store_free(aio, async_store, dialog, tmp_path, qtb
     monkeypatch.setattr(export_package, "render", render_while_the_store_answers)
     page = dialog.data
     target = tmp_path / "all.md"
-    page.start_export(target, "md")
-    qtbot.waitUntil(lambda: not page.spinner.spinning, timeout=WAIT_MS)
-    assert page.status.toolTip() == f"Exported 3 conversations (MD) to {target}."
+    shown = export_and_wait(page, target, "md", qtbot)
+    assert shown == f"Exported 3 conversations (MD) to {target}."
     assert answered == [2]
     assert all(f"# {title}" in target.read_text(encoding="utf-8") for title in TITLES)
 
