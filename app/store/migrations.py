@@ -233,6 +233,31 @@ def _v6_conversation_imports(db: SqliteDatabase) -> None:
     )
 
 
+def _v7_generation_and_versions(db: SqliteDatabase) -> None:
+    """Per-agent generation settings beyond temperature and max tokens (a JSON
+    object: top_p, repeat_penalty, context_length, seed, stop); messages as a
+    tree, so a regenerated reply or an edited user message keeps the earlier
+    branch as another version of the same turn (``parent_id``), and each
+    conversation remembers which branch is shown (``active_leaf_id``).
+    Existing messages become one linear branch: each one's parent is the
+    message before it in its conversation."""
+    db.execute_sql("ALTER TABLE agents ADD COLUMN generation TEXT NOT NULL DEFAULT '{}'")
+    db.execute_sql("ALTER TABLE messages ADD COLUMN parent_id INTEGER")
+    db.execute_sql("ALTER TABLE conversations ADD COLUMN active_leaf_id INTEGER")
+    db.execute_sql(
+        """
+        UPDATE messages SET parent_id = (
+            SELECT max(m2.id) FROM messages AS m2
+            WHERE m2.conversation_id = messages.conversation_id AND m2.id < messages.id)"""
+    )
+    db.execute_sql(
+        """
+        UPDATE conversations SET active_leaf_id = (
+            SELECT max(m.id) FROM messages AS m WHERE m.conversation_id = conversations.id)"""
+    )
+    db.execute_sql("CREATE INDEX messages_parent ON messages(parent_id)")
+
+
 STEPS: Sequence[Step] = (
     _v1_initial,
     _v2_full_text_index,
@@ -240,6 +265,7 @@ STEPS: Sequence[Step] = (
     _v4_conversation_list_indexes,
     _v5_tools,
     _v6_conversation_imports,
+    _v7_generation_and_versions,
 )
 LATEST_VERSION = len(STEPS)
 

@@ -34,6 +34,7 @@ class _AgentRow(Model):
     max_turns = IntegerField(null=True)
     tool_policies = TextField(default="{}")
     workspace = TextField(null=True)
+    generation = TextField(default="{}")
     revision = IntegerField(default=1)
     created_at = TextField()
     updated_at = TextField()
@@ -64,6 +65,7 @@ class _ConversationRow(Model):
     title = TextField(default="New chat")
     pinned = BooleanField(default=False)
     archived = BooleanField(default=False)
+    active_leaf_id = IntegerField(null=True)
     created_at = TextField()
     updated_at = TextField()
 
@@ -82,6 +84,7 @@ class _MessageRow(Model):
     error = TextField(null=True)
     agent_revision = IntegerField(null=True)
     meta = TextField(default="{}")
+    parent_id = IntegerField(null=True)
     created_at = TextField()
     updated_at = TextField()
 
