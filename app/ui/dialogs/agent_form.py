@@ -143,8 +143,7 @@ class AgentForm(QWidget):
         form.addRow("", self.streaming)
 
     def _wire(self) -> None:
-        self.temperature_slider.valueChanged.connect(
-            lambda v: self.temperature.setValue(v / SLIDER_STEPS))
+        self.temperature_slider.valueChanged.connect(self._slider_moved)
         self.temperature.valueChanged.connect(
             lambda v: self.temperature_slider.setValue(round(v * SLIDER_STEPS)))
         self.memory.currentIndexChanged.connect(self._update_memory)
@@ -157,6 +156,15 @@ class AgentForm(QWidget):
         self.provider.currentIndexChanged.connect(
             lambda _i: self.sig_provider_chosen.emit(self.provider.current_name()))
         self.preset.activated.connect(self._preset_activated)
+
+    def _slider_moved(self, position: int) -> None:
+        """Follow the slider only when it shows another value than the box.
+
+        Setting the box's value rewrites its text ("0.7" becomes "0.70"), so
+        echoing the slider's reply to a typed digit back into the box undid the
+        user's Backspaces and mangled what they typed next."""
+        if round(self.temperature.value() * SLIDER_STEPS) != position:
+            self.temperature.setValue(position / SLIDER_STEPS)
 
     def _preset_activated(self, index: int) -> None:
         name = self.preset.itemData(index)
