@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QPoint, QRect, Qt, Signal
+from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -34,12 +34,24 @@ from app.ui.agent_list_model import AgentListModel
 from app.ui.chat import ChatView
 from app.ui.chat_controller import ChatController
 from app.ui.composer import Composer
+from app.ui.window_placement import Frame, Rect, Screen, fits, place_window, screen_for
 
 log = logging.getLogger(__name__)
 
 SessionSource = Callable[[int, int], ChatSession]
 SIZE = (440, 540)
-SCREEN_MARGIN = 12
+
+
+def _rect(rect: QRect) -> Rect:
+    return Rect(rect.x(), rect.y(), rect.width(), rect.height())
+
+
+def _screens() -> list[Screen]:
+    """Every screen, the primary first (what placement falls back to)."""
+    primary = QGuiApplication.primaryScreen()
+    ordered = [primary] if primary is not None else []
+    ordered += [s for s in QGuiApplication.screens() if s is not primary]
+    return [Screen(_rect(s.geometry()), _rect(s.availableGeometry())) for s in ordered]
 
 
 class QuickChatController(ChatController):
@@ -80,6 +92,7 @@ class QuickChatWindow(QWidget):
         self.resize(*SIZE)
         self._agents = agents
         self._placed = False
+        self._anchor: QRect | None = None     # the tray icon it was last placed by
 
         self.agent_combo = QComboBox()
         self.agent_combo.setObjectName("quickChatAgent")
@@ -142,15 +155,17 @@ class QuickChatWindow(QWidget):
         return value if isinstance(value, int) else None
 
     # -- showing -----------------------------------------------------------------------
-    def present(self, agent_id: int | None = None) -> None:
+    def present(self, agent_id: int | None = None, anchor: QRect | None = None) -> None:
         """Show, raise and focus the window; ``agent_id`` picks that agent (a new
-        chat unless it is the one already chosen)."""
+        chat unless it is the one already chosen). ``anchor`` is the tray icon's
+        geometry: the window opens next to it, on its screen, unless it is
+        already there (where the person may have moved it)."""
         if agent_id is not None and agent_id != self._selected_agent_id():
             row = self._agents.row_of(agent_id)
             if row is not None:
                 self.agent_combo.setCurrentIndex(row)
-        if not self.isVisible() and not self._placed:
-            self._place()
+        if not self.isVisible() and self._needs_placing(anchor):
+            self._place(anchor)
         self.show()
         self.raise_()
         self.activateWindow()
@@ -162,25 +177,57 @@ class QuickChatWindow(QWidget):
         else:
             self.present()
 
+    def frame_margins(self) -> Frame:
+        """The window manager's frame around the window (zero until first shown)."""
+        outer, inner = self.frameGeometry(), self.geometry()
+        return Frame(inner.x() - outer.x(), inner.y() - outer.y(),
+                     outer.right() - inner.right(), outer.bottom() - inner.bottom())
+
+    def _needs_placing(self, anchor: QRect | None) -> bool:
+        screens = _screens()
+        if not screens:
+            return False
+        if not self._placed or not fits(_rect(self.geometry()), self.frame_margins(), screens):
+            return True
+        if anchor is None or not anchor.isValid():
+            return False
+        mine = screen_for(_rect(self.geometry()), screens)
+        return mine != screen_for(_rect(anchor), screens)
+
     def _place(self, anchor: QRect | None = None) -> None:
-        """Bottom-right of the screen (where trays usually are), or by ``anchor``."""
-        screen = QGuiApplication.primaryScreen()
-        if screen is None:
+        """Next to ``anchor`` (the tray icon) or bottom-right of the primary
+        screen, wholly inside the screen's available area. The size is the one
+        the layout really needs (it may be wider than SIZE) and the frame is
+        counted, so no button ends up off-screen."""
+        screens = _screens()
+        if not screens:
             return
-        area = screen.availableGeometry()
-        x = area.right() - self.width() - SCREEN_MARGIN
-        y = area.bottom() - self.height() - SCREEN_MARGIN
-        if anchor is not None and anchor.isValid() and anchor.top() < area.center().y():
-            y = area.top() + SCREEN_MARGIN      # the tray is at the top
-        self.move(QPoint(max(area.left(), x), max(area.top(), y)))
+        wanted = QSize(*SIZE).expandedTo(self.size()).expandedTo(self.minimumSizeHint())
+        hint = self.minimumSizeHint()
+        placed = place_window((wanted.width(), wanted.height()), screens,
+                              _rect(anchor) if anchor is not None and anchor.isValid()
+                              else None,
+                              frame=self.frame_margins(),
+                              minimum=(hint.width(), hint.height()))
+        self.setGeometry(QRect(placed.x, placed.y, placed.width, placed.height))
         self._placed = True
+        self._anchor = QRect(anchor) if anchor is not None and anchor.isValid() else None
 
     def place_near(self, anchor: QRect) -> None:
         self._place(anchor)
 
+    def keep_on_screen(self) -> None:
+        """Move back inside a screen if the window (frame included) sticks out,
+        e.g. once the window manager's frame is known after the first show."""
+        screens = _screens()
+        if self.isVisible() and screens and not fits(
+                _rect(self.geometry()), self.frame_margins(), screens):
+            self._place(self._anchor)
+
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
         self.composer.edit.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
+        QTimer.singleShot(0, self, self.keep_on_screen)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
         if event.key() == Qt.Key.Key_Escape and not event.modifiers():

@@ -192,7 +192,9 @@ class TrayController(QObject):
     def show_quick_chat(self, agent_id: int | None = None) -> None:
         present = getattr(self._quick, "present", None)
         if callable(present):
-            present(agent_id if isinstance(agent_id, int) else None)
+            # Next to the icon, on its screen (an empty rect when not docked).
+            anchor = self.icon.geometry() if self.icon.isVisible() else None
+            present(agent_id if isinstance(agent_id, int) else None, anchor)
         else:
             self._quick.show()
 
