@@ -33,6 +33,7 @@ from app.services.store_bridge import StoreBridge
 from app.settings import APP_NAME, AppSettings
 from app.store import AsyncStore
 from app.ui.agent_list_model import AgentListModel
+from app.ui.error_report import ErrorReporter
 from app.ui.first_paint import after_first_paint, log_first_paint
 from app.ui.interrupts import quit_on_interrupt
 from app.ui.main_window import MainWindow
@@ -70,16 +71,34 @@ async def run_app(settings: AppSettings, app: QApplication, *,
     """
     loop = asyncio.get_running_loop()
     quit_requested = asyncio.Event()
+    # Uncaught errors anywhere (Qt slots, tasks, threads): logged with their
+    # traceback and shown in the window (app/ui/error_report.py).
+    reporter = ErrorReporter(app)
+    uninstall_hooks = reporter.install(loop)
+    try:
+        return await _run_window(settings, app, reporter, loop, quit_requested,
+                                 on_shown=on_shown, instance=instance)
+    finally:
+        uninstall_hooks()
+        reporter.deleteLater()
+
+
+async def _run_window(settings: AppSettings, app: QApplication, reporter: ErrorReporter,
+                      loop: asyncio.AbstractEventLoop, quit_requested: asyncio.Event, *,
+                      on_shown: Callable[[MainWindow], None] | None,
+                      instance: SingleInstance | None) -> int:
     store = await _open_store(settings)
     bridge: StoreBridge | None = None
     try:
         bridge = StoreBridge(store)
+        bridge.sig_error.connect(reporter.show_error)
         await _first_run(store, settings)
         _apply_appearance(app, settings)
         model = AgentListModel(bridge)
         window = MainWindow(bridge, model, settings=settings)
         model.setParent(window)
         window.sig_closed.connect(quit_requested.set)
+        reporter.attach(window)
         # Tray, quick chat, drag and drop (app/ui/desktop_shell.py).
         from app.ui.desktop_shell import DesktopShell
         shell = DesktopShell(window, bridge, model, settings, instance=instance)

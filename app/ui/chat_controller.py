@@ -42,6 +42,7 @@ from app.store import Store
 from app.ui.chat import ChatView
 from app.ui.composer import Composer
 from app.ui.message_edit_dialog import MessageEditDialog
+from app.ui.open_dialogs import DialogSlot
 from app.ui.prompts import confirm
 
 log = logging.getLogger(__name__)
@@ -114,7 +115,7 @@ class ChatController(QObject):
         self._loading = False
         self._show_generation = 0
         self.load_count = 0
-        self.editor: MessageEditDialog | None = None
+        self._editor: DialogSlot[MessageEditDialog] = DialogSlot()  # deletes itself on close
         composer.sig_send.connect(self.send)
         composer.sig_stop.connect(self.stop)
         view.sig_need_older.connect(self._need_older)
@@ -353,11 +354,20 @@ class ChatController(QObject):
             return message, later
 
         message, later = await self._bridge.run(read)
+        if (open_editor := self.editor) is not None:   # one edit at a time: raise it
+            open_editor.raise_()
+            open_editor.activateWindow()
+            return
         dialog = MessageEditDialog(message.content, later, self._parent)
         dialog.sig_resend.connect(lambda text: self.session(
             conversation_id, agent_id).resend_from(message_id, text))
         dialog.open()
-        self.editor = dialog
+        self._editor.set(dialog)
+
+    @property
+    def editor(self) -> MessageEditDialog | None:
+        """The open Edit and Resend dialog, if any (never a deleted one)."""
+        return self._editor.get_open()
 
     def _delete(self, message_id: int) -> None:
         if self.conversation_id is None or self.is_running(self.conversation_id):

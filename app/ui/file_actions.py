@@ -26,6 +26,7 @@ from app.services.data_service import DataService, ExportError, write_atomically
 from app.services.store_bridge import StoreBridge
 from app.ui.drag_drop import EXTENSIONS, WindowDropImporter, safe_filename
 from app.ui.export_all import choose_export_file, describe_export, export_all
+from app.ui.open_dialogs import DialogSlot
 from app.ui.prompts import inform, warn
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ class FileActions(QObject):
         self._service = service
         self._importer = importer
         self._default_format = default_format
-        self.picker: QFileDialog | None = None   # the open picker (tests drive it)
+        self._picker_slot: DialogSlot[QFileDialog] = DialogSlot()   # deletes itself on close
 
     # -- chats -------------------------------------------------------------------------
     def export_chats(self, conversations: list[Conversation]) -> QFileDialog | None:
@@ -158,3 +159,12 @@ class FileActions(QObject):
         picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.picker = picker
         return picker
+
+    @property
+    def picker(self) -> QFileDialog | None:
+        """The open file picker (tests drive it); None once it closed and was deleted."""
+        return self._picker_slot.get()
+
+    @picker.setter
+    def picker(self, picker: QFileDialog | None) -> None:
+        self._picker_slot.set(picker)

@@ -28,10 +28,11 @@ from app.services.data_service import DataService
 from app.services.provider_service import ProviderService
 from app.services.store_bridge import StoreBridge
 from app.settings import AppSettings, load_settings
-from app.store import ChangeNotice
+from app.store import EXTERNAL, ChangeNotice
 from app.ui.agent_list_model import AgentListModel
 from app.ui.chat_controller import ChatController
 from app.ui.export_all import export_from_window
+from app.ui.open_dialogs import DialogRegistry
 from app.ui.prompts import warn
 from app.ui.shortcuts import build_actions, shortcuts_text
 from app.ui.window_panes import EMPTY_TEXT, CentrePane, LeftPane
@@ -65,7 +66,9 @@ class MainWindow(QMainWindow):
         self._opening: SearchHit | None = None
         self._wanted_conversation: int | None = None
         self._restored = False
-        self.dialogs: list[QWidget] = []
+        #: The open New Agent / Edit Agent / Settings dialogs, one per kind; they
+        #: delete themselves on close, so they are never kept in a plain list.
+        self.dialogs = DialogRegistry()
         #: Asked on every close except Quit; True keeps the window open (the
         #: desktop shell sends it to the tray). Set by app/ui/desktop_shell.py.
         self.close_guard: Callable[[], bool] | None = None
@@ -157,6 +160,7 @@ class MainWindow(QMainWindow):
         self.controller.sig_running.connect(self._running_changed)
         self.controller.sig_shown.connect(lambda _id: self._update_chat_actions())
         self.controller.sig_switch_provider.connect(self._switch_provider)
+        self.controller.sig_conversation_gone.connect(self._conversation_gone)
         self.model_bar.sig_agent_changed.connect(self._save_agent)
         self.search.sig_open.connect(self.open_search_hit)
         self._bridge.sig_error.connect(self._show_status)
@@ -248,6 +252,15 @@ class MainWindow(QMainWindow):
             self.conversation_list.select(conversation.id)
             self.state.remember(conversation.agent_id, conversation.id)
 
+    def _conversation_gone(self, conversation_id: int, text: str) -> None:
+        """Deleted elsewhere (or its message not sent): a new chat shows, the
+        composer keeps the text; say what happened."""
+        if conversation_id and conversation_id == self._wanted_conversation:
+            self._wanted_conversation = None
+            self.conversation_list.select(None)
+            self.state.remember(self.conversation_model.agent_id, None)
+        self._show_status(text)
+
     def new_chat(self) -> None:
         agent = self.current_agent()
         self._wanted_conversation = None
@@ -298,11 +311,13 @@ class MainWindow(QMainWindow):
     def open_new_agent(self) -> None:
         from app.ui.dialogs.agent_dialog import AgentDialog
 
-        dialog = AgentDialog(self._bridge, default_provider=self._defaults["provider"],
-                             default_model=self._defaults["model"],
-                             providers=self.provider_service, parent=self)
-        self._open_dialog(dialog)
-        dialog.sig_saved.connect(self._agent_saved)
+        def make() -> AgentDialog:
+            dialog = AgentDialog(self._bridge, default_provider=self._defaults["provider"],
+                                 default_model=self._defaults["model"],
+                                 providers=self.provider_service, parent=self)
+            dialog.sig_saved.connect(self._agent_saved)
+            return dialog
+        self.dialogs.open("new-agent", make)
 
     def open_edit_agent(self) -> None:
         from app.ui.dialogs.agent_dialog import AgentDialog
@@ -310,28 +325,28 @@ class MainWindow(QMainWindow):
         spec = self.current_agent()
         if spec is None:
             return
-        dialog = AgentDialog(self._bridge, spec, default_provider=self._defaults["provider"],
-                             providers=self.provider_service, parent=self)
-        self._open_dialog(dialog)
-        dialog.sig_saved.connect(self._agent_saved)
+        def make() -> AgentDialog:
+            dialog = AgentDialog(self._bridge, spec,
+                                 default_provider=self._defaults["provider"],
+                                 providers=self.provider_service, parent=self)
+            dialog.sig_saved.connect(self._agent_saved)
+            return dialog
+        self.dialogs.open(f"edit-agent-{spec.id}", make)
 
     def open_settings(self) -> None:
         from app.ui.dialogs.settings_dialog import SettingsDialog
         from app.ui.theme import theme_manager
 
-        dialog = SettingsDialog(self._bridge, self.settings, theme=theme_manager(),
-                                providers=self.provider_service, parent=self)
-        dialog.sig_settings_saved.connect(self._settings_saved)
-        self._open_dialog(dialog)
+        def make() -> SettingsDialog:
+            dialog = SettingsDialog(self._bridge, self.settings, theme=theme_manager(),
+                                    providers=self.provider_service, parent=self)
+            dialog.sig_settings_saved.connect(self._settings_saved)
+            return dialog
+        self.dialogs.open("settings", make)
 
     def export_all_conversations(self) -> None:
         export_from_window(self, self.actions.export_all,
                            DataService(self._bridge, self.settings.home), self._spawn)
-
-    def _open_dialog(self, dialog: QWidget) -> None:
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.dialogs = [d for d in self.dialogs if d.isVisible()] + [dialog]
-        dialog.open()
 
     def reveal_agent(self, spec: AgentSpec) -> None:
         """Select a just-created agent, now or as soon as the list shows it."""
@@ -350,7 +365,7 @@ class MainWindow(QMainWindow):
         self.model_bar.set_providers(await self.provider_service.list())
 
     def _on_notice(self, notice: ChangeNotice) -> None:
-        if notice.entity == "provider":
+        if notice.entity in ("provider", EXTERNAL):
             self._spawn(self._load_providers(), "providers")
 
     def _switch_provider(self) -> None:

@@ -28,6 +28,7 @@ from app.domain import AgentSpec, Conversation, Message
 from app.services.store_bridge import StoreBridge
 from app.settings import AppSettings, load_settings
 from app.store import ChangeNotice, Store
+from app.ui.open_dialogs import DialogSlot
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ class TrayController(QObject):
                           if available is None else available)
         self.quitting = False
         self.told_in_tray = False
-        self.asking: QMessageBox | None = None
+        self._asking: DialogSlot[QMessageBox] = DialogSlot()   # deletes itself on close
         self.last_notified: tuple[int, int] | None = None   # agent id, conversation id
         self.icon = QSystemTrayIcon(icon, self)
         self.icon.setToolTip("AgentDesk")
@@ -256,12 +257,17 @@ class TrayController(QObject):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
         def finished(_result: int) -> None:
-            self.asking = None
+            self._asking.clear()
             self.answer_close_to_tray(box.clickedButton() is keep)
 
         box.finished.connect(finished)
-        self.asking = box
+        self._asking.set(box)
         box.open()
+
+    @property
+    def asking(self) -> QMessageBox | None:
+        """The open close-to-tray question, if any (never a deleted one)."""
+        return self._asking.get_open()
 
     def answer_close_to_tray(self, keep: bool) -> None:
         """Remember the answer; then go to the tray (told once) or quit."""
