@@ -1,4 +1,4 @@
-"""``agentdesk conversations list|show|delete``."""
+"""``agentdesk conversations list|show|archive|unarchive|delete``."""
 
 from __future__ import annotations
 
@@ -23,8 +23,11 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     listing = commands.add_parser("list", parents=[common],
                                   help="list conversations, newest first")
     listing.add_argument("--agent", metavar="NAME|ID", help="only this agent's")
-    listing.add_argument("--archived", action="store_true",
-                         help="include archived conversations")
+    shown = listing.add_mutually_exclusive_group()
+    shown.add_argument("--archived", "--all", dest="archived", action="store_true",
+                       help="include archived conversations")
+    shown.add_argument("--archived-only", action="store_true",
+                       help="only archived conversations")
     listing.add_argument("--limit", type=positive_int, default=50, metavar="N",
                          help="show at most N (default 50)")
     listing.set_defaults(handler=list_conversations)
@@ -33,6 +36,13 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
                                help="show a conversation with its messages")
     show.add_argument("id", type=positive_int, metavar="ID")
     show.set_defaults(handler=show_conversation)
+
+    for name, archived, text in (
+            ("archive", True, "archive a conversation (hidden from the lists, kept)"),
+            ("unarchive", False, "bring an archived conversation back to the lists")):
+        command = commands.add_parser(name, parents=[common], help=text)
+        command.add_argument("id", type=positive_int, metavar="ID")
+        command.set_defaults(handler=archive_conversation, archive=archived)
 
     delete = commands.add_parser("delete", parents=[common],
                                  help="delete a conversation and its messages")
@@ -45,12 +55,13 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 def list_conversations(args: argparse.Namespace, store: Store) -> int:
     agent_id = resolve_agent(store, args.agent).id if args.agent else None
     conversations = store.conversations.list(agent_id, include_archived=args.archived,
+                                             archived_only=args.archived_only,
                                              limit=args.limit)
     if args.json:
         print_json(conversations)
         return 0
     if not conversations:
-        say("no conversations")
+        say("no archived conversations" if args.archived_only else "no conversations")
         return 0
     names = {agent.id: agent.name for agent in store.agents.list()}
     table(["ID", "TITLE", "AGENT", "MESSAGES", "UPDATED", "FLAGS"],
@@ -79,6 +90,20 @@ def show_conversation(args: argparse.Namespace, store: Store) -> int:
             indented(f"→ tool call {call.name} [{call.call_id}]: {call.arguments}")
         if message.error:
             indented(f"error: {message.error}")
+    return 0
+
+
+def archive_conversation(args: argparse.Namespace, store: Store) -> int:
+    """``archive ID`` / ``unarchive ID``; doing it twice is not an error."""
+    conversation = get_conversation(store, args.id)
+    changed = store.conversations.set_archived(conversation.id, args.archive)
+    what = "archived" if args.archive else "unarchived"
+    log.info("conversation %s id=%s", what, changed.id)
+    if args.json:
+        print_json(changed)
+    else:
+        already = " (it already was)" if conversation.archived == args.archive else ""
+        say(f"{what} conversation {changed.id} {changed.title!r}{already}")
     return 0
 
 

@@ -35,13 +35,17 @@ class ConversationRepository:
         return self._to_conversation(rows[0])
 
     def list(self, agent_id: int | None = None, *, include_archived: bool = False,
-             limit: int = 50, offset: int = 0) -> list[Conversation]:
-        """Pinned first, then newest activity first."""
+             archived_only: bool = False, limit: int = 50,
+             offset: int = 0) -> list[Conversation]:
+        """Pinned first, then newest activity first. Archived conversations are
+        left out unless ``include_archived``; ``archived_only`` lists only them."""
         table = self._t.conversation
         query = self._query()
         if agent_id is not None:
             query = query.where(table.agent_id == agent_id)
-        if not include_archived:
+        if archived_only:
+            query = query.where(table.archived == True)  # noqa: E712 (peewee)
+        elif not include_archived:
             query = query.where(table.archived == False)  # noqa: E712 (peewee)
         query = query.order_by(table.pinned.desc(), table.updated_at.desc(),
                                table.id.desc()).limit(limit).offset(offset)
@@ -55,6 +59,14 @@ class ConversationRepository:
 
     def set_archived(self, conversation_id: int, archived: bool) -> Conversation:
         return self._set(conversation_id, archived=archived)
+
+    def totals(self, agent_id: int) -> tuple[int, int]:
+        """How many conversations (archived too) and messages ``agent_id`` has."""
+        table, message = self._t.conversation, self._t.message
+        chats = table.select().where(table.agent_id == agent_id).count()
+        messages = (message.select().join(table, on=(message.conversation_id == table.id))
+                    .where(table.agent_id == agent_id).count())
+        return chats, messages
 
     def delete(self, conversation_id: int) -> None:
         """Delete a conversation and its messages (cascade)."""
