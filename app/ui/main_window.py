@@ -28,7 +28,7 @@ from app.services.data_service import DataService
 from app.services.provider_service import ProviderService
 from app.services.store_bridge import StoreBridge
 from app.settings import AppSettings, load_settings
-from app.store import EXTERNAL, ChangeNotice
+from app.store import ChangeNotice
 from app.ui.agent_list_model import AgentListModel
 from app.ui.chat_controller import ChatController
 from app.ui.export_all import export_from_window
@@ -160,7 +160,6 @@ class MainWindow(QMainWindow):
         self.controller.sig_running.connect(self._running_changed)
         self.controller.sig_shown.connect(lambda _id: self._update_chat_actions())
         self.controller.sig_switch_provider.connect(self._switch_provider)
-        self.controller.sig_conversation_gone.connect(self._conversation_gone)
         self.model_bar.sig_agent_changed.connect(self._save_agent)
         self.search.sig_open.connect(self.open_search_hit)
         self._bridge.sig_error.connect(self._show_status)
@@ -251,15 +250,6 @@ class MainWindow(QMainWindow):
             self._wanted_conversation = conversation.id
             self.conversation_list.select(conversation.id)
             self.state.remember(conversation.agent_id, conversation.id)
-
-    def _conversation_gone(self, conversation_id: int, text: str) -> None:
-        """Deleted elsewhere (or its message not sent): a new chat shows, the
-        composer keeps the text; say what happened."""
-        if conversation_id and conversation_id == self._wanted_conversation:
-            self._wanted_conversation = None
-            self.conversation_list.select(None)
-            self.state.remember(self.conversation_model.agent_id, None)
-        self._show_status(text)
 
     def new_chat(self) -> None:
         agent = self.current_agent()
@@ -365,7 +355,7 @@ class MainWindow(QMainWindow):
         self.model_bar.set_providers(await self.provider_service.list())
 
     def _on_notice(self, notice: ChangeNotice) -> None:
-        if notice.entity in ("provider", EXTERNAL):
+        if notice.entity == "provider":
             self._spawn(self._load_providers(), "providers")
 
     def _switch_provider(self) -> None:
