@@ -15,6 +15,8 @@ import os
 import re
 from types import ModuleType
 
+from app.logs import register_secret
+
 log = logging.getLogger(__name__)
 
 SERVICE = "AgentDesk"
@@ -52,6 +54,7 @@ def keyring_available() -> bool:
 
 def store_key(entry: str, secret: str) -> str:
     """Put ``secret`` in the OS keyring under ``entry``; returns the reference."""
+    register_secret(secret)
     keyring = _keyring()
     try:
         keyring.set_password(SERVICE, entry, secret)
@@ -84,6 +87,7 @@ def resolve_key(reference: str | None) -> str | None:
         if not value:
             raise SecretError(f"the environment variable {name} holding the API key "
                               "is not set")
+        register_secret(value)     # the log never shows it, whatever echoes it
         return value
     if scheme == "keyring":
         keyring = _keyring()
@@ -94,5 +98,6 @@ def resolve_key(reference: str | None) -> str | None:
                               "API key") from exc
         if value is None:
             raise SecretError(f"no API key stored in the keyring for {name!r}")
+        register_secret(value)
         return value
     raise SecretError(f"unknown API key reference {reference!r}")

@@ -62,6 +62,9 @@ class Frame(NamedTuple):
     bottom: int = 0
 
 
+NO_FRAME = Frame()
+
+
 def screen_for(anchor: Rect | None, screens: list[Screen]) -> Screen:
     """The screen showing ``anchor`` (its centre, else the most of it, else the
     nearest); the first screen (the primary) when there is no anchor."""
@@ -88,7 +91,7 @@ def _clamp(value: int, low: int, high: int) -> int:
 
 
 def place_window(size: tuple[int, int], screens: list[Screen], anchor: Rect | None = None,
-                 *, frame: Frame = Frame(), minimum: tuple[int, int] = (0, 0),
+                 *, frame: Frame = NO_FRAME, minimum: tuple[int, int] = (0, 0),
                  margin: int = SCREEN_MARGIN) -> Rect:
     """The client geometry for a window of ``size`` (client area, without the
     ``frame``) next to the tray icon ``anchor``, frame included inside the
