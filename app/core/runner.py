@@ -99,7 +99,7 @@ def build_request(agent: AgentSpec, history: Sequence[Message]) -> ChatRequest:
     messages.extend(to_chat_messages(history))
     return ChatRequest(model=agent.model or AUTO, messages=messages,
                        temperature=agent.temperature, max_tokens=agent.max_tokens,
-                       stream=agent.streaming)
+                       stream=agent.streaming, **agent.generation.request_fields())
 
 
 def default_provider_pool(settings: AppSettings) -> ProviderPool:
@@ -277,7 +277,8 @@ class AgentRunner:
                            messages=[*system, *history, user, *current],
                            temperature=agent.temperature, max_tokens=agent.max_tokens,
                            stream=agent.streaming, tools=[] if final_round else specs,
-                           tool_choice=choice if specs else None)
+                           tool_choice=choice if specs else None,
+                           **agent.generation.request_fields())
 
     # -- one round ------------------------------------------------------------------
     async def _stream_round(self, number: int, request: ChatRequest, plan: RoutePlan,

@@ -90,12 +90,17 @@ async def system_messages(store: AsyncStore, agent: AgentSpec,
 def context_tokens(agent: AgentSpec, settings: AppSettings,
                    models: Sequence[ModelInfo]) -> int:
     """The model's context length when known, else the settings' default.
-    An ``auto`` model counts as the smallest known model of its provider."""
+    An ``auto`` model counts as the smallest known model of its provider. The
+    agent's own context length (sent as Ollama ``num_ctx`` / the embedded
+    engine's ``n_ctx``), when set, is the window, unless the model's is smaller."""
     provider = (agent.provider or settings.default_provider).lower()
     model = agent.model or settings.default_model or AUTO
     known = [m.context_length for m in models
              if m.provider.lower() == provider and m.context_length
              and (m.id == model or model.lower() == AUTO)]
+    own = agent.generation.context_length
+    if own is not None:
+        return min([*known, own])
     return min(known) if known else settings.runner.context_tokens
 
 

@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.domain.clock import utc_now
+from app.domain.generation import GenerationSettings
 
 NAME_MAX_LENGTH = 255
 
@@ -31,6 +32,9 @@ class AgentSpec(BaseModel):
     model: str = ""
     temperature: float = Field(default=0.7, ge=0.0, le=2.0)
     max_tokens: int = Field(default=2048, ge=1, le=1_000_000)
+    # Top-p, repeat penalty, context length, seed, stop sequences; each unset
+    # one is left to the provider (app/domain/generation.py).
+    generation: GenerationSettings = Field(default_factory=GenerationSettings)
     streaming: bool = True
     tools: list[str] = Field(default_factory=list)
     fallbacks: list[FallbackTarget] = Field(default_factory=list)
@@ -56,9 +60,11 @@ class AgentSpec(BaseModel):
 
     def portable(self) -> dict:
         """The agent as shareable JSON data: no database identity, no timestamps."""
-        return self.model_dump(
+        data = self.model_dump(
             mode="json", exclude={"id", "revision", "created_at", "updated_at"}
         )
+        data["generation"] = self.generation.compact()
+        return data
 
 
 class AgentRevision(BaseModel):

@@ -41,7 +41,13 @@ class ChatRequest(BaseModel):
     stream: bool = True
     tools: list[ToolSpec] = Field(default_factory=list)
     tool_choice: ToolChoice | None = None
-    context_length: int | None = None  # Ollama num_ctx
+    # Generation settings (app/domain/generation.py); None / [] = provider default.
+    # Each provider sends only those it supports, in its own field.
+    context_length: int | None = None  # Ollama num_ctx, embedded n_ctx
+    top_p: float | None = None
+    repeat_penalty: float | None = None
+    seed: int | None = None
+    stop: list[str] = Field(default_factory=list)
 
 
 class ModelInfo(BaseModel):

@@ -51,8 +51,12 @@ from app.providers.embedded_engine import (
 )
 from app.providers.gguf_file import GGUFError, quantization, read_metadata
 from app.providers.openai_compat import ThinkSplitter, ToolCallAssembler, message_to_wire
+from app.providers.sampling import ALL_SETTINGS, sampling_fields
 
 STOP_GRACE_SECONDS = 5.0  # how long closing a stream waits for its worker
+# Every generation setting: top_p, repeat_penalty, seed, stop as
+# create_chat_completion arguments; the context length as Llama(n_ctx=…).
+GENERATION_SETTINGS = ALL_SETTINGS
 _STOP_REASONS: dict[str, StopReason] = {"stop": "stop", "length": "length",
                                         "tool_calls": "tool_calls",
                                         "function_call": "tool_calls"}
@@ -64,7 +68,7 @@ class EmbeddedProvider(ChatProvider):
     def __init__(self, config: ProviderConfig, options: ProviderOptions | None = None,
                  *, n_ctx: int = DEFAULT_N_CTX) -> None:
         super().__init__(config, options)
-        self.n_ctx = n_ctx
+        self.n_ctx = self.default_n_ctx = n_ctx
         self._engine: Engine | None = None
         self._load_lock: asyncio.Lock | None = None
         self._metadata: tuple[tuple[int, int], dict[str, Any]] | None = None
@@ -116,6 +120,15 @@ class EmbeddedProvider(ChatProvider):
             asyncio.get_running_loop().run_in_executor(None, release_engine,
                                                        loading.result())
 
+    async def _use_context(self, n_ctx: int | None) -> None:
+        """Serve the next request with a context of ``n_ctx`` tokens (None:
+        the provider's default). Another size is another llama.cpp context:
+        the engine held now is given back and the other one is loaded."""
+        wanted = n_ctx or self.default_n_ctx
+        if wanted != self.n_ctx:
+            await self.aclose()
+            self.n_ctx = wanted
+
     async def aclose(self) -> None:
         """Give the model back; it is freed when no provider holds it."""
         engine, self._engine = self._engine, None
@@ -126,6 +139,7 @@ class EmbeddedProvider(ChatProvider):
     async def stream_chat(self, request: ChatRequest) -> AsyncIterator[RunEvent]:
         reply = _Reply(time.perf_counter())
         try:
+            await self._use_context(request.context_length)
             engine = await self.load()
             kwargs = chat_kwargs(request, engine.chat_format)
         except ProviderError as error:
@@ -204,6 +218,7 @@ def chat_kwargs(request: ChatRequest, chat_format: str | None) -> dict[str, Any]
         kwargs["temperature"] = request.temperature
     if request.max_tokens is not None:
         kwargs["max_tokens"] = request.max_tokens
+    kwargs.update(sampling_fields(request, GENERATION_SETTINGS))
     if request.tools and request.tool_choice != "none":
         kwargs["tools"] = [{"type": "function",
                             "function": {"name": t.name, "description": t.description,

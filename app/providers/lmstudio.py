@@ -12,11 +12,17 @@ from __future__ import annotations
 from typing import Any
 
 from app.domain import ModelInfo, ProviderConfig
+from app.domain.generation import GenerationSetting
 from app.providers.base import ProviderError, ProviderOptions
 from app.domain.provider import DEFAULT_BASE_URLS
 from app.providers.openai_compat import OpenAICompatProvider
 from app.providers.transport import HttpTransport
 
+# Generation settings LM Studio's /v1/chat/completions accepts (its documented
+# payload parameters include top_p, stop, repeat_penalty and seed; the context
+# length is chosen when the model is loaded, not per request).
+GENERATION_SETTINGS: frozenset[GenerationSetting] = frozenset(
+    {"top_p", "repeat_penalty", "seed", "stop"})
 # LM Studio's native capability names, in our words.
 _CAPABILITIES = {"tool_use": "tools", "vision": "vision"}
 
@@ -41,6 +47,10 @@ class LMStudioProvider(OpenAICompatProvider):
     def _api_base(config: ProviderConfig) -> str:
         # Accept the server root as users often type it ("http://localhost:1234").
         return root_url(config.base_url or DEFAULT_BASE_URLS["lmstudio"]) + "/v1"
+
+    @property
+    def generation_settings(self) -> frozenset[GenerationSetting]:
+        return GENERATION_SETTINGS
 
     async def aclose(self) -> None:
         await self.native.aclose()

@@ -36,7 +36,9 @@ from app.domain import (
     Usage,
 )
 from app.domain.events import ErrorKind, StopReason
+from app.domain.generation import GenerationSetting
 from app.providers.base import ChatProvider, ProviderError, ProviderOptions
+from app.providers.sampling import ALL_SETTINGS, sampling_fields
 from app.providers.transport import HttpTransport
 
 DEFAULT_BASE_URL = "http://127.0.0.1:11434"
@@ -156,6 +158,11 @@ class OllamaProvider(ChatProvider):
 
 
 # -- request ---------------------------------------------------------------------
+# Generation settings Ollama takes in ``options`` (the Modelfile parameters):
+# top_p, repeat_penalty, seed, stop, and the context length as ``num_ctx``.
+GENERATION_SETTINGS: frozenset[GenerationSetting] = ALL_SETTINGS
+
+
 def chat_body(request: ChatRequest) -> dict[str, Any]:
     """The ``/api/chat`` request body for ``request``."""
     body: dict[str, Any] = {
@@ -179,6 +186,7 @@ def chat_body(request: ChatRequest) -> dict[str, Any]:
         options["num_predict"] = request.max_tokens
     if request.context_length is not None:
         options["num_ctx"] = request.context_length
+    options.update(sampling_fields(request, GENERATION_SETTINGS))
     if options:
         body["options"] = options
     return body

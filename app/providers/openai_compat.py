@@ -31,7 +31,9 @@ from app.domain import (
     Usage,
 )
 from app.domain.events import ErrorKind, StopReason
+from app.domain.generation import GenerationSetting
 from app.providers.base import ChatProvider, ProviderError, ProviderOptions
+from app.providers.sampling import sampling_fields
 from app.providers.sse import sse_data
 from app.domain.provider import DEFAULT_BASE_URLS
 from app.providers.transport import HttpTransport
@@ -42,6 +44,16 @@ _STOP_REASONS: dict[str, StopReason] = {"stop": "stop", "length": "length",
 _VERSION_HEADERS = ("x-server-version", "x-version", "openai-version", "server")
 INCOMPLETE = "the stream ended before the reply was complete"
 DRAIN_SECONDS = 0.25  # the longest wait for the body's end after [DONE]
+# Generation settings sent, each in its documented body field. OpenAI (and an
+# unknown OpenAI-compatible server): top_p, seed, stop. llama-cpp-python's
+# server also takes repeat_penalty. No context length per request on either.
+OPENAI_GENERATION: frozenset[GenerationSetting] = frozenset({"top_p", "seed", "stop"})
+LLAMACPP_GENERATION: frozenset[GenerationSetting] = OPENAI_GENERATION | {"repeat_penalty"}
+
+
+def generation_settings_for(kind: str) -> frozenset[GenerationSetting]:
+    """What an OpenAI-compatible provider of ``kind`` accepts."""
+    return LLAMACPP_GENERATION if kind == "llamacpp" else OPENAI_GENERATION
 
 
 class ThinkSplitter:
@@ -174,7 +186,9 @@ def message_to_wire(message: ChatMessage) -> dict[str, Any]:
     return wire
 
 
-def request_body(request: ChatRequest, stream: bool) -> dict[str, Any]:
+def request_body(request: ChatRequest, stream: bool,
+                 generation: frozenset[GenerationSetting] = OPENAI_GENERATION,
+                 ) -> dict[str, Any]:
     body: dict[str, Any] = {"model": request.model,
                             "messages": [message_to_wire(m) for m in request.messages],
                             "stream": stream}
@@ -184,6 +198,7 @@ def request_body(request: ChatRequest, stream: bool) -> dict[str, Any]:
         body["temperature"] = request.temperature
     if request.max_tokens is not None:
         body["max_tokens"] = request.max_tokens
+    body.update(sampling_fields(request, generation))
     if request.tools:
         body["tools"] = [{"type": "function",
                           "function": {"name": t.name, "description": t.description,
@@ -279,6 +294,11 @@ class OpenAICompatProvider(ChatProvider):
         self.transport = HttpTransport(self.api_base, headers=headers, options=self.options,
                                        label=self.label)
 
+    @property
+    def generation_settings(self) -> frozenset[GenerationSetting]:
+        """The generation settings this server accepts (the rest are not sent)."""
+        return generation_settings_for(self.config.kind)
+
     @staticmethod
     def _api_base(config: ProviderConfig) -> str:
         default = DEFAULT_BASE_URLS.get(config.kind) or DEFAULT_BASE_URLS["openai"]
@@ -295,7 +315,7 @@ class OpenAICompatProvider(ChatProvider):
     # -- chat ------------------------------------------------------------------
     async def stream_chat(self, request: ChatRequest) -> AsyncIterator[RunEvent]:
         reply = _Reply(time.perf_counter())
-        body = request_body(request, request.stream)
+        body = request_body(request, request.stream, self.generation_settings)
         source = self._stream(body, reply) if request.stream else self._complete(body, reply)
         try:
             async with aclosing(source) as events:

@@ -15,7 +15,7 @@ from app.store.tables import Tables
 _SPEC_FIELDS = (
     "name", "system_prompt", "provider", "model", "temperature", "max_tokens",
     "streaming", "tools", "fallbacks", "local_only", "max_turns", "tool_policies",
-    "workspace",
+    "workspace", "generation",
 )
 
 
@@ -117,11 +117,13 @@ class AgentRepository:
         data["tools"] = json_to_db(data["tools"])
         data["fallbacks"] = json_to_db(data["fallbacks"])
         data["tool_policies"] = json_to_db(data["tool_policies"])
+        data["generation"] = json_to_db(spec.generation.compact())
         return data
 
     def _record_revision(self, agent_id: int, revision: int, spec: AgentSpec,
                          when) -> None:
         snapshot = spec.model_dump(mode="json", include=set(_SPEC_FIELDS))
+        snapshot["generation"] = spec.generation.compact()
         self._t.agent_revision.create(
             agent_id=agent_id, revision=revision, spec=json_to_db(snapshot),
             created_at=time_to_db(when),
@@ -136,6 +138,7 @@ class AgentRepository:
             tools=json_from_db(row.tools, []), fallbacks=json_from_db(row.fallbacks, []),
             local_only=bool(row.local_only), max_turns=row.max_turns,
             tool_policies=json_from_db(row.tool_policies, {}), workspace=row.workspace,
+            generation=json_from_db(row.generation, {}),
             revision=row.revision, created_at=time_from_db(row.created_at),
             updated_at=time_from_db(row.updated_at),
         )
