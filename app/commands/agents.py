@@ -1,13 +1,15 @@
-"""``agentdesk agents create|list|show|delete`` (export/import: agent_files.py)."""
+"""``agentdesk agents create|list|show|delete`` (export/import: agent_files.py;
+edit/rename and the generation flags: agent_edit.py)."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 
 from pydantic import ValidationError
 
-from app.commands import agent_files
+from app.commands import agent_edit, agent_files
 from app.commands.common import (
     CliError,
     all_conversations,
@@ -17,6 +19,7 @@ from app.commands.common import (
 )
 from app.commands.output import fields, indented, print_json, say, table
 from app.domain import AgentSpec, FallbackTarget
+from app.domain.generation import SETTING_LABELS
 from app.store import Store
 
 log = logging.getLogger(__name__)
@@ -26,6 +29,7 @@ OPTION_NAMES = {
     "name": "--name", "provider": "--provider", "model": "--model",
     "system_prompt": "--system", "temperature": "--temperature",
     "max_tokens": "--max-tokens", "tools": "--tool", "fallbacks": "--fallback",
+    **agent_edit.OPTION_NAMES,
 }
 
 
@@ -50,6 +54,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
                         help="never send this agent's data to a non-local provider")
     create.add_argument("--fallback", action="append", default=[],
                         metavar="PROVIDER:MODEL", help="fallback target (repeatable, in order)")
+    agent_edit.add_generation_flags(create, editing=False)
     create.set_defaults(handler=create_agent)
 
     commands.add_parser("list", parents=[common], help="list agents").set_defaults(
@@ -65,6 +70,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     delete.add_argument("agent", metavar="NAME|ID")
     delete.set_defaults(handler=delete_agent)
 
+    agent_edit.register(commands, common)
     agent_files.register(commands, common)
 
 
@@ -102,6 +108,7 @@ def create_agent(args: argparse.Namespace, store: Store) -> int:
         "system_prompt": args.system, "tools": args.tool,
         "fallbacks": [parse_fallback(text) for text in args.fallback],
         "streaming": not args.no_stream, "local_only": args.local_only,
+        "generation": agent_edit.generation_from(args),
     }
     if args.temperature is not None:
         values["temperature"] = args.temperature
@@ -117,6 +124,7 @@ def create_agent(args: argparse.Namespace, store: Store) -> int:
         print_json(created)
     else:
         say(f"created agent {created.name!r} (id {created.id}, revision {created.revision})")
+    agent_edit.note_unsent(store, created)
     return 0
 
 
@@ -146,11 +154,29 @@ def show_agent(args: argparse.Namespace, store: Store) -> int:
         ("Tools", spec.tools),
         ("Fallbacks", [f"{f.provider}:{f.model}" for f in spec.fallbacks]),
         ("Memory turns", "all that fit" if spec.max_turns is None else spec.max_turns),
+        *generation_rows(spec),
         ("Created", spec.created_at), ("Updated", spec.updated_at),
     ])
     say("System prompt:")
     indented(spec.system_prompt or "(none)")
     return 0
+
+
+def generation_rows(spec: AgentSpec) -> list[tuple[str, object]]:
+    """The generation settings as ``show`` lines (stop sequences JSON-quoted,
+    since they often are whitespace such as a blank line)."""
+    settings = spec.generation
+    default = "provider default"
+    stop = ", ".join(json.dumps(s, ensure_ascii=False) for s in settings.stop)
+    return [(SETTING_LABELS["top_p"], _or(settings.top_p, default)),
+            (SETTING_LABELS["repeat_penalty"], _or(settings.repeat_penalty, default)),
+            (SETTING_LABELS["context_length"], _or(settings.context_length, default)),
+            (SETTING_LABELS["seed"], _or(settings.seed, "none (a fresh one per reply)")),
+            (SETTING_LABELS["stop"], stop or "none")]
+
+
+def _or(value: object, fallback: str) -> object:
+    return fallback if value is None else value
 
 
 def delete_agent(args: argparse.Namespace, store: Store) -> int:
