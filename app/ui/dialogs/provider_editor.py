@@ -3,6 +3,11 @@
 The key typed here is handed to the caller (``sig_accepted``), which stores it
 in the OS keyring; the database only ever gets the reference. Without a
 keyring the key field is replaced by an environment-variable name.
+
+Only the rows that apply to the chosen kind are shown (``rows_for``): the embedded
+engine has a model file and neither URL nor key; the servers have a URL and a
+key. Whole rows (label and field) are hidden, and the dialog's height follows
+its rows, so nothing is clipped and no empty row is left behind.
 """
 
 from __future__ import annotations
@@ -36,6 +41,21 @@ NO_KEYRING_NOTE = ("No system keyring is available here, so AgentDesk cannot sto
                    "key itself. Put the key in an environment variable and enter the "
                    "variable's name.")
 KEY_KINDS = {"openai", "lmstudio", "llamacpp", "ollama"}
+URL_KINDS = KEY_KINDS
+MODEL_FILE_KINDS = {"embedded"}
+MODEL_FILE_PROBLEM = "Choose the .gguf model file."
+
+
+def rows_for(kind: str) -> set[str]:
+    """The form rows shown for a provider ``kind``."""
+    rows = {"kind", "name", "enabled", "runs"}
+    if kind in URL_KINDS:
+        rows.add("url")
+    if kind in KEY_KINDS:
+        rows.add("key")
+    if kind in MODEL_FILE_KINDS:
+        rows.add("model_file")
+    return rows
 
 
 class ProviderEditor(QDialog):
@@ -52,6 +72,7 @@ class ProviderEditor(QDialog):
         self._taken = {n.lower() for n in taken_names} - (
             {config.name.lower()} if config else set())
         self._keyring = keyring_available
+        self._messages_shown: tuple[bool, ...] = ()   # which field messages show
 
         self.kind = QComboBox()
         self.kind.setObjectName("providerKindCombo")
@@ -65,7 +86,10 @@ class ProviderEditor(QDialog):
         self.url_message = FieldMessage("providerUrlMessage")
         self.model_path = QLineEdit()
         self.model_path.setObjectName("providerModelPathEdit")
+        self.model_path.setPlaceholderText("a .gguf file on this computer")
         self.model_path_button = QPushButton("Choose…")
+        self.model_path_button.setObjectName("providerModelPathButton")
+        self.model_path_message = FieldMessage("providerModelPathMessage")
         self.api_key = QLineEdit()
         self.api_key.setObjectName("providerApiKeyEdit")
         self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
@@ -91,24 +115,40 @@ class ProviderEditor(QDialog):
         self._kind_changed()
 
     def _build(self) -> None:
-        form = QFormLayout()
-        form.addRow("&Kind", self.kind)
-        form.addRow("&Name", _column(self.name, self.name_message))
-        form.addRow("&URL", _column(self.url, self.url_message))
+        self.form = form = QFormLayout()
+        # Wrapped notes take the width they are given and grow downwards.
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         path_row = QHBoxLayout()
         path_row.setContentsMargins(0, 0, 0, 0)
         path_row.addWidget(self.model_path, 1)
         path_row.addWidget(self.model_path_button)
-        self._path_box = QWidget()
-        self._path_box.setLayout(path_row)
-        form.addRow("Model &file", self._path_box)
-        form.addRow("API &key", _column(self.api_key, self.key_env, self.key_note,
-                                        self.key_message))
-        form.addRow("", self.enabled)
-        form.addRow("Runs", self.locality)
+        path_box = QWidget()
+        path_box.setLayout(path_row)
+        self._path_box = _column(path_box, self.model_path_message)
+        #: row name -> the field widget (its label is the form's)
+        self.rows: dict[str, QWidget] = {
+            "kind": self.kind,
+            "name": _column(self.name, self.name_message),
+            "url": _column(self.url, self.url_message),
+            "model_file": self._path_box,
+            "key": _column(self.api_key, self.key_env, self.key_note, self.key_message),
+            "enabled": self.enabled,
+            "runs": self.locality,
+        }
+        labels = {"kind": "&Kind", "name": "&Name", "url": "&URL",
+                  "model_file": "Model &file (.gguf)", "key": "API &key", "enabled": "",
+                  "runs": "Runs"}
+        for row, field in self.rows.items():
+            form.addRow(labels[row], field)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addStretch(1)
         layout.addWidget(self.buttons)
+
+    def visible_rows(self) -> set[str]:
+        """The rows shown now (tests and screenshots)."""
+        return {row for row, field in self.rows.items() if self.form.isRowVisible(field)}
 
     def _fill(self, config: ProviderConfig | None) -> None:
         kind = config.kind if config else "ollama"
@@ -125,8 +165,7 @@ class ProviderEditor(QDialog):
             self.api_key.setPlaceholderText(
                 "•••••• stored in the keyring — type to replace" if stored
                 else "optional; stored in the system keyring")
-            self.key_note.setText("The key is kept in the system keyring, never in "
-                                  "AgentDesk's files.")
+            self.key_note.setText("Kept in the system keyring, never in AgentDesk's files.")
             self.key_env.setVisible(bool(ref and ref.startswith("env:")))
         else:
             self.api_key.hide()
@@ -146,18 +185,47 @@ class ProviderEditor(QDialog):
         if not self.url.isModified() and (self._config is None or
                                           self._config.kind != kind):
             self.url.setText(DEFAULT_BASE_URLS[kind])
+        shown = rows_for(kind)
+        for row, field in self.rows.items():
+            self.form.setRowVisible(field, row in shown)
         self.url.setEnabled(not embedded)
-        self._path_box.setVisible(embedded)
         self.api_key.setEnabled(kind in KEY_KINDS)
         self._validate()
+        self._fit_height()
+
+    def _fit_height(self, *, shrink: bool = True) -> None:
+        """Fit the height to the rows and messages now shown. With a minimum
+        width set, Qt no longer takes the minimum height from the layout, and
+        the wrapped key note was clipped: the minimum height is what the rows
+        need at the narrowest width (they need no more when wider). ``shrink``:
+        also give back the height of rows just hidden."""
+        layout = self.layout()
+        layout.invalidate()
+        layout.activate()
+        self.setMinimumHeight(self._height_for(self.minimumWidth()))  # grows the dialog
+        if not shrink:
+            return
+        shown_width = self.width() if self.isVisible() else self.sizeHint().width()
+        width = max(shown_width, self.minimumWidth())
+        self.resize(width, self._height_for(width))
+
+    def _height_for(self, width: int) -> int:
+        layout = self.layout()
+        if layout.hasHeightForWidth():
+            return layout.totalHeightForWidth(width)
+        return layout.totalSizeHint().height()
 
     def _choose_model_file(self) -> None:
         picker = QFileDialog(self, "GGUF model file", self.model_path.text(),
                              "GGUF models (*.gguf)")
         picker.setFileMode(QFileDialog.FileMode.ExistingFile)
         picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        picker.fileSelected.connect(self.model_path.setText)
+        picker.fileSelected.connect(self._model_file_chosen)
         picker.open()
+
+    def _model_file_chosen(self, path: str) -> None:
+        self.model_path.setText(path)
+        self.model_path.setModified(True)
 
     # -- validation and result ------------------------------------------------------------
     def problems(self) -> dict[str, str]:
@@ -174,8 +242,10 @@ class ProviderEditor(QDialog):
         if env and not ENV_NAME.fullmatch(env):
             found["key"] = ("Enter the NAME of an environment variable (letters, digits, "
                             "_), not the key itself.")
-        if kind == "embedded" and not self.model_path.text().strip():
-            found["url"] = "Choose the .gguf model file."
+        if kind in MODEL_FILE_KINDS:
+            found["url"] = None
+            if not self.model_path.text().strip():
+                found["model_file"] = MODEL_FILE_PROBLEM
         return {k: v for k, v in found.items() if v}
 
     def _validate(self, *_args: object) -> None:
@@ -184,6 +254,17 @@ class ProviderEditor(QDialog):
                                        or self._config else None)
         self.url_message.show_problem(problems.get("url"))
         self.key_message.show_problem(problems.get("key"))
+        # An empty model file is said once the person touched the field; until
+        # then the placeholder and the disabled OK button say it.
+        self.model_path_message.show_problem(
+            problems.get("model_file") if self.model_path.isModified()
+            or self.model_path.text() else None)
+        messages = (self.name_message, self.url_message, self.key_message,
+                    self.model_path_message)
+        shown = tuple(m.isVisibleTo(self) for m in messages)
+        if shown != self._messages_shown:
+            self._fit_height(shrink=False)   # a message appeared: room for it
+        self._messages_shown = shown
         kind = self.kind.currentData()
         local = derive_is_local(kind, self.url.text())
         self.locality.setText("on this computer (local)" if local
