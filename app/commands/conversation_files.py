@@ -23,6 +23,7 @@ from app.core.export import (
     load_bundles,
     render,
 )
+from app.core.wording import plural
 from app.store import NotFoundError, Store
 
 
@@ -92,7 +93,7 @@ def import_conversations(args: argparse.Namespace, store: Store) -> int:
     say(report.summary())
     for item in report.imported:
         say(f"  imported: {item.title!r} -> conversation {item.conversation_id} "
-            f"({item.messages} messages, agent {item.agent!r})")
+            f"({plural(item.messages, 'message')}, agent {item.agent!r})")
     for item in report.skipped:
         say(f"  skipped: {item.title!r}: {item.reason}")
     for name in report.agents_created:

@@ -19,6 +19,7 @@ from app.commands.output import fields, print_json, say
 from app.core.connection_test import check_provider
 from app.core.local_probe import DEFAULT_PORTS, DetectedServer, probe_local_servers
 from app.core.secrets import SecretError, delete_key, provider_key_entry, store_key
+from app.core.wording import plural
 from app.domain import ConnectionReport, ProviderConfig
 from app.store import Store
 
@@ -134,7 +135,8 @@ def detect_providers(args: argparse.Namespace, store: Store) -> int:
     for server in found:
         state = "configured" if server.base_url.rstrip("/") in configured else "not configured"
         say(f"{_DETECTED_NAMES[server.kind]} at {server.base_url} — version "
-            f"{server.version or 'unknown'}, {server.model_count or 0} models ({state})")
+            f"{server.version or 'unknown'}, {plural(server.model_count or 0, 'model')} "
+            f"({state})")
     for config in added:
         say(f"added provider {config.name!r}")
     return 0

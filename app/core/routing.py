@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from app.core.privacy import compile_patterns, scan
+from app.core.wording import plural
 from app.domain import AgentSpec, ChatRequest, ModelInfo, ProviderConfig
 from app.settings import AppSettings
 
@@ -65,7 +66,7 @@ class Complexity:
     parts: int
 
     def describe(self) -> str:
-        return (f"complexity {self.score} (~{self.tokens} tokens, "
+        return (f"complexity {self.score} (~{plural(self.tokens, 'token')}, "
                 f"code: {'yes' if self.has_code else 'no'}, parts: {self.parts})")
 
 

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
-from app.core.fallback import ProviderSource
+from app.core.fallback import Attempt, ProviderSource
 from app.domain import Conversation, Message, TextDelta, ThinkingDelta, ToolCall, ToolResult
 from app.services.chat_session import (
     ApprovalNeeded,
@@ -93,6 +93,8 @@ class ChatController(QObject):
     sig_shown = Signal(int)
     #: The user asked to switch provider from an error.
     sig_switch_provider = Signal()
+    #: A provider was tried for a reply, in any chat (an Attempt: answered or failed).
+    sig_attempt = Signal(object)
 
     def __init__(self, bridge: StoreBridge, settings: AppSettings, view: ChatView,
                  composer: Composer, *, providers: ProviderSource | None = None,
@@ -280,6 +282,8 @@ class ChatController(QObject):
         self.sig_running.emit(conversation_id, running)
 
     def _on_event(self, conversation_id: int, event: object) -> None:
+        if isinstance(event, Attempt):
+            self.sig_attempt.emit(event)
         if isinstance(event, ReplyStarted):
             self._live_ids[conversation_id] = event.message_id
         if conversation_id != self.conversation_id or self._loading:

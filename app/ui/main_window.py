@@ -160,6 +160,7 @@ class MainWindow(QMainWindow):
         self.controller.sig_running.connect(self._running_changed)
         self.controller.sig_shown.connect(lambda _id: self._update_chat_actions())
         self.controller.sig_switch_provider.connect(self._switch_provider)
+        self.controller.sig_attempt.connect(self.model_bar.note_attempt)
         self.model_bar.sig_agent_changed.connect(self._save_agent)
         self.search.sig_open.connect(self.open_search_hit)
         self._bridge.sig_error.connect(self._show_status)

@@ -10,7 +10,9 @@ The status dot is green when the provider answered its last connection test
 (latency in the tooltip), red when it did not (the reason and its fix in the
 tooltip), grey before the first test. Tests run as tasks (never blocking the
 window) when a provider is chosen, every ``STATUS_INTERVAL_MS``, and on
-demand (the ↻ button, View > Check Connection).
+demand (the ↻ button, View > Check Connection). A reply says as much as a
+test: a provider that answered turns green, one that failed to connect,
+timed out, refused the key or broke turns red (``note_attempt``).
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.fallback import Attempt
+from app.core.provider_advice import failure_report
+from app.core.wording import plural
 from app.domain import AgentSpec, ConnectionReport, ModelInfo, ProviderConfig
 from app.services.provider_service import ProviderService
 
@@ -43,6 +48,9 @@ STATUS_INTERVAL_MS = 60_000
 TEMPERATURE_PAUSE_MS = 400
 AUTO = "auto"
 DOT_COLOURS = {"up": "#2da44e", "down": "#d1242f", "unknown": "#8c959f"}
+#: A reply failing with these says the provider is not usable (the others —
+#: unknown model, rate limit, context too long — came from a provider that answered).
+REPLY_DOWN_KINDS = frozenset({"unreachable", "timeout", "auth", "server"})
 
 
 def status_dot(state: str, size: int = 12) -> QIcon:
@@ -73,7 +81,7 @@ def status_tooltip(name: str, report: ConnectionReport | None) -> str:
         if report.version:
             parts.append(f"version {report.version}")
         if report.model_count is not None:
-            parts.append(f"{report.model_count} models")
+            parts.append(plural(report.model_count, "model"))
         return " · ".join(parts)
     return f"{name}: down — {report.message} {report.fix}".strip()
 
@@ -353,12 +361,34 @@ class ModelBar(QWidget):
             report = await self._service.test(config)
         finally:
             self._checking.discard(config.name)
-        self.reports[config.name] = report
-        index = self.provider_combo.findData(config.name)
+        self._set_report(config.name, report)
+
+    def _set_report(self, name: str, report: ConnectionReport) -> None:
+        self.reports[name] = report
+        index = self.provider_combo.findData(name)
         if index >= 0:
             self.provider_combo.setItemIcon(index, status_dot(status_state(report)))
         self._update_status_tooltip()
-        self.sig_status.emit(config.name, report)
+        self.sig_status.emit(name, report)
+
+    def note_attempt(self, attempt: Attempt) -> None:
+        """What a reply showed about its provider: it answered (reachable; an
+        earlier test's latency and version are kept), or it failed in a way
+        that means it is not usable (unreachable, with the fix)."""
+        config = next((c for c in self._configs
+                       if c.name.lower() == attempt.provider.lower()), None)
+        if config is None:
+            return
+        if attempt.outcome == "answered":
+            previous = self.reports.get(config.name)
+            if previous is not None and previous.reachable:
+                return
+            report = ConnectionReport(provider=config.name, reachable=True, auth_ok=True)
+        elif attempt.error_kind in REPLY_DOWN_KINDS:
+            report = failure_report(config, attempt.error_kind or "", attempt.error or "")
+        else:
+            return
+        self._set_report(config.name, report)
 
     def status_of(self, name: str) -> str:
         """"up", "down" or "unknown" (what the dot shows)."""

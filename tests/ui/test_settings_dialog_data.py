@@ -61,7 +61,7 @@ def test_backup_is_a_consistent_copy_with_the_same_rows(aio, async_store, dialog
     page.start_backup(target)
     qtbot.waitUntil(lambda: not page.spinner.spinning, timeout=WAIT_MS)
     assert "Backed up" in page.status.toolTip()
-    assert "1 agents, 1 conversations, 2 messages" in page.status.toolTip()
+    assert "1 agent, 1 conversation, 2 messages" in page.status.toolTip()
 
     info = inspect_backup(target)
     assert (info.agents, info.messages) == (1, 2)

@@ -20,6 +20,7 @@ from typing import Any
 from app.core.export.foreign import active_branch, build, epoch_time, safe
 from app.core.export.model import ParsedConversation
 from app.core.export.validation import ImportLimits, check_depth, clean_title, require
+from app.core.wording import plural
 
 _TEXT_TYPES = ("text", "multimodal_text")
 
@@ -42,7 +43,8 @@ def parse_chatgpt(data: Any, limits: ImportLimits
                       title, skipped)
         if result is not None:
             parsed.append(result)
-    notes = [f"{count} {kind} part(s) were not imported (only text is)"
+    notes = [f"{plural(count, kind + ' part')} {'was' if count == 1 else 'were'} not "
+             "imported (only text is)"
              for kind, count in sorted(omitted.items())]
     return parsed, skipped, notes
 

@@ -17,6 +17,7 @@ from typing import Literal
 from app.core.export.html_render import MarkdownToHtml, pygments_css
 from app.core.export.markdown_format import format_time, pretty_arguments, tool_results
 from app.core.export.model import ConversationBundle
+from app.core.wording import plural
 from app.domain import Message
 
 Theme = Literal["light", "dark"]
@@ -147,7 +148,7 @@ class HtmlExporter:
         called = {call.call_id for m in bundle.messages for call in m.tool_calls}
         parts = [f"<h1>{_e(c.title)}</h1>\n"
                  f'<p class="meta">Agent: {_e(bundle.agent.name)} · started '
-                 f"{_e(format_time(c.created_at))} · {len(bundle.messages)} messages</p>"]
+                 f"{_e(format_time(c.created_at))} · {plural(len(bundle.messages), 'message')}</p>"]
         for message in bundle.messages:
             if message.role == "tool" and message.tool_call_id in called:
                 continue  # shown inside its call's block

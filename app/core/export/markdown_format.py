@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 
 from app.core.export.model import ConversationBundle, message_record
+from app.core.wording import plural
 from app.domain import Message
 
 MARKER = "<!-- agentdesk:markdown 1 -->"
@@ -143,7 +144,7 @@ def conversation_markdown(bundle: ConversationBundle) -> str:
     title = " ".join(c.title.split()) or "Untitled"
     flags = [flag for flag, on in (("pinned", c.pinned), ("archived", c.archived)) if on]
     info = (f"*Agent: {_md_text(bundle.agent.name)} · started {format_time(c.created_at)} · "
-            f"{len(bundle.messages)} messages{' · ' + ', '.join(flags) if flags else ''}*")
+            f"{plural(len(bundle.messages), 'message')}{' · ' + ', '.join(flags) if flags else ''}*")
     parts = [CONVERSATION_PREFIX + comment_json(head) + MARKER_SUFFIX,
              f"# {_md_text(title)}", "", info, ""]
     for message in bundle.messages:

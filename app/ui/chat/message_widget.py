@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.wording import plural
 from app.domain import UsageStats
 from app.ui.chat.markdown_render import MarkdownRenderer
 from app.ui.chat.frames import BADGE_MARGINS, FRAME_BORDER, FramePainter, set_text_colour
@@ -155,7 +156,7 @@ def usage_text(usage: UsageStats | None, status: str, elapsed_s: float | None = 
     parts: list[str] = []
     if usage is not None:
         if usage.completion_tokens is not None:
-            parts.append(f"{usage.completion_tokens:,} tokens")
+            parts.append(plural(usage.completion_tokens, "token", grouped=True))
         if usage.tokens_per_s is not None:
             parts.append(f"{usage.tokens_per_s:.1f} tok/s")
         if usage.ttft_ms is not None:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.wording import plural
 from app.services.data_service import (
     BackupError,
     BackupInfo,
@@ -40,8 +41,8 @@ from app.ui.export_all import choose_export_file, describe_export, export_all
 
 
 def describe_backup(info: BackupInfo) -> str:
-    return (f"{info.agents} agents, {info.conversations} conversations, "
-            f"{info.messages} messages (schema {info.schema_version})")
+    return (f"{plural(info.agents, 'agent')}, {plural(info.conversations, 'conversation')}, "
+            f"{plural(info.messages, 'message')} (schema {info.schema_version})")
 
 
 class DataPage(QWidget):
