@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import aclosing
@@ -38,10 +39,15 @@ from app.providers.sse import sse_data
 from app.domain.provider import DEFAULT_BASE_URLS
 from app.providers.transport import HttpTransport
 
+log = logging.getLogger(__name__)
+
 _STOP_REASONS: dict[str, StopReason] = {"stop": "stop", "length": "length",
                                         "tool_calls": "tool_calls",
                                         "function_call": "tool_calls"}
-_VERSION_HEADERS = ("x-server-version", "x-version", "openai-version", "server")
+# Headers that carry the product's version. Not ``Server``: it names the HTTP
+# server underneath (uvicorn, nginx), not the model server; not
+# ``openai-version``: that is the API's date, not a product version.
+_VERSION_HEADERS = ("x-server-version", "x-version")
 INCOMPLETE = "the stream ended before the reply was complete"
 DRAIN_SECONDS = 0.25  # the longest wait for the body's end after [DONE]
 # Generation settings sent, each in its documented body field. OpenAI (and an
@@ -293,6 +299,8 @@ class OpenAICompatProvider(ChatProvider):
         self.label = f"{config.name} at {self.api_base}"
         self.transport = HttpTransport(self.api_base, headers=headers, options=self.options,
                                        label=self.label)
+        self._build: str | None = None          # llama.cpp's build (see _llamacpp_build)
+        self._build_checked = False
 
     @property
     def generation_settings(self) -> frozenset[GenerationSetting]:
@@ -410,8 +418,28 @@ class OpenAICompatProvider(ChatProvider):
         data, headers = await self.transport.request_json_with_headers(
             "GET", "/models", timeout=self.metadata_timeout)
         version = next((headers[h] for h in _VERSION_HEADERS if headers.get(h)), None)
+        if version is None and self.config.kind == "llamacpp":
+            version = await self._llamacpp_build()
         return ProbeResult(version=version, model_count=len(_model_items(data, self.label)),
                            auth_ok=True)
+
+    async def _llamacpp_build(self) -> str | None:
+        """llama.cpp's own server names its build in ``/props`` (``build_info``,
+        e.g. "b5092-d3bd7193"); other servers (llama-cpp-python) have no such
+        page and no version to show. Asked once per provider object."""
+        if self._build_checked:
+            return self._build
+        self._build_checked = True
+        root = self.transport.base_url.removesuffix("/v1")
+        try:
+            props = await self.transport.request_json("GET", f"{root}/props",
+                                                      timeout=self.metadata_timeout)
+        except ProviderError as exc:
+            log.debug("%s: no llama.cpp /props (%s)", self.label, exc.kind)
+            return None
+        build = props.get("build_info") if isinstance(props, dict) else None
+        self._build = str(build)[:80] if isinstance(build, str | int) and build else None
+        return self._build
 
 
 async def _drain(payloads: AsyncIterator[str]) -> None:
