@@ -13,24 +13,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
-import shlex
 import sys
-from urllib.parse import urlsplit
 
-from pydantic import ValidationError
-
-from app.core.secrets import ENV_NAME
-from app.commands.common import CliError, describe_validation_error
+from app.commands.common import CliError
 from app.commands.output import fields, print_json, say, table
 from app.core.tools.base import ToolError
-from app.core.tools.mcp_manager import McpManager, configs_from_store
+from app.core.tools.mcp_admin import (
+    McpConfigError,
+    approval_state,
+    describe,
+    list_server_tools,
+    new_server_config,
+    parse_env,
+    shown_command_line,
+)
+from app.core.tools.mcp_manager import configs_from_store
 from app.domain.tools import McpServerConfig
 from app.settings import data_home
 from app.store import DuplicateNameError, NotFoundError, Store
-
-# Server names become tool-name prefixes ("<name>__<tool>"), so keep them plain.
-_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]|_(?!_)){0,31}$")
 
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
@@ -71,27 +71,17 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 
 
 def add_server(args: argparse.Namespace, store: Store) -> int:
-    if not _NAME.match(args.name):
-        raise CliError(f"invalid server name {args.name!r}: use up to 32 letters, digits, "
-                       "'-' or '_' (no '__')")
-    if args.url:
-        url = urlsplit(args.url)
-        if url.scheme not in ("http", "https") or not url.hostname:
-            raise CliError(f"invalid --url {args.url!r}: expected an http:// or https:// URL")
-        if args.arg or args.env:
-            raise CliError("--arg and --env belong to --command servers, not --url ones")
     try:
-        config = McpServerConfig(
-            name=args.name, transport="http" if args.url else "stdio",
-            command=args.command, args=args.arg, url=args.url, env=_parse_env(args.env))
-    except ValidationError as exc:
-        raise CliError(describe_validation_error(exc, McpServerConfig)) from None
+        config = new_server_config(args.name, command=args.command, args=args.arg,
+                                   url=args.url, env=parse_env(args.env))
+    except McpConfigError as exc:
+        raise CliError(str(exc)) from None
     try:
         added = store.mcp_servers.add(config)
     except DuplicateNameError:
         raise CliError(f"an MCP server named {args.name!r} already exists") from None
     if args.json:
-        print_json(_describe(added))
+        print_json(describe(added))
     else:
         say(f"added MCP server {added.name!r} (not approved; nothing was started)")
         say(f"review and approve it: agentdesk mcp approve {added.name}")
@@ -101,20 +91,20 @@ def add_server(args: argparse.Namespace, store: Store) -> int:
 def list_servers(args: argparse.Namespace, store: Store) -> int:
     servers = store.mcp_servers.list()
     if args.json:
-        print_json([_describe(config) for config in servers])
+        print_json([describe(config) for config in servers])
     elif not servers:
         say("no MCP servers (add one: agentdesk mcp add NAME --command CMD | --url URL)")
     else:
         table(["NAME", "TRANSPORT", "APPROVED", "ENABLED", "COMMAND LINE"],
-              [(c.name, c.transport, _approval(c), "yes" if c.enabled else "no",
-                _shown(c)) for c in servers])
+              [(c.name, c.transport, approval_state(c), "yes" if c.enabled else "no",
+                shown_command_line(c)) for c in servers])
     return 0
 
 
 def show_server(args: argparse.Namespace, store: Store) -> int:
     config = _get(store, args.name)
     if args.json:
-        print_json(_describe(config))
+        print_json(describe(config))
     else:
         _print_details(config)
     return 0
@@ -136,7 +126,7 @@ def approve_server(args: argparse.Namespace, store: Store) -> int:
     except ValueError as exc:
         raise CliError(str(exc)) from None
     if args.json:
-        print_json(_describe(approved))
+        print_json(describe(approved))
     else:
         say(f"approved and enabled MCP server {approved.name!r}")
     return 0
@@ -167,16 +157,9 @@ def remove_server(args: argparse.Namespace, store: Store) -> int:
 
 def server_tools(args: argparse.Namespace, store: Store) -> int:
     config = _get(store, args.name)
-    manager = McpManager(configs_from_store(store), log_dir=data_home(args.home) / "logs")
-
-    async def list_tools():
-        try:
-            return await manager.tools(config.name)
-        finally:
-            await manager.close()
-
     try:
-        tools = asyncio.run(list_tools())
+        tools = asyncio.run(list_server_tools(configs_from_store(store), config.name,
+                                              log_dir=data_home(args.home) / "logs"))
     except ToolError as exc:
         raise CliError(str(exc)) from None
     if args.json:
@@ -191,16 +174,6 @@ def server_tools(args: argparse.Namespace, store: Store) -> int:
     return 0
 
 
-def _parse_env(entries: list[str]) -> dict[str, str]:
-    env: dict[str, str] = {}
-    for entry in entries:
-        key, sep, value = entry.partition("=")
-        if not sep or not ENV_NAME.fullmatch(key):
-            raise CliError(f"invalid --env {entry!r}: expected KEY=VALUE")
-        env[key] = value
-    return env
-
-
 def _get(store: Store, name: str) -> McpServerConfig:
     try:
         return store.mcp_servers.get_by_name(name)
@@ -208,34 +181,15 @@ def _get(store: Store, name: str) -> McpServerConfig:
         raise CliError(f"unknown MCP server {name!r} (see: agentdesk mcp list)") from None
 
 
-def _shown(config: McpServerConfig) -> str:
-    """The command line as a shell would read it (quoting made visible)."""
-    if config.transport == "http":
-        return config.url or ""
-    return shlex.join([config.command or "", *config.args])
-
-
-def _approval(config: McpServerConfig) -> str:
-    if config.approved:
-        return "yes"
-    return "changed" if config.approved_fingerprint else "no"
-
-
-def _describe(config: McpServerConfig) -> dict:
-    return {"name": config.name, "transport": config.transport, "command": config.command,
-            "args": config.args, "url": config.url, "env_names": sorted(config.env),
-            "command_line": _shown(config), "fingerprint": config.fingerprint,
-            "approved": config.approved, "enabled": config.enabled}
-
-
 def _print_details(config: McpServerConfig, out=None) -> None:
     out = out or sys.stdout
     lines = [("name", config.name), ("transport", config.transport),
-             ("url" if config.transport == "http" else "command line", _shown(config))]
+             ("url" if config.transport == "http" else "command line",
+              shown_command_line(config))]
     if config.env:
         lines.append(("environment", ", ".join(
             f"{key}={_env_shown(value)}" for key, value in sorted(config.env.items()))))
-    lines += [("fingerprint", config.fingerprint), ("approved", _approval(config)),
+    lines += [("fingerprint", config.fingerprint), ("approved", approval_state(config)),
               ("enabled", "yes" if config.enabled else "no")]
     if out is sys.stdout:
         fields(lines)
@@ -251,7 +205,7 @@ def _env_shown(value: str) -> str:
 
 def _report(args: argparse.Namespace, config: McpServerConfig, what: str) -> int:
     if args.json:
-        print_json(_describe(config))
+        print_json(describe(config))
     else:
         say(f"{what} MCP server {config.name!r}")
     return 0

@@ -12,8 +12,10 @@ from __future__ import annotations
 import importlib
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
+from app.core.tools.mcp_tools import McpTool
 from app.domain.tools import CustomToolRecord, McpServerConfig
 from app.services.store_bridge import StoreBridge
 
@@ -71,8 +73,10 @@ def mcp_entry(config: McpServerConfig) -> ToolEntry:
 
 
 class ToolService:
-    def __init__(self, bridge: StoreBridge) -> None:
+    def __init__(self, bridge: StoreBridge, *, log_dir: Path | None = None) -> None:
+        """``log_dir``: where a tested server's error output is written."""
         self._bridge = bridge
+        self._log_dir = log_dir
         self._builtins: list[ToolEntry] | None = None
 
     async def available(self) -> list[ToolEntry]:
@@ -106,3 +110,19 @@ class ToolService:
     async def set_mcp_server_enabled(self, name: str, enabled: bool) -> McpServerConfig:
         return await self._bridge.run(
             lambda store: store.mcp_servers.set_enabled(name, enabled))
+
+    async def add_mcp_server(self, config: McpServerConfig) -> McpServerConfig:
+        """Store a new server (unapproved, disabled); DuplicateNameError if taken."""
+        return await self._bridge.run(lambda store: store.mcp_servers.add(config))
+
+    async def remove_mcp_server(self, name: str) -> None:
+        await self._bridge.run(lambda store: store.mcp_servers.remove(name))
+
+    async def test_mcp_server(self, name: str) -> list[McpTool]:
+        """Start the (approved, enabled) server, list its tools, stop it. Runs on
+        the event loop: the window stays responsive while the server starts."""
+        from app.core.tools.mcp_admin import list_server_tools
+        from app.core.tools.mcp_manager import configs_from_async_store
+
+        return await list_server_tools(configs_from_async_store(self._bridge.store), name,
+                                       log_dir=self._log_dir)

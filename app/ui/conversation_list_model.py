@@ -6,6 +6,9 @@ a message notice of a listed conversation means activity, so that row is
 re-read (its ``updated_at`` and count) and moved to where it now sorts. Every
 change touches only the rows concerned (insert, move, update, remove), never
 a reset, so the selection and scroll position survive a streaming reply.
+``set_show_archived(True)`` lists the agent's archived chats instead (the
+"Show archived" toggle); a chat archived or unarchived leaves the list it no
+longer belongs to through the same notices.
 Jobs run one after another in arrival order, as in AgentListModel.
 """
 
@@ -75,6 +78,7 @@ class ConversationListModel(QAbstractListModel):
         self._jobs: deque[Job] = deque()
         self._draining = False
         self._running: set[int] = set()
+        self._archived = False          # True: the agent's archived chats instead
         bridge.sig_changed.connect(self._on_changed)
 
     # -- Qt model interface ---------------------------------------------------------------
@@ -145,6 +149,18 @@ class ConversationListModel(QAbstractListModel):
             self.dataChanged.emit(self.index(row), self.index(row))
 
     # -- loading ----------------------------------------------------------------------------
+    @property
+    def showing_archived(self) -> bool:
+        return self._archived
+
+    def set_show_archived(self, archived: bool) -> None:
+        """List the agent's archived chats (True) or its other chats (False)."""
+        if archived == self._archived:
+            return
+        self._archived = archived
+        self._jobs.clear()
+        self._enqueue(lambda: self._load(self._agent_id))
+
     def set_agent(self, agent_id: int | None) -> None:
         """Show ``agent_id``'s conversations (None: none)."""
         self._agent_id = agent_id
@@ -193,8 +209,9 @@ class ConversationListModel(QAbstractListModel):
     async def _load(self, agent_id: int | None) -> None:
         rows: list[Conversation] = []
         if agent_id is not None:
-            rows = await self._bridge.run(
-                lambda s: s.conversations.list(agent_id, limit=PAGE))
+            archived = self._archived
+            rows = await self._bridge.run(lambda s: s.conversations.list(
+                agent_id, archived_only=archived, limit=PAGE))
         if agent_id != self._agent_id:
             return  # another agent was chosen meanwhile; its load is queued
         self.beginResetModel()
@@ -222,7 +239,7 @@ class ConversationListModel(QAbstractListModel):
         if agent_id != self._agent_id:
             return
         for conversation_id, conversation in found.items():
-            if conversation is None or conversation.archived \
+            if conversation is None or conversation.archived != self._archived \
                     or conversation.agent_id != agent_id:
                 self._remove(conversation_id)
             else:

@@ -1,6 +1,7 @@
 """The selected agent's chats (``conversationList``) and what can be done to one:
-rename, pin / unpin, archive, delete (context menu and the Chat menu), and
-export — of one chat or of several selected with Ctrl/Shift-click.
+rename, pin / unpin, archive / unarchive, delete (context menu and the Chat
+menu), and export — of one chat or of several selected with Ctrl/Shift-click.
+With "Show archived" on, the list holds the agent's archived chats.
 
 Each operation is one store write on the worker thread; the list learns of it
 through the change notice like any other change.
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QListView, QMenu, QWidget
 
 from app.domain import Conversation
@@ -106,7 +108,8 @@ class ConversationPanel(QListView):
         menu.addAction("Rename…", lambda: self.rename(conversation))
         menu.addAction("Unpin" if conversation.pinned else "Pin",
                        lambda: self.set_pinned(conversation, not conversation.pinned))
-        menu.addAction("Archive", lambda: self.archive(conversation))
+        menu.addAction(archive_text(conversation),
+                       lambda: self.set_archived(conversation, not conversation.archived))
         menu.addSeparator()
         menu.addAction("Delete…", lambda: self.delete(conversation))
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -132,9 +135,38 @@ class ConversationPanel(QListView):
             lambda s: s.conversations.set_pinned(conversation_id, pinned)), name="pin")
 
     def archive(self, conversation: Conversation) -> None:
+        self.set_archived(conversation, True)
+
+    def unarchive(self, conversation: Conversation) -> None:
+        self.set_archived(conversation, False)
+
+    def set_archived(self, conversation: Conversation, archived: bool) -> None:
+        """Archive or unarchive: the chat leaves this list and joins the other."""
         conversation_id = conversation.id
         self._bridge.spawn(self._bridge.run(
-            lambda s: s.conversations.set_archived(conversation_id, True)), name="archive")
+            lambda s: s.conversations.set_archived(conversation_id, archived)),
+            name="archive" if archived else "unarchive")
+
+    def attach_archive_action(self, action: QAction) -> None:
+        """The Chat menu's Archive action: archives or unarchives the current chat,
+        and says which it will do."""
+        def trigger() -> None:
+            current = self.current_conversation()
+            if current is not None:
+                self.set_archived(current, not current.archived)
+
+        def relabel(*_args: object) -> None:
+            current = self.current_conversation()
+            action.setText("&" + archive_text(current) + " Chat" if current else
+                           "&Archive Chat")
+            action.setEnabled(current is not None)
+
+        action.triggered.connect(trigger)
+        self.selectionModel().currentChanged.connect(relabel)
+        for signal in (self._model.dataChanged, self._model.modelReset,
+                       self._model.rowsRemoved, self._model.rowsInserted):
+            signal.connect(relabel)
+        relabel()
 
     def delete(self, conversation: Conversation) -> None:
         conversation_id = conversation.id
@@ -148,3 +180,7 @@ class ConversationPanel(QListView):
         confirm(self, "Delete chat",
                 f"Delete “{conversation.title}” and all its messages?",
                 delete_now, yes_text="Delete", informative="This cannot be undone.")
+
+
+def archive_text(conversation: Conversation | None) -> str:
+    return "Unarchive" if conversation is not None and conversation.archived else "Archive"

@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QPoint, Qt
-from PySide6.QtWidgets import QAbstractItemView, QMenu
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QAbstractItemView
 
 from app.services.data_service import DataService
 from app.services.store_bridge import StoreBridge
@@ -90,22 +90,8 @@ class DesktopShell(QObject):
         actions.import_agent.triggered.connect(files.import_agent_dialog)
         files.sig_agent_imported.connect(window.reveal_agent)
         self.drop.sig_imported.connect(self._dropped)
-        window.agent_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        window.agent_list.customContextMenuRequested.connect(self._agent_menu)
-
-    def _agent_menu(self, point: QPoint) -> None:
-        """Right-click on an agent: edit or export it (it becomes the current one)."""
-        index = self.window.agent_list.indexAt(point)
-        if not index.isValid():
-            return
-        self.window.agent_list.setCurrentIndex(index)
-        actions = self.window.actions
-        menu = QMenu(self.window.agent_list)
-        menu.setObjectName("agentMenu")
-        menu.addAction(actions.edit_agent)
-        menu.addAction(actions.export_agent)
-        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        menu.popup(self.window.agent_list.viewport().mapToGlobal(point))
+        # The agent list's context menu (Edit, Duplicate, Export, Delete) is the
+        # window's (app/ui/agent_actions.py); Export is wired above.
 
     def _dropped(self, summary: ImportSummary) -> None:
         if summary.agents:

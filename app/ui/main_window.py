@@ -29,6 +29,7 @@ from app.services.provider_service import ProviderService
 from app.services.store_bridge import StoreBridge
 from app.settings import AppSettings, load_settings
 from app.store import ChangeNotice
+from app.ui.agent_actions import AgentActions, forget_agent_chats
 from app.ui.agent_list_model import AgentListModel
 from app.ui.chat_controller import ChatController
 from app.ui.export_all import export_from_window
@@ -139,7 +140,7 @@ class MainWindow(QMainWindow):
         a.rename_chat.triggered.connect(lambda: self._on_chat(self.conversation_list.rename))
         a.pin_chat.triggered.connect(lambda: self._on_chat(
             lambda c: self.conversation_list.set_pinned(c, not c.pinned)))
-        a.archive_chat.triggered.connect(lambda: self._on_chat(self.conversation_list.archive))
+        self.conversation_list.attach_archive_action(a.archive_chat)
         a.delete_chat.triggered.connect(lambda: self._on_chat(self.conversation_list.delete))
         a.shortcuts_help.triggered.connect(lambda: self._inform("Keyboard Shortcuts",
                                                                 shortcuts_text()))
@@ -165,6 +166,13 @@ class MainWindow(QMainWindow):
         self.search.sig_open.connect(self.open_search_hit)
         self._bridge.sig_error.connect(self._show_status)
         self._bridge.sig_changed.connect(self._on_notice)
+        self.agent_actions = AgentActions(
+            self._bridge, self.agent_list, duplicate=a.duplicate_agent, delete=a.delete_agent,
+            menu_actions=[a.edit_agent, a.duplicate_agent, None, a.export_agent, None,
+                          a.delete_agent],
+            reveal=self.reveal_agent,
+            before_delete=lambda agent_id: forget_agent_chats(self.controller, agent_id),
+            parent=self)
         self._spawn(self._load_providers(), "providers")
 
     def _spawn(self, coro, name: str):  # noqa: ANN001, ANN202 (a coroutine, its task)
@@ -254,6 +262,7 @@ class MainWindow(QMainWindow):
 
     def new_chat(self) -> None:
         agent = self.current_agent()
+        self.left.show_archived.setChecked(False)    # the new chat will be listed
         self._wanted_conversation = None
         self.conversation_list.select(None)
         self.controller.show_conversation(None, agent.id if agent else None)

@@ -1,7 +1,7 @@
 """The main window's actions, their shortcuts and the menus that hold them.
 
-Every keyboard shortcut is an action in a menu (File, Edit, View, Chat,
-Help), so each can also be found and clicked. Enter / Shift+Enter belong to
+Every keyboard shortcut is an action in a menu (File, Edit, Agent, View,
+Chat, Help), so each can also be found and clicked. Enter / Shift+Enter belong to
 the composer itself (an Enter shortcut here would steal it from every
 widget); the Chat menu's Send shows it in its label.
 """
@@ -29,6 +29,8 @@ class WindowActions:
     new_chat: QAction
     new_agent: QAction
     edit_agent: QAction
+    duplicate_agent: QAction
+    delete_agent: QAction
     export_all: QAction
     export_chats: QAction
     import_chats: QAction
@@ -68,6 +70,8 @@ def build_actions(window: QMainWindow) -> WindowActions:
         new_chat=_action(window, "&New Chat", "newChatAction", SHORTCUTS["new_chat"]),
         new_agent=_action(window, "New &Agent…", "newAgentAction", SHORTCUTS["new_agent"]),
         edit_agent=_action(window, "&Edit Agent…", "editAgentAction"),
+        duplicate_agent=_action(window, "D&uplicate Agent", "duplicateAgentAction"),
+        delete_agent=_action(window, "&Delete Agent…", "deleteAgentAction"),
         export_all=_action(window, "Export A&ll Chats…", "exportAllAction"),
         export_chats=_action(window, "Export &Chat…", "exportChatAction"),
         import_chats=_action(window, "&Import Chats…", "importChatsAction"),
@@ -102,7 +106,9 @@ def build_actions(window: QMainWindow) -> WindowActions:
                                  actions.import_chats, None, actions.export_agent,
                                  actions.import_agent, None, actions.settings, None,
                                  actions.quit])
-    _fill(bar.addMenu("&Edit"), [actions.search, None, actions.edit_agent])
+    _fill(bar.addMenu("&Edit"), [actions.search])
+    _fill(bar.addMenu("&Agent"), [actions.new_agent, actions.edit_agent,
+                                  actions.duplicate_agent, None, actions.delete_agent])
     _fill(bar.addMenu("&View"), [actions.focus_composer, None, actions.check_connection,
                                  actions.refresh_models])
     _fill(bar.addMenu("&Chat"), [actions.send, actions.stop, actions.regenerate, None,

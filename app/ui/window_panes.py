@@ -1,7 +1,8 @@
 """The two halves of the main window, built once: widgets and layout, no wiring.
 
 - LeftPane: the search box (and its results), the agents with New Agent, the
-  selected agent's chats with New Chat, split vertically.
+  selected agent's chats with New Chat and a "Show archived" toggle, split
+  vertically.
 - CentrePane: the model bar, the chat view (or, with no agent at all, a
   placeholder saying how to start), the composer.
 """
@@ -12,6 +13,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QHBoxLayout,
     QLabel,
     QListView,
@@ -69,6 +71,16 @@ class LeftPane(QWidget):
         self.conversation_list = ConversationPanel(bridge, self.conversation_model,
                                                    before_delete=before_delete)
         self.conversation_list.setIconSize(QSize(14, 14))
+        self.show_archived = QCheckBox("Show archived")
+        self.show_archived.setObjectName("showArchivedToggle")
+        self.show_archived.setToolTip("List this agent's archived chats instead")
+        self.show_archived.toggled.connect(self._show_archived)
+        chats = QWidget()
+        chats_layout = QVBoxLayout(chats)
+        chats_layout.setContentsMargins(0, 0, 0, 0)
+        chats_layout.setSpacing(4)
+        chats_layout.addWidget(self.conversation_list, 1)
+        chats_layout.addWidget(self.show_archived)
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("leftSplitter")
@@ -76,7 +88,7 @@ class LeftPane(QWidget):
         self.splitter.addWidget(self._section("Agents", "agentListHeading",
                                               self.new_agent_button, self.agent_list))
         self.splitter.addWidget(self._section("Chats", "conversationListHeading",
-                                              self.new_chat_button, self.conversation_list))
+                                              self.new_chat_button, chats))
         self.splitter.setSizes([240, 440])
 
         layout = QVBoxLayout(self)
@@ -87,6 +99,12 @@ class LeftPane(QWidget):
         # While a search is typed its results take the lists' place.
         self.search.box.textChanged.connect(
             lambda text: self.splitter.setVisible(not text.strip()))
+
+    def _show_archived(self, archived: bool) -> None:
+        self.conversation_model.set_show_archived(archived)
+        heading_label = self.findChild(QLabel, "conversationListHeading")
+        if heading_label is not None:
+            heading_label.setText("Archived chats" if archived else "Chats")
 
     @staticmethod
     def _section(title: str, name: str, button: QPushButton, body: QWidget) -> QWidget:

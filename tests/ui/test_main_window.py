@@ -45,7 +45,7 @@ def test_main_widgets_carry_their_object_names(qtbot, bridge, settings) -> None:
 def test_every_shortcut_is_in_a_menu(qtbot, bridge, settings) -> None:
     window = open_window(qtbot, bridge, settings)
     menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions()}
-    assert list(menus) == ["File", "Edit", "View", "Chat", "Help"]
+    assert list(menus) == ["File", "Edit", "Agent", "View", "Chat", "Help"]
     in_menus = {action.shortcut().toString(): action.objectName()
                 for menu in menus.values() for action in menu.actions()
                 if not action.shortcut().isEmpty()}

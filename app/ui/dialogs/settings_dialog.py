@@ -62,7 +62,8 @@ class SettingsDialog(AsyncDialog):
         self.providers = ProvidersPage(self.provider_service, self.spawn, self.confirm)
         self.appearance = AppearancePage()
         self.data = DataPage(DataService(bridge, settings.home), self.spawn, self.confirm)
-        self.tools = ToolsPage(ToolService(bridge), self.spawn, self.confirm)
+        self.tools = ToolsPage(ToolService(bridge, log_dir=settings.log_dir), self.spawn,
+                               self.confirm)
         self.privacy = PrivacyPage()
 
         self.nav = QListWidget()

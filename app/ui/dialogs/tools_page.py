@@ -1,7 +1,15 @@
 """Settings > Tools: custom tool files (path, hash, enable) and MCP servers
-(full command line and fingerprint, approve, enable/disable)."""
+(full command line and fingerprint; add, approve, enable/disable, test, remove).
+
+Add opens app/ui/dialogs/mcp_server_editor.py (checked by the CLI's rules). Test
+starts an approved, enabled server on the event loop — the dialog stays
+responsive — and shows its tools or the error as plain text, bounded. Remove
+asks first.
+"""
 
 from __future__ import annotations
+
+import logging
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -15,8 +23,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.tools.base import ToolError
+from app.core.tools.mcp_admin import shown_command_line
 from app.domain.tools import CustomToolRecord, McpServerConfig
 from app.services.tool_service import ToolService
+from app.store import DuplicateNameError, NotFoundError
+from app.ui.dialogs.mcp_server_editor import McpServerEditor
+
+log = logging.getLogger(__name__)
+
+MAX_TOOLS_SHOWN = 25         # a test lists at most this many tool names
+MAX_SHOWN_CHARS = 600        # of a server's error or a tool's name
 
 
 def custom_tool_label(record: CustomToolRecord) -> str:
@@ -38,8 +55,24 @@ def mcp_label(config: McpServerConfig) -> str:
         state = "command line changed — approve again"
     else:
         state = "not approved"
-    return (f"{config.name}  ({config.transport}, {state})\n{config.command_line}\n"
+    return (f"{config.name}  ({config.transport}, {state})\n{shown_command_line(config)}\n"
             f"fingerprint {config.fingerprint[:16]}…")
+
+
+def _bounded(text: str, limit: int = MAX_SHOWN_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def tools_text(name: str, tools: list) -> str:  # noqa: ANN001 (McpTool list)
+    """What a successful test shows: the tool names the server offers."""
+    if not tools:
+        return f"“{name}” answered and offers no tools."
+    names = [_bounded(tool.remote_name, 80) for tool in tools[:MAX_TOOLS_SHOWN]]
+    more = f" and {len(tools) - MAX_TOOLS_SHOWN} more" if len(tools) > MAX_TOOLS_SHOWN else ""
+    count = len(tools)
+    return (f"“{name}” answered with {count} tool{'s' if count != 1 else ''}: "
+            f"{', '.join(names)}{more}")
 
 
 class ToolsPage(QWidget):
@@ -62,6 +95,22 @@ class ToolsPage(QWidget):
         self.mcp_approve.setObjectName("mcpApproveButton")
         self.mcp_toggle = QPushButton("Disable")
         self.mcp_toggle.setObjectName("mcpToggleButton")
+        self.mcp_add = QPushButton("Add…")
+        self.mcp_add.setObjectName("mcpAddButton")
+        self.mcp_test = QPushButton("Test")
+        self.mcp_test.setObjectName("mcpTestButton")
+        self.mcp_test.setToolTip("Start the server, list its tools, stop it")
+        self.mcp_remove = QPushButton("Remove…")
+        self.mcp_remove.setObjectName("mcpRemoveButton")
+        self.mcp_status = QLabel()
+        self.mcp_status.setObjectName("mcpStatus")
+        self.mcp_status.setTextFormat(Qt.TextFormat.PlainText)   # a server's own words
+        self.mcp_status.setWordWrap(True)
+        self.mcp_status.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse)
+        #: The open Add MCP Server dialog (None when closed).
+        self.editor: McpServerEditor | None = None
+        self._testing: str | None = None
         for widget in (self.custom_list, self.mcp_list):
             widget.setStyleSheet("QListWidget::item { padding: 4px 6px; }")
             widget.setWordWrap(True)
@@ -80,8 +129,12 @@ class ToolsPage(QWidget):
         mcp_layout.addWidget(QLabel("Nothing starts before you approve its exact command "
                                     "line."))
         mcp_layout.addWidget(self.mcp_list, 1)
+        mcp_layout.addWidget(self.mcp_status)
         row = QHBoxLayout()
+        row.addWidget(self.mcp_add)
+        row.addWidget(self.mcp_remove)
         row.addStretch(1)
+        row.addWidget(self.mcp_test)
         row.addWidget(self.mcp_approve)
         row.addWidget(self.mcp_toggle)
         mcp_layout.addLayout(row)
@@ -94,6 +147,9 @@ class ToolsPage(QWidget):
         self.custom_toggle.clicked.connect(self._toggle_custom)
         self.mcp_approve.clicked.connect(self._review_mcp)
         self.mcp_toggle.clicked.connect(self._toggle_mcp)
+        self.mcp_add.clicked.connect(self.add_mcp)
+        self.mcp_test.clicked.connect(self._test_mcp)
+        self.mcp_remove.clicked.connect(self._remove_mcp)
         self._update_buttons()
 
     async def reload(self) -> None:
@@ -119,6 +175,17 @@ class ToolsPage(QWidget):
         self.mcp_approve.setEnabled(server is not None and not server.approved)
         self.mcp_toggle.setEnabled(server is not None and server.approved)
         self.mcp_toggle.setText("Disable" if server and server.enabled else "Enable")
+        self.mcp_remove.setEnabled(server is not None)
+        runnable = server is not None and server.approved and server.enabled
+        self.mcp_test.setEnabled(runnable and self._testing is None)
+        self.mcp_test.setToolTip("Start the server, list its tools, stop it" if runnable
+                                 else "Approve and enable the server to test it")
+
+    def select_server(self, name: str) -> None:
+        for row, server in enumerate(self._servers):
+            if server.name.casefold() == name.casefold():
+                self.mcp_list.setCurrentRow(row)
+                return
 
     def _toggle_custom(self) -> None:
         tool = self._current_tool()
@@ -165,6 +232,73 @@ class ToolsPage(QWidget):
     async def _set_mcp(self, name: str, enabled: bool) -> None:
         await self._service.set_mcp_server_enabled(name, enabled)
         await self.reload()
+
+    # -- add, test, remove ------------------------------------------------------------
+    def add_mcp(self) -> McpServerEditor:
+        if self.editor is not None:
+            self.editor.raise_()
+            return self.editor
+        editor = McpServerEditor([s.name for s in self._servers], parent=self)
+        editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        editor.sig_config.connect(lambda config: self._spawn(self._add(config), "mcp-add"))
+        editor.finished.connect(self._editor_closed)
+        self.editor = editor
+        editor.open()
+        return editor
+
+    def _editor_closed(self, _result: int) -> None:
+        self.editor = None
+
+    async def _add(self, config: McpServerConfig) -> None:
+        try:
+            added = await self._service.add_mcp_server(config)
+        except DuplicateNameError:
+            self.mcp_status.setText(f"An MCP server named “{config.name}” already exists.")
+            return
+        await self.reload()
+        self.select_server(added.name)
+        self.mcp_status.setText(f"Added “{added.name}”. Review and approve its command "
+                                "line before it can run.")
+
+    def _test_mcp(self) -> None:
+        server = self._current_server()
+        if server is None or self._testing is not None:
+            return
+        self._testing = server.name
+        self.mcp_status.setText(f"Testing “{server.name}”… (starting it)")
+        self._update_buttons()
+        self._spawn(self._test(server.name), "mcp-test")
+
+    async def _test(self, name: str) -> None:
+        try:
+            tools = await self._service.test_mcp_server(name)
+        except (ToolError, TimeoutError, OSError) as exc:
+            log.info("testing MCP server %r failed: %s", name, exc)
+            self.mcp_status.setText(f"“{name}” failed: {_bounded(str(exc) or type(exc).__name__)}")
+        else:
+            self.mcp_status.setText(tools_text(name, tools))
+        finally:
+            self._testing = None
+            self._update_buttons()
+
+    def _remove_mcp(self) -> None:
+        server = self._current_server()
+        if server is None:
+            return
+        name = server.name
+        self._confirm("Remove MCP server", f"Remove the MCP server “{name}”?",
+                      lambda: self._spawn(self._remove(name), "mcp-remove"),
+                      yes_text="Remove",
+                      informative="Agents that use its tools no longer get them. Add it "
+                                  "again to use it; it must be approved again.")
+
+    async def _remove(self, name: str) -> None:
+        try:
+            await self._service.remove_mcp_server(name)
+        except NotFoundError:
+            log.info("MCP server %r was already removed", name)
+        await self.reload()
+        self.mcp_status.setText(f"Removed “{name}”.")
 
 
 def _fill(widget: QListWidget, rows: list[tuple[str, str]]) -> None:
