@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QInputDialog, QLineEdit, QListView, QMenu, QWidget
 from app.domain import Conversation
 from app.services.store_bridge import StoreBridge
 from app.ui.conversation_list_model import ConversationListModel
+from app.ui.elided_rows import elide_rows
 from app.ui.prompts import confirm
 
 
@@ -40,7 +41,7 @@ class ConversationPanel(QListView):
         self.setUniformItemSizes(True)
         self.setStyleSheet("QListView::item { padding: 5px 8px; }")
         self.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
-        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        elide_rows(self)       # long titles end in "…" (full title in the tooltip)
         self.setSelectionMode(QListView.SelectionMode.ExtendedSelection)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)

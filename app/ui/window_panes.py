@@ -31,6 +31,7 @@ from app.ui.chat import ChatView
 from app.ui.composer import Composer
 from app.ui.conversation_list_model import ConversationListModel
 from app.ui.conversation_panel import ConversationPanel
+from app.ui.elided_rows import elide_rows
 from app.ui.model_bar import ModelBar, Spawn
 from app.ui.search_panel import SearchPanel
 
@@ -61,6 +62,7 @@ class LeftPane(QWidget):
         self.agent_list.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
         self.agent_list.setAccessibleName("Agents")
         self.agent_list.setIconSize(QSize(22, 22))
+        elide_rows(self.agent_list)
         self.new_agent_button = QPushButton("New Agent")
         self.new_agent_button.setObjectName("newAgentButton")
         self.new_agent_button.setToolTip("Create a new agent (Ctrl+Shift+N)")
