@@ -18,9 +18,10 @@ from app.commands.common import (
     save_new_agent,
 )
 from app.commands.output import fields, indented, print_json, say, table
+from app.core.agent_admin import duplicate_agent
 from app.domain import AgentSpec, FallbackTarget
 from app.domain.generation import SETTING_LABELS
-from app.store import Store
+from app.store import DuplicateNameError, Store
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,13 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
         help="delete an agent with all its conversations and messages")
     delete.add_argument("agent", metavar="NAME|ID")
     delete.set_defaults(handler=delete_agent)
+
+    duplicate = commands.add_parser(
+        "duplicate", parents=[common],
+        help="copy an agent's settings to a new agent (no chats), named '<name> (copy)'")
+    duplicate.add_argument("agent", metavar="NAME|ID")
+    duplicate.add_argument("--name", metavar="NEW", help="the copy's name")
+    duplicate.set_defaults(handler=duplicate_agent_command)
 
     agent_edit.register(commands, common)
     agent_files.register(commands, common)
@@ -177,6 +185,22 @@ def generation_rows(spec: AgentSpec) -> list[tuple[str, object]]:
 
 def _or(value: object, fallback: str) -> object:
     return fallback if value is None else value
+
+
+def duplicate_agent_command(args: argparse.Namespace, store: Store) -> int:
+    spec = resolve_agent(store, args.agent)
+    try:
+        copy = duplicate_agent(store, spec.id, name=args.name)
+    except DuplicateNameError:
+        raise CliError(f"an agent named {args.name!r} already exists") from None
+    except ValidationError as exc:
+        raise CliError(describe_validation_error(exc, AgentSpec)) from None
+    log.info("agent %s duplicated as %s", spec.id, copy.id)
+    if args.json:
+        print_json(copy)
+    else:
+        say(f"created agent {copy.name!r} (id {copy.id}), a copy of {spec.name!r}")
+    return 0
 
 
 def delete_agent(args: argparse.Namespace, store: Store) -> int:
