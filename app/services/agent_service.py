@@ -26,6 +26,7 @@ FIELD_LABELS: dict[str, str] = {
     "fallbacks": "fallbacks",
     "local_only": "local only",
     "workspace": "workspace",
+    "generation": "generation settings",
 }
 
 

@@ -40,6 +40,7 @@ from app.ui.dialogs.agent_form import AgentForm
 from app.ui.dialogs.agent_history import AgentHistory
 from app.ui.dialogs.async_dialog import AsyncDialog
 from app.ui.dialogs.fallback_editor import FallbackEditor
+from app.ui.dialogs.generation_editor import GenerationEditor
 from app.ui.dialogs.memory_editor import MemoryEditor
 from app.ui.dialogs.tools_editor import ToolsEditor
 from app.ui.dialogs.widgets import FieldMessage
@@ -100,6 +101,7 @@ class AgentDialog(AsyncDialog):
         self.local_only.setChecked(initial.local_only)
         self.fallbacks.set_entries(initial.fallbacks)
         self.workspace.setText(initial.workspace or "")
+        self.generation.set_settings(initial.generation)
         self._wire()
         self._validate()
         self.spawn(self._load(), "load")
@@ -152,6 +154,8 @@ class AgentDialog(AsyncDialog):
         saved_id = self._spec.id if self._spec is not None else None
         self.memory = MemoryEditor(self._bridge, saved_id, self.spawn, self)
         self.tabs.addTab(routing_page, "Routing")
+        self.generation = GenerationEditor()
+        self.tabs.addTab(self.generation, "Generation")
         self.history = AgentHistory(self)
         if self._spec is not None:
             self.tabs.insertTab(2, self.memory, "Memory")   # facts need a saved agent
@@ -179,6 +183,7 @@ class AgentDialog(AsyncDialog):
         self.form.sig_provider_chosen.connect(self._provider_chosen)
         self.form.sig_preset_chosen.connect(self._apply_preset)
         self.fallbacks.sig_changed.connect(self._validate)
+        self.generation.sig_changed.connect(self._validate)
         self.fallbacks.sig_provider_chosen.connect(
             lambda name: self.spawn(self._load_models(name, fallback=True), "models"))
         self.local_only.toggled.connect(self._local_only_toggled)
@@ -196,6 +201,7 @@ class AgentDialog(AsyncDialog):
         self._configs = await self._providers.list()
         current = self._initial
         self.form.provider.set_providers(self._configs, current.provider)
+        self.generation.follow(self.form.provider, self._default_provider)
         self.fallbacks.set_providers(self._configs)
         self._local_only_toggled(self.local_only.isChecked())
         self._tool_entries = entries = await self._tools_service.available()
@@ -300,7 +306,7 @@ class AgentDialog(AsyncDialog):
             "temperature": validation.temperature_problem(values["temperature"]),
             "max_tokens": validation.max_tokens_problem(values["max_tokens"]),
             "fallbacks": validation.fallback_problem(self.fallbacks.entries()),
-            "provider": None,
+            "provider": None, **self.generation.problems(),
         }
         if self.local_only.isChecked():
             if self.form.provider.is_cloud(values["provider"]):
@@ -326,6 +332,7 @@ class AgentDialog(AsyncDialog):
         self.form.max_tokens_message.show_problem(problems.get("max_tokens"))
         self.form.provider_message.show_problem(problems.get("provider"))
         self.fallback_message.show_problem(problems.get("fallbacks"))
+        self.generation.show_problems()
         checked = hasattr(self, "_name_timer") and self.name_checked()
         self.ok_button.setEnabled(self._loaded and not problems and not self._saving
                                   and checked)
@@ -341,7 +348,8 @@ class AgentDialog(AsyncDialog):
                          tool_policies=self.tools.policies(),
                          fallbacks=self.fallbacks.targets(),
                          local_only=self.local_only.isChecked(),
-                         workspace=self.workspace.text().strip() or None)
+                         workspace=self.workspace.text().strip() or None,
+                         generation=self.generation.settings())
 
     def accept(self) -> None:
         """OK saves first; the dialog closes once the agent is stored."""
@@ -390,6 +398,7 @@ class AgentDialog(AsyncDialog):
         self.local_only.setChecked(restored.local_only)
         self.fallbacks.set_entries(restored.fallbacks)
         self.workspace.setText(restored.workspace or "")
+        self.generation.set_settings(restored.generation)
         self.tools.set_tools(self._tool_entries, restored.tools, restored.tool_policies)
         self.history.set_entries(await self._agents.history(restored.id))
         self._name_checked = restored.name
