@@ -8,11 +8,15 @@ from pydantic import ValidationError
 
 from app.core.export.agent_file import AgentFileError, agent_json, parse_agent_text
 from app.core.generation_support import supported_generation, unsent_settings
-from app.core.runner import build_request
+from app.core.runner import AgentRunner, build_request
+from app.core.tools.base import FunctionTool
 from app.core.turn_inputs import context_tokens
-from app.domain import AgentSpec, ModelInfo
+from app.domain import AgentSpec, ModelInfo, TextDelta
 from app.domain.generation import GENERATION_SETTINGS, GenerationSettings
 from app.settings import AppSettings
+from tests.support.runner_helpers import RoundsProvider, calls, registry
+from tests.support.scripted_providers import answer, config, source
+from tests.support.turn_helpers import collect, run_with_setup
 
 FULL = GenerationSettings(top_p=0.9, repeat_penalty=1.15, context_length=2048, seed=42,
                           stop=["\n\n", "User:"])
@@ -104,3 +108,27 @@ def test_the_agents_context_length_is_the_prompt_window() -> None:
     big = agent.model_copy(update={"generation": GenerationSettings(context_length=65536)})
     assert context_tokens(big, settings, [model]) == 32768
     assert context_tokens(big, settings, []) == 65536
+
+
+def test_every_round_of_a_turn_carries_the_agents_settings(tmp_path) -> None:
+    """Through the runner, tool rounds included: each request the provider sees
+    has the agent's settings."""
+    local = config("local")
+    adder = FunctionTool(lambda a, b: str(a + b), name="add", description="add")
+    provider = RoundsProvider(local, [
+        [TextDelta(text="Adding. "), *calls(("c1", "add", {"a": 1, "b": 2}))],
+        answer("3."),
+    ])
+    agent = AgentSpec(name="w", provider="local", model="m", tools=["add"], generation=FULL)
+
+    async def body(setup):
+        settings = AppSettings(home=setup.path.parent)
+        runner = AgentRunner(setup.store, settings, setup.agent, setup.conversation_id, "go",
+                             providers=source({"local": provider}), tools=registry(adder))
+        return await collect(runner.events())
+
+    run_with_setup(tmp_path, agent, [local], body)
+    assert len(provider.requests) == 2
+    for request in provider.requests:
+        assert (request.top_p, request.repeat_penalty, request.context_length,
+                request.seed, request.stop) == (0.9, 1.15, 2048, 42, ["\n\n", "User:"])
