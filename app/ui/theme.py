@@ -169,7 +169,11 @@ class ThemeManager(QObject):
 
     def _refresh(self) -> None:
         dark = self._wanted_dark()
-        self._app.setPalette(dark_palette() if dark else light_palette())
+        palette = dark_palette() if dark else light_palette()
+        changed = palette != self._app.palette()
+        self._app.setPalette(palette)
+        if changed:
+            refresh_style_sheets(self._app)
         effective = "dark" if dark else "light"
         if effective != self._effective:
             self._effective = effective
@@ -179,6 +183,25 @@ class ThemeManager(QObject):
     def _on_system_scheme_changed(self, *_args: object) -> None:
         if self._theme == "system":
             self._refresh()
+
+
+def refresh_style_sheets(app: QApplication) -> int:
+    """Polish again every widget that has its own style sheet; returns how many.
+
+    A widget with a style sheet (the lists' item padding, for one) keeps the
+    palette it was polished with: QStyleSheetStyle fixes it on the widget, so
+    a new application palette never reaches it and the agent and chat lists,
+    the settings page list and the Tools & MCP lists stayed white after a
+    switch to dark. Setting the sheet again polishes it with the new palette,
+    giving the pixels of a start in that theme.
+    """
+    count = 0
+    for widget in app.allWidgets():
+        sheet = widget.styleSheet()
+        if sheet:
+            widget.setStyleSheet(sheet)
+            count += 1
+    return count
 
 
 _manager: ThemeManager | None = None

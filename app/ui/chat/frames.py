@@ -81,6 +81,12 @@ class FramePainter:
             stand_in.setObjectName(name)
             if role:
                 stand_in.setProperty("role", role)
+            # Polished now, before its first use: an unpolished stand-in made
+            # inside a paint event draws nothing that first time, and on screen
+            # nothing paints the frame again (after a theme switch every
+            # stand-in is new, so every bubble lost its frame until it was
+            # redrawn for another reason). grab() repaints, so hid this.
+            stand_in.ensurePolished()
             self._stand_ins[key] = stand_in
         return stand_in
 

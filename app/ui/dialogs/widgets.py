@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtCore import QEvent, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
@@ -30,7 +30,7 @@ class FieldMessage(QLabel):
 
     def show_problem(self, problem: str | None) -> None:
         if problem:
-            self.setStyleSheet(f"color: {error_color(self)};")
+            self._colour()
             self.setText(problem)
             self.setAccessibleDescription(problem)
             self.show()
@@ -41,6 +41,17 @@ class FieldMessage(QLabel):
     @property
     def problem(self) -> str | None:
         return self.text() or None
+
+    def _colour(self) -> None:
+        sheet = f"color: {error_color(self)};"
+        if self.styleSheet() != sheet:
+            self.setStyleSheet(sheet)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt name)
+        """A theme switch: the error colour of the new theme (as if shown in it)."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self.styleSheet():
+            self._colour()
 
 
 class Spinner(QWidget):
