@@ -13,7 +13,9 @@ shutdown cancels and awaits it) and re-emits what happens as ``sig_event``:
   ``ReplyStarted`` (an assistant message was inserted ``streaming``; every
   text delta that follows belongs to it), ``ReplyFinished`` (its final state,
   written), ``ApprovalNeeded`` / ``ApprovalSettled`` (an ``ask`` tool waits
-  for the user).
+  for the user), ``MessageNotSent`` (the chat or its agent was deleted
+  elsewhere before the message was recorded: nothing was written, and the
+  text comes back so the view can give it to the user again).
 
 ``live_reply()`` and ``pending_approvals()`` describe what is in flight right
 now, so a view that attaches in the middle of a reply shows what was recorded
@@ -46,7 +48,7 @@ from app.domain import (
 )
 from app.services.store_bridge import StoreBridge
 from app.settings import AppSettings
-from app.store import Store
+from app.store import NotFoundError, Store
 
 if TYPE_CHECKING:
     from app.core.runner import AgentRunner
@@ -95,6 +97,16 @@ class ApprovalSettled:
 
 
 @dataclass(frozen=True)
+class MessageNotSent:
+    """The conversation (``what`` = "conversation") or its agent no longer
+    exists (deleted by another process); ``text`` was not recorded."""
+
+    conversation_id: int
+    text: str
+    what: str
+
+
+@dataclass(frozen=True)
 class HistoryRewritten:
     """Messages were deleted before a resend; a view shows the conversation anew."""
 
@@ -137,10 +149,13 @@ class _SessionRecorder(ConversationRecorder):
         super().__init__(store, flush_interval=flush_interval)
         self._session = session
         self._async_store = store
+        #: The user's message was committed (a later failure is not "not sent").
+        self.recorded = False
 
     async def record_user_message(self, conversation_id: int, text: str,
                                   agent_revision: int | None = None) -> Message:
         message = await super().record_user_message(conversation_id, text, agent_revision)
+        self.recorded = True
         self._session.generation += 1
         self._session._emit(UserMessageRecorded(message))
         return message
@@ -166,7 +181,7 @@ class ChatSession(QObject):
     sig_event = Signal(object)
     #: A turn began (``running`` is now True).
     sig_started = Signal()
-    #: A turn ended: "done", "error" or "cancelled".
+    #: A turn ended: "done", "error", "cancelled" or "not sent" (MessageNotSent).
     sig_finished = Signal(str)
 
     def __init__(self, bridge: StoreBridge, settings: AppSettings, conversation_id: int,
@@ -255,7 +270,11 @@ class ChatSession(QObject):
         # The agent as stored now: a change made in the model bar a moment ago
         # was queued on the same serial worker before this read.
         agent_id = self.agent_id
-        agent: AgentSpec = await self._bridge.run(lambda s: s.agents.get(agent_id))
+        try:
+            agent: AgentSpec = await self._bridge.run(lambda s: s.agents.get(agent_id))
+        except NotFoundError as exc:
+            self._emit(MessageNotSent(self.conversation_id, text, exc.what))
+            return "not sent"
         recorder = _SessionRecorder(self, self._bridge.store,
                                     self._settings.stream_flush_seconds)
         runner = self._runner_factory(self._bridge.store, self._settings, agent,
@@ -268,6 +287,15 @@ class ChatSession(QObject):
             async with aclosing(runner.events()) as events:
                 async for event in events:
                     status = self._forward(event, status)
+        except NotFoundError as exc:
+            if recorder.recorded or exc.what not in ("conversation", "agent"):
+                status = "error"
+                raise
+            # Deleted elsewhere before the user's message could be recorded:
+            # nothing was written; hand the text back (no traceback: not a bug).
+            log.info("message not sent: %s (deleted elsewhere)", exc)
+            status = "not sent"
+            self._emit(MessageNotSent(self.conversation_id, text, exc.what))
         except asyncio.CancelledError:
             status = "cancelled"
             raise

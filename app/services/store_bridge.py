@@ -3,6 +3,9 @@
 Widgets and models never touch the store directly. They await the bridge's
 async helpers (which run on the store's serial worker thread) and listen to
 ``sig_changed``, which re-emits every store ChangeNotice on the UI thread.
+The bridge starts the store's watch for writes made by other processes (the
+CLI, a second window): those arrive as an ``external`` notice, on which each
+view reloads what it shows.
 
 The bridge also owns the asyncio tasks that models and windows start
 (``spawn``), so a shutdown can cancel and await all of them before the store is
@@ -34,10 +37,13 @@ class StoreBridge(QObject):
     #: A one-line description of a background task that failed.
     sig_error = Signal(str)
 
-    def __init__(self, store: AsyncStore, parent: QObject | None = None) -> None:
+    def __init__(self, store: AsyncStore, parent: QObject | None = None, *,
+                 watch_external: bool = True) -> None:
         super().__init__(parent)
         self._store = store
         self._tasks: set[asyncio.Task[Any]] = set()
+        if watch_external:
+            store.watch_external()
         self._unsubscribe: Callable[[], None] | None = store.subscribe(self._on_notice)
 
     @property

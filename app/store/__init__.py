@@ -3,8 +3,8 @@
 from app.store.async_store import AsyncStore
 from app.store.database import DATABASE_FILENAME
 from app.store.errors import DuplicateNameError, NotFoundError, StoreError
-from app.store.notices import ChangeNotice
+from app.store.notices import EXTERNAL, ChangeNotice
 from app.store.store import Store
 
-__all__ = ["AsyncStore", "ChangeNotice", "DATABASE_FILENAME", "DuplicateNameError",
+__all__ = ["AsyncStore", "ChangeNotice", "DATABASE_FILENAME", "DuplicateNameError", "EXTERNAL",
            "NotFoundError", "Store", "StoreError"]

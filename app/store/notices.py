@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 Entity = Literal["agent", "provider", "conversation", "message", "memory", "custom_tool",
-                 "mcp_server"]
+                 "mcp_server", "external"]
 Operation = Literal["insert", "update", "delete"]
 
 
@@ -17,6 +17,11 @@ class ChangeNotice:
     # The owner of the changed rows: agent id for conversations,
     # conversation id for messages; None where there is none.
     parent_id: int | None = None
+
+
+#: Another connection (the CLI, a second process) committed: which rows changed
+#: is not known, so every view reloads what it shows (ids is empty).
+EXTERNAL: Entity = "external"
 
 
 Listener = Callable[[ChangeNotice], None]

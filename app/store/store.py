@@ -12,7 +12,7 @@ from app.store.database import DATABASE_FILENAME, integrity_ok, open_database
 from app.store.imports import ImportRepository
 from app.store.messages import MessageRepository
 from app.store.migrations import migrate
-from app.store.notices import Listener, NoticeHub
+from app.store.notices import EXTERNAL, Listener, NoticeHub
 from app.store.providers import ProviderRepository
 from app.store.search import SearchIndex
 from app.store.tables import bind_tables
@@ -48,6 +48,7 @@ class Store:
         self.recovered_message_ids: list[int] = []
         if recover:
             self.recovered_message_ids = self.messages.recover_interrupted()
+        self._data_version = self._read_data_version()
 
     @classmethod
     def in_folder(cls, folder: Path | str, **kwargs) -> "Store":
@@ -56,6 +57,24 @@ class Store:
     def subscribe(self, listener: Listener):
         """Call ``listener`` with a ChangeNotice after every write."""
         return self.hub.subscribe(listener)
+
+    def check_external_changes(self) -> bool:
+        """Whether another connection (the CLI, a second process) committed since
+        the last check; if so, every listener gets an ``external`` notice.
+
+        ``PRAGMA data_version`` changes only for commits made by *other*
+        connections, so this store's own writes never count; reading it costs
+        microseconds. Call it from the thread that owns the store.
+        """
+        version = self._read_data_version()
+        if version == self._data_version:
+            return False
+        self._data_version = version
+        self.hub.emit(EXTERNAL, "update", ())
+        return True
+
+    def _read_data_version(self) -> int:
+        return int(self.db.execute_sql("PRAGMA data_version").fetchone()[0])
 
     def integrity_ok(self) -> bool:
         return integrity_ok(self.db)

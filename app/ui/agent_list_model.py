@@ -5,7 +5,9 @@ on the store's worker thread). Store change notices are applied one after the
 other, in the order they arrived, so a fetch that completes late can never
 resurrect an agent whose delete notice came after it. Each change touches only
 the rows it concerns: inserted rows are inserted, edited rows are updated (and
-moved if their name now sorts elsewhere), deleted rows are removed.
+moved if their name now sorts elsewhere), deleted rows are removed. An
+``external`` notice (another process wrote) re-reads every agent and applies
+the difference the same way, so the selection survives where the agent does.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from PySide6.QtCore import (
 
 from app.domain import AgentSpec
 from app.services.store_bridge import StoreBridge
-from app.store import ChangeNotice, StoreError
+from app.store import EXTERNAL, ChangeNotice, StoreError
 from app.ui.avatars import agent_icon
 from app.ui.sorted_rows import SortedRows
 
@@ -112,6 +114,10 @@ class AgentListModel(QAbstractListModel):
         self._enqueue(self._load_all)
 
     def _on_changed(self, notice: ChangeNotice) -> None:
+        if notice.entity == EXTERNAL:
+            if self._loaded:
+                self._enqueue(self._sync_all)
+            return
         if notice.entity != "agent":
             return
         if notice.op == "delete":
@@ -145,6 +151,16 @@ class AgentListModel(QAbstractListModel):
         self.endResetModel()
         self._loaded = True
         self.sig_loaded.emit()
+
+    async def _sync_all(self) -> None:
+        """Bring the rows in line with the store by minimal changes (no reset)."""
+        agents = await self._bridge.list_agents()
+        present = {spec.id for spec in agents}
+        for spec in list(self._rows.rows):
+            if spec.id not in present:
+                self._remove(spec.id)
+        for spec in agents:
+            self._upsert(spec)
 
     async def _remove_ids(self, agent_ids: tuple[int, ...]) -> None:
         for agent_id in agent_ids:

@@ -14,6 +14,9 @@ shows one conversation at a time:
   when that conversation is shown again.
 - message actions of the view: regenerate / retry (run the user message
   before it again), edit-and-resend, delete (asked first), approvals.
+- writes made elsewhere (app/ui/chat_follow.py): the shown chat is drawn again,
+  or, deleted, replaced by a new chat; a message that could not be sent
+  because its chat was deleted goes back into the composer, never lost.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from app.services.chat_session import (
     ApprovalNeeded,
     ChatSession,
     HistoryRewritten,
+    MessageNotSent,
     ReplyFinished,
     ReplyStarted,
     RunnerFactory,
@@ -38,8 +42,9 @@ from app.services.chat_session import (
 )
 from app.services.store_bridge import StoreBridge
 from app.settings import AppSettings
-from app.store import Store
+from app.store import NotFoundError, Store
 from app.ui.chat import ChatView
+from app.ui.chat_follow import ShownChatFollower, Stamp, conversation_stamp
 from app.ui.composer import Composer
 from app.ui.message_edit_dialog import MessageEditDialog
 from app.ui.open_dialogs import DialogSlot
@@ -93,6 +98,9 @@ class ChatController(QObject):
     sig_shown = Signal(int)
     #: The user asked to switch provider from an error.
     sig_switch_provider = Signal()
+    #: The shown chat was deleted elsewhere (conversation id, what to tell the user);
+    #: a new chat of the same agent is shown, the composer keeps its text.
+    sig_conversation_gone = Signal(int, str)
     #: A provider was tried for a reply, in any chat (an Attempt: answered or failed).
     sig_attempt = Signal(object)
 
@@ -117,6 +125,7 @@ class ChatController(QObject):
         self._loading = False
         self._show_generation = 0
         self.load_count = 0
+        self.shown_stamp: Stamp = None      # the shown chat as its view was drawn from
         self._editor: DialogSlot[MessageEditDialog] = DialogSlot()  # deletes itself on close
         composer.sig_send.connect(self.send)
         composer.sig_stop.connect(self.stop)
@@ -127,6 +136,7 @@ class ChatController(QObject):
         view.sig_delete.connect(self._delete)
         view.sig_approval.connect(self._approval)
         view.sig_switch_provider.connect(lambda _id: self.sig_switch_provider.emit())
+        self.follower = ShownChatFollower(self, bridge)
 
     # -- sessions --------------------------------------------------------------------------
     def session(self, conversation_id: int, agent_id: int) -> ChatSession:
@@ -157,6 +167,15 @@ class ChatController(QObject):
             found.stop()
         if conversation_id == self.conversation_id:
             self.show_conversation(None, self.agent_id)
+
+    @property
+    def generation(self) -> int:
+        """Bumped whenever another conversation is shown or the shown one reloads."""
+        return self._show_generation
+
+    @property
+    def loading(self) -> bool:
+        return self._loading
 
     # -- showing ---------------------------------------------------------------------------
     def show_conversation(self, conversation_id: int | None, agent_id: int | None, *,
@@ -194,19 +213,22 @@ class ChatController(QObject):
         messages: list[Message] = []
         older = False
         found = self.sessions.get(conversation_id)
+        stamp: Stamp = None
+
+        def read(s: Store) -> tuple[tuple[list[Message], bool], Stamp]:
+            page = load_around(s, conversation_id, at_message) if at_message is not None \
+                else load_page(s, conversation_id)
+            return page, conversation_stamp(s, conversation_id)   # one read, one state
+
         for _attempt in range(MAX_LOADS):
             before = found.generation if found is not None else 0
-            if at_message is not None:
-                messages, older = await self._bridge.run(
-                    lambda s: load_around(s, conversation_id, at_message))
-            else:
-                messages, older = await self._bridge.run(
-                    lambda s: load_page(s, conversation_id))
+            (messages, older), stamp = await self._bridge.run(read)
             if generation != self._show_generation:
                 return                  # another conversation was chosen meanwhile
             if found is None or found.generation == before:
                 break
         self.load_count += 1
+        self.shown_stamp = stamp
         live = found.live_reply() if found is not None else None
         if live is not None:
             messages = [m for m in messages if m.id != live.message_id]
@@ -258,12 +280,18 @@ class ChatController(QObject):
         if self.conversation_id is None:
             self._bridge.spawn(self._start_new_chat(self.agent_id, text), name="new-chat")
             return
+        self.follower.sending(self.conversation_id, text)
         self.session(self.conversation_id, self.agent_id).send(text)
 
     async def _start_new_chat(self, agent_id: int, text: str) -> None:
-        conversation: Conversation = await self._bridge.run(
-            lambda s: s.conversations.create(agent_id, title_from(text)))
+        try:
+            conversation: Conversation = await self._bridge.run(
+                lambda s: s.conversations.create(agent_id, title_from(text)))
+        except NotFoundError:            # the agent was deleted elsewhere
+            self.follower.give_back(text, "agent")
+            return
         assert conversation.id is not None
+        self.follower.sending(conversation.id, text)
         if self.agent_id == agent_id and self.conversation_id is None:
             self.conversation_id = conversation.id   # the (empty) view is this chat
         self.session(conversation.id, agent_id).send(text)
@@ -286,6 +314,8 @@ class ChatController(QObject):
             self.sig_attempt.emit(event)
         if isinstance(event, ReplyStarted):
             self._live_ids[conversation_id] = event.message_id
+        elif isinstance(event, (UserMessageRecorded, MessageNotSent)):
+            self.follower.settled(conversation_id, event)   # sent, or given back
         if conversation_id != self.conversation_id or self._loading:
             return
         view = self.view

@@ -9,7 +9,9 @@ a reset, so the selection and scroll position survive a streaming reply.
 ``set_show_archived(True)`` lists the agent's archived chats instead (the
 "Show archived" toggle); a chat archived or unarchived leaves the list it no
 longer belongs to through the same notices.
-Jobs run one after another in arrival order, as in AgentListModel.
+An ``external`` notice (another process wrote) re-reads the agent's list and
+applies the difference the same way. Jobs run one after another in arrival
+order, as in AgentListModel.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from PySide6.QtCore import (
 
 from app.domain import Conversation
 from app.services.store_bridge import StoreBridge
-from app.store import ChangeNotice, NotFoundError, Store, StoreError
+from app.store import EXTERNAL, ChangeNotice, NotFoundError, Store, StoreError
 from app.ui.avatars import blank_icon, pin_icon, running_icon
 from app.ui.sorted_rows import SortedRows
 
@@ -66,6 +68,12 @@ class ConversationListModel(QAbstractListModel):
 
     #: Emitted after each full load (a new agent was chosen).
     sig_loaded = Signal()
+    #: Emitted after the rows were re-read because another process wrote.
+    sig_synced = Signal()
+    #: These rows (ids) are about to go because another process deleted or
+    #: archived them; emitted before the removal so a view can let go of the
+    #: current row first (Qt would otherwise make a neighbour current).
+    sig_removed_elsewhere = Signal(list)
     #: Builds the mime data of dragged rows (app/ui/drag_drop.py ConversationDrag);
     #: None: rows cannot be dragged. Set by the desktop shell.
     drag_source: Any = None
@@ -170,7 +178,9 @@ class ConversationListModel(QAbstractListModel):
     def _on_changed(self, notice: ChangeNotice) -> None:
         if self._agent_id is None:
             return
-        if notice.entity == "conversation":
+        if notice.entity == EXTERNAL:
+            self._enqueue(self._sync)
+        elif notice.entity == "conversation":
             if notice.parent_id is not None and notice.parent_id != self._agent_id:
                 return
             ids = notice.ids
@@ -209,15 +219,38 @@ class ConversationListModel(QAbstractListModel):
     async def _load(self, agent_id: int | None) -> None:
         rows: list[Conversation] = []
         if agent_id is not None:
-            archived = self._archived
-            rows = await self._bridge.run(lambda s: s.conversations.list(
-                agent_id, archived_only=archived, limit=PAGE))
+            rows = await self._read_rows(agent_id)
         if agent_id != self._agent_id:
             return  # another agent was chosen meanwhile; its load is queued
         self.beginResetModel()
         self._rows.reset(rows)
         self.endResetModel()
         self.sig_loaded.emit()
+
+    async def _read_rows(self, agent_id: int) -> list[Conversation]:
+        """What the list shows for ``agent_id`` (a full load and a sync alike)."""
+        archived = self._archived
+        return await self._bridge.run(lambda s: s.conversations.list(
+            agent_id, archived_only=archived, limit=PAGE))
+
+    async def _sync(self) -> None:
+        """Bring the rows in line with the store by minimal changes (no reset)."""
+        agent_id = self._agent_id
+        if agent_id is None:
+            return
+        rows = await self._read_rows(agent_id)
+        if agent_id != self._agent_id:
+            return
+        present = {conversation.id for conversation in rows}
+        gone = [c.id for c in self._rows.rows if c.id not in present]
+        if gone:
+            self.sig_removed_elsewhere.emit(gone)
+        for conversation_id in gone:
+            if conversation_id is not None:
+                self._remove(conversation_id)
+        for conversation in rows:
+            self._upsert(conversation)
+        self.sig_synced.emit()
 
     async def _remove_ids(self, ids: tuple[int, ...]) -> None:
         for conversation_id in ids:

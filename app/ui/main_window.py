@@ -28,7 +28,7 @@ from app.services.data_service import DataService
 from app.services.provider_service import ProviderService
 from app.services.store_bridge import StoreBridge
 from app.settings import AppSettings, load_settings
-from app.store import ChangeNotice
+from app.store import EXTERNAL, ChangeNotice
 from app.ui.agent_actions import AgentActions, forget_agent_chats
 from app.ui.agent_list_model import AgentListModel
 from app.ui.chat_controller import ChatController
@@ -162,6 +162,8 @@ class MainWindow(QMainWindow):
         self.controller.sig_shown.connect(lambda _id: self._update_chat_actions())
         self.controller.sig_switch_provider.connect(self._switch_provider)
         self.controller.sig_attempt.connect(self.model_bar.note_attempt)
+        self.controller.sig_conversation_gone.connect(self._conversation_gone)
+        self.conversation_model.sig_removed_elsewhere.connect(self._removed_elsewhere)
         self.model_bar.sig_agent_changed.connect(self._save_agent)
         self.search.sig_open.connect(self.open_search_hit)
         self._bridge.sig_error.connect(self._show_status)
@@ -259,6 +261,21 @@ class MainWindow(QMainWindow):
             self._wanted_conversation = conversation.id
             self.conversation_list.select(conversation.id)
             self.state.remember(conversation.agent_id, conversation.id)
+
+    def _conversation_gone(self, conversation_id: int, text: str) -> None:
+        """Deleted elsewhere (or its message not sent): a new chat shows, the
+        composer keeps the text; say what happened."""
+        if conversation_id and conversation_id == self._wanted_conversation:
+            self._wanted_conversation = None
+            self.conversation_list.select(None)
+            self.state.remember(self.conversation_model.agent_id, None)
+        self._show_status(text)
+
+    def _removed_elsewhere(self, ids: list[int]) -> None:
+        # Let go of the shown chat's row before it goes (no jump to a neighbour);
+        # the controller finds out whether it was deleted and says so.
+        if self.controller.conversation_id in ids:
+            self.conversation_list.select(None)
 
     def new_chat(self) -> None:
         agent = self.current_agent()
@@ -365,7 +382,7 @@ class MainWindow(QMainWindow):
         self.model_bar.set_providers(await self.provider_service.list())
 
     def _on_notice(self, notice: ChangeNotice) -> None:
-        if notice.entity == "provider":
+        if notice.entity in ("provider", EXTERNAL):
             self._spawn(self._load_providers(), "providers")
 
     def _switch_provider(self) -> None:

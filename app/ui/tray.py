@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QMenu, QMessageBox, QSystemTrayIcon, QWidget
 from app.domain import AgentSpec, Conversation, Message
 from app.services.store_bridge import StoreBridge
 from app.settings import AppSettings, load_settings
-from app.store import ChangeNotice, Store
+from app.store import EXTERNAL, ChangeNotice, Store
 from app.ui.open_dialogs import DialogSlot
 
 log = logging.getLogger(__name__)
@@ -166,7 +166,7 @@ class TrayController(QObject):
         self._bridge.spawn(load(), name="tray-recent-agents")
 
     def _on_notice(self, notice: ChangeNotice) -> None:
-        if notice.entity in ("agent", "conversation") and self.available:
+        if notice.entity in ("agent", "conversation", EXTERNAL) and self.available:
             self._refresh_timer.start()
 
     def _menu_about_to_show(self) -> None:

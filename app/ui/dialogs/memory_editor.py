@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from app.core.tools.memory import MAX_FACT_CHARS, MAX_FACTS_PER_AGENT, normalize
 from app.domain.tools import Memory
 from app.services.store_bridge import StoreBridge
-from app.store import ChangeNotice, NotFoundError, StoreError
+from app.store import EXTERNAL, ChangeNotice, NotFoundError, StoreError
 from app.ui import prompts
 from app.ui.dialogs.widgets import FieldMessage
 
@@ -187,8 +187,9 @@ class MemoryEditor(QWidget):
 
     # -- loading -------------------------------------------------------------------------
     def _on_notice(self, notice: ChangeNotice) -> None:
-        if notice.entity == "memory" and notice.parent_id == self._agent_id:
-            self.reload()
+        if notice.entity == EXTERNAL or (notice.entity == "memory"
+                                         and notice.parent_id == self._agent_id):
+            self.reload()     # another process may have changed the facts too
 
     def stop(self) -> None:
         """Stop following the store (the dialog closes)."""
