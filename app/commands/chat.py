@@ -35,6 +35,7 @@ import sys
 from contextlib import aclosing
 
 from app.commands.common import CliError, get_conversation, positive_int, resolve_agent
+from app.commands.native_stderr import NATIVE_STDERR_FILENAME, native_stderr_to
 from app.commands.output import warn
 from app.commands.tool_approval import CliApprover, terminal_from_stdio
 from app.core.fallback import Attempt
@@ -97,8 +98,10 @@ def chat_command(args: argparse.Namespace, store: Store) -> int:
     if args.json:
         printer.line({"type": "conversation", "conversation_id": conversation.id})
     try:
-        error = asyncio.run(_run_turn(store.path, settings, agent, conversation.id, text,
-                                      printer, args.approve))
+        # llama.cpp's own stderr (the embedded engine) goes to the log folder.
+        with native_stderr_to(settings.log_dir / NATIVE_STDERR_FILENAME):
+            error = asyncio.run(_run_turn(store.path, settings, agent, conversation.id,
+                                          text, printer, args.approve))
     except KeyboardInterrupt:
         printer.end()
         raise

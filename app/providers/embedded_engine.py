@@ -24,6 +24,7 @@ from typing import Any
 
 from app.providers.base import ProviderError
 from app.providers.gguf_file import is_gguf
+from app.providers.llama_logs import route_llama_logs
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ def import_llama_cpp() -> Any:
         raise ProviderError("server", NOT_INSTALLED) from exc
     except (OSError, RuntimeError) as exc:  # installed, but its native library fails
         raise ProviderError("server", f"the embedded engine could not start: {exc}") from exc
+    route_llama_logs(llama_cpp)      # its log lines to our log, not the terminal
     return llama_cpp
 
 
