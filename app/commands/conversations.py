@@ -72,7 +72,10 @@ def list_conversations(args: argparse.Namespace, store: Store) -> int:
 
 def show_conversation(args: argparse.Namespace, store: Store) -> int:
     conversation = get_conversation(store, args.id)
-    messages = store.messages.all(conversation.id)
+    # The branch the window shows (regenerated replies and edits are versions;
+    # the others are in ``export --format json``).
+    messages = store.messages.path_all(conversation.id)
+    versions = store.messages.versions(conversation.id, messages)
     if args.json:
         print_json({"conversation": conversation, "messages": messages})
         return 0
@@ -84,7 +87,9 @@ def show_conversation(args: argparse.Namespace, store: Store) -> int:
             ("Messages", len(messages))])
     for message in messages:
         say()
-        say(_message_header(message))
+        found = versions.get(message.id) if message.id is not None else None
+        say(_message_header(message) + (f" · version {found.index} of {found.count}"
+                                         if found is not None else ""))
         indented(message.content or "(empty)")
         for call in message.tool_calls:
             indented(f"→ tool call {call.name} [{call.call_id}]: {call.arguments}")

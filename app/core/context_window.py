@@ -19,8 +19,12 @@ Rules:
 * ``AgentSpec.max_turns``: ``None`` = as many earlier turns as fit, ``0`` = none
   (only the new message), ``N`` = at most ``N``.
 
-Cost: ``load_history`` reads from the newest end in pages (``before_id``, on
-the ``(conversation_id, id)`` index) and stops as soon as the budget or
+Only the branch that leads to the new message counts: a regenerated reply or
+an edited message leaves the other versions out (``messages.path``, the
+ancestors of ``before_id``; app/store/message_tree.py).
+
+Cost: ``load_history`` reads from the newest end in pages (``before_id``, up
+the parent links by primary key) and stops as soon as the budget or
 ``max_turns`` is reached, so a 10,000-message conversation costs the same as
 one just long enough to fill the window. All pages are read and converted in
 one job on the store's worker thread (``read_history``).
@@ -212,7 +216,7 @@ def page_turns(store: Store, conversation_id: int, before_id: int | None,
         first_page = max(MIN_PAGE, min(MAX_PAGE, budget // TOKENS_PER_PAGE_ROW))
     cursor, size = before_id, first_page
     while True:
-        page = store.messages.page(conversation_id, before_id=cursor, limit=size)
+        page = store.messages.path(conversation_id, before_id=cursor, limit=size)
         window.pages_read += 1
         window.messages_read += len(page)
         exhausted = len(page) < size

@@ -4,7 +4,13 @@ Building a request reads the newest stored messages that fit the context and
 converts them into request messages (``context_window.page_turns``). Doing
 that on every turn costs time in proportion to the window, so each store
 keeps the turns it converted, per conversation, and the next turn reads only
-the messages added since (``messages.page(after_id=…)``).
+the messages added since (``messages.path(after_id=…)``).
+
+Branches (versions of a turn, app/store/message_tree.py): an entry covers the
+shown path up to one message (``top_id``) and is used for a later request only
+when that message is an ancestor of the new one: the messages read since must
+lead down from it. After a regenerate or an edit that is no longer so, and
+the history is read afresh.
 
 Consistency: the cache lives on the store's worker thread (every call comes
 through ``AsyncStore.run``) and listens to the store's change notices *on
@@ -40,8 +46,8 @@ TurnSource = Iterator[tuple[Turn, bool]]
 
 @dataclass
 class _Entry:
-    """A contiguous run of whole turns of one conversation, newest first: every
-    message with ``turns[-1].first_id <= id <= top_id``."""
+    """A contiguous run of whole turns of one conversation, newest first: the
+    path from ``turns[-1].first_id`` up to ``top_id``."""
 
     top_id: int
     turns: list[Turn] = field(default_factory=list)
@@ -84,16 +90,20 @@ class HistoryCache:
         if version != self._data_version:          # another connection wrote
             self._entries.clear()
             self._data_version = version
+        top_id = store.messages.tree.parent_of(before_id)
+        if top_id is None:                          # the first message: no history
+            self._entries.pop(conversation_id, None)
+            return iter(())
         entry = self._entries.get(conversation_id)
-        if entry is not None and entry.top_id < before_id and (entry.turns or entry.at_start):
+        if entry is not None and entry.top_id <= top_id and (entry.turns or entry.at_start):
             newer = _read_newer(store, conversation_id, entry.top_id, before_id, window)
             if newer is not None:
                 self._entries.move_to_end(conversation_id)
                 entry.turns[:0] = newer
-                entry.top_id = before_id - 1
+                entry.top_id = top_id
                 return self._extend(entry, older)
         # Nothing usable: read from the newest end and remember as we go.
-        entry = _Entry(top_id=before_id - 1)
+        entry = _Entry(top_id=top_id)
         self._entries[conversation_id] = entry
         self._entries.move_to_end(conversation_id)
         while len(self._entries) > MAX_CONVERSATIONS:
@@ -144,13 +154,15 @@ class HistoryCache:
 
 def _read_newer(store: Store, conversation_id: int, after_id: int, before_id: int,
                 window: HistoryWindow) -> list[Turn] | None:
-    """The whole turns made of messages between the two ids, newest first; None
-    when they do not start with a user message (they would belong to the newest
-    cached turn, so that turn is no longer whole)."""
+    """The whole turns made of the messages on the path to ``before_id`` newer
+    than ``after_id``, newest first; None when that path does not pass through
+    ``after_id`` (another branch) or they do not start with a user message
+    (they would belong to the newest cached turn, so that turn is no longer
+    whole)."""
     messages: list[Message] = []
     cursor = before_id
     while True:
-        page = store.messages.page(conversation_id, before_id=cursor, after_id=after_id,
+        page = store.messages.path(conversation_id, before_id=cursor, after_id=after_id,
                                    limit=MAX_PAGE)
         window.pages_read += 1
         window.messages_read += len(page)
@@ -158,6 +170,9 @@ def _read_newer(store: Store, conversation_id: int, after_id: int, before_id: in
         if len(page) < MAX_PAGE:
             break
         cursor = page[0].id
+    below = messages[0].parent_id if messages else store.messages.tree.parent_of(before_id)
+    if below != after_id:
+        return None
     if messages and messages[0].role != "user":
         return None
     turns: list[Turn] = []

@@ -29,6 +29,11 @@ from app.domain import Message, MessageStatus, ToolCallRecord, UsageStats
 from app.domain.message import FINAL_STATUSES
 from app.settings import AppSettings
 from app.store import AsyncStore
+from app.store.message_tree import AT_LEAF
+
+#: Where a message attaches: a message id, None (it starts the conversation)
+#: or ``AT_LEAF`` (after the end of the shown branch, the usual case).
+Parent = Any
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +62,13 @@ class ConversationRecorder:
         return cls(store, flush_interval=settings.stream_flush_seconds, **kwargs)
 
     async def record_user_message(self, conversation_id: int, text: str,
-                                  agent_revision: int | None = None) -> Message:
-        """Insert the user's message; returns only once it is committed."""
+                                  agent_revision: int | None = None, *,
+                                  parent_id: Parent = AT_LEAF) -> Message:
+        """Insert the user's message; returns only once it is committed.
+        ``parent_id``: an edited message's parent, so the edit is a new version."""
         message = Message(conversation_id=conversation_id, role="user", content=text,
                           status="complete", agent_revision=agent_revision)
-        return await self._store.run(lambda s: s.messages.add(message))
+        return await self._store.run(lambda s: s.messages.add(message, parent_id=parent_id))
 
     async def record_tool_result(self, conversation_id: int, call_id: str, content: str,
                                  *, is_error: bool = False,
@@ -81,12 +88,14 @@ class ConversationRecorder:
 
     async def start_reply(self, conversation_id: int, agent_revision: int | None,
                           model: str | None, provider: str | None, *,
-                          on_flushed: FlushListener | None = None) -> ReplyRecorder:
-        """Insert an empty ``streaming`` assistant message and return its recorder."""
+                          on_flushed: FlushListener | None = None,
+                          parent_id: Parent = AT_LEAF) -> ReplyRecorder:
+        """Insert an empty ``streaming`` assistant message and return its recorder.
+        ``parent_id``: the user message of a regenerated reply (a new version)."""
         message = Message(conversation_id=conversation_id, role="assistant",
                           status="streaming", model=model, provider=provider,
                           agent_revision=agent_revision)
-        stored = await self._store.run(lambda s: s.messages.add(message))
+        stored = await self._store.run(lambda s: s.messages.add(message, parent_id=parent_id))
         return ReplyRecorder(self._store, stored, flush_interval=self.flush_interval,
                              clock=self._clock, on_flushed=on_flushed)
 

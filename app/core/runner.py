@@ -49,7 +49,7 @@ from app.core.context_window import (
 )
 from app.core.fallback import Attempt, FallbackStream, ProviderPool, ProviderSource
 from app.core.provider_factory import build_provider, options_from_settings
-from app.core.recorder import ConversationRecorder, ReplyRecorder
+from app.core.recorder import ConversationRecorder, Parent, ReplyRecorder
 from app.core.routing import AUTO, RequestFacts, RoutePlan, plan_route
 from app.core.tool_loop import ToolBatch
 from app.core.turn_inputs import (
@@ -84,6 +84,7 @@ from app.domain import (
 from app.domain.chat import ToolChoice
 from app.settings import AppSettings
 from app.store import AsyncStore
+from app.store.message_tree import AT_LEAF
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +129,12 @@ class AgentRunner:
     lengths); without it, an ``auto`` agent's providers are asked. ``tools`` is
     the registry (default: ``build_tool_registry``, closed at the end);
     ``approver`` answers approval requests of ``ask`` tools (default: deny).
+
+    Versions (app/store/message_tree.py): ``reply_to`` answers a stored user
+    message again (Regenerate: no new user message; the reply is a new version
+    beside the earlier ones); ``parent_id`` attaches the new user message
+    elsewhere than after the shown branch (an edit: the edited message's parent).
+    Either way the request carries only the branch that leads to the message.
     """
 
     def __init__(self, store: AsyncStore, settings: AppSettings, agent: AgentSpec,
@@ -140,12 +147,16 @@ class AgentRunner:
                  max_rounds: int | None = None,
                  context_tokens: int | None = None,
                  tool_choice: ToolChoice | None = None,
-                 history_page: int | None = None) -> None:
+                 history_page: int | None = None,
+                 reply_to: Message | None = None,
+                 parent_id: Parent = AT_LEAF) -> None:
         self.store = store
         self.settings = settings
         self.agent = agent
         self.conversation_id = conversation_id
-        self.text = text
+        self.text = reply_to.content if reply_to is not None else text
+        self.reply_to = reply_to
+        self._parent_id = parent_id
         self._own_pool = providers is None
         self._providers: ProviderSource = providers or default_provider_pool(settings)
         self.recorder = recorder or ConversationRecorder.from_settings(store, settings)
@@ -187,8 +198,12 @@ class AgentRunner:
     # -- the turn -----------------------------------------------------------------
     async def _run(self) -> AsyncIterator[TurnEvent]:
         agent = self.agent
-        self.user_message = await self.recorder.record_user_message(
-            self.conversation_id, self.text, agent_revision=agent.revision or None)
+        if self.reply_to is not None:
+            self.user_message = self.reply_to
+        else:
+            self.user_message = await self.recorder.record_user_message(
+                self.conversation_id, self.text, agent_revision=agent.revision or None,
+                parent_id=self._parent_id)
         configs = await self.store.run(lambda s: s.providers.list())
         notes: list[str] = []
         models = self._models
@@ -365,10 +380,15 @@ class AgentRunner:
         """Insert the round's ``streaming`` message. If we are cancelled meanwhile,
         the insert still completes — and the message is finished as cancelled."""
         first = plan.candidates[0] if plan.candidates else None
+        # The first round answers the user message (which a regenerate does not
+        # write anew); later rounds follow the tool results.
+        assert self.user_message is not None
+        parent = self.user_message.id if number == 1 else AT_LEAF
         task = asyncio.ensure_future(self.recorder.start_reply(
             self.conversation_id, self.agent.revision or None,
             first.model if first else self.agent.model or None,
-            first.provider.name if first else self.agent.provider or None))
+            first.provider.name if first else self.agent.provider or None,
+            parent_id=parent))
         try:
             return await asyncio.shield(task)
         except asyncio.CancelledError:

@@ -16,3 +16,5 @@ class Conversation(BaseModel):
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)
     message_count: int = 0
+    # The last message of the branch that is shown (None: no messages).
+    active_leaf_id: int | None = None

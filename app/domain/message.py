@@ -44,5 +44,9 @@ class Message(BaseModel):
     error: str | None = None
     # Free-form facts about how the reply was produced (e.g. routing decision).
     meta: dict[str, Any] = Field(default_factory=dict)
+    # The message this one follows (None: the first). Messages form a tree: a
+    # regenerated reply or an edited user message is a sibling of the earlier
+    # one (another version of the turn); see app/store/message_tree.py.
+    parent_id: int | None = None
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)

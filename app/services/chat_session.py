@@ -49,6 +49,7 @@ from app.domain import (
 from app.services.store_bridge import StoreBridge
 from app.settings import AppSettings
 from app.store import NotFoundError, Store
+from app.store.message_tree import AT_LEAF
 
 if TYPE_CHECKING:
     from app.core.runner import AgentRunner
@@ -108,7 +109,10 @@ class MessageNotSent:
 
 @dataclass(frozen=True)
 class HistoryRewritten:
-    """Messages were deleted before a resend; a view shows the conversation anew."""
+    """The shown branch changed: a regenerated reply or an edited message was
+    written as a new version (the earlier ones are kept); a view shows the
+    conversation anew. Emitted right after that first write, before the
+    ``UserMessageRecorded`` / ``ReplyStarted`` it would otherwise draw."""
 
     conversation_id: int
 
@@ -145,16 +149,28 @@ class _ReplyRecorder(ReplyRecorder):
 class _SessionRecorder(ConversationRecorder):
     """Records as usual and tells the session about each step as it is committed."""
 
-    def __init__(self, session: ChatSession, store: Any, flush_interval: float) -> None:
+    def __init__(self, session: ChatSession, store: Any, flush_interval: float, *,
+                 rewrites: bool = False) -> None:
         super().__init__(store, flush_interval=flush_interval)
         self._session = session
         self._async_store = store
+        #: The turn's first write starts a new version (regenerate, edit).
+        self._rewrites = rewrites
         #: The user's message was committed (a later failure is not "not sent").
         self.recorded = False
 
+    def _rewritten(self) -> None:
+        if self._rewrites:
+            self._rewrites = False
+            self._session.generation += 1
+            self._session._emit(HistoryRewritten(self._session.conversation_id))
+
     async def record_user_message(self, conversation_id: int, text: str,
-                                  agent_revision: int | None = None) -> Message:
-        message = await super().record_user_message(conversation_id, text, agent_revision)
+                                  agent_revision: int | None = None, *,
+                                  parent_id: Any = AT_LEAF) -> Message:
+        message = await super().record_user_message(conversation_id, text, agent_revision,
+                                                    parent_id=parent_id)
+        self._rewritten()
         self.recorded = True
         self._session.generation += 1
         self._session._emit(UserMessageRecorded(message))
@@ -162,14 +178,17 @@ class _SessionRecorder(ConversationRecorder):
 
     async def start_reply(self, conversation_id: int, agent_revision: int | None,
                           model: str | None, provider: str | None, *,
-                          on_flushed: FlushListener | None = None) -> ReplyRecorder:
+                          on_flushed: FlushListener | None = None,
+                          parent_id: Any = AT_LEAF) -> ReplyRecorder:
         message = Message(conversation_id=conversation_id, role="assistant",
                           status="streaming", model=model, provider=provider,
                           agent_revision=agent_revision)
-        stored = await self._async_store.run(lambda s: s.messages.add(message))
+        stored = await self._async_store.run(
+            lambda s: s.messages.add(message, parent_id=parent_id))
         reply = _ReplyRecorder(self._async_store, stored, flush_interval=self.flush_interval,
                                clock=self._clock, on_flushed=on_flushed,
                                on_finished=self._session._reply_finished)
+        self._rewritten()
         self._session._reply_started(reply)
         return reply
 
@@ -234,13 +253,23 @@ class ChatSession(QObject):
                                         name=f"chat-{self.conversation_id}")
         return self._task
 
-    def resend_from(self, user_message_id: int, text: str) -> asyncio.Task[str] | None:
-        """Delete the user message ``user_message_id`` and everything after it,
-        then send ``text`` (edit-and-resend, regenerate, retry)."""
+    def regenerate(self, user_message_id: int) -> asyncio.Task[str] | None:
+        """Answer the user message ``user_message_id`` again (Regenerate, Retry):
+        the new reply is another version of the turn; the earlier replies and
+        whatever followed them stay as the other branch."""
+        if self.running:
+            return None
+        self._task = self._bridge.spawn(self._again(user_message_id, None),
+                                        name=f"chat-{self.conversation_id}-regenerate")
+        return self._task
+
+    def edit(self, user_message_id: int, text: str) -> asyncio.Task[str] | None:
+        """Send ``text`` as a new version of the user message ``user_message_id``
+        (edit-and-resend); the old message and its branch are kept."""
         if self.running or not text.strip():
             return None
-        self._task = self._bridge.spawn(self._resend(user_message_id, text),
-                                        name=f"chat-{self.conversation_id}-resend")
+        self._task = self._bridge.spawn(self._again(user_message_id, text),
+                                        name=f"chat-{self.conversation_id}-edit")
         return self._task
 
     def stop(self) -> bool:
@@ -259,14 +288,19 @@ class ChatSession(QObject):
         return True
 
     # -- the turn -------------------------------------------------------------------------
-    async def _resend(self, user_message_id: int, text: str) -> str:
-        conversation_id = self.conversation_id
-        await self._bridge.run(lambda s: delete_from(s, conversation_id, user_message_id))
-        self.generation += 1
-        self._emit(HistoryRewritten(conversation_id))
-        return await self._turn(text)
+    async def _again(self, user_message_id: int, text: str | None) -> str:
+        """Regenerate (``text`` None) or edit the user message ``user_message_id``."""
+        original: Message = await self._bridge.run(lambda s: s.messages.get(user_message_id))
+        if original.role != "user" or original.conversation_id != self.conversation_id:
+            log.warning("message %s is not a user message of conversation %s; not sent",
+                        user_message_id, self.conversation_id)
+            return "error"
+        if text is None:
+            return await self._turn(original.content, reply_to=original)
+        return await self._turn(text, parent_id=original.parent_id)
 
-    async def _turn(self, text: str) -> str:
+    async def _turn(self, text: str, *, reply_to: Message | None = None,
+                    parent_id: Any = AT_LEAF) -> str:
         # The agent as stored now: a change made in the model bar a moment ago
         # was queued on the same serial worker before this read.
         agent_id = self.agent_id
@@ -275,11 +309,17 @@ class ChatSession(QObject):
         except NotFoundError as exc:
             self._emit(MessageNotSent(self.conversation_id, text, exc.what))
             return "not sent"
+        rewrites = reply_to is not None or parent_id is not AT_LEAF
         recorder = _SessionRecorder(self, self._bridge.store,
-                                    self._settings.stream_flush_seconds)
+                                    self._settings.stream_flush_seconds, rewrites=rewrites)
+        # Only a new version passes where it attaches (a custom factory in a
+        # test need not know these arguments).
+        where: dict[str, Any] = {"reply_to": reply_to} if reply_to is not None else {}
+        if parent_id is not AT_LEAF:
+            where["parent_id"] = parent_id
         runner = self._runner_factory(self._bridge.store, self._settings, agent,
                                       self.conversation_id, text, providers=self._providers,
-                                      recorder=recorder, approver=self._approve)
+                                      recorder=recorder, approver=self._approve, **where)
         status = "cancelled"
         self.last_status = ""
         self.sig_started.emit()
@@ -372,16 +412,6 @@ class ChatSession(QObject):
             if call.arguments == request.arguments:
                 return call.call_id
         return open_calls[0].call_id if open_calls else None
-
-
-def delete_from(store: Store, conversation_id: int, first_id: int) -> list[int]:
-    """Delete message ``first_id`` and every later message of the conversation."""
-    later = [m.id for m in store.messages.all(conversation_id)
-             if m.id is not None and m.id >= first_id]
-    with store.db.atomic():
-        for message_id in later:
-            store.messages.delete(message_id)
-    return later
 
 
 def delete_message(store: Store, message_id: int) -> list[int]:

@@ -98,4 +98,5 @@ class ConversationRepository:
             id=row.id, agent_id=row.agent_id, title=row.title, pinned=bool(row.pinned),
             archived=bool(row.archived), created_at=time_from_db(row.created_at),
             updated_at=time_from_db(row.updated_at), message_count=row.message_count,
+            active_leaf_id=row.active_leaf_id,
         )

@@ -6,6 +6,7 @@ from app.domain import Message, MessageStatus, ToolCallRecord, UsageStats
 from app.domain.clock import utc_now
 from app.store.codec import json_from_db, json_to_db, time_from_db, time_to_db
 from app.store.errors import NotFoundError
+from app.store.message_tree import AT_LEAF, MessageTree, Versions, _AtLeaf
 from app.store.notices import NoticeHub
 from app.store.tables import Tables
 
@@ -15,6 +16,7 @@ class MessageRepository:
         self._db = db
         self._t = tables
         self._hub = hub
+        self.tree = MessageTree(db, tables)
 
     # -- reading ---------------------------------------------------------------
     def get(self, message_id: int) -> Message:
@@ -49,6 +51,82 @@ class MessageRepository:
         rows = self._db.execute_sql(sql, params).fetchall()
         return [_from_tuple(row) for row in reversed(rows)]
 
+    # -- the shown branch (app/store/message_tree.py) ------------------------------------
+    def path(self, conversation_id: int, *, before_id: int | None = None,
+             after_id: int | None = None, limit: int | None = 100) -> list[Message]:
+        """Messages of the shown branch, oldest first: the ``limit`` nearest
+        ancestors of ``before_id`` (without it: the active leaf and its
+        ancestors), only those with ids above ``after_id``.
+
+        Like ``page`` for a chat without versions; with versions, only the
+        branch the conversation shows (or the one leading to ``before_id``).
+        """
+        start = (self.tree.leaf(conversation_id) if before_id is None
+                 else self.tree.parent_of(before_id))
+        rows = self.tree.path_rows(conversation_id, _PAGE_COLUMNS, start=start,
+                                   after_id=after_id, limit=limit)
+        return [_from_tuple(row) for row in rows]
+
+    def path_all(self, conversation_id: int) -> list[Message]:
+        """The whole shown branch, oldest first (what exports and ``show`` print)."""
+        return self.path(conversation_id, limit=None)
+
+    def active_leaf(self, conversation_id: int) -> int | None:
+        return self.tree.leaf(conversation_id)
+
+    def versions(self, conversation_id: int, messages: list[Message]) -> dict[int, Versions]:
+        """message id -> its place among the versions of its turn, for each of
+        ``messages`` that has more than one version."""
+        return self.tree.versions(conversation_id, [
+            (m.id, m.parent_id, m.role) for m in messages if m.id is not None])
+
+    def versions_of(self, conversation_id: int, ids: list[int]) -> dict[int, Versions]:
+        """``versions`` for the messages ``ids`` of the conversation (a view's
+        shown messages), read by id."""
+        found: list[tuple[int, int | None, str]] = []
+        table = self._t.message._meta.table_name
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            found += self._db.execute_sql(
+                f"SELECT id, parent_id, role FROM {table} WHERE conversation_id = ? AND "
+                f"id IN ({marks})", (conversation_id, *chunk)).fetchall()
+        return self.tree.versions(conversation_id, found)
+
+    def user_turn_of(self, message_id: int) -> Message | None:
+        """The user message whose turn ``message_id`` belongs to (itself for a
+        user message; None before the first user message)."""
+        message = self.get(message_id)
+        if message.role == "user":
+            return message
+        earlier = self.path(message.conversation_id, before_id=message_id, limit=None)
+        return next((m for m in reversed(earlier) if m.role == "user"), None)
+
+    def switch_version(self, message_id: int, step: int) -> int | None:
+        """Show the version ``step`` places from ``message_id`` (-1: the previous,
+        +1: the next) and the newest branch below it. Returns the version now
+        shown, or None when there is none that far."""
+        message = self.get(message_id)
+        found = self.versions(message.conversation_id, [message]).get(message_id)
+        target = found.step(step) if found is not None else None
+        if target is None:
+            return None
+        self.show_branch(target)
+        return target
+
+    def show_branch(self, message_id: int) -> int:
+        """Make the branch through ``message_id`` the shown one (to the newest
+        leaf below it); nothing changes when it is shown already. Returns the leaf."""
+        message = self.get(message_id)
+        conversation_id = message.conversation_id
+        if self.tree.on_path(conversation_id, message_id):
+            return self.tree.leaf(conversation_id) or message_id
+        leaf = self.tree.newest_leaf_under(message_id)
+        with self._db.atomic():
+            self.tree.set_leaf(conversation_id, leaf)
+        self._emit_conversation(conversation_id)
+        return leaf
+
     def all(self, conversation_id: int) -> list[Message]:
         table = self._t.message
         rows = table.select().where(table.conversation_id == conversation_id)
@@ -59,14 +137,21 @@ class MessageRepository:
         return table.select().where(table.conversation_id == conversation_id).count()
 
     # -- writing ---------------------------------------------------------------
-    def add(self, message: Message) -> Message:
-        """Insert a message and commit it before returning."""
+    def add(self, message: Message, *, parent_id: int | None | _AtLeaf = AT_LEAF) -> Message:
+        """Insert a message and commit it before returning.
+
+        It follows ``parent_id`` (default: the end of the shown branch; None: it
+        starts the conversation) and becomes the end of the shown branch, in
+        the same transaction.
+        """
         now = time_to_db(utc_now())
         values = self._values(message)
         try:
             with self._db.atomic():
+                values["parent_id"] = (self.tree.leaf(message.conversation_id)
+                                       if isinstance(parent_id, _AtLeaf) else parent_id)
                 row = self._t.message.create(**values, created_at=now, updated_at=now)
-                self._touch_conversation(message.conversation_id, now)
+                self._touch_conversation(message.conversation_id, now, leaf=row.id)
         except IntegrityError as exc:  # the foreign key: no such conversation
             raise NotFoundError("conversation", message.conversation_id) from exc
         self._hub.emit("message", "insert", [row.id], message.conversation_id)
@@ -97,10 +182,17 @@ class MessageRepository:
         return self.get(message_id)
 
     def delete(self, message_id: int) -> None:
+        """Delete one message; the messages that followed it follow its parent
+        now, and a shown branch that ended with it ends at its parent."""
         message = self.get(message_id)
         table = self._t.message
-        table.delete().where(table.id == message_id).execute()
-        self._hub.emit("message", "delete", [message_id], message.conversation_id)
+        conversation_id = message.conversation_id
+        with self._db.atomic():
+            self.tree.reparent_children(message_id, message.parent_id)
+            table.delete().where(table.id == message_id).execute()
+            if self.tree.leaf(conversation_id) in (message_id, None):
+                self.tree.set_leaf(conversation_id, message.parent_id)
+        self._hub.emit("message", "delete", [message_id], conversation_id)
 
     def recover_interrupted(self) -> list[int]:
         """Mark replies left ``streaming`` by a killed process as ``partial``.
@@ -127,12 +219,20 @@ class MessageRepository:
             self._touch_conversation(row.conversation_id, now)
         self._hub.emit("message", "update", [message_id], row.conversation_id)
 
-    def _touch_conversation(self, conversation_id: int, now: str) -> None:
+    def _touch_conversation(self, conversation_id: int, now: str,
+                            leaf: int | None = None) -> None:
         table = self._t.conversation
-        changed = (table.update(updated_at=now)
-                   .where(table.id == conversation_id).execute())
+        values = {"updated_at": now} if leaf is None else {"updated_at": now,
+                                                           "active_leaf_id": leaf}
+        changed = table.update(**values).where(table.id == conversation_id).execute()
         if not changed:
             raise NotFoundError("conversation", conversation_id)
+
+    def _emit_conversation(self, conversation_id: int) -> None:
+        """The shown branch changed: the conversation's views redraw."""
+        row = self._t.conversation.get_or_none(self._t.conversation.id == conversation_id)
+        self._hub.emit("conversation", "update", [conversation_id],
+                       row.agent_id if row is not None else None)
 
     @staticmethod
     def _values(message: Message) -> dict:
@@ -149,6 +249,7 @@ class MessageRepository:
             "error": message.error,
             "agent_revision": message.agent_revision,
             "meta": json_to_db(message.meta),
+            "parent_id": message.parent_id,
         }
 
     @staticmethod
@@ -158,14 +259,14 @@ class MessageRepository:
 
 _PAGE_FIELDS = ("id", "conversation_id", "role", "content", "tool_calls", "tool_call_id",
                 "status", "model", "provider", "agent_revision", "usage", "error", "meta",
-                "created_at", "updated_at")
+                "created_at", "updated_at", "parent_id")
 _PAGE_COLUMNS = ", ".join(_PAGE_FIELDS)
 
 
 def _from_tuple(row: tuple) -> Message:
     """A message from its column values in ``_PAGE_FIELDS`` order."""
     (id_, conversation_id, role, content, tool_calls, tool_call_id, status, model,
-     provider, agent_revision, usage, error, meta, created_at, updated_at) = row
+     provider, agent_revision, usage, error, meta, created_at, updated_at, parent_id) = row
     # The empty JSON values are by far the most common; skip the parser for them.
     return Message(
         id=id_, conversation_id=conversation_id, role=role, content=content,
@@ -174,4 +275,5 @@ def _from_tuple(row: tuple) -> Message:
         agent_revision=agent_revision, usage=json_from_db(usage) or None, error=error,
         meta={} if meta in ("{}", "", None) else json_from_db(meta, {}),
         created_at=time_from_db(created_at), updated_at=time_from_db(updated_at),
+        parent_id=parent_id,
     )

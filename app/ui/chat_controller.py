@@ -12,8 +12,11 @@ shows one conversation at a time:
 - events of the shown conversation's session are drawn as they come; those
   of other conversations are left to the store (they are recorded) and drawn
   when that conversation is shown again.
-- message actions of the view: regenerate / retry (run the user message
-  before it again), edit-and-resend, delete (asked first), approvals.
+- message actions of the view: regenerate / retry (answer the user message
+  before it again: a new version of the reply), edit-and-resend (a new version
+  of the user message), delete (asked first), approvals; the earlier versions
+  are kept and shown with ◀ n/m ▶ (app/ui/chat_versions.py).
+- only the shown branch is drawn and paged (``messages.path``).
 - writes made elsewhere (app/ui/chat_follow.py): the shown chat is drawn again,
   or, deleted, replaced by a new chat; a message that could not be sent
   because its chat was deleted goes back into the composer, never lost.
@@ -45,6 +48,7 @@ from app.settings import AppSettings
 from app.store import NotFoundError, Store
 from app.ui.chat import ChatView
 from app.ui.chat_follow import ShownChatFollower, Stamp, conversation_stamp
+from app.ui.chat_versions import ChatVersions
 from app.ui.composer import Composer
 from app.ui.message_edit_dialog import MessageEditDialog
 from app.ui.open_dialogs import DialogSlot
@@ -69,19 +73,26 @@ def title_from(text: str) -> str:
 
 def load_page(store: Store, conversation_id: int, *, before_id: int | None = None,
               limit: int = PAGE) -> tuple[list[Message], bool]:
-    """The ``limit`` newest messages (before ``before_id``) and whether older exist."""
-    found = store.messages.page(conversation_id, before_id=before_id, limit=limit + 1)
+    """The ``limit`` newest messages of the shown branch (before ``before_id``)
+    and whether older exist."""
+    found = store.messages.path(conversation_id, before_id=before_id, limit=limit + 1)
     return (found[1:], True) if len(found) > limit else (found, False)
 
 
 def load_around(store: Store, conversation_id: int, message_id: int
                 ) -> tuple[list[Message], bool]:
     """Enough of the conversation to show ``message_id``: the newest page if it
-    holds the message, else from a few messages before it to the end."""
+    holds the message, else from a few messages before it to the end. A
+    message on another branch (a search hit in an earlier version) makes that
+    branch the shown one first."""
+    try:
+        store.messages.show_branch(message_id)
+    except NotFoundError:
+        pass                             # deleted meanwhile: the newest page it is
     newest, older = load_page(store, conversation_id)
     if not older or any(m.id == message_id for m in newest):
         return newest, older
-    everything = store.messages.all(conversation_id)
+    everything = store.messages.path_all(conversation_id)
     index = next((i for i, m in enumerate(everything) if m.id == message_id), None)
     if index is None:
         return newest, older
@@ -137,6 +148,7 @@ class ChatController(QObject):
         view.sig_approval.connect(self._approval)
         view.sig_switch_provider.connect(lambda _id: self.sig_switch_provider.emit())
         self.follower = ShownChatFollower(self, bridge)
+        self.versions = ChatVersions(self, bridge)
 
     # -- sessions --------------------------------------------------------------------------
     def session(self, conversation_id: int, agent_id: int) -> ChatSession:
@@ -265,6 +277,7 @@ class ChatController(QObject):
             lambda s: load_page(s, conversation_id, before_id=before_id))
         if generation == self._show_generation:
             self.view.prepend_messages(messages, has_older=older)
+            self.versions.refresh()
 
     def _need_older(self, before_id: int) -> None:
         if self.conversation_id is not None and not self._loading:
@@ -347,6 +360,7 @@ class ChatController(QObject):
         widget = view.message_widget(message.id)
         if widget is not None and message.model:
             widget.set_model(message.model, message.provider)   # who really answered
+        self.versions.refresh()           # a regenerated reply: one version more
 
     def _approval(self, call_id: str, allowed: bool) -> None:
         found = self.current_session()
@@ -355,23 +369,18 @@ class ChatController(QObject):
 
     # -- message actions ------------------------------------------------------------------------
     def _rerun_before(self, message_id: int) -> None:
-        """Regenerate / Retry: delete the user message before ``message_id`` and
-        everything after it, and send that message again."""
+        """Regenerate / Retry: answer the user message before ``message_id``
+        again; the new reply is a new version, the earlier ones are kept."""
         conversation_id, agent_id = self.conversation_id, self.agent_id
         if conversation_id is None or agent_id is None or self.is_running(conversation_id):
             return
         self._bridge.spawn(self._rerun(conversation_id, agent_id, message_id), name="rerun")
 
     async def _rerun(self, conversation_id: int, agent_id: int, message_id: int) -> None:
-        def find(store: Store) -> Message | None:
-            users = [m for m in store.messages.all(conversation_id)
-                     if m.role == "user" and m.id is not None and m.id < message_id]
-            return users[-1] if users else None
-
-        user = await self._bridge.run(find)
-        if user is None or user.id is None:
+        user = await self._bridge.run(lambda s: s.messages.user_turn_of(message_id))
+        if user is None or user.id is None or user.conversation_id != conversation_id:
             return
-        self.session(conversation_id, agent_id).resend_from(user.id, user.content)
+        self.session(conversation_id, agent_id).regenerate(user.id)
 
     def _edit(self, message_id: int) -> None:
         conversation_id, agent_id = self.conversation_id, self.agent_id
@@ -383,8 +392,8 @@ class ChatController(QObject):
     async def _open_editor(self, conversation_id: int, agent_id: int, message_id: int) -> None:
         def read(store: Store) -> tuple[Message, int]:
             message = store.messages.get(message_id)
-            later = sum(1 for m in store.messages.all(conversation_id)
-                        if m.id is not None and m.id > message_id and m.role != "tool")
+            later = sum(1 for m in store.messages.path(conversation_id, after_id=message_id,
+                                                       limit=None) if m.role != "tool")
             return message, later
 
         message, later = await self._bridge.run(read)
@@ -394,7 +403,7 @@ class ChatController(QObject):
             return
         dialog = MessageEditDialog(message.content, later, self._parent)
         dialog.sig_resend.connect(lambda text: self.session(
-            conversation_id, agent_id).resend_from(message_id, text))
+            conversation_id, agent_id).edit(message_id, text))
         dialog.open()
         self._editor.set(dialog)
 

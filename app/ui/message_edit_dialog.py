@@ -1,7 +1,8 @@
 """Edit a message you sent and send it again (``editMessageDialog``).
 
-The dialog is also the confirmation: it says how many later messages the
-resend deletes, and its button reads "Delete and Resend" when it deletes any.
+The edited text is sent as a new version of the message; the original and
+the messages after it are kept as the earlier version (◀ ▶ under the message
+switches between them). The note says so, and how many messages that branch holds.
 """
 
 from __future__ import annotations
@@ -31,17 +32,19 @@ class MessageEditDialog(QDialog):
         self.edit.setObjectName("editMessageText")
         self.edit.setPlainText(text)
         if later_messages:
-            note = (f"Resending deletes this message and the {later_messages} "
-                    f"message{'s' if later_messages != 1 else ''} after it, then sends "
-                    "the edited text.")
+            note = (f"The edited text is sent as a new version of this message. The "
+                    f"original and the {later_messages} message"
+                    f"{'s' if later_messages != 1 else ''} after it are kept as the "
+                    "earlier version (◀ ▶ under the message switches).")
         else:
-            note = "Resending replaces this message with the edited text."
+            note = ("The edited text is sent as a new version of this message; the "
+                    "original is kept (◀ ▶ under the message switches).")
         self.note = QLabel(note)
         self.note.setObjectName("editMessageNote")
         self.note.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.resend_button = self.buttons.addButton(
-            "Delete and Resend" if later_messages else "Resend",
+            "Resend",
             QDialogButtonBox.ButtonRole.AcceptRole)
         self.resend_button.setObjectName("resendButton")
         layout = QVBoxLayout(self)

@@ -67,7 +67,7 @@ def recent_agents(store: Store, limit: int = RECENT_AGENTS) -> list[AgentSpec]:
 def reply_preview(store: Store, conversation_id: int) -> tuple[Conversation, Message | None]:
     """The conversation and its newest assistant message (for a notification)."""
     conversation = store.conversations.get(conversation_id)
-    replies = [m for m in store.messages.page(conversation_id, limit=8)
+    replies = [m for m in store.messages.path(conversation_id, limit=8)
                if m.role == "assistant"]
     return conversation, (replies[-1] if replies else None)
 

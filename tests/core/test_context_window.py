@@ -177,14 +177,13 @@ def test_loading_reads_pages_from_the_newest_end_only_as_far_as_needed(tmp_path)
 
     async def body(setup):
         await seed(setup, turns)
-        newest = await setup.store.run(
-            lambda s: s.messages.page(setup.conversation_id, limit=1))
         # Without the turn cache: this is about what is read from the store.
+        # before_id None: up to the end of the shown branch, the newest included.
         window = await load_history(setup.store, setup.conversation_id,
-                                    before_id=newest[0].id + 1, budget=300, max_turns=None,
+                                    before_id=None, budget=300, max_turns=None,
                                     cached=False)
         everything = await load_history(setup.store, setup.conversation_id,
-                                        before_id=newest[0].id + 1, budget=10**9,
+                                        before_id=None, budget=10**9,
                                         max_turns=None, cached=False)
         return window, everything
 

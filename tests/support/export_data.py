@@ -60,13 +60,19 @@ def make_agent(store: Store, name: str = "Helper", **values) -> AgentSpec:
 
 
 def snapshot(store: Store) -> list[tuple[dict, list[dict]]]:
-    """Every conversation with its messages, without database ids, oldest first."""
+    """Every conversation with its messages, without database ids, oldest first.
+    Which message follows which, and where the shown branch ends, are kept as
+    positions in the conversation's message list."""
     out = []
     conversations = store.conversations.list(include_archived=True, limit=100_000)
     for conversation in sorted(conversations, key=lambda c: (c.created_at, c.id)):
-        messages = [m.model_dump(exclude={"id", "conversation_id"})
-                    for m in store.messages.all(conversation.id)]
-        out.append((conversation.model_dump(exclude={"id", "agent_id"}), messages))
+        stored = store.messages.all(conversation.id)
+        position = {m.id: i for i, m in enumerate(stored)}
+        messages = [{**m.model_dump(exclude={"id", "conversation_id", "parent_id"}),
+                     "parent": position.get(m.parent_id)} for m in stored]
+        head = conversation.model_dump(exclude={"id", "agent_id", "active_leaf_id"})
+        head["leaf"] = position.get(conversation.active_leaf_id)
+        out.append((head, messages))
     return out
 
 

@@ -9,7 +9,6 @@ import pytest
 from app.domain import AgentSpec, Done, Message, ProviderConfig, TextDelta, ToolCallRecord
 from app.services.chat_session import (
     ChatSession,
-    HistoryRewritten,
     ReplyFinished,
     ReplyStarted,
     UserMessageRecorded,
@@ -109,8 +108,8 @@ def test_two_sessions_stream_at_the_same_time(aio, async_store, bridge, settings
         assert [m.content for m in stored(aio, async_store, cid)][-1] == "ab"
 
 
-def test_resend_from_deletes_the_tail_and_sends_again(aio, async_store, bridge, settings,
-                                                     agent, qtbot) -> None:
+def test_regenerate_and_edit_keep_the_earlier_versions(aio, async_store, bridge, settings,
+                                                      agent, qtbot) -> None:
     cid = conversation(aio, async_store, agent)
     session, events, provider = make(bridge, settings, cid, agent, answer("ok"))
     session.send("one")
@@ -118,20 +117,37 @@ def test_resend_from_deletes_the_tail_and_sends_again(aio, async_store, bridge, 
     session.send("two")
     qtbot.waitUntil(lambda: len(stored(aio, async_store, cid)) == 4 and not session.running,
                     timeout=WAIT_MS)
-    second_user = stored(aio, async_store, cid)[2]
+    first_user, first_reply, second_user, second_reply = stored(aio, async_store, cid)
     generation = session.generation
 
-    session.resend_from(second_user.id, "two, edited")
+    events.clear()
+    session.regenerate(second_user.id)
     qtbot.waitUntil(lambda: not session.running and session.last_status == "done",
                     timeout=WAIT_MS)
-    messages = stored(aio, async_store, cid)
-    assert [m.content for m in messages] == ["one", "ok", "two, edited", "ok"]
-    assert messages[2].id != second_user.id
-    assert any(isinstance(e, HistoryRewritten) for e in events)
-    assert session.generation > generation
-    # The request after the edit does not carry the deleted message.
+    kinds = [type(e).__name__ for e in events]
+    # The view is told to redraw before the new reply starts; no user message is sent.
+    assert kinds[:2] == ["HistoryRewritten", "ReplyStarted"]
+    assert "UserMessageRecorded" not in kinds and session.generation > generation
+    regenerated = stored(aio, async_store, cid)[-1]
+    assert regenerated.parent_id == second_user.id and regenerated.id != second_reply.id
+
+    events.clear()
+    session.edit(second_user.id, "two, edited")
+    qtbot.waitUntil(lambda: not session.running and session.last_status == "done",
+                    timeout=WAIT_MS)
+    assert [type(e).__name__ for e in events][:2] == ["HistoryRewritten",
+                                                      "UserMessageRecorded"]
+    everything = stored(aio, async_store, cid)
+    assert len(everything) == 7                           # every version is kept
+    shown = aio.run(async_store.run(lambda s: s.messages.path_all(cid)))
+    assert [m.content for m in shown] == ["one", "ok", "two, edited", "ok"]
+    assert shown[2].parent_id == first_reply.id
+    # The request after the edit does not carry the earlier version.
     assert [m.content for m in provider.requests[-1].messages if m.role == "user"] == [
         "one", "two, edited"]
+    assert session.regenerate(first_reply.id) is not None   # not a user message:
+    qtbot.waitUntil(lambda: not session.running, timeout=WAIT_MS)
+    assert len(stored(aio, async_store, cid)) == 7          # nothing was written
 
 
 def test_delete_message_takes_the_tool_results_along(aio, async_store, agent) -> None:

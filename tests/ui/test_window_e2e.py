@@ -23,6 +23,11 @@ def messages(db_path, conversation_id: int) -> list[Message]:
         return store.messages.all(conversation_id)
 
 
+def shown_branch(db_path, conversation_id: int) -> list[Message]:
+    with Store(db_path) as store:
+        return store.messages.path_all(conversation_id)
+
+
 def replies(db_path, conversation_id: int) -> list[Message]:
     return [m for m in messages(db_path, conversation_id) if m.role == "assistant"]
 
@@ -189,9 +194,11 @@ def test_provider_down_shows_the_error_inline_and_retry_works_once_it_is_back(
     finally:
         forwarder.stop()
 
-    stored = messages(db_path, conversation_id)
-    assert [m.role for m in stored] == ["user", "assistant"]   # the failed try is gone
-    assert stored[0].content == "Are you there?"
+    # The retry is a new version of the reply; the failed try is kept as version 1.
+    assert [m.id for m in replies(db_path, conversation_id)][0] == failed.id
+    stored = shown_branch(db_path, conversation_id)
+    assert [m.role for m in stored] == ["user", "assistant"]
+    assert stored[0].content == "Are you there?" and stored[1].parent_id == stored[0].id
     assert stored[1].status == "complete" and stored[1].content
     assert forwarder.connections >= 1
     assert window.chat_view.message_ids() == [stored[0].id, stored[1].id]
@@ -207,12 +214,12 @@ def test_regenerate_and_edit_and_resend(llama_window, qtbot, monkeypatch) -> Non
     (first,) = replies(db, conversation_id)
 
     window.chat_view.message_widget(first.id).regenerate_button.click()
-    qtbot.waitUntil(lambda: len(replies(db, conversation_id)) == 1
-                    and replies(db, conversation_id)[0].id != first.id, timeout=REPLY_MS)
+    qtbot.waitUntil(lambda: len(replies(db, conversation_id)) == 2, timeout=REPLY_MS)
     wait_idle(qtbot, window)
-    stored = messages(db, conversation_id)
+    stored = shown_branch(db, conversation_id)
     assert [(m.role, m.content) for m in stored if m.role == "user"] == [("user", "Say hello.")]
-    assert stored[-1].status == "complete" and first.id not in window.chat_view.message_ids()
+    assert stored[-1].status == "complete" and stored[-1].id != first.id
+    qtbot.waitUntil(lambda: first.id not in window.chat_view.message_ids(), timeout=WAIT_MS)
 
     user_id = stored[0].id
     window.chat_view.message_widget(user_id).edit_button.click()
@@ -220,16 +227,17 @@ def test_regenerate_and_edit_and_resend(llama_window, qtbot, monkeypatch) -> Non
                     timeout=WAIT_MS)
     dialog = find(window, "editMessageDialog")
     assert dialog.edit.toPlainText() == "Say hello."
-    assert "1 message after it" in dialog.note.text()
+    assert "1 message after it" in dialog.note.text() and "kept" in dialog.note.text()
     dialog.edit.setPlainText("Say goodbye.")
     dialog.resend_button.click()
     qtbot.waitUntil(lambda: any(m.content == "Say goodbye." for m in messages(db, conversation_id)),
                     timeout=REPLY_MS)
     wait_idle(qtbot, window)
 
-    stored = messages(db, conversation_id)
+    stored = shown_branch(db, conversation_id)
     assert [m.role for m in stored] == ["user", "assistant"]
     assert stored[0].content == "Say goodbye." and stored[1].status == "complete"
+    assert len(messages(db, conversation_id)) == 5        # both earlier versions kept
     qtbot.waitUntil(lambda: window.chat_view.message_ids() == [m.id for m in stored],
                     timeout=WAIT_MS)
     assert shown_text(window, stored[1].id) == stored[1].content

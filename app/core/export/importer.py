@@ -21,6 +21,7 @@ from app.core.export.model import (
     ParsedConversation,
     SkippedConversation,
     content_fingerprint,
+    tree_of,
 )
 from app.core.export.openwebui import is_openwebui, parse_openwebui
 from app.core.export.validation import DEFAULT_LIMITS, ImportLimits, parse_json, read_source
@@ -60,7 +61,8 @@ def import_text(store: Store, text: str, name: str, *, agent_name: str | None = 
             conversation = item.conversation.model_copy(update={"agent_id": agent.id})
             new_id = store.imports.add_conversation(
                 conversation, item.messages, fingerprint=item.fingerprint,
-                source=f"{fmt}:{name}"[:500])
+                source=f"{fmt}:{name}"[:500], parents=item.parents,
+                active_leaf=item.active_leaf)
             report.imported.append(ImportedConversation(item.title, new_id, agent.name,
                                                         len(item.messages)))
             report.notes.extend(f"{item.title}: {note}" for note in item.notes)
@@ -123,9 +125,10 @@ def _same_conversation(store: Store, item: ParsedConversation) -> int | None:
     wanted = None
     for candidate in store.imports.same_start(item.title, item.conversation.created_at):
         if wanted is None:
-            wanted = content_fingerprint(item.conversation, item.messages)
+            wanted = content_fingerprint(item.conversation, item.messages, item.parents)
         stored = store.conversations.get(candidate)
-        if content_fingerprint(stored, store.messages.all(candidate)) == wanted:
+        messages = store.messages.all(candidate)
+        if content_fingerprint(stored, messages, tree_of(messages)) == wanted:
             return candidate
     return None
 

@@ -1,16 +1,22 @@
 """Our JSON export: a versioned document that imports back without loss.
 
-Format (version 1)::
+Format (version 2)::
 
-    {"format": "agentdesk.conversations", "version": 1, "exported_at": ISO-8601,
+    {"format": "agentdesk.conversations", "version": 2, "exported_at": ISO-8601,
      "conversations": [
-        {"conversation": {"id", "title", "pinned", "archived", "created_at", "updated_at"},
+        {"conversation": {"id", "title", "pinned", "archived", "created_at", "updated_at",
+                          "active_leaf_id"},
          "agent": AgentSpec.portable() (the same object as an agent file's "agent"),
-         "messages": [{"role", "content", "tool_calls", "tool_call_id", "status",
-                       "model", "provider", "usage", "agent_revision", "meta",
+         "messages": [{"id", "parent_id", "role", "content", "tool_calls", "tool_call_id",
+                       "status", "model", "provider", "usage", "agent_revision", "meta",
                        "created_at", "updated_at", "error"}]}]}
 
-``conversation.id`` is informational; import always creates new conversations.
+``messages`` holds every version of every turn (regenerated replies, edited
+messages; app/store/message_tree.py), oldest first: ``parent_id`` names the
+message each one follows (an earlier ``id`` of the same list; null for the
+first) and ``active_leaf_id`` the last message of the branch that was shown.
+The ids are informational otherwise; import always creates new conversations
+and messages. Version 1 (no ids: one branch in order) still imports.
 """
 
 from __future__ import annotations
@@ -42,19 +48,23 @@ from app.domain import AgentSpec, Conversation, Message
 from app.domain.clock import utc_now
 
 FORMAT = "agentdesk.conversations"
-VERSION = 1
+VERSION = 2
 AGENT_FORMAT = "agentdesk.agent"  # app/commands/agent_files.py: one agent per file
 _AGENT_IDENTITY = ("id", "revision", "created_at", "updated_at")
 
 
 def conversation_entry(bundle: ConversationBundle) -> dict[str, Any]:
     c = bundle.conversation
+    every = bundle.every_message
+    shown = bundle.messages
     return {
         "conversation": {"id": c.id, "title": c.title, "pinned": c.pinned,
                          "archived": c.archived, "created_at": c.created_at.isoformat(),
-                         "updated_at": c.updated_at.isoformat()},
+                         "updated_at": c.updated_at.isoformat(),
+                         "active_leaf_id": shown[-1].id if shown else None},
         "agent": bundle.agent.portable(),
-        "messages": [message_record(m) for m in bundle.messages],
+        "messages": [{"id": m.id, "parent_id": m.parent_id, **message_record(m)}
+                     for m in every],
     }
 
 
@@ -120,9 +130,34 @@ def parse_entry(entry: Any, limits: ImportLimits = DEFAULT_LIMITS) -> ParsedConv
         raise Invalid(f"invalid conversation: {_reason(exc)}") from None
     messages = [parse_message(raw, number, limits)
                 for number, raw in enumerate(raw_messages, 1)]
+    parents, leaf = parse_tree(raw_messages, head.get("active_leaf_id"))
     agent = parse_agent(entry.get("agent"), notes)
     return ParsedConversation(conversation, messages, content_fingerprint(
-        conversation, messages), agent=agent, notes=notes)
+        conversation, messages, parents), agent=agent, notes=notes, parents=parents,
+        active_leaf=leaf)
+
+
+def parse_tree(raw_messages: list, leaf_id: Any) -> tuple[list[int | None] | None, int | None]:
+    """(parents as indexes, the shown leaf's index) from the file's message ids;
+    (None, None) for a file without them (version 1: one branch in order)."""
+    ids = [raw.get("id") for raw in raw_messages]
+    if all(i is None for i in ids):
+        return None, None
+    index: dict[int, int] = {}
+    parents: list[int | None] = []
+    for number, (raw, id_) in enumerate(zip(raw_messages, ids, strict=True), 1):
+        require(isinstance(id_, int) and not isinstance(id_, bool) and id_ not in index,
+                f"message {number} has no id of its own")
+        parent = raw.get("parent_id")
+        require(parent is None or (isinstance(parent, int) and parent in index),
+                f"message {number} follows a message that is not before it")
+        parents.append(None if parent is None else index[parent])
+        index[id_] = number - 1
+    if leaf_id is None:
+        return parents, None
+    require(isinstance(leaf_id, int) and leaf_id in index,
+            "the shown branch ends at a message that is not in the file")
+    return parents, index[leaf_id]
 
 
 def parse_message(raw: Any, number: int, limits: ImportLimits) -> Message:
@@ -136,7 +171,8 @@ def parse_message(raw: Any, number: int, limits: ImportLimits) -> Message:
     for key in ("error", "model", "provider", "tool_call_id"):
         if isinstance(raw.get(key), str):
             check_text(raw[key], f"{what} {key}", limits.max_message_chars)
-    values = {k: v for k, v in raw.items() if k not in ("id", "conversation_id")}
+    values = {k: v for k, v in raw.items()
+              if k not in ("id", "conversation_id", "parent_id")}   # ids: parse_tree
     try:
         return Message(conversation_id=0, **values)
     except (TypeError, ValidationError) as exc:

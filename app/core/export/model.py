@@ -31,7 +31,14 @@ class ImportRejected(ValueError):
 class ConversationBundle:
     conversation: Conversation
     agent: AgentSpec  # the revision that produced the newest reply, else the current one
-    messages: list[Message]
+    messages: list[Message]   # the shown branch (what Markdown, HTML and PDF print)
+    #: Every version (regenerated replies, edited messages), oldest first, with
+    #: parent ids; what JSON writes. None: ``messages`` is all there is.
+    all_messages: list[Message] | None = None
+
+    @property
+    def every_message(self) -> list[Message]:
+        return self.messages if self.all_messages is None else self.all_messages
 
 
 @dataclass
@@ -44,6 +51,10 @@ class ParsedConversation:
     # True when times come from the source (so "same title + same start" means
     # the same conversation); False when the importer had to make them up.
     source_times: bool = True
+    # Versions: parents[i] is the index of the message message i follows (None:
+    # the first); active_leaf the index of the shown branch's end. None: one branch.
+    parents: list[int | None] | None = None
+    active_leaf: int | None = None
 
     @property
     def title(self) -> str:
@@ -94,19 +105,49 @@ def message_record(message: Message) -> dict:
     return message.model_dump(mode="json", include=set(MESSAGE_FIELDS))
 
 
-def content_fingerprint(conversation: Conversation, messages: Sequence[Message]) -> str:
+def content_fingerprint(conversation: Conversation, messages: Sequence[Message],
+                        parents: Sequence[int | None] | None = None) -> str:
     """sha256 of a conversation's content: title, start time and every message
-    without ids. The same conversation gives the same fingerprint wherever it
-    is stored, so an export imported back next to its original is recognised."""
-    canonical = {
+    without ids (and, when it has versions, which message follows which). The
+    same conversation gives the same fingerprint wherever it is stored, so an
+    export imported back next to its original is recognised."""
+    canonical: dict = {
         "title": conversation.title,
         "created_at": conversation.created_at.isoformat(),
         "messages": [message_record(m) for m in messages],
     }
+    if parents is not None and not is_linear(parents):
+        canonical["parents"] = list(parents)
     for record in canonical["messages"]:
         record.pop("updated_at", None)
     text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def is_linear(parents: Sequence[int | None]) -> bool:
+    """One branch: each message follows the one before it."""
+    return all(p == (i - 1 if i else None) for i, p in enumerate(parents))
+
+
+def tree_of(messages: Sequence[Message]) -> list[int | None]:
+    """Each stored message's parent as an index into ``messages`` (None: the
+    first, or a parent that is not among them)."""
+    index = {m.id: i for i, m in enumerate(messages)}
+    return [index.get(m.parent_id) if m.parent_id is not None else None for m in messages]
+
+
+def shown_branch(messages: Sequence[Message], leaf_id: int | None) -> list[Message]:
+    """The messages from the first to ``leaf_id`` (default: the newest), oldest first."""
+    by_id = {m.id: m for m in messages}
+    current = by_id.get(leaf_id) if leaf_id is not None else None
+    if current is None:
+        current = messages[-1] if messages else None
+    branch: list[Message] = []
+    while current is not None and len(branch) <= len(messages):
+        branch.append(current)
+        current = by_id.get(current.parent_id) if current.parent_id is not None else None
+    branch.reverse()
+    return branch
 
 
 def source_fingerprint(kind: str, data: object) -> str:
@@ -147,7 +188,9 @@ def load_bundles(store: Store, ids: Sequence[int] | None = None) -> list[Convers
         conversations = [store.conversations.get(i) for i in dict.fromkeys(ids)]
     bundles = []
     for conversation in conversations:
-        messages = store.messages.all(conversation.id)
-        bundles.append(ConversationBundle(conversation, agent_snapshot(
-            store, conversation, messages), messages))
+        every = store.messages.all(conversation.id)
+        shown = shown_branch(every, conversation.active_leaf_id)
+        bundles.append(ConversationBundle(
+            conversation, agent_snapshot(store, conversation, shown), shown,
+            all_messages=every if len(every) != len(shown) else None))
     return bundles

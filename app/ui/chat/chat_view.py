@@ -52,6 +52,7 @@ class ChatView(QWidget):
     sig_retry = Signal(int)
     sig_switch_provider = Signal(int)
     sig_approval = Signal(str, bool)       # call id, allowed
+    sig_switch_version = Signal(int, int)  # message id, -1 previous / +1 next version
 
     def __init__(self, parent: QWidget | None = None, *,
                  link_policy: LinkPolicy | None = None) -> None:
@@ -295,6 +296,14 @@ class ChatView(QWidget):
         widget.setParent(None)
         widget.deleteLater()
 
+    def set_versions(self, versions: dict[int, tuple[int, int]]) -> None:
+        """``◀ index/count ▶`` on the shown messages with other versions
+        (message id -> (index, count)); the others show none."""
+        for widget in self._order:
+            index, count = versions.get(widget.message_id, (1, 1))
+            if count > 1 or widget.versions is not None:
+                widget.set_versions(index, count)
+
     # -- queries (tests, other widgets) ----------------------------------------------
     def message_widget(self, message_id: int) -> MessageWidget | None:
         return self._widgets.get(message_id)
@@ -323,6 +332,8 @@ class ChatView(QWidget):
             self.sig_retry.emit(message_id)
         elif action == "switch-provider":
             self.sig_switch_provider.emit(message_id)
+        elif action in ("version-previous", "version-next"):
+            self.sig_switch_version.emit(message_id, 1 if action == "version-next" else -1)
 
     def open_link(self, url: str) -> bool:
         return self.link_policy.handle(url, self)

@@ -30,6 +30,7 @@ from app.ui.chat.frames import BADGE_MARGINS, FRAME_BORDER, FramePainter, set_te
 from app.ui.chat.segments import ErrorBar, TextSegment, ThinkingSection
 from app.ui.chat.theme import ChatTheme
 from app.ui.chat.tool_block import ToolCallBlock
+from app.ui.chat.version_switch import VersionSwitch
 
 ROLE_TITLES = {"user": "You", "assistant": "Assistant", "system": "System", "tool": "Tool"}
 USER_INDENT = 72
@@ -170,7 +171,7 @@ def usage_text(usage: UsageStats | None, status: str, elapsed_s: float | None = 
 
 class MessageWidget(QWidget):
     #: "copy-markdown", "copy-plain", "regenerate", "edit", "delete", "retry",
-    #: "switch-provider".
+    #: "switch-provider", "version-previous", "version-next".
     sig_action = Signal(str)
     #: A link in the text was clicked (full address, not yet checked).
     sig_link = Signal(str)
@@ -194,6 +195,7 @@ class MessageWidget(QWidget):
         self.tool_blocks: dict[str, ToolCallBlock] = {}
         self.thinking: ThinkingSection | None = None
         self.error_bar: ErrorBar | None = None
+        self.versions: VersionSwitch | None = None   # ◀ n/m ▶, made when there are some
 
         self.bubble = _Bubble(frames, role)
         outer = QVBoxLayout(self)
@@ -350,12 +352,29 @@ class MessageWidget(QWidget):
         self.error_bar.show()
         return self.error_bar
 
+    def set_versions(self, index: int, count: int) -> None:
+        """Show ``◀ index/count ▶`` at the bottom of the bubble (hidden for one)."""
+        if count <= 1:
+            if self.versions is not None:
+                self.versions.hide()
+            return
+        if self.versions is None:
+            self.versions = VersionSwitch()
+            self.versions.sig_step.connect(lambda step: self.sig_action.emit(
+                "version-next" if step > 0 else "version-previous"))
+            self._layout.addWidget(self.versions)
+            set_text_colour(self.versions.label, self._theme.muted)
+        self.versions.set_versions(index, count)
+        self.versions.show()
+
     def _apply_colours(self) -> None:
         theme = self._theme
         set_text_colour(self.role_label, theme.text)
         set_text_colour(self.model_badge, theme.accent)
         for label in (self.time_label, self.footer):
             set_text_colour(label, theme.muted)
+        if self.versions is not None:
+            set_text_colour(self.versions.label, theme.muted)
 
     def restyle(self, theme: ChatTheme) -> None:
         """New colours (theme switch): the one time finished text is drawn again."""
