@@ -1,6 +1,7 @@
 """Full-text search results."""
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -18,7 +19,7 @@ class SearchHit(BaseModel):
     agent_id: int
     role: str
     snippet: str
-    rank: float
+    rank: float  # bm25, more negative is better; 0.0 when the page is newest-first
     created_at: datetime
 
     def snippet_with(self, start: str, end: str) -> str:
@@ -28,3 +29,22 @@ class SearchHit(BaseModel):
     @property
     def plain_snippet(self) -> str:
         return self.snippet_with("", "")
+
+
+#: How a page of hits is ordered: best matches first (bm25), or newest first
+#: when the query matches too many messages to rank them quickly.
+SearchOrder = Literal["rank", "newest"]
+
+
+class SearchPage(BaseModel):
+    """The first page of a search and how it was ordered.
+
+    ``matches`` is exact when ``capped`` is false; otherwise more than
+    ``matches`` messages match (the count stopped there) and ``order`` is
+    ``"newest"``.
+    """
+
+    hits: list[SearchHit]
+    order: SearchOrder
+    matches: int
+    capped: bool

@@ -22,7 +22,9 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QObject, Signal
 
 from app.domain import AgentSpec
+from app.domain.search import SearchPage
 from app.store import AsyncStore, ChangeNotice, NotFoundError, Store
+from app.store.async_store import StoreClosedError
 
 T = TypeVar("T")
 
@@ -59,6 +61,18 @@ class StoreBridge(QObject):
     # -- async helpers (all database work on the store's worker thread) -----------
     async def run(self, work: Callable[[Store], T]) -> T:
         return await self._store.run(work)
+
+    async def search(self, text: str, *, limit: int) -> SearchPage:
+        """Full-text search on the store's search thread (not the worker); raises
+        ``SearchCancelled`` when a newer search superseded this one."""
+        return await self._store.searcher.search(text, limit=limit)
+
+    def cancel_search(self) -> None:
+        """Stop the search in progress, if any (the user typed on)."""
+        try:
+            self._store.searcher.cancel()
+        except StoreClosedError:
+            return  # closed with the store: nothing is running
 
     async def list_agents(self) -> list[AgentSpec]:
         return await self._store.run(lambda store: store.agents.list())

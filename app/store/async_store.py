@@ -3,6 +3,8 @@
 The UI thread never touches SQLite. Calls run in submission order on a single
 thread that owns the connection; change notices are delivered on the event
 loop's thread, after the write that caused them.
+Full-text search is the one exception: ``searcher`` runs it on its own
+thread and read-only connection, so a long search never delays a write.
 
 ``watch_external`` polls ``PRAGMA data_version`` on the worker (skipped while
 work is queued, so it never delays a reply's writes) and delivers an
@@ -17,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
+from app.store.async_search import AsyncSearchReader
 from app.store.notices import ChangeNotice, Listener
 from app.store.store import Store
 
@@ -42,6 +45,7 @@ class AsyncStore:
         self._loop = loop
         self._listeners: list[Listener] = []
         self._closed = False
+        self._searcher: AsyncSearchReader | None = None
         self._in_flight = 0                  # jobs submitted by run() not done yet
         self._poll_interval: float | None = None
         self._poll_handle: asyncio.TimerHandle | None = None
@@ -134,6 +138,16 @@ class AsyncStore:
                 and not self._loop.is_closed():
             self._poll_handle = self._loop.call_later(self._poll_interval, self._poll)
 
+    @property
+    def searcher(self) -> AsyncSearchReader:
+        """Full-text search on its own thread and read-only connection (opened on
+        first use): a search never waits for, nor holds up, the worker."""
+        if self._closed:
+            raise StoreClosedError("the store is closed")
+        if self._searcher is None:
+            self._searcher = AsyncSearchReader(self._store.path, self._loop)
+        return self._searcher
+
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
@@ -151,6 +165,8 @@ class AsyncStore:
         if self._closed:
             return
         self._closed = True
+        if self._searcher is not None:
+            await self._searcher.close()
         if self._poll_handle is not None:
             self._poll_handle.cancel()
             self._poll_handle = None

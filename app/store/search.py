@@ -1,14 +1,17 @@
-"""Full-text search over all message content (FTS5, ranked, with snippets)."""
+"""Full-text search over all message content (FTS5, ranked, with snippets).
+
+The strategy (ranked, or newest first for very frequent terms) is in
+``search_query``; ``search_reader`` runs it on its own read-only connection.
+"""
 
 import re
 
 from peewee import SqliteDatabase
 
 from app.domain import SearchHit
-from app.domain.search import HIGHLIGHT_END, HIGHLIGHT_START
-from app.store.codec import time_from_db
+from app.domain.search import SearchPage
+from app.store.search_query import RANK_LIMIT, search_page
 
-_SNIPPET_TOKENS = 12
 # A last word shorter than this (in UTF-8 bytes: one CJK character is three)
 # must match whole; see to_fts_query.
 _MIN_PREFIX_BYTES = 3
@@ -36,37 +39,24 @@ def to_fts_query(text: str) -> str | None:
 
 
 class SearchIndex:
-    def __init__(self, db: SqliteDatabase) -> None:
+    """Search on the store's own connection (the CLI's and tests' synchronous
+    path). The window searches through a ``SearchReader`` instead, so a search
+    never holds up the store's worker."""
+
+    def __init__(self, db: SqliteDatabase, *, rank_limit: int = RANK_LIMIT) -> None:
         self._db = db
+        self.rank_limit = rank_limit
 
     def search(self, text: str, *, limit: int = 20, agent_id: int | None = None,
                include_archived: bool = True) -> list[SearchHit]:
+        """The hits of ``page`` (best first, or newest first for a frequent term)."""
+        return self.page(text, limit=limit, agent_id=agent_id,
+                         include_archived=include_archived).hits
+
+    def page(self, text: str, *, limit: int = 20, agent_id: int | None = None,
+             include_archived: bool = True) -> SearchPage:
         query = to_fts_query(text)
         if query is None:
-            return []
-        filters, params = "", [HIGHLIGHT_START, HIGHLIGHT_END, _SNIPPET_TOKENS, query]
-        if agent_id is not None:
-            filters += " AND c.agent_id = ?"
-            params.append(agent_id)
-        if not include_archived:
-            filters += " AND c.archived = 0"
-        params.append(limit)
-        cursor = self._db.execute_sql(
-            f"""
-            SELECT m.id, m.conversation_id, c.title, c.agent_id, m.role,
-                   snippet(messages_fts, 0, ?, ?, '…', ?) AS snip,
-                   messages_fts.rank, m.created_at
-            FROM messages_fts
-            JOIN messages m ON m.id = messages_fts.rowid
-            JOIN conversations c ON c.id = m.conversation_id
-            WHERE messages_fts MATCH ?{filters}
-            ORDER BY messages_fts.rank
-            LIMIT ?""",
-            params,
-        )
-        return [
-            SearchHit(message_id=row[0], conversation_id=row[1], conversation_title=row[2],
-                      agent_id=row[3], role=row[4], snippet=row[5], rank=row[6],
-                      created_at=time_from_db(row[7]))
-            for row in cursor.fetchall()
-        ]
+            return SearchPage(hits=[], order="rank", matches=0, capped=False)
+        return search_page(self._db.connection(), query, limit=limit, agent_id=agent_id,
+                           include_archived=include_archived, rank_limit=self.rank_limit)

@@ -1,8 +1,10 @@
 """Search over all history (``searchBox``, Ctrl+K) with highlighted snippets.
 
 Typing waits ``DEBOUNCE_MS`` after the last key, then asks the store's
-full-text index on its worker thread; a late answer to an older query is
-dropped. Each result shows the conversation title and the snippet, whose
+search reader (its own thread and read-only connection, never the store's
+worker). Each key cancels the search in progress; a cancelled or late answer
+to an older query is dropped. A word in too many messages to rank comes back
+newest first, and the status line says so. Each result shows the conversation title and the snippet, whose
 match markers become bold and whose text is HTML-escaped (a message is
 untrusted and must never become markup). Choosing a result (click, Enter)
 emits ``sig_open(SearchHit)``; Esc in the box clears it.
@@ -38,7 +40,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain import SearchHit
+from app.domain.search import SearchPage
 from app.services.store_bridge import StoreBridge
+from app.store.search_reader import SearchCancelled
 
 DEBOUNCE_MS = 200
 LIMIT = 50
@@ -56,6 +60,15 @@ def result_html(hit: SearchHit) -> str:
     who = ROLE_WORDS.get(hit.role, hit.role)
     return (f"<div style='font-weight:600'>{html.escape(hit.conversation_title)}</div>"
             f"<div>{html.escape(who)}: {snippet_html(hit)}</div>")
+
+
+def status_text(page: SearchPage) -> str:
+    """How many matched, and the order when it is not best-first."""
+    if not page.hits:
+        return "No matches"
+    if page.capped:
+        return f"Over {page.matches:,} matches · newest first (too many to rank)"
+    return f"{page.matches:,} match{'es' if page.matches != 1 else ''}"
 
 
 class SearchResultsModel(QAbstractListModel):
@@ -203,6 +216,7 @@ class SearchPanel(QWidget):
 
     def _typed(self, text: str) -> None:
         self._generation += 1
+        self._bridge.cancel_search()  # superseded: free the reader for the next query
         if not text.strip():
             self._timer.stop()
             self.results_model.set_hits([])
@@ -217,14 +231,16 @@ class SearchPanel(QWidget):
             self._bridge.spawn(self._search(query, self._generation), name="search")
 
     async def _search(self, query: str, generation: int) -> None:
-        hits = await self._bridge.run(lambda s: s.search.search(query, limit=LIMIT))
+        try:
+            page = await self._bridge.search(query, limit=LIMIT)
+        except SearchCancelled:
+            return  # superseded by more typing; its results are stale
         if generation != self._generation:
             return  # the user typed on; a newer search is coming
+        hits = page.hits
         self.results_model.set_hits(hits)
         self.results.setVisible(bool(hits))
-        self.status.setText("No matches" if not hits else
-                            f"{len(hits)}{'+' if len(hits) == LIMIT else ''} "
-                            f"match{'es' if len(hits) != 1 else ''}")
+        self.status.setText(status_text(page))
         self.status.show()
         self.sig_searched.emit(query, len(hits))
 
