@@ -158,6 +158,17 @@ def build(store: Store, *, conversations: int, messages: int, big: int,
         if done % 200_000 == 0 or done == len(keys):
             progress(f"  {done:,} messages ({time.perf_counter() - started:.0f} s)")
 
+    # Each message follows the one before it in its conversation and each
+    # conversation shows that one branch, as ``messages.add`` leaves them (the
+    # window and the runner read along ``parent_id``: app/store/message_tree.py).
+    with db.atomic():
+        db.execute_sql(
+            "UPDATE messages SET parent_id = (SELECT max(m2.id) FROM messages AS m2"
+            " WHERE m2.conversation_id = messages.conversation_id AND m2.id < messages.id)")
+        db.execute_sql(
+            "UPDATE conversations SET active_leaf_id = (SELECT max(m.id) FROM messages AS m"
+            " WHERE m.conversation_id = conversations.id)")
+    progress(f"  linked as one branch each ({time.perf_counter() - started:.0f} s)")
     db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     db.execute_sql("PRAGMA synchronous = NORMAL")
     return BuildResult(seconds=time.perf_counter() - started, big_conversation_id=ids[0],
