@@ -54,6 +54,16 @@ class ProviderTimeouts(BaseModel):
     idle: float = Field(default=60.0, gt=0)
 
 
+class EngineSettings(BaseModel):
+    """The embedded llama.cpp engine (app/providers/embedded_engine.py).
+
+    ``keep_loaded_minutes``: how long the model stays loaded after its last
+    reply, so the next one starts at once; 0 frees it after every reply.
+    """
+
+    keep_loaded_minutes: float = Field(default=10.0, ge=0, le=24 * 60)
+
+
 class RoutingSettings(BaseModel):
     """How an agent whose model is ``auto`` picks local or cloud (app/core/routing.py).
 
@@ -116,6 +126,7 @@ class AppSettings(BaseSettings):
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
     tools: ToolsSettings = Field(default_factory=ToolsSettings)
     runner: RunnerSettings = Field(default_factory=RunnerSettings)
+    engine: EngineSettings = Field(default_factory=EngineSettings)
 
     # Set by load_settings, not read from any source.
     home: Path = Field(default_factory=data_home, exclude=True)

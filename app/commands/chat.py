@@ -10,14 +10,18 @@ Output:
 * ``--json``: NDJSON, one line per event. The first line is
   ``{"type": "conversation", "conversation_id": N}`` so a caller can continue
   with ``--conversation N``; every further line is exactly one run event's
-  JSON (``token``, ``thinking``, ``tool_call``, ``tool_result``, ``usage``,
-  ``done``, ``error``; see app/domain/events.py). Fallback attempts are not
+  JSON (``status``, ``token``, ``thinking``, ``tool_call``, ``tool_result``,
+  ``usage``, ``done``, ``error``; see app/domain/events.py). Fallback attempts are not
   printed; they are stored on the message (``conversations show ID --json``,
   ``meta.attempts``).
 
 Tools: the agent's tools run as the model calls them. In text mode each call
 and result is one compact line on stderr (``[tool] NAME ARGS`` /
-``[tool] NAME -> RESULT``). Tools that ask first prompt on the terminal; with
+``[tool] NAME -> RESULT``). On a terminal, stderr also shows what the engine
+is doing before the first token (``loading model…``, ``waiting for the
+engine…``; erased when the reply starts) and notes a reply that stopped at
+its max tokens; ``--json`` prints those states as ``status`` lines. Tools
+that ask first prompt on the terminal; with
 no terminal they are denied unless named with ``--approve NAME`` (a tool, a
 group such as ``files``, or ``mcp:SERVER``); see app/commands/tool_approval.py.
 
@@ -41,7 +45,8 @@ from app.commands.tool_approval import CliApprover, terminal_from_stdio
 from app.core.fallback import Attempt
 from app.core.runner import AgentRunner
 from app.core.turn_inputs import default_toolbox
-from app.domain import AgentSpec, Done, Error, TextDelta, ToolCall, ToolResult
+from app.domain import AgentSpec, Done, Error, Status, TextDelta, ToolCall, ToolResult
+from app.domain.events import STATE_TEXTS, TOKEN_LIMIT_NOTE
 from app.settings import AppSettings, SettingsError, load_settings
 from app.store import AsyncStore, Store
 
@@ -56,8 +61,8 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
         description="Send MESSAGE to an agent and stream its reply to stdout. "
                     "With --json, print NDJSON: a first line "
                     '{"type": "conversation", "conversation_id": N}, then one line '
-                    "per run event (token, thinking, tool_call, tool_result, usage, "
-                    "done, error).")
+                    "per run event (status, token, thinking, tool_call, tool_result, "
+                    "usage, done, error).")
     chat.add_argument("--agent", required=True, metavar="NAME|ID", help="the agent to ask")
     chat.add_argument("--conversation", type=positive_int, metavar="ID",
                       help="continue this conversation (default: start a new one)")
@@ -167,6 +172,8 @@ class _Printer:
         self._failed: list[str] = []
         self._tool_names: dict[str, str] = {}
         self.fallback_note = ""
+        self._terminal = sys.stderr.isatty()
+        self._status_shown = False       # a status line is on stderr, to be erased
 
     def line(self, data: dict) -> None:
         sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
@@ -176,6 +183,13 @@ class _Printer:
         if self.json_lines:
             sys.stdout.write(event.model_dump_json() + "\n")
             sys.stdout.flush()
+            return
+        if isinstance(event, Status):
+            self._status(event)
+            return
+        self._clear_status()
+        if isinstance(event, Done) and event.stop_reason == "length" and self._terminal:
+            self._tool_line(f"[{TOKEN_LIMIT_NOTE}]")
         elif isinstance(event, TextDelta) and event.text:
             sys.stdout.write(event.text)
             sys.stdout.flush()
@@ -190,6 +204,22 @@ class _Printer:
             arrow = "failed:" if event.is_error else "->"
             self._tool_line(f"[tool] {name} {arrow} {_clip(event.content)}")
 
+    def _status(self, event: Status) -> None:
+        """The engine's state, on one stderr line rewritten in place (terminal only)."""
+        if not self._terminal or event.state == "generating":
+            self._clear_status()
+            return
+        self.end()
+        sys.stderr.write(f"\r\x1b[K{STATE_TEXTS[event.state]}")
+        sys.stderr.flush()
+        self._status_shown = True
+
+    def _clear_status(self) -> None:
+        if self._status_shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+            self._status_shown = False
+
     def _tool_line(self, line: str) -> None:
         self.end()      # the reply's text so far keeps its own line
         sys.stderr.write(line + "\n")
@@ -203,6 +233,7 @@ class _Printer:
                                   f"{', '.join(self._failed)} failed")
 
     def end(self) -> None:
+        self._clear_status()
         if self._open_line:
             sys.stdout.write("\n")
             sys.stdout.flush()

@@ -8,7 +8,9 @@
 * Once any token has arrived the request is never re-sent anywhere: an error
   ends the reply, and what arrived is kept by the caller.
 * Events other than tokens (usage) that come before the first token are held
-  back, so nothing of a failed candidate reaches the caller.
+  back, so nothing of a failed candidate reaches the caller — except
+  ``Status`` (the engine is loading, or busy), passed on at once: it is what
+  the user sees while waiting, and records nothing.
 * If every candidate fails, the last error ends the stream, its message
   followed by a summary of all attempts.
 
@@ -29,8 +31,8 @@ from typing import Any, Literal
 
 from app.core.routing import Candidate
 from app.core.secrets import SecretError
-from app.domain import (ChatRequest, Done, Error, ProviderConfig, RunEvent, TextDelta,
-                        ThinkingDelta, ToolCall)
+from app.domain import (ChatRequest, Done, Error, ProviderConfig, RunEvent, Status,
+                        TextDelta, ThinkingDelta, ToolCall)
 from app.providers.base import ChatProvider, ProviderError
 
 log = logging.getLogger(__name__)
@@ -97,6 +99,9 @@ class FallbackStream:
             failure: Error | None = None
             async with aclosing(self._stream(candidate)) as stream:
                 async for event in stream:
+                    if isinstance(event, Status):
+                        yield event
+                        continue
                     if attempt is None:
                         if isinstance(event, Error):
                             failure = event

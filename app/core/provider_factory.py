@@ -13,6 +13,7 @@ def options_from_settings(settings: AppSettings) -> ProviderOptions:
     return ProviderOptions(
         timeouts=Timeouts(connect=t.connect, first_byte=t.first_byte, idle=t.idle),
         retry=RetryPolicy(),
+        keep_loaded_seconds=settings.engine.keep_loaded_minutes * 60,
     )
 
 

@@ -7,7 +7,8 @@ The durability contract (docs/ARCHITECTURE.md):
 * an assistant reply is inserted with status ``streaming`` before the first token,
   its content is written at most once per flush interval while it grows (and no
   later than one interval after a token arrived, even if the stream then stalls),
-  and it is finalised in one transaction with its status, usage, model and provider;
+  and it is finalised in one transaction with its status, usage, model and provider
+  (and ``meta["duration_ms"]``, the time from its insert to its end);
 * a reply cut short by a crash keeps what was flushed; ``Store`` marks it
   ``partial`` when the database is next opened.
 
@@ -123,6 +124,7 @@ class ReplyRecorder:
         self._thinking: list[str] = []
         self._tool_calls: list[ToolCallRecord] = []
 
+        self._started_at = clock()      # the reply's start: its duration is from here
         self._last_flush_at = clock()   # when the newest flush was requested
         self._flushed_length = 0        # content length of the newest committed flush
         self._written_length = 0        # content length of the newest flush started
@@ -290,6 +292,10 @@ class ReplyRecorder:
             merged_meta.update(meta)
         if self._thinking:
             merged_meta["thinking"] = self.thinking
+        # From the reply's start, whenever it is shown (a view that attached
+        # mid-reply, a reload) — not from when a view began drawing it.
+        merged_meta.setdefault("duration_ms",
+                               round((self._clock() - self._started_at) * 1000, 1))
         tool_calls = list(self._tool_calls) if self._tool_calls else None
         message_id = self.message_id
 

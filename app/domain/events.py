@@ -58,6 +58,30 @@ class Done(BaseModel):
     stop_reason: StopReason = "stop"
 
 
+EngineState = Literal["loading_model", "waiting_engine", "generating"]
+
+
+#: How each state reads to a person (the chat bubble, the CLI's stderr).
+STATE_TEXTS: dict[str, str] = {
+    "loading_model": "loading model…",
+    "waiting_engine": "waiting for the engine (another chat is using it)",
+    "generating": "thinking…",
+}
+#: Shown on a reply that ended because it reached its max tokens (stop reason "length").
+TOKEN_LIMIT_NOTE = "stopped at the token limit"
+
+
+class Status(BaseModel):
+    """What the engine is doing before the first token (not content: never
+    recorded). ``loading_model``: the model file is being loaded;
+    ``waiting_engine``: the engine is busy with another request (another chat);
+    ``generating``: the engine took this request — the reply follows."""
+
+    type: Literal["status"] = "status"
+    state: EngineState
+    detail: str = ""
+
+
 class Error(BaseModel):
     type: Literal["error"] = "error"
     kind: ErrorKind
@@ -67,7 +91,7 @@ class Error(BaseModel):
 
 
 RunEvent = Annotated[
-    TextDelta | ThinkingDelta | ToolCall | ToolResult | Usage | Done | Error,
+    TextDelta | ThinkingDelta | ToolCall | ToolResult | Usage | Done | Error | Status,
     Field(discriminator="type"),
 ]
 

@@ -42,6 +42,8 @@ class ProviderOptions:
     timeouts: Timeouts = field(default_factory=Timeouts)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     max_line_bytes: int = 4 * 1024 * 1024  # a longer stream line is a protocol error
+    #: Seconds an in-process model stays loaded after its last use (0: freed at once).
+    keep_loaded_seconds: float = 0.0
 
 
 class ProviderError(Exception):

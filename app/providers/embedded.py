@@ -1,8 +1,13 @@
 """The embedded provider: llama.cpp in-process (llama-cpp-python) on one GGUF file.
 
 No server: the model is loaded lazily, on a worker thread, the first time it
-is needed (see app.providers.embedded_engine), and every generation runs on
-its own worker thread whose chunks are fed into the asyncio loop. The chunks
+is needed, and kept loaded after the reply for ``options.keep_loaded_seconds``
+(see app.providers.embedded_engine); every generation runs on its own worker
+thread whose chunks are fed into the asyncio loop. Before the first token a
+reply may report ``Status`` events: ``loading_model`` while the file loads,
+``waiting_engine`` while another request holds the model, ``generating`` once
+this one has it. Each request is sampled with its own seed (the request's,
+or a random one), so a regenerated reply differs at a temperature above 0. The chunks
 are OpenAI-shaped dicts and become run events exactly as on the
 OpenAI-compatible path: TextDelta/ThinkingDelta, whole ToolCalls, one Usage,
 then Done. Closing the stream (or cancelling its task) stops the generation
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -29,6 +35,7 @@ from app.domain import (
     ProbeResult,
     ProviderConfig,
     RunEvent,
+    Status,
     TextDelta,
     ThinkingDelta,
     ToolCall,
@@ -43,6 +50,8 @@ from app.providers.embedded_engine import (
     Failure,
     Generation,
     PromptTokens,
+    Started,
+    Waiting,
     acquire_engine,
     check_model_file,
     import_llama_cpp,
@@ -117,8 +126,8 @@ class EmbeddedProvider(ChatProvider):
         if self._engine is None:
             self._engine = loading.result()
         else:  # loaded twice meanwhile: give the extra reference back
-            asyncio.get_running_loop().run_in_executor(None, release_engine,
-                                                       loading.result())
+            asyncio.get_running_loop().run_in_executor(
+                None, release_engine, loading.result(), self.options.keep_loaded_seconds)
 
     async def _use_context(self, n_ctx: int | None) -> None:
         """Serve the next request with a context of ``n_ctx`` tokens (None:
@@ -133,18 +142,27 @@ class EmbeddedProvider(ChatProvider):
         """Give the model back; it is freed when no provider holds it."""
         engine, self._engine = self._engine, None
         if engine is not None:
-            await asyncio.to_thread(release_engine, engine)
+            await asyncio.to_thread(release_engine, engine,
+                                    self.options.keep_loaded_seconds)
 
     # -- chat ------------------------------------------------------------------
     async def stream_chat(self, request: ChatRequest) -> AsyncIterator[RunEvent]:
         reply = _Reply(time.perf_counter())
         try:
             await self._use_context(request.context_length)
+            loading = self._engine is None and \
+                loaded_engine(self.model_path.resolve(), self.n_ctx) is None
+            if loading:
+                # A missing engine or file fails at once, without "loading model…".
+                await asyncio.to_thread(_can_load, self.model_path)
+                yield Status(state="loading_model", detail=self.model_path.name)
             engine = await self.load()
             kwargs = chat_kwargs(request, engine.chat_format)
         except ProviderError as error:
             yield error.to_event()
             return
+        if loading:
+            yield Status(state="generating")
         generation = Generation(engine, kwargs, asyncio.get_running_loop())
         generation.start()
         held: list[RunEvent] = []  # a non-streamed reply's text, sent whole
@@ -155,6 +173,10 @@ class EmbeddedProvider(ChatProvider):
                     return
                 if isinstance(item, PromptTokens):
                     reply.prompt_tokens = item.count
+                    continue
+                if isinstance(item, Waiting | Started):
+                    yield Status(state="waiting_engine" if isinstance(item, Waiting)
+                                 else "generating")
                     continue
                 for choice in item.get("choices") or ():
                     for event in reply.on_choice(choice):
@@ -211,9 +233,13 @@ class EmbeddedProvider(ChatProvider):
 # -- request ------------------------------------------------------------------
 def chat_kwargs(request: ChatRequest, chat_format: str | None) -> dict[str, Any]:
     """``create_chat_completion`` arguments (always streamed: that is what
-    makes a generation stoppable between tokens)."""
+    makes a generation stoppable between tokens). The seed is the request's
+    own (an agent's fixed seed) or a fresh random one: llama.cpp would
+    otherwise derive each seed from the one the model was loaded with, so
+    every reply of a freshly loaded model came out the same."""
     kwargs: dict[str, Any] = {"messages": messages_for(request.messages, chat_format),
-                              "stream": True}
+                              "stream": True,
+                              "seed": random_seed()}  # the agent's own seed replaces it
     if request.temperature is not None:
         kwargs["temperature"] = request.temperature
     if request.max_tokens is not None:
@@ -228,6 +254,17 @@ def chat_kwargs(request: ChatRequest, chat_format: str | None) -> dict[str, Any]
         if forced:
             kwargs["tool_choice"] = {"type": "function", "function": {"name": forced}}
     return kwargs
+
+
+def _can_load(path: Path) -> None:
+    """Raise ProviderError unless the engine is installed and ``path`` is a GGUF file."""
+    import_llama_cpp()
+    check_model_file(path)
+
+
+def random_seed() -> int:
+    """A fresh sampling seed (llama.cpp takes 32-bit seeds)."""
+    return random.randrange(2**32 - 1)  # 0xFFFFFFFF is llama.cpp's "default seed"
 
 
 def _forced_tool(request: ChatRequest) -> str | None:

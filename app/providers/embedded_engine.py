@@ -2,9 +2,13 @@
 
 One ``Engine`` per (model file, context size), shared by every provider that
 points at that file and reference-counted: the model is loaded once, on a
-worker thread, and freed when the last provider closes. llama.cpp contexts
-are not thread-safe, so an engine runs one generation at a time (its
-``generation_lock``); further requests queue on their own worker threads.
+worker thread, and freed when the last provider closes — or, when that
+provider asks to keep it (``keep_seconds``, from the setting
+``engine.keep_loaded_minutes``), after it has stayed unused that long, so
+the next reply (a new provider object per turn) does not load it again.
+llama.cpp contexts are not thread-safe, so an engine runs one generation at
+a time (its ``generation_lock``); further requests queue on their own worker
+threads, and tell their consumer that they wait (``Waiting`` / ``Started``).
 
 The guards here are threading locks, not asyncio locks, because one engine
 may serve several event loops (the GUI's, a CLI run, tests) and all blocking
@@ -14,6 +18,7 @@ waits happen on worker threads, never on an event loop thread.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import itertools
 import logging
 import os
@@ -75,7 +80,9 @@ class Engine:
         self.generation_lock = threading.Lock()
         self.workers: set[threading.Thread] = set()  # live generation threads
         self.loaded_on: str | None = None  # the thread that loaded the model
+        self.load_count = 0  # times the model file was loaded (tests, diagnostics)
         self._load_lock = threading.Lock()
+        self._unload_timer: threading.Timer | None = None  # guarded by _CACHE_LOCK
 
     @property
     def loaded(self) -> bool:
@@ -105,6 +112,7 @@ class Engine:
             self.chat_format = _choose_chat_format(llama)
             llama.chat_format = self.chat_format
             self.loaded_on = threading.current_thread().name
+            self.load_count += 1
             self.llama = llama
 
     def count_prompt_tokens(self, messages: list[dict], tools: list[dict] | None) -> int | None:
@@ -153,13 +161,16 @@ def acquire_engine(path: Path, n_ctx: int) -> Engine:
     """The loaded engine for ``path`` (blocking: call on a worker thread).
 
     Each successful call takes one reference; give it back with
-    ``release_engine``. Raises ProviderError when the model cannot load."""
+    ``release_engine``. An engine kept after its last release is taken up
+    again (its unload is called off). Raises ProviderError when the model
+    cannot load."""
     key = (str(path), n_ctx)
     with _CACHE_LOCK:
         engine = _CACHE.get(key)
         if engine is None:
             engine = _CACHE[key] = Engine(path, n_ctx)
         engine.refs += 1
+        _cancel_unload(engine)
     try:
         engine.ensure_loaded()
     except BaseException:
@@ -168,15 +179,67 @@ def acquire_engine(path: Path, n_ctx: int) -> Engine:
     return engine
 
 
-def release_engine(engine: Engine) -> None:
-    """Give back one reference; the last one frees the model (blocking)."""
+def release_engine(engine: Engine, keep_seconds: float = 0.0) -> None:
+    """Give back one reference. The last one frees the model (blocking) —
+    at once, or after ``keep_seconds`` without anyone taking it again."""
     with _CACHE_LOCK:
         engine.refs -= 1
         if engine.refs > 0:
             return
-        if _CACHE.get((str(engine.path), engine.n_ctx)) is engine:
-            del _CACHE[(str(engine.path), engine.n_ctx)]
+        if keep_seconds > 0 and engine.loaded:
+            _cancel_unload(engine)
+            timer = threading.Timer(keep_seconds, _unload_if_idle, args=(engine,))
+            timer.name = f"agentdesk-embedded-unload-{engine.path.name}"
+            timer.daemon = True
+            engine._unload_timer = timer
+            timer.start()
+            return
+        _forget(engine)
     engine.close()
+
+
+def _cancel_unload(engine: Engine) -> None:
+    """Call off a pending idle unload (hold _CACHE_LOCK)."""
+    timer, engine._unload_timer = engine._unload_timer, None
+    if timer is not None:
+        timer.cancel()
+
+
+def _forget(engine: Engine) -> None:
+    """Take ``engine`` out of the cache (hold _CACHE_LOCK)."""
+    key = (str(engine.path), engine.n_ctx)
+    if _CACHE.get(key) is engine:
+        del _CACHE[key]
+
+
+def _unload_if_idle(engine: Engine) -> None:
+    """The idle time ran out: free the model unless it was taken again."""
+    with _CACHE_LOCK:
+        # Taken again, or a newer timer replaced this one while it fired.
+        if engine.refs > 0 or engine._unload_timer is not threading.current_thread():
+            return
+        engine._unload_timer = None
+        _forget(engine)
+    log.info("embedded model %s unloaded after its idle time", engine.path.name)
+    engine.close()
+
+
+def unload_idle_engines() -> int:
+    """Free every model that is only kept for its idle time (at exit; tests).
+    Returns how many were freed."""
+    with _CACHE_LOCK:
+        idle = [engine for engine in _CACHE.values()
+                if engine.refs <= 0 and engine._unload_timer is not None]
+        for engine in idle:
+            _cancel_unload(engine)
+            _forget(engine)
+    for engine in idle:
+        engine.close()
+    return len(idle)
+
+
+# A kept model is freed before the interpreter tears down llama.cpp.
+atexit.register(unload_idle_engines)
 
 
 def loaded_engine(path: Path, n_ctx: int) -> Engine | None:
@@ -196,6 +259,14 @@ class Failure:
 class PromptTokens:
     def __init__(self, count: int | None) -> None:
         self.count = count
+
+
+class Waiting:
+    """Posted when the model is busy with another generation: this one waits."""
+
+
+class Started:
+    """Posted when a generation that waited got the model."""
 
 
 END = object()  # the last item a generation posts
@@ -257,9 +328,13 @@ class Generation:
 
     def _generate(self) -> None:
         lock = self.engine.generation_lock
-        while not lock.acquire(timeout=_POLL_SECONDS):
-            if self.stop.is_set():
-                return
+        waited = not lock.acquire(blocking=False)
+        if waited:
+            self._post(Waiting())
+            while not lock.acquire(timeout=_POLL_SECONDS):
+                if self.stop.is_set():
+                    return
+            self._post(Started())
         try:
             llama = self.engine.llama
             if llama is None:

@@ -42,6 +42,9 @@ from app.domain import (
     Error,
     Message,
     MessageStatus,
+    Status,
+    TextDelta,
+    ThinkingDelta,
     ToolCall,
     ToolResult,
     UsageStats,
@@ -223,6 +226,9 @@ class ChatSession(QObject):
         #: started or finished); a view that loaded in between loads again.
         self.generation = 0
         self.last_status = ""
+        #: The engine's state for the streaming reply until its first token
+        #: (a ``Status`` state, e.g. "loading_model"); None once content arrives.
+        self.engine_state: str | None = None
 
     # -- state ----------------------------------------------------------------------------
     @property
@@ -355,6 +361,10 @@ class ChatSession(QObject):
         return status
 
     def _forward(self, event: object, status: str) -> str:
+        if isinstance(event, Status):
+            self.engine_state = event.state
+        elif isinstance(event, TextDelta | ThinkingDelta | ToolCall):
+            self.engine_state = None
         if isinstance(event, ToolCall):
             self._calls[event.call_id] = event
         elif isinstance(event, ToolResult):
@@ -373,6 +383,7 @@ class ChatSession(QObject):
 
     def _reply_started(self, reply: ReplyRecorder) -> None:
         self._reply = reply
+        self.engine_state = None
         self._calls.clear()
         self._answered.clear()
         self.generation += 1

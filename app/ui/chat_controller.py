@@ -31,7 +31,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 from app.core.fallback import Attempt, ProviderSource
-from app.domain import Conversation, Message, TextDelta, ThinkingDelta, ToolCall, ToolResult
+from app.core.starters import starter_prompts
+from app.domain import (Conversation, Message, Status, TextDelta, ThinkingDelta, ToolCall,
+                        ToolResult)
 from app.services.chat_session import (
     ApprovalNeeded,
     ChatSession,
@@ -147,6 +149,7 @@ class ChatController(QObject):
         view.sig_delete.connect(self._delete)
         view.sig_approval.connect(self._approval)
         view.sig_switch_provider.connect(lambda _id: self.sig_switch_provider.emit())
+        view.sig_starter.connect(self._use_starter)
         self.follower = ShownChatFollower(self, bridge)
         self.versions = ChatVersions(self, bridge)
 
@@ -206,6 +209,8 @@ class ChatController(QObject):
         if conversation_id is None:
             self._loading = False
             self.view.set_messages([])
+            if agent_id is not None:
+                self._bridge.spawn(self._greet(agent_id, self._show_generation), name="greet")
             self.sig_shown.emit(0)
             return
         self._loading = True
@@ -248,6 +253,8 @@ class ChatController(QObject):
         if live is not None and found is not None:
             self._live_ids[conversation_id] = live.message_id
             self.view.begin_reply(live.message_id, live.model, live.provider)
+            if found.engine_state is not None:
+                self.view.set_reply_state(live.message_id, found.engine_state)
             if live.thinking:
                 self.view.append_thinking(live.message_id, live.thinking)
             if live.text:
@@ -337,6 +344,8 @@ class ChatController(QObject):
             view.append_text(live, event.text)
         elif isinstance(event, ThinkingDelta) and live is not None:
             view.append_thinking(live, event.text)
+        elif isinstance(event, Status) and live is not None:
+            view.set_reply_state(live, event.state)
         elif isinstance(event, ReplyStarted):
             view.begin_reply(event.message_id, event.model, event.provider)
         elif isinstance(event, UserMessageRecorded):
@@ -356,11 +365,27 @@ class ChatController(QObject):
         assert message.id is not None
         view = self.view
         view.flush()
-        view.finish_reply(message.id, message.status, message.usage, message.error)
+        view.finish_reply(message.id, message.status, message.usage, message.error,
+                          meta=message.meta)
         widget = view.message_widget(message.id)
         if widget is not None and message.model:
             widget.set_model(message.model, message.provider)   # who really answered
         self.versions.refresh()           # a regenerated reply: one version more
+
+    # -- the empty chat's greeting ----------------------------------------------------------------
+    async def _greet(self, agent_id: int, generation: int) -> None:
+        try:
+            agent = await self._bridge.run(lambda s: s.agents.get(agent_id))
+        except NotFoundError:
+            return                       # deleted meanwhile: nobody to greet for
+        if generation == self._show_generation and self.conversation_id is None:
+            self.view.show_greeting(agent.name, agent.model, agent.provider,
+                                    starter_prompts(agent))
+
+    def _use_starter(self, text: str) -> None:
+        """A starter prompt goes into the composer, to send or edit first."""
+        self.composer.set_text(text)
+        self.composer.edit.setFocus()
 
     def _approval(self, call_id: str, allowed: bool) -> None:
         found = self.current_session()

@@ -248,8 +248,9 @@ def test_a_prompt_longer_than_the_context_is_a_context_length_error(gemma_path):
             await small.aclose()
 
     events = run(scenario())
-    assert [e.type for e in events] == ["error"]
-    assert events[0].kind == "context_length"
+    assert [e.type for e in events] == ["status", "status", "error"]
+    assert [e.state for e in events[:2]] == ["loading_model", "generating"]
+    assert events[-1].kind == "context_length"
 
 
 def test_a_load_outliving_a_cancelled_request_is_still_freed(gemma_path):

@@ -15,12 +15,19 @@ the cost of a flush does not grow with the length of the reply or the chat.
 - Paging: ``set_messages`` shows the newest page; scrolling to the top emits
   ``sig_need_older(oldest_id)`` once, answered by ``prepend_messages``.
 - Links go through ``LinkPolicy`` (confirmation, allowed schemes only).
+- Waiting: a reply's bubble says what it waits for until its first token
+  ("thinking…", or the engine's ``Status``: "loading model…", "waiting for
+  the engine…"); a finished reply's footer shows its duration from the
+  reply's start (``meta["duration_ms"]``, the same live and after a reload)
+  and "stopped at the token limit" when it ended at max tokens.
+- An empty new chat shows a greeting (``show_greeting``): the agent's name
+  and model, and starter prompts (``sig_starter``).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -29,10 +36,13 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QFrame, QMenu, QScrollArea, QVBoxLayout, QWidget
 
 from app.domain import Message, UsageStats
+from app.domain.events import STATE_TEXTS
 from app.ui.chat.link_policy import LinkPolicy
 from app.ui.chat.markdown_render import MarkdownRenderer, warm_up
 from app.ui.chat.message_widget import MessageWidget, make_copy_menu
 from app.ui.chat.frames import ChatColumn, FramePainter
+from app.ui.chat.greeting import ChatGreeting
+from app.ui.chat.reply_state import reply_seconds
 from app.ui.chat.theme import ChatTheme
 from app.ui.chat.tool_block import ToolCallBlock
 from app.ui.first_paint import after_first_paint
@@ -53,6 +63,7 @@ class ChatView(QWidget):
     sig_switch_provider = Signal(int)
     sig_approval = Signal(str, bool)       # call id, allowed
     sig_switch_version = Signal(int, int)  # message id, -1 previous / +1 next version
+    sig_starter = Signal(str)              # a starter prompt of the greeting was chosen
 
     def __init__(self, parent: QWidget | None = None, *,
                  link_policy: LinkPolicy | None = None) -> None:
@@ -67,7 +78,7 @@ class ChatView(QWidget):
         self._widgets: dict[int, MessageWidget] = {}
         self._order: list[MessageWidget] = []
         self._calls: dict[str, ToolCallBlock] = {}
-        self._started: dict[int, float] = {}
+        self._greeting: ChatGreeting | None = None
         self._dirty: set[int] = set()  # messages with buffered text
         self._has_older = False
         self._older_requested = False
@@ -126,7 +137,6 @@ class ChatView(QWidget):
         self._widgets.clear()
         self._order.clear()
         self._calls.clear()
-        self._started.clear()
         self._dirty.clear()
         self._anchor = None
         self._older_requested = False
@@ -137,8 +147,9 @@ class ChatView(QWidget):
         self._has_older = has_older
         self._follow = True
         for widget in self._build(list(messages)):
-            self._column.insertWidget(self._column.count() - 1, widget)
-            self._order.append(widget)
+            self._append_widget(widget)
+        if not self._order:
+            self.hide_greeting()   # shown again by show_greeting, for a new chat
 
     def prepend_messages(self, older: Iterable[Message], *, has_older: bool = False) -> None:
         """Add an older page above what is shown; what the user sees stays in place."""
@@ -169,7 +180,9 @@ class ChatView(QWidget):
                     duration = result.meta.get("duration_ms")
                     block.set_result(result.content, result.status != "complete",
                                      duration if isinstance(duration, (int, float)) else None)
-            widget.finish(message.status, message.usage)
+            widget.finish(message.status, message.usage,
+                          reply_seconds(message.meta) if message.status != "error" else None,
+                          stop_reason=message.meta.get("stop_reason"))
             if message.error:
                 widget.show_error(message.error)
             built.append(widget)
@@ -207,13 +220,44 @@ class ChatView(QWidget):
         widget = self._new_widget(message_id, "assistant", datetime.now(timezone.utc),
                                   model, provider)
         widget.status = "streaming"
-        self._started[message_id] = time.monotonic()
+        widget.set_state(STATE_TEXTS["generating"])   # "thinking…" until the first token
         self._append_widget(widget)
         return widget
 
+    def set_reply_state(self, message_id: int, state: str) -> None:
+        """What a streaming reply waits for (a ``Status`` state) before its first token."""
+        widget = self._widgets.get(message_id)
+        if widget is not None and widget.status == "streaming":
+            widget.set_state(STATE_TEXTS.get(state, STATE_TEXTS["generating"]))
+
     def _append_widget(self, widget: MessageWidget) -> None:
+        self.hide_greeting()
         self._column.insertWidget(self._column.count() - 1, widget)
         self._order.append(widget)
+
+    # -- greeting -----------------------------------------------------------------------
+    def show_greeting(self, name: str, model: str, provider: str,
+                      starters: list[str]) -> ChatGreeting | None:
+        """Greet in an empty chat: the agent's name and model and starter prompts
+        (a chat that shows messages keeps them; None then)."""
+        if self._order:
+            return None
+        if self._greeting is None:
+            self._greeting = ChatGreeting(self._theme)
+            self._greeting.sig_starter.connect(self.sig_starter)
+            self._column.insertWidget(0, self._greeting)
+        self._greeting.set_agent(name, model, provider, starters)
+        self._greeting.show()
+        return self._greeting
+
+    def hide_greeting(self) -> None:
+        if self._greeting is not None:
+            self._greeting.hide()
+
+    def greeting(self) -> ChatGreeting | None:
+        """The greeting while it is shown."""
+        greeting = self._greeting
+        return greeting if greeting is not None and not greeting.isHidden() else None
 
     def append_text(self, message_id: int, text: str) -> None:
         widget = self._widgets.get(message_id)
@@ -246,13 +290,15 @@ class ChatView(QWidget):
             block.ask_approval(summary)
 
     def finish_reply(self, message_id: int, status: str = "complete",
-                     usage: UsageStats | None = None, error: str | None = None) -> None:
+                     usage: UsageStats | None = None, error: str | None = None, *,
+                     meta: Mapping[str, Any] | None = None) -> None:
+        """``meta``: the finished message's (its duration and stop reason)."""
         widget = self._widgets.get(message_id)
         if widget is None:
             return
-        started = self._started.pop(message_id, None)
-        elapsed = time.monotonic() - started if started is not None else None
-        widget.finish(status, usage, elapsed if status != "error" else None)
+        meta = meta or {}
+        widget.finish(status, usage, reply_seconds(meta) if status != "error" else None,
+                      stop_reason=meta.get("stop_reason"))
         if error:
             widget.show_error(error)
 
@@ -291,7 +337,6 @@ class ChatView(QWidget):
         self._order.remove(widget)
         for call_id in widget.tool_blocks:
             self._calls.pop(call_id, None)
-        self._started.pop(message_id, None)
         self._dirty.discard(message_id)
         widget.setParent(None)
         widget.deleteLater()
@@ -400,3 +445,5 @@ class ChatView(QWidget):
                 self._apply_theme()
                 for widget in self._order:
                     widget.restyle(theme)
+                if self._greeting is not None:
+                    self._greeting.restyle(theme)

@@ -25,7 +25,9 @@ from PySide6.QtWidgets import (
 
 from app.core.wording import plural
 from app.domain import UsageStats
+from app.domain.events import TOKEN_LIMIT_NOTE
 from app.ui.chat.markdown_render import MarkdownRenderer
+from app.ui.chat.reply_state import ReplyStateLabel
 from app.ui.chat.frames import BADGE_MARGINS, FRAME_BORDER, FramePainter, set_text_colour
 from app.ui.chat.segments import ErrorBar, TextSegment, ThinkingSection
 from app.ui.chat.theme import ChatTheme
@@ -153,7 +155,8 @@ class _Badge(QLabel):
         super().paintEvent(event)
 
 
-def usage_text(usage: UsageStats | None, status: str, elapsed_s: float | None = None) -> str:
+def usage_text(usage: UsageStats | None, status: str, elapsed_s: float | None = None,
+               stop_reason: str | None = None) -> str:
     parts: list[str] = []
     if usage is not None:
         if usage.completion_tokens is not None:
@@ -164,7 +167,9 @@ def usage_text(usage: UsageStats | None, status: str, elapsed_s: float | None = 
             parts.append(f"first token {usage.ttft_ms:,.0f} ms")
     if elapsed_s is not None:
         parts.append(f"{elapsed_s:.1f} s")
-    if status in ("cancelled", "partial"):
+    if stop_reason == "length" and status == "complete":
+        parts.append(TOKEN_LIMIT_NOTE)
+    elif status in ("cancelled", "partial"):
         parts.append("stopped")
     return " · ".join(parts)
 
@@ -196,6 +201,7 @@ class MessageWidget(QWidget):
         self.thinking: ThinkingSection | None = None
         self.error_bar: ErrorBar | None = None
         self.versions: VersionSwitch | None = None   # ◀ n/m ▶, made when there are some
+        self.state_label: ReplyStateLabel | None = None  # "thinking…" until content
 
         self.bubble = _Bubble(frames, role)
         outer = QVBoxLayout(self)
@@ -293,7 +299,20 @@ class MessageWidget(QWidget):
     def segments(self) -> list[TextSegment]:
         return list(self._segments)
 
+    def set_state(self, text: str | None) -> None:
+        """What the reply waits for before its first token; None hides it."""
+        if text is None:
+            if self.state_label is not None:
+                self.state_label.hide()
+            return
+        if self.state_label is None:
+            self.state_label = ReplyStateLabel(self._theme.muted)
+            self._content.insertWidget(0, self.state_label)
+        self.state_label.setText(text)
+        self.state_label.show()
+
     def append_text(self, text: str) -> None:
+        self.set_state(None)
         if self._open_segment is None:
             segment = TextSegment(self._renderer, self._theme)
             segment.sig_link.connect(self.sig_link)
@@ -303,6 +322,7 @@ class MessageWidget(QWidget):
         self._open_segment.stream.append(text)
 
     def append_thinking(self, text: str) -> None:
+        self.set_state(None)
         if self.thinking is None:
             self.thinking = ThinkingSection()
             self._layout.insertWidget(1, self.thinking)
@@ -322,6 +342,7 @@ class MessageWidget(QWidget):
 
     def add_tool_call(self, call_id: str, name: str,
                       arguments: dict[str, Any] | str) -> ToolCallBlock:
+        self.set_state(None)
         self.flush()
         self._close_segment()
         block = ToolCallBlock(call_id, name, arguments, frames=self._frames,
@@ -332,12 +353,15 @@ class MessageWidget(QWidget):
         return block
 
     def finish(self, status: str, usage: UsageStats | None = None,
-               elapsed_s: float | None = None) -> None:
+               elapsed_s: float | None = None, *, stop_reason: str | None = None) -> None:
+        """``elapsed_s``: the reply's duration from its start; ``stop_reason``
+        "length" notes that it stopped at the token limit."""
+        self.set_state(None)
         if self.thinking is not None:
             self.thinking.flush()
         self._close_segment()
         self.status = status
-        text = usage_text(usage, status, elapsed_s)
+        text = usage_text(usage, status, elapsed_s, stop_reason)
         self.footer.setText(text)
         self.footer.setVisible(bool(text))
 
@@ -371,8 +395,9 @@ class MessageWidget(QWidget):
         theme = self._theme
         set_text_colour(self.role_label, theme.text)
         set_text_colour(self.model_badge, theme.accent)
-        for label in (self.time_label, self.footer):
-            set_text_colour(label, theme.muted)
+        for label in (self.time_label, self.footer, self.state_label):
+            if label is not None:
+                set_text_colour(label, theme.muted)
         if self.versions is not None:
             set_text_colour(self.versions.label, theme.muted)
 

@@ -1,5 +1,6 @@
-"""Settings > Providers: the list, add/edit/remove, Test Connection, and the
-default provider and model."""
+"""Settings > Providers: the list, add/edit/remove, Test Connection, the
+default provider and model, and how long the embedded engine keeps its model
+loaded after a reply."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -99,6 +101,7 @@ class ProvidersPage(QWidget):
         layout.addLayout(top, 1)
         layout.addLayout(result_row)
         layout.addWidget(defaults)
+        layout.addWidget(self._engine_box())
 
         self.add_button.clicked.connect(lambda: self._open_editor(None))
         self.edit_button.clicked.connect(self._edit_current)
@@ -109,6 +112,21 @@ class ProvidersPage(QWidget):
         self.default_provider.currentIndexChanged.connect(
             lambda _i: self._spawn(self._load_default_models(), "default-models"))
         self._selection_changed()
+
+    def _engine_box(self) -> QGroupBox:
+        self.keep_loaded = QDoubleSpinBox()
+        self.keep_loaded.setObjectName("keepLoadedSpin")
+        self.keep_loaded.setRange(0, 24 * 60)
+        self.keep_loaded.setDecimals(0)
+        self.keep_loaded.setSuffix(" min")
+        self.keep_loaded.setSpecialValueText("Unload after each reply")
+        self.keep_loaded.setToolTip("How long the embedded engine keeps its model in "
+                                    "memory after a reply, so the next reply starts at "
+                                    "once. 0 frees the memory after every reply.")
+        box = QGroupBox("Embedded engine")
+        form = QFormLayout(box)
+        form.addRow("Keep the model loaded for", self.keep_loaded)
+        return box
 
     # -- loading -----------------------------------------------------------------------
     def set_defaults(self, provider: str, model: str) -> None:

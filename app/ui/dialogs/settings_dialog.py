@@ -4,9 +4,10 @@ MCP servers, privacy patterns.
 Two kinds of change, on purpose:
 - Providers, custom tools, MCP servers, backup and restore act on the store
   at once (each is its own explicit action with its own confirmation).
-- Values of settings.json (default provider and model, appearance, privacy
-  patterns) are saved by OK through ``AppSettings.save()``; appearance shows
-  live while the dialog is open and Cancel puts the previous one back.
+- Values of settings.json (default provider and model, how long the embedded
+  engine keeps its model, appearance, privacy patterns) are saved by OK
+  through ``AppSettings.save()``; appearance shows live while the dialog is
+  open and Cancel puts the previous one back.
 
 Open with ``open()``; ``sig_settings_saved(AppSettings)`` follows OK.
 """
@@ -29,7 +30,7 @@ from app.services.data_service import DataService
 from app.services.provider_service import ProviderService
 from app.services.store_bridge import StoreBridge
 from app.services.tool_service import ToolService
-from app.settings import AppSettings, UiSettings
+from app.settings import AppSettings, EngineSettings, UiSettings
 from app.ui.dialogs.async_dialog import AsyncDialog
 from app.ui.dialogs.data_page import DataPage
 from app.ui.dialogs.providers_page import ProvidersPage
@@ -90,6 +91,7 @@ class SettingsDialog(AsyncDialog):
         layout.addWidget(self.buttons)
 
         self.providers.set_defaults(settings.default_provider, settings.default_model)
+        self.providers.keep_loaded.setValue(settings.engine.keep_loaded_minutes)
         self.appearance.set_values(settings.ui.theme, settings.ui.font_size)
         self.privacy.set_patterns(list(settings.privacy_patterns))
         self.appearance.sig_changed.connect(self._preview_appearance)
@@ -124,6 +126,7 @@ class SettingsDialog(AsyncDialog):
                                  font_size=self.appearance.font_size.value(),
                                  close_to_tray=settings.ui.close_to_tray)
         settings.privacy_patterns = self.privacy.patterns()
+        settings.engine = EngineSettings(keep_loaded_minutes=self.providers.keep_loaded.value())
         try:
             settings.save()
         except OSError as exc:
