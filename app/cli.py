@@ -34,11 +34,35 @@ COMMANDS = ("agents", "providers", "models", "conversations", "chat", "search", 
 _VALUE_OPTIONS = ("--home", "--log-level")
 
 
+#: Where the parser of the command actually given is kept in the parsed
+#: arguments (so an unrecognized argument is reported by that command).
+_COMMAND_PARSER = "_command_parser"
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse with a one-line usage error (subparsers inherit this class)."""
+    """argparse whose usage errors name the command given: its usage, then one
+    error line pointing at its own help (subparsers inherit this class)."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{PROG}: error: {message} (see: {self.prog} --help)\n")
+        self.exit(2, f"{self.format_usage()}{PROG}: error: {message} "
+                     f"(see '{self.prog} --help')\n")
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def]
+        """Remember the innermost command's parser (subcommands parse first)."""
+        parsed, extras = super().parse_known_args(args, namespace)
+        if not hasattr(parsed, _COMMAND_PARSER):
+            setattr(parsed, _COMMAND_PARSER, self)
+        return parsed, extras
+
+    def parse_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def]
+        """Like argparse's, but "unrecognized arguments" comes from the command
+        they were given to (``agentdesk agents list extra``), not the top level."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        command_parser = getattr(parsed, _COMMAND_PARSER, self)
+        delattr(parsed, _COMMAND_PARSER)
+        if extras:
+            command_parser.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed
 
 
 def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:

@@ -26,8 +26,11 @@ class Result:
 
     @property
     def error_line(self) -> str:
-        """The single stderr line of a failed command (asserts it is single)."""
+        """The single stderr line of a failed command (asserts it is single);
+        a usage error (exit 2) first shows the command's usage, then that line."""
         lines = self.err.splitlines()
+        if self.code == 2 and lines and lines[0].startswith("usage: "):
+            lines = lines[-1:]
         assert len(lines) == 1, f"expected one stderr line, got {self.err!r}"
         assert lines[0].startswith("agentdesk: error: "), lines[0]
         assert "Traceback" not in self.err

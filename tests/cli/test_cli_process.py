@@ -24,6 +24,8 @@ def _run(args: list[str], home: Path, program: list[str] | None = None
 
 def _one_error_line(proc: subprocess.CompletedProcess[str]) -> str:
     lines = proc.stderr.splitlines()
+    if proc.returncode == 2 and lines and lines[0].startswith("usage: "):
+        lines = lines[-1:]              # a usage error: the command's usage first
     assert len(lines) == 1, proc.stderr
     assert lines[0].startswith("agentdesk: error: ")
     return lines[0]
