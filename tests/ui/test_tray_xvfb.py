@@ -82,6 +82,9 @@ def test_show_hide_and_quick_chat_actions_work(tray_run: dict) -> None:
     assert tray_run["icon_widget_found"] is True
     assert tray_run["click_hid_quick_chat"] is True
     assert tray_run["click_showed_quick_chat"] is True
+    # Opened by the icon: wholly inside the usable area of the icon's screen.
+    assert tray_run["quick_inside_screen"] is True, (tray_run["quick_frame"],
+                                                     tray_run["quick_area"])
 
 
 @pytest.mark.slow

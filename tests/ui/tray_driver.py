@@ -75,6 +75,7 @@ def await_balloon():  # noqa: ANN201 (a QWidget or None)
 
 async def exercise(window, result: dict[str, Any], agent_id: int, home: Path) -> None:  # noqa: ANN001
     from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtGui import QGuiApplication
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QMessageBox, QSystemTrayIcon
 
@@ -122,6 +123,15 @@ async def exercise(window, result: dict[str, Any], agent_id: int, home: Path) ->
                          QPoint(icon_widget.width() // 2, icon_widget.height() // 2))
         await wait_for(quick.isVisible, what="a click to show the quick chat")
         result["click_showed_quick_chat"] = quick.isVisible()
+        # Where it opened: inside the usable area of the icon's screen.
+        await asyncio.sleep(0.3)                   # let the X server settle it
+        icon_rect, frame = tray.icon.geometry(), quick.frameGeometry()
+        screen = QGuiApplication.screenAt(icon_rect.center()) \
+            or QGuiApplication.primaryScreen()
+        area = screen.availableGeometry()
+        result["quick_frame"] = [frame.x(), frame.y(), frame.width(), frame.height()]
+        result["quick_area"] = [area.x(), area.y(), area.width(), area.height()]
+        result["quick_inside_screen"] = area.contains(frame)
 
     # A recent agent's entry opens the quick chat with that agent.
     quick.hide()
