@@ -11,6 +11,8 @@ The timed calls are the app's own code paths on a ``Store`` opened the way the
 app opens it: ``conversations.list(limit=50)``, ``messages.page(id, limit=100)``
 and ``search.search(term, limit=20)``. Only the LIKE baselines are hand-written
 SQL, since the app has no such query. See docs/PERFORMANCE.md for results.
+Search beside writes, and the old ranked query against the new strategy
+(newest first above 10,000 matches), is measured by bench/search_scale.py.
 """
 
 from __future__ import annotations
@@ -219,7 +221,8 @@ def _search_block(store: Store, term: str, is_goal: bool, repeat: int,
 
 def _frequency_block(store: Store, total: int) -> None:
     """Search time against how many messages a word is in (words picked from the
-    index by document frequency: FTS5 scores every match before the LIMIT)."""
+    index by document frequency: bm25 scores every match before the LIMIT, up to
+    the 10,000 matches above which the app answers newest first)."""
     db = store.db
     db.execute_sql("CREATE VIRTUAL TABLE IF NOT EXISTS temp.bench_vocab "
                    "USING fts5vocab('main', 'messages_fts', 'row')")
