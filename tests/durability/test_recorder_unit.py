@@ -105,6 +105,8 @@ def test_finish_writes_content_status_usage_and_origin(run_with_store, read_row)
     assert final.usage == usage
     assert (final.model, final.provider) == ("model-b", "provider-b")
     assert final.tool_calls == [call]
+    duration = final.meta.pop("duration_ms")       # from the reply's insert to its end
+    assert isinstance(duration, float) and duration >= 0
     assert final.meta == {"route": "fallback", "thinking": "the user greets me"}
     assert again == final                         # finishing twice changes nothing
     row = read_row(final.id)
