@@ -15,12 +15,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from window_support import WAIT_MS
+from window_support import WAIT_MS, start_app, stop_app
 
 from app.domain import AgentSpec, Message, ProviderConfig
 from app.settings import AppSettings
 from app.store import Store
-from app.ui.application import run_app
 from app.ui.chat_follow import CHAT_GONE_TEXT
 from app.ui.dialogs.memory_editor import MemoryEditor
 from app.ui.main_window import MainWindow
@@ -38,19 +37,6 @@ def agentdesk(home: Path, *args: str) -> str:
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
-
-
-def start(aio, qapp, qtbot, settings: AppSettings):
-    shown: list[MainWindow] = []
-    task = aio.start(run_app(settings, qapp, on_shown=shown.append))
-    qtbot.waitUntil(lambda: bool(shown), timeout=WAIT_MS)
-    return task, shown[0]
-
-
-def stop(qtbot, task, window: MainWindow) -> None:
-    window.close()
-    qtbot.waitUntil(task.done, timeout=WAIT_MS)
-    assert task.result() == 0
 
 
 def agent_names(window: MainWindow) -> list[str]:
@@ -92,7 +78,7 @@ def test_cli_writes_reach_the_open_window_and_typed_text_survives(
         aio, qapp, qtbot, settings: AppSettings, seeded: dict[str, int], caplog) -> None:
     caplog.set_level(logging.INFO, logger="app")
     home = settings.home
-    task, window = start(aio, qapp, qtbot, settings)
+    task, window = start_app(aio, qapp, qtbot, settings)
     try:
         qtbot.waitUntil(lambda: window.current_agent() is not None, timeout=WAIT_MS)
 
@@ -154,7 +140,7 @@ def test_cli_writes_reach_the_open_window_and_typed_text_survives(
         qtbot.waitUntil(lambda: window.conversation_model.row_of(seeded["raced"]) is None,
                         timeout=SEEN_MS)
     finally:
-        stop(qtbot, task, window)
+        stop_app(qtbot, task, window)
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert not errors, [r.getMessage() for r in errors]
     assert "IntegrityError" not in caplog.text
@@ -164,7 +150,7 @@ def test_agent_deleted_by_the_cli_leaves_the_list(aio, qapp, qtbot, settings: Ap
                                                   seeded: dict[str, int]) -> None:
     with Store(settings.database_path) as store:
         store.agents.create(AgentSpec(name="Beta", provider="nowhere", model="m"))
-    task, window = start(aio, qapp, qtbot, settings)
+    task, window = start_app(aio, qapp, qtbot, settings)
     try:
         qtbot.waitUntil(lambda: agent_names(window) == ["Alpha", "Beta"], timeout=WAIT_MS)
         window.composer.edit.setPlainText(TYPED)
@@ -173,7 +159,7 @@ def test_agent_deleted_by_the_cli_leaves_the_list(aio, qapp, qtbot, settings: Ap
         assert window.current_agent().name == "Alpha"
         assert window.composer.text() == TYPED
     finally:
-        stop(qtbot, task, window)
+        stop_app(qtbot, task, window)
 
 
 def test_memory_editor_shows_facts_written_elsewhere(bridge, qtbot, db_path: Path) -> None:

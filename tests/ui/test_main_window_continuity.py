@@ -5,26 +5,11 @@ start on an empty folder selects the ready-made agent."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import QApplication
-from window_support import WAIT_MS
+from window_support import WAIT_MS, start_app, stop_app
 
 from app.domain import AgentSpec, Message
 from app.settings import AppSettings
 from app.store import Store
-from app.ui.application import run_app
-from app.ui.main_window import MainWindow
-
-
-def start(aio, qapp, qtbot, settings: AppSettings):
-    shown: list[MainWindow] = []
-    task = aio.start(run_app(settings, qapp, on_shown=shown.append))
-    qtbot.waitUntil(lambda: bool(shown), timeout=WAIT_MS)
-    return task, shown[0]
-
-
-def stop(qtbot, task, window: MainWindow) -> None:
-    window.close()
-    qtbot.waitUntil(task.done, timeout=WAIT_MS)
-    assert task.result() == 0
 
 
 def test_reopening_restores_selection_geometry_and_focus(aio, qapp, qtbot,
@@ -37,7 +22,7 @@ def test_reopening_restores_selection_geometry_and_focus(aio, qapp, qtbot,
         store.messages.add(Message(conversation_id=chat.id, role="user", content="remember me"))
         store.conversations.create(beta.id, "Newest chat")
 
-    task, window = start(aio, qapp, qtbot, settings)
+    task, window = start_app(aio, qapp, qtbot, settings)
     qtbot.waitUntil(lambda: window.current_agent() is not None, timeout=WAIT_MS)
     assert window.current_agent().name == "Alpha"          # first start: the first agent
     window.select_agent(beta.id)
@@ -48,10 +33,10 @@ def test_reopening_restores_selection_geometry_and_focus(aio, qapp, qtbot,
     window.main_splitter.setSizes([300, 480])
     sizes = window.main_splitter.sizes()
     left_sizes = window.left_splitter.sizes()
-    stop(qtbot, task, window)
+    stop_app(qtbot, task, window)
     assert (settings.home / "ui.ini").is_file()
 
-    task, window = start(aio, qapp, qtbot, settings)
+    task, window = start_app(aio, qapp, qtbot, settings)
     try:
         qtbot.waitUntil(lambda: window.current_agent() is not None, timeout=WAIT_MS)
         assert window.current_agent().id == beta.id
@@ -67,12 +52,12 @@ def test_reopening_restores_selection_geometry_and_focus(aio, qapp, qtbot,
         qtbot.waitUntil(lambda: QApplication.focusWidget() is window.composer.edit,
                         timeout=WAIT_MS)
     finally:
-        stop(qtbot, task, window)
+        stop_app(qtbot, task, window)
 
 
 def test_first_start_on_an_empty_folder_selects_the_default_agent(
         aio, qapp, qtbot, settings: AppSettings) -> None:
-    task, window = start(aio, qapp, qtbot, settings)
+    task, window = start_app(aio, qapp, qtbot, settings)
     try:
         qtbot.waitUntil(lambda: window.current_agent() is not None, timeout=WAIT_MS)
         agent = window.current_agent()
@@ -84,4 +69,4 @@ def test_first_start_on_an_empty_folder_selects_the_default_agent(
         qtbot.waitUntil(lambda: QApplication.focusWidget() is window.composer.edit,
                         timeout=WAIT_MS)
     finally:
-        stop(qtbot, task, window)
+        stop_app(qtbot, task, window)

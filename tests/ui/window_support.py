@@ -11,6 +11,7 @@ from app.services.store_bridge import StoreBridge
 from app.settings import AppSettings
 from app.store import Store
 from app.ui.agent_list_model import AgentListModel
+from app.ui.application import run_app
 from app.ui.main_window import MainWindow
 
 WAIT_MS = 5000
@@ -62,3 +63,18 @@ def send(window: MainWindow, text: str) -> None:
 def process(turns: int = 5) -> None:
     for _ in range(turns):
         QApplication.processEvents()
+
+
+def start_app(aio, qapp, qtbot, settings: AppSettings):
+    """The real application (``run_app``) started on the event loop; (task, its window)."""
+    shown: list[MainWindow] = []
+    task = aio.start(run_app(settings, qapp, on_shown=shown.append))
+    qtbot.waitUntil(lambda: bool(shown), timeout=WAIT_MS)
+    return task, shown[0]
+
+
+def stop_app(qtbot, task, window: MainWindow) -> None:
+    """Close the window of ``start_app``; the application returns 0."""
+    window.close()
+    qtbot.waitUntil(task.done, timeout=WAIT_MS)
+    assert task.result() == 0
