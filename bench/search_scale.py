@@ -31,7 +31,6 @@ import asyncio
 import os
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -46,7 +45,7 @@ from app.store.search_query import RANK_LIMIT  # noqa: E402
 from app.store.search_reader import SearchCancel, SearchCancelled, SearchReader  # noqa: E402
 
 from bench.corpus import COMMON_TERM, SEARCH_TERM  # noqa: E402
-from bench.store_scale import _open_or_build, measure  # noqa: E402
+from bench.store_scale import _open_or_build, measure, run_on_database  # noqa: E402
 
 GOAL_FIRST_PAGE_MS = 100.0
 WRITE_ROUNDS = 5
@@ -200,11 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--db", type=Path,
                         help="database file; built there if missing, reused if present")
-    args = parser.parse_args(argv)
-    if args.db is not None:
-        return run(args, args.db)
-    with tempfile.TemporaryDirectory(prefix="agentdesk-bench-") as folder:
-        return run(args, Path(folder) / "agentdesk.db")
+    return run_on_database(run, parser.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -287,7 +287,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip timing 1-3 letter prefixes (slow: seconds each)")
     parser.add_argument("--explain", action="store_true",
                         help="print EXPLAIN QUERY PLAN of the app's statements")
-    args = parser.parse_args(argv)
+    return run_on_database(run, parser.parse_args(argv))
+
+
+def run_on_database(run: Callable[[argparse.Namespace, Path], int],
+                    args: argparse.Namespace) -> int:
+    """``run(args, path)`` on ``--db``, or on a database built in a temporary folder."""
     if args.db is not None:
         return run(args, args.db)
     with tempfile.TemporaryDirectory(prefix="agentdesk-bench-") as folder:
