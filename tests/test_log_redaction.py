@@ -5,14 +5,16 @@ the configured key values never reach the file."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from app import logs
 from app.core.secrets import resolve_key
-from app.logs import REDACTED, configure_logging, redact
+from app.logs import REDACTED, redact
+from tests.support.log_files import log_file
+
+__all__ = ["log_file"]  # the fixture, imported for its use below
 
 
 @pytest.fixture(autouse=True)
@@ -21,17 +23,6 @@ def known_secrets(monkeypatch: pytest.MonkeyPatch) -> set[str]:
     fresh: set[str] = set()
     monkeypatch.setattr(logs, "_KNOWN_SECRETS", fresh)
     return fresh
-
-
-@pytest.fixture
-def log_file(tmp_path: Path) -> Iterator[Path]:
-    path = configure_logging(tmp_path / "logs")
-    yield path
-    root = logging.getLogger("app")
-    for handler in [h for h in root.handlers if h.get_name() == "agentdesk-file"]:
-        root.removeHandler(handler)
-        handler.close()
-    root.setLevel(logging.NOTSET)
 
 
 def read(path: Path) -> str:

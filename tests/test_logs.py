@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.logs import LOG_FILENAME, REDACTED, configure_logging, redact
+from tests.support.log_files import detach_file_log
 
 OPENAI_KEY = "sk-proj-AbCdEf0123456789GhIjKlMnOpQrStUv"
 BEARER = "eyJhbGciOiJIUzI1NiJ9.payload.signature"
@@ -20,11 +21,7 @@ def log_dir(tmp_path: Path) -> Iterator[Path]:
     """A log folder; afterwards the file handler is removed so tests stay independent."""
     folder = tmp_path / "logs"
     yield folder
-    root = logging.getLogger("app")
-    for handler in [h for h in root.handlers if h.get_name() == "agentdesk-file"]:
-        root.removeHandler(handler)
-        handler.close()
-    root.setLevel(logging.NOTSET)
+    detach_file_log()
 
 
 def flush() -> None:

@@ -5,33 +5,22 @@ instead of stacking copies. In the running app (run_app) too."""
 
 from __future__ import annotations
 
-import logging
 import sys
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QPushButton
 
-from app.logs import configure_logging
 from app.settings import AppSettings
 from app.ui.application import run_app
 from app.ui.error_report import BOX_NAME, MAX_SUMMARY, ErrorReporter, summarize
 from app.ui.main_window import MainWindow
+from tests.support.log_files import log_file
+
+__all__ = ["log_file"]  # the fixture, imported for its use below
 
 WAIT_MS = 5000
-
-
-@pytest.fixture
-def log_file(tmp_path: Path) -> Iterator[Path]:
-    """agentdesk.log in a temporary folder, as run_gui sets it up."""
-    path = configure_logging(tmp_path / "logs")
-    yield path
-    root = logging.getLogger("app")
-    for handler in [h for h in root.handlers if h.get_name() == "agentdesk-file"]:
-        root.removeHandler(handler)
-        handler.close()
 
 
 @pytest.fixture
