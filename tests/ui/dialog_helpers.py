@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
 
 from app.domain import ProviderConfig
+from app.ui.dialogs.agent_dialog import AgentDialog
 
 WAIT_MS = 5000
 
@@ -24,6 +25,17 @@ def host(qtbot) -> QWidget:
     widget = QWidget()
     qtbot.addWidget(widget)
     return widget
+
+
+@pytest.fixture
+def open_dialog(qtbot, bridge, host):
+    """Opens an AgentDialog over ``host`` (new, or editing ``spec``), loaded."""
+    def opener(spec=None, **kwargs) -> AgentDialog:
+        dialog = AgentDialog(bridge, spec, parent=host, **kwargs)
+        dialog.open()
+        qtbot.waitUntil(lambda: dialog._loaded, timeout=WAIT_MS)
+        return dialog
+    return opener
 
 
 def closed_port() -> int:

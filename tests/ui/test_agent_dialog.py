@@ -4,7 +4,7 @@ tool policies, local-only, presets."""
 from __future__ import annotations
 
 import pytest
-from dialog_helpers import WAIT_MS, host, seed_providers
+from dialog_helpers import WAIT_MS, host, open_dialog, seed_providers
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
@@ -13,22 +13,12 @@ from app.domain import AgentSpec, FallbackTarget
 from app.ui.dialogs.agent_dialog import AgentDialog
 
 
-__all__ = ["host"]  # the fixture, imported for its use below
+__all__ = ["host", "open_dialog"]  # the fixtures, imported for their use below
 
 
 @pytest.fixture
 def providers(aio, async_store):
     return seed_providers(aio, async_store)
-
-
-@pytest.fixture
-def open_dialog(qtbot, bridge, host):
-    def opener(spec=None, **kwargs) -> AgentDialog:
-        dialog = AgentDialog(bridge, spec, parent=host, **kwargs)
-        dialog.open()
-        qtbot.waitUntil(lambda: dialog._loaded, timeout=WAIT_MS)
-        return dialog
-    return opener
 
 
 def type_name(dialog: AgentDialog, qtbot, name: str) -> None:

@@ -5,7 +5,7 @@ and what is saved comes back when the dialog is opened again."""
 from __future__ import annotations
 
 import pytest
-from dialog_helpers import WAIT_MS, host, seed_providers
+from dialog_helpers import WAIT_MS, host, open_dialog, seed_providers
 from PySide6.QtCore import Qt
 
 from app.domain import AgentSpec, ProviderConfig
@@ -13,7 +13,7 @@ from app.domain.generation import GENERATION_SETTINGS, GenerationSettings
 from app.ui.dialogs.agent_dialog import AgentDialog
 from app.ui.dialogs.generation_editor import escape_stop, unescape_stop
 
-__all__ = ["host"]
+__all__ = ["host", "open_dialog"]
 
 SETTINGS = GenerationSettings(top_p=0.85, repeat_penalty=1.2, context_length=4096, seed=11,
                               stop=["\n\n", "User:"])
@@ -26,16 +26,6 @@ def providers(aio, async_store):
             ProviderConfig(name="inproc", kind="embedded", model_path="/nowhere/m.gguf")]
     return configs + aio.run(async_store.run(lambda s: [s.providers.create(c)
                                                         for c in more]))
-
-
-@pytest.fixture
-def open_dialog(qtbot, bridge, host):
-    def opener(spec=None, **kwargs) -> AgentDialog:
-        dialog = AgentDialog(bridge, spec, parent=host, **kwargs)
-        dialog.open()
-        qtbot.waitUntil(lambda: dialog._loaded, timeout=WAIT_MS)
-        return dialog
-    return opener
 
 
 def save(dialog: AgentDialog, qtbot) -> AgentSpec:
