@@ -258,6 +258,26 @@ def _v7_generation_and_versions(db: SqliteDatabase) -> None:
     db.execute_sql("CREATE INDEX messages_parent ON messages(parent_id)")
 
 
+def _v8_prefix_index(db: SqliteDatabase) -> None:
+    """A prefix index for three-character prefixes in the full-text index: the
+    last word of a search is a prefix, and ``the*`` otherwise makes FTS5 merge
+    the doclists of every word starting with "the" before the first row
+    (~75 ms over a million messages; ~1 ms with this index). The table is
+    rebuilt from the messages; its triggers refer to it by name and stay."""
+    db.execute_sql("DROP TABLE messages_fts")
+    db.execute_sql(
+        """
+        CREATE VIRTUAL TABLE messages_fts USING fts5(
+            content,
+            content='messages',
+            content_rowid='id',
+            tokenize='unicode61 remove_diacritics 2',
+            prefix='3'
+        )"""
+    )
+    db.execute_sql("INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')")
+
+
 STEPS: Sequence[Step] = (
     _v1_initial,
     _v2_full_text_index,
@@ -266,6 +286,7 @@ STEPS: Sequence[Step] = (
     _v5_tools,
     _v6_conversation_imports,
     _v7_generation_and_versions,
+    _v8_prefix_index,
 )
 LATEST_VERSION = len(STEPS)
 

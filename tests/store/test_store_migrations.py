@@ -131,6 +131,27 @@ def test_old_and_new_messages_are_found_by_full_text_search(old_db: Path) -> Non
         assert {h.message_id for h in store.search.search("aardvark")} == {1, 2, new.id}
 
 
+def test_full_text_index_has_a_three_character_prefix_index_after_upgrade(
+        old_db: Path) -> None:
+    """v8 rebuilt the index with ``prefix='3'``: a search's last word is a prefix,
+    and a common three-letter one (``the*``) must not merge every matching word's
+    postings first. The rebuilt index still finds old messages, and its
+    triggers (kept by name) still index edits and deletions."""
+    with Store(old_db) as store:
+        sql = store.db.execute_sql(
+            "SELECT sql FROM sqlite_master WHERE name = 'messages_fts'").fetchone()[0]
+        assert "prefix='3'" in sql
+        assert {h.message_id for h in store.search.search("aar")} == {1, 2}
+        store.messages.set_content(2, "The anteater moved out.")
+        assert {h.message_id for h in store.search.search("aar")} == {1}
+        assert [h.message_id for h in store.search.search("ant")] == [2]
+        store.messages.delete(1)
+        assert store.search.search("aar") == []
+        # raises "database disk image is malformed" if index and messages disagree
+        store.db.execute_sql(
+            "INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)")
+
+
 def test_upgrade_recovers_interrupted_reply_from_old_database(old_db: Path) -> None:
     with Store(old_db) as store:
         assert store.recovered_message_ids == [3]
