@@ -5,10 +5,9 @@ Settings › Tools & MCP, test it, remove it, reopen Settings and find it gone."
 
 from __future__ import annotations
 
-import shlex
-import sys
 
 from dialog_helpers import click_box_button, message_box
+from mcp_page_helpers import START_MS, fill_echo_server, wait_for_test_result
 from PySide6.QtWidgets import QWidget
 from window_support import WAIT_MS, open_window
 
@@ -16,10 +15,7 @@ from app.domain import AgentSpec, Message
 from app.store import Store
 from app.ui.agent_list_model import AgentListModel
 from app.ui.dialogs.settings_dialog import SettingsDialog
-from tests.core.mcp_servers.support import ECHO_SERVER, marker_pid, process_alive
-
-START_MS = 30_000
-
+from tests.core.mcp_servers.support import marker_pid, process_alive
 
 def _titles(window) -> list[str]:
     return sorted(c.title for c in window.conversation_model.conversations())
@@ -111,18 +107,14 @@ def test_archive_duplicate_delete_and_mcp_in_one_session(aio, async_store, qtbot
     dialog = _settings(window, qtbot)
     page = dialog.tools
     marker = tmp_path / "echo.pid"
-    editor = page.add_mcp()
-    qtbot.keyClicks(editor.name, "echo")
-    editor.command.setText(shlex.join([sys.executable, str(ECHO_SERVER), "--marker",
-                                       str(marker)]))
+    editor = fill_echo_server(page, qtbot, marker)
     editor.ok_button.click()
     qtbot.waitUntil(lambda: page.mcp_list.count() == 1, timeout=WAIT_MS)
     page.mcp_approve.click()
     click_box_button(message_box(dialog, "confirmMessage", qtbot), "Approve and enable")
     qtbot.waitUntil(page.mcp_test.isEnabled, timeout=WAIT_MS)
     page.mcp_test.click()
-    qtbot.waitUntil(lambda: "answered" in page.mcp_status.text()
-                    or "failed" in page.mcp_status.text(), timeout=START_MS)
+    wait_for_test_result(page, qtbot)
     assert "answered with 7 tools" in page.mcp_status.text(), page.mcp_status.text()
     qtbot.waitUntil(lambda: not process_alive(marker_pid(marker)), timeout=START_MS)
     page.mcp_remove.click()

@@ -3,19 +3,16 @@ test it against the real stdio echo server (tests/core/mcp_servers), remove it."
 
 from __future__ import annotations
 
-import shlex
 import sys
 
 import pytest
 from dialog_helpers import WAIT_MS, click_box_button, host, message_box
+from mcp_page_helpers import START_MS, fill_echo_server, wait_for_test_result
 
 from app.ui.dialogs.settings_dialog import SettingsDialog
 from tests.core.mcp_servers.support import ECHO_SERVER, marker_pid, process_alive
 
 __all__ = ["host"]
-
-START_MS = 30_000        # the echo server imports the MCP SDK (about a second, more when busy)
-
 
 @pytest.fixture
 def dialog(bridge, settings, host, qtbot) -> SettingsDialog:
@@ -74,10 +71,7 @@ def test_add_approve_test_and_remove_the_echo_server(aio, async_store, dialog, q
                                                     tmp_path) -> None:
     page = dialog.tools
     marker = tmp_path / "echo.pid"
-    editor = page.add_mcp()
-    qtbot.keyClicks(editor.name, "echo")
-    editor.command.setText(shlex.join([sys.executable, str(ECHO_SERVER), "--marker",
-                                       str(marker)]))
+    editor = fill_echo_server(page, qtbot, marker)
     editor.env.setPlainText("GREETING=hello")
     editor.ok_button.click()
     qtbot.waitUntil(lambda: page.mcp_list.count() == 1, timeout=WAIT_MS)
@@ -93,9 +87,7 @@ def test_add_approve_test_and_remove_the_echo_server(aio, async_store, dialog, q
     page.mcp_test.click()
     assert page.mcp_status.text().startswith("Testing “echo”")
     assert not page.mcp_test.isEnabled()                  # one test at a time
-    qtbot.waitUntil(lambda: "answered" in page.mcp_status.text()
-                    or "failed" in page.mcp_status.text(), timeout=START_MS)
-    status = page.mcp_status.text()
+    status = wait_for_test_result(page, qtbot)
     assert "answered with 7 tools" in status, status
     for name in ("add", "echo", "fail", "dotted.name"):
         assert name in status
