@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.core.wording import plural
 from app.domain import AgentSpec
 from app.domain.agent import NAME_MAX_LENGTH
 from app.store import DuplicateNameError, Store
@@ -36,10 +37,6 @@ class AgentFootprint:
     memories: int
 
 
-def _plural(count: int, word: str, plural: str | None = None) -> str:
-    return f"{count} {word if count == 1 else plural or word + 's'}"
-
-
 def agent_footprint(store: Store, agent_id: int) -> AgentFootprint:
     """Count what ``agent_id`` owns (NotFoundError if there is no such agent)."""
     spec = store.agents.get(agent_id)
@@ -50,9 +47,9 @@ def agent_footprint(store: Store, agent_id: int) -> AgentFootprint:
 
 def loss_text(footprint: AgentFootprint) -> str:
     """"its 12 chats (340 messages) and 3 memories" — what goes with the agent."""
-    parts = [f"{_plural(footprint.chats, 'chat')} ({_plural(footprint.messages, 'message')})"]
+    parts = [f"{plural(footprint.chats, 'chat')} ({plural(footprint.messages, 'message')})"]
     if footprint.memories:
-        parts.append(_plural(footprint.memories, "memory", "memories"))
+        parts.append(plural(footprint.memories, "memory"))
     return "its " + " and ".join(parts)
 
 
