@@ -18,11 +18,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.commands.common import CliError, describe_validation_error, resolve_agent
+from app.commands.common import (
+    CliError,
+    describe_validation_error,
+    resolve_agent,
+    save_agent_changes,
+)
 from app.commands.output import print_json, say, warn
 from app.domain import AgentSpec
 from app.domain.generation import SETTING_LABELS, GenerationSettings
-from app.store import DuplicateNameError, Store
+from app.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +173,7 @@ def edit_agent(args: argparse.Namespace, store: Store) -> int:
         raise CliError(describe_validation_error(exc, AgentSpec, OPTION_NAMES)) from None
     if "provider" in changes:
         edited = check_providers(store, edited)
-    saved = _save(store, edited)
+    saved = save_agent_changes(store, edited)
     _report(args, store, current, saved)
     return 0
 
@@ -180,16 +185,9 @@ def rename_agent(args: argparse.Namespace, store: Store) -> int:
         renamed = AgentSpec.model_validate(renamed.model_dump())
     except ValidationError as exc:
         raise CliError(describe_validation_error(exc, AgentSpec, {"name": "NEW"})) from None
-    saved = _save(store, renamed)
+    saved = save_agent_changes(store, renamed)
     _report(args, store, current, saved)
     return 0
-
-
-def _save(store: Store, spec: AgentSpec) -> AgentSpec:
-    try:
-        return store.agents.update(spec)
-    except DuplicateNameError:
-        raise CliError(f"an agent named {spec.name!r} already exists") from None
 
 
 def _report(args: argparse.Namespace, store: Store, before: AgentSpec,

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from app.commands import agent_edit, agent_files
 from app.commands.common import (
     CliError,
+    agent_name_taken,
     all_conversations,
     describe_validation_error,
     resolve_agent,
@@ -192,7 +193,7 @@ def duplicate_agent_command(args: argparse.Namespace, store: Store) -> int:
     try:
         copy = duplicate_agent(store, spec.id, name=args.name)
     except DuplicateNameError:
-        raise CliError(f"an agent named {args.name!r} already exists") from None
+        raise agent_name_taken(args.name) from None
     except ValidationError as exc:
         raise CliError(describe_validation_error(exc, AgentSpec)) from None
     log.info("agent %s duplicated as %s", spec.id, copy.id)

@@ -41,13 +41,26 @@ def resolve_agent(store: Store, key: str) -> AgentSpec:
                    "see: agentdesk agents list)")
 
 
+def agent_name_taken(name: str) -> CliError:
+    """The error for a name another agent already has."""
+    return CliError(f"an agent named {name!r} already exists")
+
+
 def save_new_agent(store: Store, spec: AgentSpec) -> AgentSpec:
     try:
         created = store.agents.create(spec)
     except DuplicateNameError:
-        raise CliError(f"an agent named {spec.name!r} already exists") from None
+        raise agent_name_taken(spec.name) from None
     log.info("agent created id=%s name=%r", created.id, created.name)
     return created
+
+
+def save_agent_changes(store: Store, spec: AgentSpec) -> AgentSpec:
+    """Store an edited agent (a new revision when anything changed)."""
+    try:
+        return store.agents.update(spec)
+    except DuplicateNameError:
+        raise agent_name_taken(spec.name) from None
 
 
 def get_conversation(store: Store, conversation_id: int) -> Conversation:
