@@ -16,6 +16,7 @@ from chat_support import sample_chat, settle_layout
 from PySide6.QtGui import QPalette
 from window_support import WAIT_MS, add_messages, open_window, seed_llama
 
+from app.domain import Message
 from app.store import Store
 from app.ui.theme import theme_manager
 
@@ -30,7 +31,12 @@ def test_main_window_screenshot(theme: str, qapp, qtbot, aio, bridge, db_path, s
         store.conversations.set_pinned(older.id, True)
         store.conversations.create(agent.id, "Regex for dates")
         conversation = store.conversations.create(agent.id, "Reading files in Python")
-    add_messages(db_path, conversation.id, sample_chat())
+    shown = add_messages(db_path, conversation.id, sample_chat())
+    with Store(db_path) as store:         # a regenerated reply: the first one has 2 versions
+        store.messages.add(Message(conversation_id=conversation.id, role="assistant",
+                                   content="Loop over `open(path)`.", model="gemma3"),
+                           parent_id=shown[0].id)
+        assert store.messages.show_branch(shown[1].id) == shown[-1].id
     theme_manager(qapp).apply(theme)
 
     window = open_window(qtbot, bridge, settings)
@@ -45,6 +51,9 @@ def test_main_window_screenshot(theme: str, qapp, qtbot, aio, bridge, db_path, s
     settle_layout(window.chat_view)
 
     assert window.conversation_model.rowCount() == 3
+    first_reply = window.chat_view.message_widget(shown[1].id)
+    assert first_reply is not None and first_reply.versions is not None
+    assert first_reply.versions.text() == "◀ 1/2 ▶" and first_reply.versions.isVisible()
     assert window.conversation_model.conversations()[0].pinned
     assert window.model_bar.provider_combo.currentText() == "llama"
     assert "latency" in window.model_bar.provider_combo.toolTip()
