@@ -10,6 +10,7 @@ from app.domain import AgentSpec, Message, ProviderConfig
 from app.store import Store
 from tests.support.runner_helpers import RoundsProvider
 from tests.support.scripted_providers import answer, source
+from versions_support import idle, regenerate, switch_of, wait_shown
 from window_support import WAIT_MS, find, open_window, send
 
 CONFIG = ProviderConfig(name="scripted", kind="llamacpp", base_url="http://scripted.invalid/v1")
@@ -22,46 +23,6 @@ def provider(db_path) -> RoundsProvider:
         store.agents.create(AgentSpec(name="Versions", provider="scripted", model="m1"))
     return RoundsProvider(CONFIG, [answer("Reply one."), answer("Reply two."),
                                    answer("Reply three."), answer("Reply to the edit.")])
-
-
-def shown(window) -> list[str]:
-    view = window.chat_view
-    view.flush()
-    return [view.message_widget(i).markdown() for i in view.message_ids()]
-
-
-def switch_of(window, index: int):
-    """The ◀ n/m ▶ of the index-th message shown (None when it has none shown)."""
-    widget = window.chat_view.message_widget(window.chat_view.message_ids()[index])
-    versions = widget.versions
-    return versions if versions is not None and not versions.isHidden() else None
-
-
-def wait_shown(qtbot, window, texts: list[str], label: str | None = None,
-               index: int = -1) -> None:
-    """Until the view shows ``texts`` and the index-th message's switch reads ``label``."""
-    def ready() -> bool:
-        if window.controller.loading or shown(window) != texts:
-            return False
-        found = switch_of(window, index)
-        return (found is None) if label is None else (
-            found is not None and found.label.text() == label)
-    qtbot.waitUntil(ready, timeout=WAIT_MS)
-
-
-def idle(qtbot, window) -> None:
-    qtbot.waitUntil(lambda: window.controller.conversation_id is not None, timeout=WAIT_MS)
-    cid = window.controller.conversation_id
-    qtbot.waitUntil(lambda: cid in window.controller.sessions
-                    and not window.controller.sessions[cid].running, timeout=WAIT_MS)
-
-
-def regenerate(qtbot, window) -> None:
-    reply = window.chat_view.message_widget(window.chat_view.message_ids()[-1])
-    reply.regenerate_button.click()
-    qtbot.waitUntil(lambda: window.controller.is_running(window.controller.conversation_id),
-                    timeout=WAIT_MS)
-    idle(qtbot, window)
 
 
 def test_regenerate_page_versions_edit_and_reopen(qtbot, bridge, db_path, settings,

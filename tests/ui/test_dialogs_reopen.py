@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shiboken6
 from PySide6.QtWidgets import QDialog, QWidget
+from dialog_helpers import set_name, visible_dialogs, wait_gone, wait_open
 from window_support import WAIT_MS, add_messages, open_window
 
 from app.domain import AgentSpec, Message, ProviderConfig
@@ -15,7 +16,6 @@ from app.settings import load_settings
 from app.store import Store
 from app.ui.dialogs.agent_dialog import AgentDialog
 from app.ui.dialogs.settings_dialog import SettingsDialog
-from app.ui.main_window import MainWindow
 from app.ui.message_edit_dialog import MessageEditDialog
 from app.ui.open_dialogs import DialogRegistry, DialogSlot, alive
 
@@ -26,30 +26,6 @@ def seed(db_path, *names: str) -> list[AgentSpec]:
                                               base_url="http://127.0.0.1:9/v1"))
         return [store.agents.create(AgentSpec(name=n, provider="local", model="m1"))
                 for n in names]
-
-
-def shown(window: MainWindow, cls: type[QWidget]) -> list[QWidget]:
-    return [d for d in window.findChildren(cls) if alive(d) and d.isVisible()]
-
-
-def wait_open(window: MainWindow, cls: type[QWidget], qtbot) -> QWidget:
-    qtbot.waitUntil(lambda: len(shown(window, cls)) == 1, timeout=WAIT_MS)
-    dialog = shown(window, cls)[0]
-    if isinstance(dialog, AgentDialog):
-        qtbot.waitUntil(lambda: dialog._loaded, timeout=WAIT_MS)
-    return dialog
-
-
-def wait_gone(dialog: QWidget, qtbot) -> None:
-    """Closed and deleted (WA_DeleteOnClose) — the state that broke reopening."""
-    qtbot.waitUntil(lambda: not shiboken6.isValid(dialog), timeout=WAIT_MS)
-
-
-def set_name(dialog: AgentDialog, qtbot, name: str) -> None:
-    dialog.form.name.selectAll()
-    qtbot.keyClicks(dialog.form.name, name)
-    qtbot.waitUntil(dialog.name_checked, timeout=WAIT_MS)
-    qtbot.waitUntil(dialog.ok_button.isEnabled, timeout=WAIT_MS)
 
 
 def stored_names(db_path) -> list[str]:
@@ -130,7 +106,7 @@ def test_asking_for_an_open_dialog_raises_it_instead_of_a_second(aio, bridge, db
     dialog = wait_open(window, SettingsDialog, qtbot)
     window.open_settings()
     window.open_settings()
-    assert shown(window, SettingsDialog) == [dialog]
+    assert visible_dialogs(window, SettingsDialog) == [dialog]
     assert window.dialogs.get("settings") is dialog
     dialog.reject()
     wait_gone(dialog, qtbot)
@@ -182,7 +158,7 @@ def test_edit_and_resend_opens_again_and_never_twice(aio, bridge, db_path, setti
     assert controller.editor is first
     window.chat_view.sig_edit.emit(question.id)        # asked again: raised, not a second
     qtbot.waitUntil(lambda: not bridge.pending_tasks, timeout=WAIT_MS)
-    assert shown(window, MessageEditDialog) == [first]
+    assert visible_dialogs(window, MessageEditDialog) == [first]
     first.reject()
     wait_gone(first, qtbot)
     assert controller.editor is None

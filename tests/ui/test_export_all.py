@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from dialog_helpers import WAIT_MS, host, message_box
-from PySide6.QtWidgets import QFileDialog, QWidget
+from dialog_helpers import WAIT_MS, host, message_box, picker_of
 
 from app.core import export as export_package
 from app.core.export import import_file
@@ -22,7 +21,7 @@ from app.services.data_service import export_target
 from app.store import Store
 from app.ui.dialogs.settings_dialog import SettingsDialog
 from app.ui import export_all as export_all_module
-from app.ui.export_all import PICKER_NAME, write_pdf
+from app.ui.export_all import write_pdf
 
 __all__ = ["host"]
 
@@ -59,17 +58,6 @@ def dialog(bridge, settings, host, qtbot) -> SettingsDialog:
     qtbot.waitUntil(lambda: not created.busy, timeout=WAIT_MS)
     created.show_page("Data")
     return created
-
-
-def picker_of(parent: QWidget, qtbot) -> QFileDialog:
-    found: list[QFileDialog] = []
-
-    def visible() -> bool:
-        found[:] = [d for d in parent.findChildren(QFileDialog, PICKER_NAME) if d.isVisible()]
-        return bool(found)
-
-    qtbot.waitUntil(visible, timeout=WAIT_MS)
-    return found[0]
 
 
 def export_and_wait(page, target: Path, fmt: str, qtbot) -> str:

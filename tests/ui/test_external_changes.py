@@ -9,13 +9,10 @@ when the message is sent into the deleted chat before the window noticed.
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from window_support import WAIT_MS, start_app, stop_app
+from window_support import SEEN_MS, WAIT_MS, agent_names, agentdesk, start_app, stop_app
 
 from app.domain import AgentSpec, Message, ProviderConfig
 from app.settings import AppSettings
@@ -24,23 +21,7 @@ from app.ui.chat_follow import CHAT_GONE_TEXT
 from app.ui.dialogs.memory_editor import MemoryEditor
 from app.ui.main_window import MainWindow
 
-ROOT = Path(__file__).resolve().parents[2]
-SEEN_MS = 2000          # "reflected within 2 s" (the watch polls every 0.5 s)
 TYPED = "my carefully typed question\nwith a second line"
-
-
-def agentdesk(home: Path, *args: str) -> str:
-    """Run the real CLI as its own process; returns its stdout."""
-    env = {**os.environ, "AGENTDESK_HOME": str(home)}
-    env.pop("AGENTDESK_LOGGING__LEVEL", None)
-    proc = subprocess.run([sys.executable, "-m", "app", "--home", str(home), *args],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout
-
-
-def agent_names(window: MainWindow) -> list[str]:
-    return [a.name for a in window.agent_list.model().agents()]
 
 
 def show_chat(qtbot, window: MainWindow, conversation_id: int) -> None:

@@ -9,22 +9,12 @@ from __future__ import annotations
 from dialog_helpers import click_box_button, message_box
 from mcp_page_helpers import START_MS, fill_echo_server, wait_for_test_result
 from PySide6.QtWidgets import QWidget
-from window_support import WAIT_MS, open_window
+from window_support import WAIT_MS, agent_names, chat_titles, open_window
 
 from app.domain import AgentSpec, Message
 from app.store import Store
-from app.ui.agent_list_model import AgentListModel
 from app.ui.dialogs.settings_dialog import SettingsDialog
 from tests.core.mcp_servers.support import marker_pid, process_alive
-
-def _titles(window) -> list[str]:
-    return sorted(c.title for c in window.conversation_model.conversations())
-
-
-def _agents(window) -> list[str]:
-    model = window.agent_list.model()
-    return [model.index(r).data(AgentListModel.AgentRole).name
-            for r in range(model.rowCount())]
 
 
 def _settings(window, qtbot) -> SettingsDialog:
@@ -52,7 +42,7 @@ def test_archive_duplicate_delete_and_mcp_in_one_session(aio, async_store, qtbot
             chat = store.conversations.create(agent.id, title)
             store.messages.add(Message(conversation_id=chat.id, role="user", content=title))
     window = open_window(qtbot, bridge, settings)
-    qtbot.waitUntil(lambda: _titles(window) == ["Notes", "Plans"], timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: chat_titles(window) == ["Notes", "Plans"], timeout=WAIT_MS)
     panel, toggle = window.conversation_list, window.left.show_archived
 
     # -- archive, show archived, unarchive: twice, the second time by the Chat menu --
@@ -63,9 +53,9 @@ def test_archive_duplicate_delete_and_mcp_in_one_session(aio, async_store, qtbot
         qtbot.waitUntil(lambda: window.actions.archive_chat.text() == "&Archive Chat",
                         timeout=WAIT_MS)
         window.actions.archive_chat.trigger()
-        qtbot.waitUntil(lambda: _titles(window) == ["Notes"], timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: chat_titles(window) == ["Notes"], timeout=WAIT_MS)
         toggle.setChecked(True)
-        qtbot.waitUntil(lambda: _titles(window) == ["Plans"], timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: chat_titles(window) == ["Plans"], timeout=WAIT_MS)
         archived = window.conversation_model.conversations()[0]
         assert archived.archived
         if _round == 0:
@@ -75,13 +65,13 @@ def test_archive_duplicate_delete_and_mcp_in_one_session(aio, async_store, qtbot
             qtbot.waitUntil(lambda: window.actions.archive_chat.text() == "&Unarchive Chat",
                             timeout=WAIT_MS)
             window.actions.archive_chat.trigger()
-        qtbot.waitUntil(lambda: _titles(window) == [], timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: chat_titles(window) == [], timeout=WAIT_MS)
         toggle.setChecked(False)
-        qtbot.waitUntil(lambda: _titles(window) == ["Notes", "Plans"], timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: chat_titles(window) == ["Notes", "Plans"], timeout=WAIT_MS)
 
     # -- duplicate the agent, give the copy a chat, delete the copy ----------------------
     window.actions.duplicate_agent.trigger()
-    qtbot.waitUntil(lambda: _agents(window) == ["Helper", "Helper (copy)"], timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: agent_names(window) == ["Helper", "Helper (copy)"], timeout=WAIT_MS)
     qtbot.waitUntil(lambda: window.current_agent().name == "Helper (copy)", timeout=WAIT_MS)
     copy = window.current_agent()
     assert copy.system_prompt == "Answer briefly."
@@ -92,16 +82,16 @@ def test_archive_duplicate_delete_and_mcp_in_one_session(aio, async_store, qtbot
             store.messages.add(Message(conversation_id=chat.id, role="user", content=text))
 
     aio.run(async_store.run(chat_for_copy))
-    qtbot.waitUntil(lambda: _titles(window) == ["Copy's chat"], timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: chat_titles(window) == ["Copy's chat"], timeout=WAIT_MS)
     window.actions.delete_agent.trigger()
     box = message_box(window, "confirmMessage", qtbot)
     assert box.text() == ("Delete agent 'Helper (copy)' and its 1 chat (2 messages)? "
                           "This cannot be undone.")
     click_box_button(box, "Delete")
-    qtbot.waitUntil(lambda: _agents(window) == ["Helper"], timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: agent_names(window) == ["Helper"], timeout=WAIT_MS)
     qtbot.waitUntil(lambda: window.current_agent() is not None
                     and window.current_agent().name == "Helper", timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: _titles(window) == ["Notes", "Plans"], timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: chat_titles(window) == ["Notes", "Plans"], timeout=WAIT_MS)
 
     # -- Settings › Tools & MCP: add, approve, test, remove; reopen -----------------------
     dialog = _settings(window, qtbot)

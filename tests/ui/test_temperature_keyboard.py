@@ -4,7 +4,7 @@ End, Backspace until empty, type the new value (issue 13, item 5)."""
 from __future__ import annotations
 
 import pytest
-from dialog_helpers import WAIT_MS, host, seed_providers
+from dialog_helpers import WAIT_MS, host, retype, seed_providers
 from PySide6.QtCore import Qt
 
 from app.domain import AgentSpec
@@ -12,15 +12,6 @@ from app.ui.dialogs.agent_dialog import AgentDialog
 from app.ui.dialogs.agent_form import AgentForm
 
 __all__ = ["host"]  # the fixture, imported for its use below
-
-
-def retype(qtbot, spin, text: str) -> None:
-    """End, Backspace once per character shown, then type ``text``."""
-    spin.setFocus()
-    qtbot.keyClick(spin, Qt.Key.Key_End)
-    for _ in range(len(spin.lineEdit().text())):
-        qtbot.keyClick(spin, Qt.Key.Key_Backspace)
-    qtbot.keyClicks(spin, text)
 
 
 @pytest.fixture

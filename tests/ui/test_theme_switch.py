@@ -12,9 +12,9 @@ from collections.abc import Iterator
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QPoint
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication, QListView, QWidget
+from PySide6.QtWidgets import QListView, QWidget
+from pixel_support import Samples, bubble, corner, settle
 from window_support import WAIT_MS, add_messages, open_window
 
 from app.domain import AgentSpec, Message, ProviderConfig
@@ -23,8 +23,6 @@ from app.ui.dialogs.settings_dialog import SettingsDialog
 from app.ui.main_window import MainWindow
 from app.ui.dialogs.widgets import ERROR_COLOR_DARK, ERROR_COLOR_LIGHT, FieldMessage
 from app.ui.theme import dark_palette, light_palette, refresh_style_sheets, theme_manager
-
-Samples = dict[str, str]
 
 
 @pytest.fixture
@@ -38,12 +36,6 @@ def chat(db_path) -> Iterator[tuple[int, int]]:
         Message(conversation_id=conversation.id, role="user", content="Weather in Paris?"),
         Message(conversation_id=conversation.id, role="assistant", content="Cloudy, 11 °C.")])
     yield agent.id, conversation.id
-
-
-def settle(turns: int = 20) -> None:
-    """Let pending paints reach the windows' backing stores."""
-    for _ in range(turns):
-        QApplication.processEvents()
 
 
 def start(qtbot, bridge, settings, chat: tuple[int, int], theme: str) -> MainWindow:
@@ -64,32 +56,6 @@ def open_settings(window: MainWindow, qtbot) -> SettingsDialog:
     dialog = window.dialogs.get("settings")
     qtbot.waitUntil(lambda: not dialog.busy, timeout=WAIT_MS)
     return dialog
-
-
-def on_screen(widget: QWidget, point: QPoint) -> str:
-    """The colour a person sees at ``point`` of ``widget``: read from what its
-    window last painted (its backing store), not from a fresh ``grab()`` — a
-    grab paints everything again and hid frames the screen never got."""
-    window = widget.window()
-    image = window.screen().grabWindow(window.winId()).toImage()
-    at = widget.mapTo(window, point)
-    scale = image.width() / window.width()
-    return image.pixelColor(round(at.x() * scale), round(at.y() * scale)).name()
-
-
-def corner(widget: QWidget) -> str:
-    """A pixel of the list's empty area (bottom right, inside the frame)."""
-    return on_screen(widget, QPoint(widget.width() - 8, widget.height() - 8))
-
-
-def bubble(window: MainWindow, index: int) -> Samples:
-    view = window.chat_view
-    message = view.message_widget(view.message_ids()[index])
-    frame = message.bubble
-    middle = frame.height() // 2
-    return {f"{message.role} border": on_screen(frame, QPoint(0, middle)),
-            f"{message.role} inside": on_screen(frame, QPoint(4, middle)),
-            f"{message.role} corner": on_screen(frame, QPoint(1, 1))}
 
 
 def samples(window: MainWindow, dialog: SettingsDialog) -> Samples:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QWidget
@@ -16,6 +19,8 @@ from app.ui.main_window import MainWindow
 
 WAIT_MS = 5000
 REPLY_MS = 60_000     # a real model on 2 shared cores
+SEEN_MS = 2000        # a write by another process "reflected within 2 s" (issue 13)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def seed_llama(db_path: Path, base_url: str, *, model: str = "gemma3", name: str = "Gemma",
@@ -78,3 +83,23 @@ def stop_app(qtbot, task, window: MainWindow) -> None:
     window.close()
     qtbot.waitUntil(task.done, timeout=WAIT_MS)
     assert task.result() == 0
+
+
+def agentdesk(home: Path, *args: str) -> str:
+    """Run the real CLI as its own process; returns its stdout."""
+    env = {**os.environ, "AGENTDESK_HOME": str(home)}
+    env.pop("AGENTDESK_LOGGING__LEVEL", None)
+    proc = subprocess.run([sys.executable, "-m", "app", "--home", str(home), *args],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def agent_names(window: MainWindow) -> list[str]:
+    """The agents the window lists, in list order."""
+    return [a.name for a in window.agent_list.model().agents()]
+
+
+def chat_titles(window: MainWindow) -> list[str]:
+    """The titles of the chats the window lists, sorted."""
+    return sorted(c.title for c in window.conversation_model.conversations())
