@@ -59,7 +59,7 @@ from app.providers.embedded_engine import (
     release_engine,
 )
 from app.providers.gguf_file import GGUFError, quantization, read_metadata
-from app.providers.openai_compat import ThinkSplitter, ToolCallAssembler, message_to_wire
+from app.providers.openai_wire import ThinkSplitter, ToolCallAssembler, message_to_wire
 from app.providers.sampling import ALL_SETTINGS, sampling_fields
 
 STOP_GRACE_SECONDS = 5.0  # how long closing a stream waits for its worker
