@@ -11,7 +11,7 @@ the cost of a flush does not grow with the length of the reply or the chat.
   (``FLUSH_MS``) draws everything pending in all messages.
 - Follow the bottom: only while the user is at the bottom; scrolled up, the
   view stays put. Prepending older messages keeps what the user looks at in
-  place.
+  place (``ScrollKeeper``, scroll_keeper.py).
 - Paging: ``set_messages`` shows the newest page; scrolling to the top emits
   ``sig_need_older(oldest_id)`` once, answered by ``prepend_messages``.
 - Links go through ``LinkPolicy`` (confirmation, allowed schemes only).
@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QFrame, QMenu, QScrollArea, QVBoxLayout, QWidget
 
@@ -43,14 +43,12 @@ from app.ui.chat.message_widget import MessageWidget, make_copy_menu
 from app.ui.chat.frames import ChatColumn, FramePainter
 from app.ui.chat.greeting import ChatGreeting
 from app.ui.chat.reply_state import reply_seconds
+from app.ui.chat.scroll_keeper import ScrollKeeper
 from app.ui.chat.theme import ChatTheme
 from app.ui.chat.tool_block import ToolCallBlock
 from app.ui.first_paint import after_first_paint
 
 FLUSH_MS = 40
-BOTTOM_SLACK_PX = 24  # "at the bottom" within this distance
-TOP_SLACK_PX = 8      # "at the top": ask for older messages
-FILL_CHECK_MS = 60    # after the last layout change: does the chat fill the view?
 
 
 class ChatView(QWidget):
@@ -80,11 +78,6 @@ class ChatView(QWidget):
         self._calls: dict[str, ToolCallBlock] = {}
         self._greeting: ChatGreeting | None = None
         self._dirty: set[int] = set()  # messages with buffered text
-        self._has_older = False
-        self._older_requested = False
-        self._follow = True
-        self._anchor: tuple[QWidget, int] | None = None
-        self._setting_scroll = False
         self.flush_count = 0
         #: Called after each flush that drew something with (wall s, CPU s) (benchmarks).
         self.flush_hook: Callable[[float, float], None] | None = None
@@ -111,17 +104,10 @@ class ChatView(QWidget):
 
         # Older messages also load when the shown ones do not fill the view (a
         # tall window, short messages): there is no scroll bar to scroll up with.
-        # Checked once the layout has settled (message heights follow their
-        # documents' layout a moment after the widgets are added).
-        self._fill_check = QTimer(self)
-        self._fill_check.setSingleShot(True)
-        self._fill_check.setInterval(FILL_CHECK_MS)
-        self._fill_check.timeout.connect(self._load_older_if_view_unfilled)
-        self.container.installEventFilter(self)
-        self.scroll.viewport().installEventFilter(self)
-        bar = self.scroll.verticalScrollBar()
-        bar.rangeChanged.connect(self._on_range_changed)
-        bar.valueChanged.connect(self._on_scrolled)
+        self._scroller = ScrollKeeper(
+            self.scroll, self.container,
+            lambda: self._order[0].message_id if self._order else None, self)
+        self._scroller.sig_need_older.connect(self.sig_need_older)
         self._timer = QTimer(self)
         self._timer.setInterval(FLUSH_MS)
         self._timer.timeout.connect(self.flush)
@@ -138,14 +124,12 @@ class ChatView(QWidget):
         self._order.clear()
         self._calls.clear()
         self._dirty.clear()
-        self._anchor = None
-        self._older_requested = False
+        self._scroller.reset()
 
     def set_messages(self, messages: Iterable[Message], *, has_older: bool = False) -> None:
         """Show a conversation: ``messages`` is its newest page, oldest first."""
         self.clear()
-        self._has_older = has_older
-        self._follow = True
+        self._scroller.page_shown(has_older)
         for widget in self._build(list(messages)):
             self._append_widget(widget)
         if not self._order:
@@ -153,11 +137,7 @@ class ChatView(QWidget):
 
     def prepend_messages(self, older: Iterable[Message], *, has_older: bool = False) -> None:
         """Add an older page above what is shown; what the user sees stays in place."""
-        self._has_older = has_older
-        self._older_requested = False
-        if self._order:
-            first = self._order[0]
-            self._anchor = (first, first.y() - self.scroll.verticalScrollBar().value())
+        self._scroller.before_prepend(self._order[0] if self._order else None, has_older)
         built = self._build(list(older))
         for index, widget in enumerate(built):
             self._column.insertWidget(index, widget)
@@ -210,7 +190,7 @@ class ChatView(QWidget):
     # -- streaming --------------------------------------------------------------------
     def add_user_message(self, message: Message) -> MessageWidget:
         """Show a message the user just sent (the view follows the bottom again)."""
-        self._follow = True
+        self._scroller.follow = True
         (widget,) = self._build([message])
         self._append_widget(widget)
         return widget
@@ -360,7 +340,7 @@ class ChatView(QWidget):
         return self._calls.get(call_id)
 
     def is_following(self) -> bool:
-        return self._follow
+        return self._scroller.follow
 
     # -- actions and links ------------------------------------------------------------
     def _on_action(self, widget: MessageWidget, action: str) -> None:
@@ -384,50 +364,8 @@ class ChatView(QWidget):
         return self.link_policy.handle(url, self)
 
     # -- scrolling --------------------------------------------------------------------
-    def _set_scroll(self, value: int) -> None:
-        self._setting_scroll = True
-        try:
-            self.scroll.verticalScrollBar().setValue(value)
-        finally:
-            self._setting_scroll = False
-
-    def _on_range_changed(self, _minimum: int, maximum: int) -> None:
-        if self._anchor is not None:
-            widget, offset = self._anchor
-            self._set_scroll(widget.y() - offset)
-        elif self._follow:
-            self._set_scroll(maximum)
-
-    def _on_scrolled(self, value: int) -> None:
-        if self._setting_scroll:
-            return
-        bar = self.scroll.verticalScrollBar()
-        self._anchor = None
-        self._follow = value >= bar.maximum() - BOTTOM_SLACK_PX
-        if value <= TOP_SLACK_PX and bar.maximum() > 0:
-            self._ask_for_older()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
-        if (event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.Resize)
-                and self._has_older and not self._older_requested):
-            self._fill_check.start()
-        return False
-
-    def _load_older_if_view_unfilled(self) -> None:
-        if self.scroll.verticalScrollBar().maximum() == 0:
-            self._ask_for_older()
-
-    def _ask_for_older(self) -> None:
-        """Ask once for the page above the oldest message shown (answered by
-        ``prepend_messages``), if there is one."""
-        if self._has_older and not self._older_requested and self._order:
-            self._older_requested = True
-            self.sig_need_older.emit(self._order[0].message_id)
-
     def scroll_to_bottom(self) -> None:
-        self._follow = True
-        self._anchor = None
-        self._set_scroll(self.scroll.verticalScrollBar().maximum())
+        self._scroller.scroll_to_bottom()
 
     # -- theme ------------------------------------------------------------------------
     def _apply_theme(self) -> None:
