@@ -14,8 +14,9 @@ shows one conversation at a time:
   when that conversation is shown again.
 - message actions of the view: regenerate / retry (answer the user message
   before it again: a new version of the reply), edit-and-resend (a new version
-  of the user message), delete (asked first), approvals; the earlier versions
-  are kept and shown with ◀ n/m ▶ (app/ui/chat_versions.py).
+  of the user message), delete (asked first) in app/ui/message_actions.py;
+  approvals; the earlier versions are kept and shown with ◀ n/m ▶
+  (app/ui/chat_versions.py).
 - only the shown branch is drawn and paged (``messages.path``).
 - writes made elsewhere (app/ui/chat_follow.py): the shown chat is drawn again,
   or, deleted, replaced by a new chat; a message that could not be sent
@@ -43,7 +44,6 @@ from app.services.chat_session import (
     ReplyStarted,
     RunnerFactory,
     UserMessageRecorded,
-    delete_message,
 )
 from app.services.store_bridge import StoreBridge
 from app.settings import AppSettings
@@ -52,9 +52,8 @@ from app.ui.chat import ChatView
 from app.ui.chat_follow import ShownChatFollower, Stamp, conversation_stamp
 from app.ui.chat_versions import ChatVersions
 from app.ui.composer import Composer
+from app.ui.message_actions import MessageActions
 from app.ui.message_edit_dialog import MessageEditDialog
-from app.ui.open_dialogs import DialogSlot
-from app.ui.prompts import confirm
 
 log = logging.getLogger(__name__)
 
@@ -139,19 +138,15 @@ class ChatController(QObject):
         self._show_generation = 0
         self.load_count = 0
         self.shown_stamp: Stamp = None      # the shown chat as its view was drawn from
-        self._editor: DialogSlot[MessageEditDialog] = DialogSlot()  # deletes itself on close
         composer.sig_send.connect(self.send)
         composer.sig_stop.connect(self.stop)
         view.sig_need_older.connect(self._need_older)
-        view.sig_regenerate.connect(self._rerun_before)
-        view.sig_retry.connect(self._rerun_before)
-        view.sig_edit.connect(self._edit)
-        view.sig_delete.connect(self._delete)
         view.sig_approval.connect(self._approval)
         view.sig_switch_provider.connect(lambda _id: self.sig_switch_provider.emit())
         view.sig_starter.connect(self._use_starter)
         self.follower = ShownChatFollower(self, bridge)
         self.versions = ChatVersions(self, bridge)
+        self.message_actions = MessageActions(self, bridge, parent)
 
     # -- sessions --------------------------------------------------------------------------
     def session(self, conversation_id: int, agent_id: int) -> ChatSession:
@@ -392,59 +387,7 @@ class ChatController(QObject):
         if found is None or not found.answer_approval(call_id, allowed):
             log.info("approval for %s came too late", call_id)
 
-    # -- message actions ------------------------------------------------------------------------
-    def _rerun_before(self, message_id: int) -> None:
-        """Regenerate / Retry: answer the user message before ``message_id``
-        again; the new reply is a new version, the earlier ones are kept."""
-        conversation_id, agent_id = self.conversation_id, self.agent_id
-        if conversation_id is None or agent_id is None or self.is_running(conversation_id):
-            return
-        self._bridge.spawn(self._rerun(conversation_id, agent_id, message_id), name="rerun")
-
-    async def _rerun(self, conversation_id: int, agent_id: int, message_id: int) -> None:
-        user = await self._bridge.run(lambda s: s.messages.user_turn_of(message_id))
-        if user is None or user.id is None or user.conversation_id != conversation_id:
-            return
-        self.session(conversation_id, agent_id).regenerate(user.id)
-
-    def _edit(self, message_id: int) -> None:
-        conversation_id, agent_id = self.conversation_id, self.agent_id
-        if conversation_id is None or agent_id is None or self.is_running(conversation_id):
-            return
-        self._bridge.spawn(self._open_editor(conversation_id, agent_id, message_id),
-                           name="edit-message")
-
-    async def _open_editor(self, conversation_id: int, agent_id: int, message_id: int) -> None:
-        def read(store: Store) -> tuple[Message, int]:
-            message = store.messages.get(message_id)
-            later = sum(1 for m in store.messages.path(conversation_id, after_id=message_id,
-                                                       limit=None) if m.role != "tool")
-            return message, later
-
-        message, later = await self._bridge.run(read)
-        if (open_editor := self.editor) is not None:   # one edit at a time: raise it
-            open_editor.raise_()
-            open_editor.activateWindow()
-            return
-        dialog = MessageEditDialog(message.content, later, self._parent)
-        dialog.sig_resend.connect(lambda text: self.session(
-            conversation_id, agent_id).edit(message_id, text))
-        dialog.open()
-        self._editor.set(dialog)
-
     @property
     def editor(self) -> MessageEditDialog | None:
         """The open Edit and Resend dialog, if any (never a deleted one)."""
-        return self._editor.get_open()
-
-    def _delete(self, message_id: int) -> None:
-        if self.conversation_id is None or self.is_running(self.conversation_id):
-            return
-        confirm(self._parent or self.view, "Delete message",
-                "Delete this message? This cannot be undone.",
-                lambda: self._bridge.spawn(self._delete_now(message_id), name="delete-message"),
-                yes_text="Delete")
-
-    async def _delete_now(self, message_id: int) -> None:
-        await self._bridge.run(lambda s: delete_message(s, message_id))
-        self.reload()
+        return self.message_actions.editor
