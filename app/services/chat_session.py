@@ -8,7 +8,8 @@ shutdown cancels and awaits it) and re-emits what happens as ``sig_event``:
 
 - every run event of the runner (``TextDelta``, ``ToolCall``, ``ToolResult``,
   ``Usage``, ``Done``, ``Error``) and the fallback's ``Attempt`` records;
-- the session's own events below, in the order the work happened:
+- the session's own events (app/services/session_events.py), in the order
+  the work happened (told by its recorders, app/services/session_recorder.py):
   ``UserMessageRecorded`` (the user's message is committed),
   ``ReplyStarted`` (an assistant message was inserted ``streaming``; every
   text delta that follows belongs to it), ``ReplyFinished`` (its final state,
@@ -28,27 +29,35 @@ import asyncio
 import logging
 from collections.abc import Callable
 from contextlib import aclosing
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from app.core.fallback import ProviderSource
-from app.core.recorder import ConversationRecorder, FlushListener, ReplyRecorder
+from app.core.recorder import ReplyRecorder
 from app.core.tools.base import ApprovalRequest
 from app.domain import (
     AgentSpec,
     Done,
     Error,
     Message,
-    MessageStatus,
     Status,
     TextDelta,
     ThinkingDelta,
     ToolCall,
     ToolResult,
-    UsageStats,
 )
+from app.services.session_events import (  # noqa: F401 (re-exported for the views)
+    ApprovalNeeded,
+    ApprovalSettled,
+    HistoryRewritten,
+    LiveReply,
+    MessageNotSent,
+    ReplyFinished,
+    ReplyStarted,
+    UserMessageRecorded,
+)
+from app.services.session_recorder import SessionRecorder
 from app.services.store_bridge import StoreBridge
 from app.settings import AppSettings
 from app.store import NotFoundError, Store
@@ -70,136 +79,10 @@ def default_runner(*args: Any, **kwargs: Any) -> AgentRunner:
     return AgentRunner(*args, **kwargs)
 
 
-# -- the session's own events ---------------------------------------------------------
-@dataclass(frozen=True)
-class UserMessageRecorded:
-    message: Message
-
-
-@dataclass(frozen=True)
-class ReplyStarted:
-    message_id: int
-    model: str | None
-    provider: str | None
-
-
-@dataclass(frozen=True)
-class ReplyFinished:
-    message: Message
-
-
-@dataclass(frozen=True)
-class ApprovalNeeded:
-    call_id: str
-    summary: str
-
-
-@dataclass(frozen=True)
-class ApprovalSettled:
-    call_id: str
-    allowed: bool
-
-
-@dataclass(frozen=True)
-class MessageNotSent:
-    """The conversation (``what`` = "conversation") or its agent no longer
-    exists (deleted by another process); ``text`` was not recorded."""
-
-    conversation_id: int
-    text: str
-    what: str
-
-
-@dataclass(frozen=True)
-class HistoryRewritten:
-    """The shown branch changed: a regenerated reply or an edited message was
-    written as a new version (the earlier ones are kept); a view shows the
-    conversation anew. Emitted right after that first write, before the
-    ``UserMessageRecorded`` / ``ReplyStarted`` it would otherwise draw."""
-
-    conversation_id: int
-
-
-@dataclass(frozen=True)
-class LiveReply:
-    """The assistant message streaming right now, as far as it has come."""
-
-    message_id: int
-    model: str | None
-    provider: str | None
-    text: str
-    thinking: str
-    tool_calls: list[Any]
-
-
-class _ReplyRecorder(ReplyRecorder):
-    """A ReplyRecorder that reports its final state (once) to the session."""
-
-    def __init__(self, *args: Any, on_finished: Callable[[Message], None],
-                 **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._on_finished: Callable[[Message], None] | None = on_finished
-
-    async def finish(self, status: MessageStatus, *, usage: UsageStats | None = None,
-                     **kwargs: Any) -> Message:
-        final = await super().finish(status, usage=usage, **kwargs)
-        report, self._on_finished = self._on_finished, None
-        if report is not None:
-            report(final)
-        return final
-
-
-class _SessionRecorder(ConversationRecorder):
-    """Records as usual and tells the session about each step as it is committed."""
-
-    def __init__(self, session: ChatSession, store: Any, flush_interval: float, *,
-                 rewrites: bool = False) -> None:
-        super().__init__(store, flush_interval=flush_interval)
-        self._session = session
-        self._async_store = store
-        #: The turn's first write starts a new version (regenerate, edit).
-        self._rewrites = rewrites
-        #: The user's message was committed (a later failure is not "not sent").
-        self.recorded = False
-
-    def _rewritten(self) -> None:
-        if self._rewrites:
-            self._rewrites = False
-            self._session.generation += 1
-            self._session._emit(HistoryRewritten(self._session.conversation_id))
-
-    async def record_user_message(self, conversation_id: int, text: str,
-                                  agent_revision: int | None = None, *,
-                                  parent_id: Any = AT_LEAF) -> Message:
-        message = await super().record_user_message(conversation_id, text, agent_revision,
-                                                    parent_id=parent_id)
-        self._rewritten()
-        self.recorded = True
-        self._session.generation += 1
-        self._session._emit(UserMessageRecorded(message))
-        return message
-
-    async def start_reply(self, conversation_id: int, agent_revision: int | None,
-                          model: str | None, provider: str | None, *,
-                          on_flushed: FlushListener | None = None,
-                          parent_id: Any = AT_LEAF) -> ReplyRecorder:
-        message = Message(conversation_id=conversation_id, role="assistant",
-                          status="streaming", model=model, provider=provider,
-                          agent_revision=agent_revision)
-        stored = await self._async_store.run(
-            lambda s: s.messages.add(message, parent_id=parent_id))
-        reply = _ReplyRecorder(self._async_store, stored, flush_interval=self.flush_interval,
-                               clock=self._clock, on_flushed=on_flushed,
-                               on_finished=self._session._reply_finished)
-        self._rewritten()
-        self._session._reply_started(reply)
-        return reply
-
-
 class ChatSession(QObject):
     """Sends messages in one conversation and reports the replies as they stream."""
 
-    #: A run event, an ``Attempt`` or one of the session events above.
+    #: A run event, an ``Attempt`` or one of the session events (session_events.py).
     sig_event = Signal(object)
     #: A turn began (``running`` is now True).
     sig_started = Signal()
@@ -316,7 +199,7 @@ class ChatSession(QObject):
             self._emit(MessageNotSent(self.conversation_id, text, exc.what))
             return "not sent"
         rewrites = reply_to is not None or parent_id is not AT_LEAF
-        recorder = _SessionRecorder(self, self._bridge.store,
+        recorder = SessionRecorder(self, self._bridge.store,
                                     self._settings.stream_flush_seconds, rewrites=rewrites)
         # Only a new version passes where it attaches (a custom factory in a
         # test need not know these arguments).
