@@ -7,7 +7,8 @@ Layout and wiring only; the parts live in their own modules:
   the composer (app/ui/composer.py), bound to the shown conversation by the
   ChatController (app/ui/chat_controller.py), which owns one ChatSession per
   conversation so replies keep streaming when another chat is shown;
-- menus and shortcuts: app/ui/shortcuts.py; remembered state: window_state.py.
+- menus and shortcuts: app/ui/shortcuts.py; remembered state: window_state.py;
+  the New Agent / Edit Agent / Settings dialogs: window_dialogs.py.
 """
 
 from __future__ import annotations
@@ -33,10 +34,10 @@ from app.ui.agent_actions import AgentActions, forget_agent_chats
 from app.ui.agent_list_model import AgentListModel
 from app.ui.chat_controller import ChatController
 from app.ui.export_all import export_from_window
-from app.ui.open_dialogs import DialogRegistry
 from app.ui.prompts import warn
 from app.ui.shortcuts import build_actions, shortcuts_text
 from app.ui.window_panes import EMPTY_TEXT, CentrePane, LeftPane
+from app.ui.window_dialogs import WindowDialogs
 from app.ui.window_state import WindowState
 
 log = logging.getLogger(__name__)
@@ -59,17 +60,17 @@ class MainWindow(QMainWindow):
         self._bridge = bridge
         self._model = model
         self.settings = settings or load_settings(Path(bridge.store.path).parent)
-        self._defaults = {"provider": default_provider or self.settings.default_provider,
-                          "model": default_model or self.settings.default_model}
         self.provider_service = ProviderService(bridge)
         self.state = WindowState(self.settings.home)
         self._select_when_listed: int | None = None
         self._opening: SearchHit | None = None
         self._wanted_conversation: int | None = None
         self._restored = False
-        #: The open New Agent / Edit Agent / Settings dialogs, one per kind; they
-        #: delete themselves on close, so they are never kept in a plain list.
-        self.dialogs = DialogRegistry()
+        self._window_dialogs = WindowDialogs(self, bridge, self.provider_service,
+                                             default_provider=default_provider,
+                                             default_model=default_model)
+        #: The open New Agent / Edit Agent / Settings dialogs, one per kind.
+        self.dialogs = self._window_dialogs.registry
         #: Asked on every close except Quit; True keeps the window open (the
         #: desktop shell sends it to the tray). Set by app/ui/desktop_shell.py.
         self.close_guard: Callable[[], bool] | None = None
@@ -136,7 +137,7 @@ class MainWindow(QMainWindow):
         a.refresh_models.triggered.connect(lambda: self.model_bar.load_models(refresh=True))
         a.send.triggered.connect(self.composer.submit)
         a.stop.triggered.connect(self.controller.stop)
-        a.regenerate.triggered.connect(self._regenerate_last)
+        a.regenerate.triggered.connect(self.controller.message_actions.regenerate_last)
         a.rename_chat.triggered.connect(lambda: self._on_chat(self.conversation_list.rename))
         a.pin_chat.triggered.connect(lambda: self._on_chat(
             lambda c: self.conversation_list.set_pinned(c, not c.pinned)))
@@ -291,13 +292,6 @@ class MainWindow(QMainWindow):
         if conversation is not None:
             action(conversation)
 
-    def _regenerate_last(self) -> None:
-        ids = self.chat_view.message_ids()
-        replies = [i for i in ids if (w := self.chat_view.message_widget(i)) is not None
-                   and w.role == "assistant"]
-        if replies:
-            self.chat_view.sig_regenerate.emit(replies[-1])
-
     def _running_changed(self, conversation_id: int, running: bool) -> None:
         self.conversation_model.set_running(conversation_id, running)
         self._update_chat_actions()
@@ -326,40 +320,15 @@ class MainWindow(QMainWindow):
 
     # -- dialogs ---------------------------------------------------------------------------------------
     def open_new_agent(self) -> None:
-        from app.ui.dialogs.agent_dialog import AgentDialog
-
-        def make() -> AgentDialog:
-            dialog = AgentDialog(self._bridge, default_provider=self._defaults["provider"],
-                                 default_model=self._defaults["model"],
-                                 providers=self.provider_service, parent=self)
-            dialog.sig_saved.connect(self._agent_saved)
-            return dialog
-        self.dialogs.open("new-agent", make)
+        self._window_dialogs.open_new_agent()
 
     def open_edit_agent(self) -> None:
-        from app.ui.dialogs.agent_dialog import AgentDialog
-
         spec = self.current_agent()
-        if spec is None:
-            return
-        def make() -> AgentDialog:
-            dialog = AgentDialog(self._bridge, spec,
-                                 default_provider=self._defaults["provider"],
-                                 providers=self.provider_service, parent=self)
-            dialog.sig_saved.connect(self._agent_saved)
-            return dialog
-        self.dialogs.open(f"edit-agent-{spec.id}", make)
+        if spec is not None:
+            self._window_dialogs.open_edit_agent(spec)
 
     def open_settings(self) -> None:
-        from app.ui.dialogs.settings_dialog import SettingsDialog
-        from app.ui.theme import theme_manager
-
-        def make() -> SettingsDialog:
-            dialog = SettingsDialog(self._bridge, self.settings, theme=theme_manager(),
-                                    providers=self.provider_service, parent=self)
-            dialog.sig_settings_saved.connect(self._settings_saved)
-            return dialog
-        self.dialogs.open("settings", make)
+        self._window_dialogs.open_settings()
 
     def export_all_conversations(self) -> None:
         export_from_window(self, self.actions.export_all,
@@ -369,13 +338,6 @@ class MainWindow(QMainWindow):
         """Select a just-created agent, now or as soon as the list shows it."""
         if spec.id is not None and not self.select_agent(spec.id):
             self._select_when_listed = spec.id  # listed once the change notice arrives
-
-    _agent_saved = reveal_agent
-
-    def _settings_saved(self, settings: AppSettings) -> None:
-        self.settings = settings
-        self._defaults = {"provider": settings.default_provider,
-                          "model": settings.default_model}
 
     # -- providers ---------------------------------------------------------------------------------------
     async def _load_providers(self) -> None:

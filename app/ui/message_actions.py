@@ -40,6 +40,14 @@ class MessageActions(QObject):
         self.view.sig_edit.connect(self._edit)
         self.view.sig_delete.connect(self._delete)
 
+    def regenerate_last(self) -> None:
+        """Regenerate the last reply shown (the Regenerate action)."""
+        view = self.view
+        replies = [i for i in view.message_ids() if (w := view.message_widget(i)) is not None
+                   and w.role == "assistant"]
+        if replies:
+            view.sig_regenerate.emit(replies[-1])
+
     def _rerun_before(self, message_id: int) -> None:
         """Regenerate / Retry: answer the user message before ``message_id``
         again; the new reply is a new version, the earlier ones are kept."""
