@@ -16,19 +16,15 @@ import logging
 from pydantic import ValidationError
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
     QDialogButtonBox,
     QFileDialog,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from app.core.presets import apply_preset
+from app.core.wording import plural
 from app.domain import AgentSpec, ConnectionReport, ProviderConfig
 from app.services.agent_service import AgentService
 from app.services.provider_service import ProviderService
@@ -38,18 +34,15 @@ from app.store import DuplicateNameError, StoreError
 from app.ui.dialogs import validation
 from app.ui.dialogs.agent_form import AgentForm
 from app.ui.dialogs.agent_history import AgentHistory
+from app.ui.dialogs.agent_pages import AgentRoutingPage, AgentToolsPage
 from app.ui.dialogs.async_dialog import AsyncDialog
-from app.ui.dialogs.fallback_editor import FallbackEditor
 from app.ui.dialogs.generation_editor import GenerationEditor
 from app.ui.dialogs.memory_editor import MemoryEditor
-from app.ui.dialogs.tools_editor import ToolsEditor
 from app.ui.dialogs.widgets import FieldMessage
 
 log = logging.getLogger(__name__)
 
 NAME_CHECK_DELAY_MS = 200
-LOCAL_ONLY_NOTE = ("Local-only: replies never leave this computer. Cloud providers are "
-                   "disabled in the provider and fallback pickers.")
 
 
 def report_sentence(report: ConnectionReport) -> str:
@@ -111,39 +104,15 @@ class AgentDialog(AsyncDialog):
         self.form = AgentForm()
         self.form.show_preset_picker(self._spec is None)
 
-        self.tools = ToolsEditor()
-        self.workspace = QLineEdit()
-        self.workspace.setObjectName("workspaceEdit")
-        self.workspace.setPlaceholderText("Default: a folder of its own in the data folder")
-        self.workspace_button = QPushButton("Choose…")
-        self.workspace_button.setObjectName("workspaceButton")
-        tools_page = QWidget()
-        tools_layout = QVBoxLayout(tools_page)
-        tools_layout.addWidget(QLabel("Tools the agent may use, and whether each one "
-                                      "asks you before it runs:"))
-        tools_layout.addWidget(self.tools, 1)
-        folder = QHBoxLayout()
-        folder.addWidget(QLabel("Workspace folder (files, python):"))
-        folder.addWidget(self.workspace, 1)
-        folder.addWidget(self.workspace_button)
-        tools_layout.addLayout(folder)
-
-        self.local_only = QCheckBox("Local only — never send this agent's messages "
-                                    "to a cloud provider")
-        self.local_only.setObjectName("localOnlyCheck")
-        self.local_only_note = QLabel(LOCAL_ONLY_NOTE)
-        self.local_only_note.setObjectName("localOnlyNote")
-        self.local_only_note.setWordWrap(True)
-        self.fallbacks = FallbackEditor()
-        self.fallback_message = FieldMessage("fallbackMessage")
-        routing_page = QWidget()
-        routing = QVBoxLayout(routing_page)
-        routing.addWidget(self.local_only)
-        routing.addWidget(self.local_only_note)
-        routing.addSpacing(8)
-        routing.addWidget(QLabel("Fallbacks, tried in this order when the provider fails:"))
-        routing.addWidget(self.fallbacks, 1)
-        routing.addWidget(self.fallback_message)
+        tools_page = AgentToolsPage()
+        self.tools = tools_page.tools
+        self.workspace = tools_page.workspace
+        self.workspace_button = tools_page.workspace_button
+        routing_page = AgentRoutingPage()
+        self.local_only = routing_page.local_only
+        self.local_only_note = routing_page.local_only_note
+        self.fallbacks = routing_page.fallbacks
+        self.fallback_message = routing_page.fallback_message
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("agentTabs")
@@ -236,9 +205,8 @@ class AgentDialog(AsyncDialog):
         if problem is not None:
             self.form.model_status.setText(report_sentence(problem))
         else:
-            count = len(models)
             self.form.model_status.setText(
-                f"{count} model{'s' if count != 1 else ''} on {name}; "
+                f"{plural(len(models), 'model')} on {name}; "
                 "“auto” picks local or cloud per request.")
 
     def _memory_tool_note(self) -> None:
