@@ -39,7 +39,8 @@ from app.domain import Message, UsageStats
 from app.domain.events import STATE_TEXTS
 from app.ui.chat.link_policy import LinkPolicy
 from app.ui.chat.markdown_render import MarkdownRenderer, warm_up
-from app.ui.chat.message_widget import MessageWidget, make_copy_menu
+from app.ui.chat.message_parts import make_copy_menu
+from app.ui.chat.message_widget import MessageWidget
 from app.ui.chat.frames import ChatColumn, FramePainter
 from app.ui.chat.greeting import ChatGreeting
 from app.ui.chat.reply_state import reply_seconds
