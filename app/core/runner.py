@@ -44,17 +44,18 @@ from app.core.context_window import (
     load_history,
     message_tokens,
     messages_tokens,
-    to_chat_messages,
     tools_tokens,
 )
 from app.core.fallback import Attempt, FallbackStream, ProviderPool, ProviderSource
-from app.core.provider_factory import build_provider, options_from_settings
 from app.core.recorder import ConversationRecorder, Parent, ReplyRecorder
+from app.core.reply_meta import context_meta, reply_meta, unique_call_id, usage_stats
 from app.core.routing import AUTO, RequestFacts, RoutePlan, plan_route
 from app.core.tool_loop import ToolBatch
-from app.core.turn_inputs import (
+from app.core.turn_inputs import (  # noqa: F401 (build_request re-exported)
     agent_workspace,
+    build_request,
     context_tokens,
+    default_provider_pool,
     default_toolbox,
     discover_models,
     resolve_tools,
@@ -79,7 +80,6 @@ from app.domain import (
     ToolCallRecord,
     ToolSpec,
     Usage,
-    UsageStats,
 )
 from app.domain.chat import ToolChoice
 from app.settings import AppSettings
@@ -89,23 +89,6 @@ from app.store.message_tree import AT_LEAF
 log = logging.getLogger(__name__)
 
 TurnEvent = RunEvent | Attempt
-
-
-def build_request(agent: AgentSpec, history: Sequence[Message]) -> ChatRequest:
-    """The request for the agent's next reply to ``history`` (oldest first),
-    untrimmed and without tools. Replies still streaming and replies that
-    produced nothing are left out (see ``to_chat_messages``)."""
-    messages = [ChatMessage(role="system", content=agent.system_prompt)] \
-        if agent.system_prompt.strip() else []
-    messages.extend(to_chat_messages(history))
-    return ChatRequest(model=agent.model or AUTO, messages=messages,
-                       temperature=agent.temperature, max_tokens=agent.max_tokens,
-                       stream=agent.streaming, **agent.generation.request_fields())
-
-
-def default_provider_pool(settings: AppSettings) -> ProviderPool:
-    options = options_from_settings(settings)
-    return ProviderPool(lambda config: build_provider(config, options))
 
 
 @dataclass
@@ -318,7 +301,7 @@ class AgentRunner:
                         if final_round:          # no tools were offered: not run
                             ignored += 1
                             continue
-                        call = ToolCallRecord(call_id=_unique_id(event.call_id, result.calls),
+                        call = ToolCallRecord(call_id=unique_call_id(event.call_id, result.calls),
                                               name=event.name, arguments=event.arguments)
                         result.calls.append(call)
                         reply.add_tool_call(call)
@@ -406,57 +389,13 @@ class AgentRunner:
         if reply.finished:
             return await reply.finish(status)   # returns the first result
         answered = fallback.answered_by
-        meta: dict[str, Any] = {
-            "round": result.number,
-            "routing": plan.to_meta(),
-            "attempts": [attempt.to_meta() for attempt in fallback.attempts],
-        }
-        if result.number == 1:
-            meta["context"] = self._context_meta()
-            if self.tool_problems:
-                meta["tool_problems"] = list(self.tool_problems)
-        if stop_reason:
-            meta["stop_reason"] = stop_reason
-        if error is not None:
-            meta["error_kind"] = error.kind
-        if ignored:
-            meta["ignored_tool_calls"] = ignored
+        meta = reply_meta(result.number, plan, fallback,
+                          context=context_meta(self.window, self.request),
+                          tool_problems=self.tool_problems, stop_reason=stop_reason,
+                          error=error, ignored=ignored)
         self.final = await reply.finish(
-            status, usage=_usage_stats(usage, answered), meta=meta,
+            status, usage=usage_stats(usage, answered), meta=meta,
             error=error.message if error else None,
             model=answered.model if answered else None,
             provider=answered.provider if answered else None)
         return self.final
-
-    # -- tools, prompt, context -------------------------------------------------------
-    def _context_meta(self) -> dict[str, Any]:
-        window = self.window
-        request = self.request
-        return {
-            "history_turns": len(window.turns) if window else 0,
-            "history_read": window.messages_read if window else 0,
-            "trimmed": window.more_before if window else False,
-            "messages_sent": len(request.messages) if request else 0,
-        }
-
-
-def _unique_id(call_id: str, earlier: list[ToolCallRecord]) -> str:
-    """``call_id``, made unique within the round (some servers repeat or omit ids)."""
-    taken = {c.call_id for c in earlier}
-    candidate = call_id or f"call_{len(earlier)}"
-    suffix = 1
-    while candidate in taken:
-        candidate = f"{call_id or 'call'}_{suffix}"
-        suffix += 1
-    return candidate
-
-
-def _usage_stats(usage: Usage | None, answered: Attempt | None) -> UsageStats | None:
-    if usage is not None:
-        return UsageStats(prompt_tokens=usage.prompt_tokens,
-                          completion_tokens=usage.completion_tokens,
-                          ttft_ms=usage.ttft_ms, tokens_per_s=usage.tokens_per_s)
-    if answered is not None and answered.elapsed_ms is not None:
-        # The provider reported nothing; the time to its first token is still known.
-        return UsageStats(ttft_ms=answered.elapsed_ms)
-    return None

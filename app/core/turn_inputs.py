@@ -1,6 +1,7 @@
-"""What a turn is built from, besides the conversation: the agent's tools and
-their policies, its workspace, the system prompt (with the memory block), the
-context length, and the models known for ``auto`` routing.
+"""What a turn is built from: the request for the conversation so far, the
+agent's tools and their policies, its workspace, the system prompt (with the
+memory block), the context length, the models known for ``auto`` routing, and
+the default pool of providers.
 
 Kept apart from app/core/runner.py so the runner holds only the turn's flow.
 """
@@ -12,10 +13,12 @@ import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from app.core.fallback import ProviderSource
+from app.core.context_window import to_chat_messages
+from app.core.fallback import ProviderPool, ProviderSource
+from app.core.provider_factory import build_provider, options_from_settings
 from app.core.routing import AUTO
 from app.core.tools.base import ApprovalPolicy, Tool, ToolRegistry
-from app.domain import AgentSpec, ChatMessage, ModelInfo, ProviderConfig
+from app.domain import AgentSpec, ChatMessage, ChatRequest, Message, ModelInfo, ProviderConfig
 from app.providers.base import ProviderError
 from app.settings import AppSettings
 from app.store import AsyncStore
@@ -133,3 +136,20 @@ async def discover_models(agent: AgentSpec, settings: AppSettings,
 
     found = await asyncio.gather(*(ask(config) for config in wanted))
     return [info for infos in found for info in infos]
+
+
+def build_request(agent: AgentSpec, history: Sequence[Message]) -> ChatRequest:
+    """The request for the agent's next reply to ``history`` (oldest first),
+    untrimmed and without tools. Replies still streaming and replies that
+    produced nothing are left out (see ``to_chat_messages``)."""
+    messages = [ChatMessage(role="system", content=agent.system_prompt)] \
+        if agent.system_prompt.strip() else []
+    messages.extend(to_chat_messages(history))
+    return ChatRequest(model=agent.model or AUTO, messages=messages,
+                       temperature=agent.temperature, max_tokens=agent.max_tokens,
+                       stream=agent.streaming, **agent.generation.request_fields())
+
+
+def default_provider_pool(settings: AppSettings) -> ProviderPool:
+    options = options_from_settings(settings)
+    return ProviderPool(lambda config: build_provider(config, options))
