@@ -63,6 +63,17 @@ def switch_away_and_back(qtbot, window, other_id: int) -> None:
                     and not window.controller.loading, timeout=WAIT_MS)
 
 
+def answered_once(qtbot, bridge, settings, provider, text: str):
+    """A window over ``provider``; ``text`` sent and answered. (window, reply id)"""
+    window = open_window(qtbot, bridge, settings, providers=source({"scripted": provider}))
+    qtbot.waitUntil(lambda: window.current_agent() is not None, timeout=WAIT_MS)
+    send(window, text)
+    qtbot.waitUntil(lambda: window.controller.current_session() is not None
+                    and window.controller.current_session().last_status == "done",
+                    timeout=WAIT_MS)
+    return window, window.chat_view.message_ids()[-1]
+
+
 def footer_seconds(text: str) -> float:
     match = re.search(r"(\d+\.\d) s\b", text)
     assert match, text
@@ -137,13 +148,7 @@ def test_a_reply_cut_at_max_tokens_says_so_live_and_after_reload(qtbot, bridge, 
     provider = ScriptedProvider(CONFIG, [TextDelta(text="A long answer that"),
                                          Usage(completion_tokens=8),
                                          Done(stop_reason="length")])
-    window = open_window(qtbot, bridge, settings, providers=source({"scripted": provider}))
-    qtbot.waitUntil(lambda: window.current_agent() is not None, timeout=WAIT_MS)
-    send(window, "go on")
-    qtbot.waitUntil(lambda: window.controller.current_session() is not None
-                    and window.controller.current_session().last_status == "done",
-                    timeout=WAIT_MS)
-    reply_id = window.chat_view.message_ids()[-1]
+    window, reply_id = answered_once(qtbot, bridge, settings, provider, "go on")
     assert TOKEN_LIMIT_NOTE in window.chat_view.message_widget(reply_id).footer.text()
 
     switch_away_and_back(qtbot, window, other_id)
@@ -157,13 +162,7 @@ def test_the_model_badge_is_the_same_live_and_reloaded(qtbot, bridge, db_path,
                                                        settings) -> None:
     _agent, other_id = seed(db_path)
     provider = ScriptedProvider(CONFIG, [TextDelta(text="Same badge."), Done()])
-    window = open_window(qtbot, bridge, settings, providers=source({"scripted": provider}))
-    qtbot.waitUntil(lambda: window.current_agent() is not None, timeout=WAIT_MS)
-    send(window, "hi")
-    qtbot.waitUntil(lambda: window.controller.current_session() is not None
-                    and window.controller.current_session().last_status == "done",
-                    timeout=WAIT_MS)
-    reply_id = window.chat_view.message_ids()[-1]
+    window, reply_id = answered_once(qtbot, bridge, settings, provider, "hi")
 
     def badge_facts() -> tuple:
         settle_layout(window.chat_view)
