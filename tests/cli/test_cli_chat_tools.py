@@ -11,7 +11,7 @@ import asyncio
 import pytest
 
 import app.commands.chat as chat_module
-import app.core.runner as runner_module
+import app.core.turn_inputs as turn_inputs_module
 from app.commands.tool_approval import CliApprover, Terminal
 from app.core.tools.base import ApprovalRequest
 from app.core.tools.builtin import Toolbox
@@ -40,7 +40,7 @@ def scripted(cli, monkeypatch):
         toolbox.add_group("grp", [tool])
         return toolbox
 
-    monkeypatch.setattr(runner_module, "build_provider", build_provider)
+    monkeypatch.setattr(turn_inputs_module, "build_provider", build_provider)
     monkeypatch.setattr(chat_module, "_tool_registry", tool_registry)
     monkeypatch.setattr(chat_module, "terminal_from_stdio", lambda: None)
     return provider, tool
