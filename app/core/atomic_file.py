@@ -11,6 +11,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from app.domain.live_files import refuse_live
+
 
 class FolderNotWritable(OSError):
     """The temporary file could not be created: the target's folder is the problem."""
@@ -21,9 +23,11 @@ def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
 
     On any failure (``write`` raising included) the temporary file is removed
     and ``path`` is left as it was. Raises ``FolderNotWritable`` when the
-    folder takes no new file, ``OSError`` for other file-system failures, and
+    folder takes no new file, ``LiveDatabaseFileError`` (an OSError) when ``path``
+    is a file of the open database, ``OSError`` for other file-system failures, and
     whatever ``write`` raises.
     """
+    refuse_live(path)   # renaming over the open database's files would lose it
     folder = path.parent if str(path.parent) else Path(".")
     try:
         handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial",

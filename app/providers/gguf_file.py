@@ -13,6 +13,8 @@ import struct
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from app.domain.live_files import is_live
+
 GGUF_MAGIC = b"GGUF"
 
 # value type -> struct format of one scalar (8 = string, 9 = array are special)
@@ -39,6 +41,8 @@ class GGUFError(ValueError):
 
 def is_gguf(path: Path | str) -> bool:
     """True when the file starts with the GGUF magic bytes (no model load)."""
+    if is_live(path):   # the open database: opening it would drop SQLite's locks
+        return False
     try:
         with open(path, "rb") as handle:
             return handle.read(4) == GGUF_MAGIC
@@ -53,6 +57,8 @@ def read_metadata(path: Path | str, wanted: set[str] | None = None) -> dict[str,
     avoids walking the (large) tokenizer arrays for the common keys.
     Raises GGUFError for a file that is not GGUF or is cut short.
     """
+    if is_live(path):   # the open database: opening it would drop SQLite's locks
+        raise GGUFError(f"{path}: AgentDesk's open database, not a GGUF file")
     try:
         with open(path, "rb", buffering=1 << 20) as handle:
             return _read(handle, wanted)

@@ -30,7 +30,6 @@ import asyncio
 import json
 import logging
 import os
-import shutil
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.core import atomic_file
+from app.domain.live_files import refuse_live
 from app.services.store_bridge import StoreBridge
 from app.store import DATABASE_FILENAME, Store
 from app.store.migrations import LATEST_VERSION
@@ -90,6 +90,7 @@ class BackupInfo:
 def backup_to(store: Store, destination: Path) -> Path:
     """Copy the live database to ``destination`` (runs on the store's thread)."""
     destination = Path(destination)
+    refuse_live(destination)   # renaming over the open database's files would lose it
     destination.parent.mkdir(parents=True, exist_ok=True)
     partial = destination.with_name(destination.name + ".partial")
     partial.unlink(missing_ok=True)
@@ -101,6 +102,22 @@ def backup_to(store: Store, destination: Path) -> Path:
         target.close()
     os.replace(partial, destination)
     return destination
+
+
+def copy_database(source: Path, destination: Path) -> None:
+    """Copy the database at ``source`` through SQLite's backup API, never
+    ``open()``: the source may be this process's open database (closing a plain
+    descriptor of it would drop the store's locks), and the API includes what
+    is still in a WAL file, which a byte copy of the main file misses."""
+    reader = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        writer = sqlite3.connect(destination)
+        try:
+            reader.backup(writer)
+        finally:
+            writer.close()
+    finally:
+        reader.close()
 
 
 def inspect_backup(path: Path | str) -> BackupInfo:
@@ -140,7 +157,12 @@ def request_restore(home: Path, source: Path | str) -> BackupInfo:
     home.mkdir(parents=True, exist_ok=True)
     staged = home / PENDING_DB
     partial = home / (PENDING_DB + ".partial")
-    shutil.copyfile(info.path, partial)
+    partial.unlink(missing_ok=True)
+    try:
+        copy_database(info.path, partial)
+    except sqlite3.Error as exc:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"{info.path.name} could not be copied: {exc}") from exc
     os.replace(partial, staged)
     marker = {"source": str(info.path), "requested_at": _now_stamp(),
               "schema_version": info.schema_version}

@@ -6,6 +6,7 @@ every call on one serial worker thread.
 
 from pathlib import Path
 
+from app.domain import live_files
 from app.store.agents import AgentRepository
 from app.store.conversations import ConversationRepository
 from app.store.database import DATABASE_FILENAME, integrity_ok, open_database
@@ -29,10 +30,14 @@ class Store:
         mark replies interrupted by a crash as partial."""
         self.path = Path(path)
         self.db = open_database(path)
+        # Known as live while open: nothing else in this process may open() it.
+        self._live = str(path) != ":memory:"
+        if self._live:
+            live_files.register(self.path)
         try:
             migrate(self.db)
         except Exception:
-            self.db.close()
+            self.close()
             raise
         self.hub = NoticeHub()
         tables = bind_tables(self.db)
@@ -82,6 +87,9 @@ class Store:
     def close(self) -> None:
         if not self.db.is_closed():
             self.db.close()
+        if self._live:
+            self._live = False
+            live_files.unregister(self.path)
 
     def __enter__(self) -> "Store":
         return self

@@ -20,6 +20,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QWidget
 
 from app.services.data_service import DataService, ExportError, ExportResult, export_target
+from app.ui.file_dialogs import file_dialog
 from app.ui.prompts import inform, warn
 
 if TYPE_CHECKING:  # the exporter (Markdown, Pygments) loads on the first export only
@@ -58,7 +59,7 @@ def choose_export_file(parent: QWidget, on_chosen: Callable[[Path, str], None],
         stem = f"agentdesk-conversations-{datetime.now():%Y-%m-%d}"
         name = export_target(stem, default_format)[0].name
     filters = sorted(FILTERS, key=lambda item: item[1] != default_format)
-    picker = QFileDialog(parent, title, str((folder or Path.home()) / name),
+    picker = file_dialog(parent, title, str((folder or Path.home()) / name),
                          ";;".join(label for label, _fmt in filters))
     picker.setObjectName(PICKER_NAME)
     picker.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)

@@ -26,6 +26,7 @@ from app.services.data_service import DataService, ExportError, write_atomically
 from app.services.store_bridge import StoreBridge
 from app.ui.drag_drop import EXTENSIONS, WindowDropImporter, safe_filename
 from app.ui.export_all import choose_export_file, describe_export, export_all
+from app.ui.file_dialogs import file_dialog
 from app.ui.open_dialogs import DialogSlot
 from app.ui.prompts import inform, warn
 
@@ -152,7 +153,7 @@ class FileActions(QObject):
 
     # -- pickers -------------------------------------------------------------------------
     def _picker(self, title: str, start: str, filters: str, *, save: bool) -> QFileDialog:
-        picker = QFileDialog(self._window, title, start, filters)
+        picker = file_dialog(self._window, title, start, filters)
         picker.setObjectName("exportPicker" if save else "importPicker")
         picker.setAcceptMode(QFileDialog.AcceptMode.AcceptSave if save
                              else QFileDialog.AcceptMode.AcceptOpen)

@@ -17,6 +17,8 @@ from PySide6.QtCore import QEvent, QMimeData, QObject, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QPlainTextEdit
 
+from app.domain.live_files import refuse_live
+
 log = logging.getLogger(__name__)
 
 MAX_BYTES = 1_000_000
@@ -46,6 +48,7 @@ def local_files(mime: QMimeData) -> list[Path]:
 def read_text_file(path: Path, max_bytes: int = MAX_BYTES) -> str:
     """The file's text; FileRefused if it is missing, too big, or binary."""
     try:
+        refuse_live(path)          # opening it would drop the store's SQLite locks
         size = path.stat().st_size
     except OSError as exc:
         raise FileRefused(f"{path.name}: cannot be read ({exc.strerror or exc})") from None

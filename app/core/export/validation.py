@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.export.model import ImportRejected
+from app.domain.live_files import refuse_live
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Invalid(ValueError):
 def read_source(path: Path, limits: ImportLimits = DEFAULT_LIMITS) -> str:
     """The file's text, refusing a file over the size limit before reading it."""
     try:
+        refuse_live(path)          # opening it would drop the store's SQLite locks
         size = path.stat().st_size
     except OSError as exc:
         raise ImportRejected(f"cannot read {path}: {exc.strerror or exc}") from None

@@ -30,6 +30,7 @@ from app.core.tools.workspace_fs import (
     open_regular,
     read_at,
 )
+from app.domain.live_files import is_live_stat
 
 SEARCH_DEPTH = 8
 SEARCH_FILE_LIMIT = 2_000
@@ -112,8 +113,8 @@ def _collect_into(ref: DirRef, prefix: str, depth: int, texts: list[tuple[str, s
             finally:
                 close_dir(child)
         elif stat.S_ISREG(info.st_mode):
-            if info.st_size > SEARCH_FILE_BYTES:
-                budget["skipped"] += 1
+            if info.st_size > SEARCH_FILE_BYTES or is_live_stat(info):
+                budget["skipped"] += 1   # (never open the live database: see live_files)
                 continue
             fd = open_entry(ref, entry)
             try:

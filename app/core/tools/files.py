@@ -34,6 +34,7 @@ from app.core.tools.workspace_fs import (
     read_at,
     readlink_at,
 )
+from app.domain.live_files import is_live_stat
 
 FILES_GROUP = "files"
 FILES_TOOL_NAMES = ("list_files", "read_file", "search_files", "write_file")
@@ -161,6 +162,9 @@ def write_file(path: str, content: str, *, context: ToolContext) -> str:
             if not stat.S_ISREG(found.info.st_mode):
                 raise WorkspaceError(f"{found.rel} is {kind_of(found.info.st_mode)}; "
                                      "only regular files can be written")
+            if is_live_stat(found.info):
+                raise WorkspaceError(f"{found.rel} is AgentDesk's open database; "
+                                     "the tools never replace it")
             mode = stat.S_IMODE(found.info.st_mode)
         _atomic_write(found, data, mode)
         existed = found.info is not None

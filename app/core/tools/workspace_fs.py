@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.core.tools.base import ToolError
+from app.domain.live_files import is_live_stat
 
 O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 O_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
@@ -209,6 +210,9 @@ def open_regular(located: Located, flags: int = os.O_RDONLY) -> tuple[int, os.st
     if not stat.S_ISREG(located.info.st_mode):
         raise WorkspaceError(f"{located.rel} is {kind_of(located.info.st_mode)}; "
                              "only regular files can be used")
+    if is_live_stat(located.info):   # opening it would drop the store's SQLite locks
+        raise WorkspaceError(f"{located.rel} is AgentDesk's open database; "
+                             "the tools never open it")
     fd = located.open(flags | O_NOFOLLOW | O_NONBLOCK)
     info = os.fstat(fd)
     if (info.st_dev, info.st_ino) != (located.info.st_dev, located.info.st_ino) or \

@@ -39,6 +39,7 @@ from app.ui.dialogs.async_dialog import AsyncDialog
 from app.ui.dialogs.generation_editor import GenerationEditor
 from app.ui.dialogs.memory_editor import MemoryEditor
 from app.ui.dialogs.widgets import FieldMessage
+from app.ui.file_dialogs import file_dialog
 
 log = logging.getLogger(__name__)
 
@@ -233,7 +234,7 @@ class AgentDialog(AsyncDialog):
         self._validate()
 
     def _choose_workspace(self) -> None:
-        picker = QFileDialog(self, "Workspace folder", self.workspace.text())
+        picker = file_dialog(self, "Workspace folder", self.workspace.text())
         picker.setObjectName("workspacePicker")
         picker.setFileMode(QFileDialog.FileMode.Directory)
         picker.setOption(QFileDialog.Option.ShowDirsOnly, True)

@@ -38,6 +38,7 @@ from app.services.data_service import (
 )
 from app.ui.dialogs.widgets import Spinner, error_color
 from app.ui.export_all import choose_export_file, describe_export, export_all
+from app.ui.file_dialogs import file_dialog
 
 
 def describe_backup(info: BackupInfo) -> str:
@@ -112,7 +113,7 @@ class DataPage(QWidget):
     def _choose_backup_file(self) -> None:
         stamp = datetime.now().strftime("%Y-%m-%d-%H%M")
         suggested = str(Path.home() / f"agentdesk-backup-{stamp}.db")
-        picker = QFileDialog(self, "Back up to", suggested, "AgentDesk database (*.db)")
+        picker = file_dialog(self, "Back up to", suggested, "AgentDesk database (*.db)")
         picker.setObjectName("backupPicker")
         picker.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         picker.setDefaultSuffix("db")
@@ -160,7 +161,7 @@ class DataPage(QWidget):
 
     # -- restore ----------------------------------------------------------------------------
     def _choose_restore_file(self) -> None:
-        picker = QFileDialog(self, "Restore from", str(Path.home()),
+        picker = file_dialog(self, "Restore from", str(Path.home()),
                              "AgentDesk database (*.db);;All files (*)")
         picker.setObjectName("restorePicker")
         picker.setFileMode(QFileDialog.FileMode.ExistingFile)

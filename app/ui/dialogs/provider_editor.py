@@ -36,6 +36,7 @@ from app.domain import ProviderConfig
 from app.domain.provider import DEFAULT_BASE_URLS, derive_is_local
 from app.services.provider_service import KIND_LABELS, url_problem
 from app.ui.dialogs.widgets import FieldMessage
+from app.ui.file_dialogs import file_dialog
 
 NO_KEYRING_NOTE = ("No system keyring is available here, so AgentDesk cannot store the "
                    "key itself. Put the key in an environment variable and enter the "
@@ -216,7 +217,7 @@ class ProviderEditor(QDialog):
         return layout.totalSizeHint().height()
 
     def _choose_model_file(self) -> None:
-        picker = QFileDialog(self, "GGUF model file", self.model_path.text(),
+        picker = file_dialog(self, "GGUF model file", self.model_path.text(),
                              "GGUF models (*.gguf)")
         picker.setFileMode(QFileDialog.FileMode.ExistingFile)
         picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
