@@ -8,10 +8,11 @@ reply may report ``Status`` events: ``loading_model`` while the file loads,
 ``waiting_engine`` while another request holds the model, ``generating`` once
 this one has it. Each request is sampled with its own seed (the request's,
 or a random one), so a regenerated reply differs at a temperature above 0. The chunks
-are OpenAI-shaped dicts and become run events exactly as on the
-OpenAI-compatible path: TextDelta/ThinkingDelta, whole ToolCalls, one Usage,
-then Done. Closing the stream (or cancelling its task) stops the generation
-after the current token and frees the model for the next request.
+are OpenAI-shaped dicts and become run events through the OpenAI-compatible
+path's own parser (openai_chunks.ChunkParser): TextDelta/ThinkingDelta, whole
+ToolCalls, one Usage, then Done. Closing the stream (or cancelling its task)
+stops the generation after the current token and frees the model for the next
+request.
 
 Needs the ``local`` extra; without it every call reports, in plain words,
 that the engine is not installed.
@@ -38,10 +39,7 @@ from app.domain import (
     Status,
     TextDelta,
     ThinkingDelta,
-    ToolCall,
-    Usage,
 )
-from app.domain.events import StopReason
 from app.providers.base import ChatProvider, ProviderError, ProviderOptions
 from app.providers.embedded_engine import (
     DEFAULT_N_CTX,
@@ -59,16 +57,14 @@ from app.providers.embedded_engine import (
     release_engine,
 )
 from app.providers.gguf_file import GGUFError, quantization, read_metadata
-from app.providers.openai_wire import ThinkSplitter, ToolCallAssembler, message_to_wire
+from app.providers.openai_chunks import ChunkParser
+from app.providers.openai_wire import message_to_wire
 from app.providers.sampling import ALL_SETTINGS, sampling_fields
 
 STOP_GRACE_SECONDS = 5.0  # how long closing a stream waits for its worker
 # Every generation setting: top_p, repeat_penalty, seed, stop as
 # create_chat_completion arguments; the context length as Llama(n_ctx=…).
 GENERATION_SETTINGS = ALL_SETTINGS
-_STOP_REASONS: dict[str, StopReason] = {"stop": "stop", "length": "length",
-                                        "tool_calls": "tool_calls",
-                                        "function_call": "tool_calls"}
 
 
 class EmbeddedProvider(ChatProvider):
@@ -147,7 +143,7 @@ class EmbeddedProvider(ChatProvider):
 
     # -- chat ------------------------------------------------------------------
     async def stream_chat(self, request: ChatRequest) -> AsyncIterator[RunEvent]:
-        reply = _Reply(time.perf_counter())
+        reply = ChunkParser(time.perf_counter())
         try:
             await self._use_context(request.context_length)
             loading = self._engine is None and \
@@ -172,18 +168,17 @@ class EmbeddedProvider(ChatProvider):
                     yield item.error.to_event()
                     return
                 if isinstance(item, PromptTokens):
-                    reply.prompt_tokens = item.count
+                    reply.counted_prompt_tokens = item.count
                     continue
                 if isinstance(item, Waiting | Started):
                     yield Status(state="waiting_engine" if isinstance(item, Waiting)
                                  else "generating")
                     continue
-                for choice in item.get("choices") or ():
-                    for event in reply.on_choice(choice):
-                        if request.stream:
-                            yield event
-                        else:
-                            held.append(event)
+                for event in reply.feed(item):
+                    if request.stream:
+                        yield event
+                    else:
+                        held.append(event)
         finally:
             generation.stop.set()
             await generation.wait_finished(STOP_GRACE_SECONDS)
@@ -318,62 +313,6 @@ def messages_for(messages: list[ChatMessage], chat_format: str | None) -> list[d
 
 
 # -- reply --------------------------------------------------------------------
-class _Reply:
-    """One reply's state while its chunks arrive: text, tool calls, timing.
-
-    Completion tokens are the streamed pieces (llama.cpp sends one per token
-    and reports no usage while streaming); prompt tokens come from
-    tokenizing the formatted prompt where the chat format is known."""
-
-    def __init__(self, started: float) -> None:
-        self.started = started
-        self.first_at: float | None = None
-        self.last_at: float | None = None
-        self.pieces = 0
-        self.finish: str | None = None
-        self.prompt_tokens: int | None = None
-        self.think = ThinkSplitter()
-        self.tools = ToolCallAssembler()
-        self.called_tools = False
-
-    def on_choice(self, choice: dict) -> list[RunEvent]:
-        delta = choice.get("delta") or {}
-        out: list[RunEvent] = []
-        content = delta.get("content")
-        if content and isinstance(content, str):
-            out += self.think.feed(content)
-        tool_calls = delta.get("tool_calls")
-        if tool_calls:
-            self.tools.add(tool_calls)
-        if content or tool_calls:
-            self.pieces += 1
-            self.last_at = time.perf_counter()
-            if self.first_at is None:
-                self.first_at = self.last_at
-        if choice.get("finish_reason"):
-            self.finish = choice["finish_reason"]
-            out += self.complete()
-        return out
-
-    def complete(self) -> list[RunEvent]:
-        """Held-back text and the assembled tool calls (each once)."""
-        calls: list[ToolCall] = self.tools.take()
-        self.called_tools = self.called_tools or bool(calls)
-        return [*self.think.flush(), *calls]
-
-    def usage_event(self) -> Usage:
-        ttft = (self.first_at - self.started) * 1000 if self.first_at is not None else None
-        rate = None
-        if self.pieces > 1 and self.first_at is not None and self.last_at > self.first_at:
-            rate = (self.pieces - 1) / (self.last_at - self.first_at)
-        return Usage(prompt_tokens=self.prompt_tokens, completion_tokens=self.pieces,
-                     ttft_ms=ttft, tokens_per_s=rate)
-
-    def stop_reason(self) -> StopReason:
-        reason = _STOP_REASONS.get(self.finish or "stop", "stop")
-        return "tool_calls" if self.called_tools and reason == "stop" else reason
-
-
 def _joined(events: list[RunEvent]) -> list[RunEvent]:
     """A non-streamed reply's events with neighbouring text (or thinking)
     deltas joined into one."""

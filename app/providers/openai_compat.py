@@ -4,8 +4,9 @@
 events: content -> TextDelta; ``reasoning_content``/``reasoning`` deltas and
 ``<think>`` blocks inside content -> ThinkingDelta; tool-call argument
 fragments -> complete ToolCall events; then exactly one Usage and a Done. Every
-expected failure leaves as one Error event. Vendor JSON stays in this module
-and in openai_wire (the body and chunk shapes, shared with the embedded engine).
+expected failure leaves as one Error event. Vendor JSON stays in this module,
+openai_wire (the request body) and openai_chunks (the reply chunks), the last
+two shared with the embedded engine.
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ from app.domain.generation import GenerationSetting
 from app.providers.base import ChatProvider, ProviderError, ProviderOptions
 from app.providers.sse import sse_data
 from app.domain.provider import DEFAULT_BASE_URLS
-from app.providers.openai_wire import StreamedReply, request_body, stream_error
-from app.providers.openai_wire import (  # noqa: F401 (re-exported: core, tests)
-    ThinkSplitter,
+from app.providers.openai_chunks import ChunkParser
+from app.providers.openai_wire import (  # noqa: F401 (generation_settings_for: core)
     generation_settings_for,
+    request_body,
+    stream_error,
 )
 from app.providers.transport import HttpTransport
 
@@ -84,7 +86,7 @@ class OpenAICompatProvider(ChatProvider):
 
     # -- chat ------------------------------------------------------------------
     async def stream_chat(self, request: ChatRequest) -> AsyncIterator[RunEvent]:
-        reply = StreamedReply(time.perf_counter())
+        reply = ChunkParser(time.perf_counter())
         body = request_body(request, request.stream, self.generation_settings)
         source = self._stream(body, reply) if request.stream else self._complete(body, reply)
         try:
@@ -101,7 +103,7 @@ class OpenAICompatProvider(ChatProvider):
         yield reply.usage_event()
         yield Done(stop_reason=reply.stop_reason())
 
-    async def _stream(self, body: dict, reply: StreamedReply) -> AsyncIterator[RunEvent]:
+    async def _stream(self, body: dict, reply: ChunkParser) -> AsyncIterator[RunEvent]:
         """Events of a streamed reply; ends with an Error or before Usage/Done."""
         saw_done = False
         async with self.transport.stream_lines("POST", "/chat/completions", body) as lines, \
@@ -124,11 +126,8 @@ class OpenAICompatProvider(ChatProvider):
                 if "error" in chunk:
                     yield stream_error(chunk["error"], self.label, reply.first_at is None)
                     return
-                if chunk.get("usage"):
-                    reply.usage = chunk["usage"]
-                for choice in chunk.get("choices") or ():
-                    for event in reply.on_choice(choice):
-                        yield event
+                for event in reply.feed(chunk):
+                    yield event
         if reply.finish is None:
             # Every reply ends with a finish_reason. Without one the server cut
             # the reply short, even when it still sent [DONE] (llama-cpp-python
@@ -140,7 +139,7 @@ class OpenAICompatProvider(ChatProvider):
         for event in reply.complete():
             yield event
 
-    async def _complete(self, body: dict, reply: StreamedReply) -> AsyncIterator[RunEvent]:
+    async def _complete(self, body: dict, reply: ChunkParser) -> AsyncIterator[RunEvent]:
         """Events of a non-streamed reply (the same sequence as a stream)."""
         async with self.transport.stream_lines("POST", "/chat/completions", body) as lines:
             text = "\n".join([line async for line in lines])
@@ -155,10 +154,8 @@ class OpenAICompatProvider(ChatProvider):
         if "error" in data:
             yield stream_error(data["error"], self.label, True)
             return
-        reply.usage = data.get("usage") if isinstance(data.get("usage"), dict) else None
-        for choice in (data.get("choices") or [])[:1]:
-            for event in reply.on_choice(choice):
-                yield event
+        for event in reply.feed(data):
+            yield event
         if reply.finish is None:
             for event in reply.complete():
                 yield event

@@ -23,7 +23,8 @@ from app.domain import (
     Usage,
 )
 from app.providers.base import ProviderError, ProviderOptions, RetryPolicy, Timeouts
-from app.providers.openai_compat import OpenAICompatProvider, ThinkSplitter
+from app.providers.openai_chunks import ThinkSplitter
+from app.providers.openai_compat import OpenAICompatProvider
 from tests.providers.fault_server import (
     FaultServer,
     json_reply,
