@@ -30,7 +30,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from app.core.context_window import MAX_PAGE, HistoryWindow, Turn, make_turn
+from app.core.history_turns import MAX_PAGE, HistoryWindow, Turn, make_turn
 from app.domain import Message
 from app.store import ChangeNotice, Store
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.core.context_window import HistoryWindow
+from app.core.history_turns import HistoryWindow
 from app.core.fallback import Attempt, FallbackStream
 from app.core.routing import RoutePlan
 from app.domain import ChatRequest, Error, ToolCallRecord, Usage, UsageStats
