@@ -2,7 +2,8 @@
 
 The UI thread never touches SQLite. Calls run in submission order on a single
 thread that owns the connection; change notices are delivered on the event
-loop's thread, after the write that caused them.
+loop's thread, after the transaction of the write that caused them committed
+(app/store/notices.py).
 Full-text search is the one exception: ``searcher`` runs it on its own
 thread and read-only connection, so a long search never delays a write.
 

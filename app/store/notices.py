@@ -1,4 +1,13 @@
-"""Change notices: what each write tells the views so they can redraw."""
+"""Change notices: what each write tells the views so they can redraw.
+
+A notice leaves the store only once the write it reports is committed: a
+notice raised inside a transaction (``db.atomic()``, nested or not) waits
+until the outermost one commits and is dropped if it rolls back (peewee's
+``Database.after_commit``). So a listener that reads, even through another
+connection, sees what the notice announced. A notice raised inside a
+savepoint that is rolled back while the outer transaction commits is still
+delivered: one redraw too many, never one missed.
+"""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,13 +34,22 @@ EXTERNAL: Entity = "external"
 
 
 Listener = Callable[[ChangeNotice], None]
+#: Runs a callback once the current transaction commits (at once outside one);
+#: drops it when the transaction rolls back. ``SqliteDatabase.after_commit``.
+AfterCommit = Callable[[Callable[[], None]], object]
+
+
+def _at_once(callback: Callable[[], None]) -> None:
+    callback()
 
 
 class NoticeHub:
-    """Fans change notices out to subscribers, in the thread that wrote."""
+    """Fans change notices out to subscribers, in the thread that wrote, after
+    the transaction that made the change committed (``after_commit``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, after_commit: AfterCommit = _at_once) -> None:
         self._listeners: list[Listener] = []
+        self._after_commit = after_commit
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         self._listeners.append(listener)
@@ -40,5 +58,8 @@ class NoticeHub:
     def emit(self, entity: Entity, op: Operation, ids: tuple[int, ...] | list[int],
              parent_id: int | None = None) -> None:
         notice = ChangeNotice(entity, op, tuple(ids), parent_id)
+        self._after_commit(lambda: self._deliver(notice))
+
+    def _deliver(self, notice: ChangeNotice) -> None:
         for listener in list(self._listeners):
             listener(notice)

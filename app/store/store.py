@@ -39,7 +39,8 @@ class Store:
         except Exception:
             self.close()
             raise
-        self.hub = NoticeHub()
+        # Notices wait for the commit of the transaction that raised them.
+        self.hub = NoticeHub(after_commit=self.db.after_commit)
         tables = bind_tables(self.db)
         self.agents = AgentRepository(self.db, tables, self.hub)
         self.providers = ProviderRepository(self.db, tables, self.hub)
@@ -60,7 +61,8 @@ class Store:
         return cls(Path(folder) / DATABASE_FILENAME, **kwargs)
 
     def subscribe(self, listener: Listener):
-        """Call ``listener`` with a ChangeNotice after every write."""
+        """Call ``listener`` with a ChangeNotice after every committed write
+        (a write inside a transaction: once the outermost transaction commits)."""
         return self.hub.subscribe(listener)
 
     def check_external_changes(self) -> bool:
