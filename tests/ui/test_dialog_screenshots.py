@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from dialog_helpers import WAIT_MS, closed_port, host
+from layout_support import clipping, picture
 from PySide6.QtGui import QFont, QImage, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -61,7 +62,10 @@ def seed(aio, store) -> AgentSpec:
 
 
 def shoot(widget, folder: Path, name: str) -> QImage:
-    image = widget.grab().toImage()
+    """Save the widget as shown: after the layout requests its last text
+    change posted (a plain grab() right after the model status arrived drew it
+    squeezed into one line over the model combo)."""
+    image = picture(widget)
     assert image.save(str(folder / name))
     return image
 
@@ -77,8 +81,14 @@ def test_dialog_screenshots(scheme, aio, async_store, bridge, settings, theme, h
     editor.open()
     qtbot.waitUntil(lambda: editor._loaded and not editor.busy, timeout=WAIT_MS)
     general = shoot(editor, screenshot_dir, f"agent-dialog-{scheme}.png")
+    status = editor.form.model_status
+    assert "not running" in status.text()
+    assert clipping(status, editor.form.model, editor.form.temperature) == []
     editor.tabs.setCurrentIndex(1)
     shoot(editor, screenshot_dir, f"agent-dialog-tools-{scheme}.png")
+    editor.tabs.setCurrentWidget(editor.generation)
+    shoot(editor, screenshot_dir, f"agent-dialog-generation-{scheme}.png")
+    assert "hidden" in editor.generation.note.text()   # llama.cpp's settings only
     editor.reject()
 
     dialog = SettingsDialog(bridge, settings, theme=theme, parent=host)
