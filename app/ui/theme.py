@@ -2,7 +2,8 @@
 
 The Fusion style is used everywhere: it draws the same on every platform and
 honours a palette completely, so dark really is dark (native styles on some
-platforms ignore parts of a custom palette).
+platforms ignore parts of a custom palette); app/ui/contrast_style.py wraps it so
+check boxes and radio buttons keep a visible outline in dark.
 
 "Follow system" reads ``QStyleHints.colorScheme()`` (Qt 6.5+) and follows
 ``colorSchemeChanged``; where the platform reports no scheme it falls back to
@@ -19,6 +20,8 @@ from typing import Literal
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
+
+from app.ui.contrast_style import ContrastStyle
 
 log = logging.getLogger(__name__)
 
@@ -137,8 +140,8 @@ class ThemeManager(QObject):
             raise ValueError(f"unknown theme {theme!r}")
         self._theme = theme
         self._request_scheme(theme)
-        if self._app.style().name().lower() != "fusion":
-            self._app.setStyle("Fusion")
+        if not isinstance(self._app.style(), ContrastStyle):
+            self._app.setStyle(ContrastStyle())
         if font_size is not None:
             self.set_font_size(font_size)
         self._refresh()
