@@ -21,11 +21,13 @@ ALLOWED = {
     "store": {"domain", "settings", "logs"},
     "providers": {"domain", "settings", "logs"},
     "core": {"domain", "settings", "logs", "store", "providers"},
-    "services": {"domain", "settings", "logs", "store", "providers", "core"},
-    "ui": {"domain", "settings", "logs", "store", "providers", "core", "services"},
-    "commands": {"domain", "settings", "logs", "store", "providers", "core", "commands"},
+    "ops": {"domain", "settings", "logs", "store", "providers", "core"},
+    "services": {"domain", "settings", "logs", "store", "providers", "core", "ops"},
+    "ui": {"domain", "settings", "logs", "store", "providers", "core", "ops", "services"},
+    "commands": {"domain", "settings", "logs", "store", "providers", "core", "ops",
+                 "commands"},
 }
-QT_FREE = {"domain", "settings", "logs", "store", "providers", "core", "commands"}
+QT_FREE = {"domain", "settings", "logs", "store", "providers", "core", "ops", "commands"}
 
 
 def layer_of(path: Path) -> str:
