@@ -167,6 +167,10 @@ class SearchPanel(QWidget):
         self.results.hide()
         self.status = QLabel()
         self.status.setObjectName("searchStatus")
+        # Wrapped: "… · newest first (too many to rank)" is wider than the pane.
+        # At the top: with no results it would sit in the middle of the pane.
+        self.status.setWordWrap(True)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.status.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -125,3 +125,37 @@ def test_a_word_in_too_many_messages_lists_newest_first_then_a_rare_one_is_ranke
     assert searched == [("zebra", 50), ("walrus", 2)]
     assert panel.status.text() == "2 matches"
     assert "newest first" not in panel.status.text()
+
+
+def text_rows(label) -> list[int]:
+    """The rows of the label's picture where its text is drawn."""
+    image = label.grab().toImage()
+    background = image.pixelColor(0, 0)
+    return [y for y in range(image.height())
+            if any(image.pixelColor(x, y) != background for x in range(image.width()))]
+
+
+def test_the_status_is_read_whole_at_the_top_in_a_narrow_pane(
+        qtbot, bridge, db_path, searcher_for) -> None:
+    seed(db_path)
+    searcher_for(rank_limit=100)
+    panel, searched = open_panel(qtbot, bridge)
+    panel.resize(220, 480)                       # the agent pane's narrowest
+
+    qtbot.keyClicks(panel.box, "zebra")
+    qtbot.waitUntil(lambda: len(searched) == 1, timeout=WAIT_MS)
+    status = panel.status
+    qtbot.waitUntil(lambda: status.height() >= status.heightForWidth(status.width()),
+                    timeout=WAIT_MS)
+    assert "newest first (too many to rank)" in status.text()
+    one_line = status.fontMetrics().horizontalAdvance(status.text())
+    assert one_line > status.width()             # too wide for one line: it wraps
+    assert status.wordWrap() and status.height() >= status.heightForWidth(status.width())
+    assert status.geometry().bottom() < panel.results.geometry().top()
+
+    panel.box.selectAll()
+    qtbot.keyClicks(panel.box, "okapi")          # nothing: "No matches" under the box
+    qtbot.waitUntil(lambda: len(searched) == 2, timeout=WAIT_MS)
+    assert status.text() == "No matches" and not panel.results.isVisible()
+    rows = text_rows(status)
+    assert rows and rows[0] < status.fontMetrics().height()
