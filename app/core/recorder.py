@@ -16,6 +16,12 @@ The durability contract (docs/ARCHITECTURE.md):
 text and, when a flush is due, starts one on the store's serial worker without
 waiting for it. At most one flush is in flight; further requests while it runs
 coalesce into one more flush that writes whatever the content is by then.
+
+Whoever records a turn and must react to its steps (the chat session turns
+them into its events) passes ``RecordingHooks``: each hook is called on the
+event loop's thread right after the write it reports is committed, in the
+order of the writes. That is the recorders' one seam: nobody subclasses them
+or reaches into their state.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from app.domain import Message, MessageStatus, ToolCallRecord, UsageStats
@@ -45,17 +52,38 @@ FlushListener = Callable[[int, int], None]
 DEFAULT_FLUSH_SECONDS: float = AppSettings.model_fields["stream_flush_seconds"].default
 
 
+@dataclass(frozen=True)
+class RecordingHooks:
+    """What a ConversationRecorder reports, each right after its commit (on the
+    event loop's thread, in the order of the writes). All optional."""
+
+    #: The user's message is committed (``record_user_message``).
+    user_message: Callable[[Message], None] | None = None
+    #: A reply's ``streaming`` message was inserted (``start_reply``); every
+    #: text appended to that recorder belongs to it.
+    reply_started: Callable[[ReplyRecorder], None] | None = None
+    #: Some of a reply's content was flushed: (message id, length).
+    content_flushed: FlushListener | None = None
+    #: A reply's final state is written (once per reply, however often
+    #: ``finish`` is called, and even if the caller was cancelled meanwhile).
+    reply_finished: Callable[[Message], None] | None = None
+
+
+NO_HOOKS = RecordingHooks()
+
+
 class ConversationRecorder:
     """Writes the messages of conversations through an ``AsyncStore``."""
 
     def __init__(self, store: AsyncStore, *, flush_interval: float | None = None,
-                 clock: Clock = time.monotonic) -> None:
+                 clock: Clock = time.monotonic, hooks: RecordingHooks = NO_HOOKS) -> None:
         interval = DEFAULT_FLUSH_SECONDS if flush_interval is None else flush_interval
         if interval <= 0:
             raise ValueError("flush_interval must be positive")
         self._store = store
         self.flush_interval = interval
         self._clock = clock
+        self.hooks = hooks
 
     @classmethod
     def from_settings(cls, store: AsyncStore, settings: AppSettings,
@@ -69,7 +97,10 @@ class ConversationRecorder:
         ``parent_id``: an edited message's parent, so the edit is a new version."""
         message = Message(conversation_id=conversation_id, role="user", content=text,
                           status="complete", agent_revision=agent_revision)
-        return await self._store.run(lambda s: s.messages.add(message, parent_id=parent_id))
+        stored = await self._store.run(lambda s: s.messages.add(message, parent_id=parent_id))
+        if self.hooks.user_message is not None:
+            self.hooks.user_message(stored)
+        return stored
 
     async def record_tool_result(self, conversation_id: int, call_id: str, content: str,
                                  *, is_error: bool = False,
@@ -92,13 +123,19 @@ class ConversationRecorder:
                           on_flushed: FlushListener | None = None,
                           parent_id: Parent = AT_LEAF) -> ReplyRecorder:
         """Insert an empty ``streaming`` assistant message and return its recorder.
-        ``parent_id``: the user message of a regenerated reply (a new version)."""
+        ``parent_id``: the user message of a regenerated reply (a new version);
+        ``on_flushed``: instead of the hooks' ``content_flushed``."""
         message = Message(conversation_id=conversation_id, role="assistant",
                           status="streaming", model=model, provider=provider,
                           agent_revision=agent_revision)
         stored = await self._store.run(lambda s: s.messages.add(message, parent_id=parent_id))
-        return ReplyRecorder(self._store, stored, flush_interval=self.flush_interval,
-                             clock=self._clock, on_flushed=on_flushed)
+        reply = ReplyRecorder(self._store, stored, flush_interval=self.flush_interval,
+                              clock=self._clock,
+                              on_flushed=on_flushed or self.hooks.content_flushed,
+                              on_finished=self.hooks.reply_finished)
+        if self.hooks.reply_started is not None:
+            self.hooks.reply_started(reply)
+        return reply
 
 
 class ReplyRecorder:
@@ -109,7 +146,8 @@ class ReplyRecorder:
     """
 
     def __init__(self, store: AsyncStore, message: Message, *, flush_interval: float,
-                 clock: Clock, on_flushed: FlushListener | None = None) -> None:
+                 clock: Clock, on_flushed: FlushListener | None = None,
+                 on_finished: Callable[[Message], None] | None = None) -> None:
         if message.id is None:
             raise ValueError("the reply's message must be stored first")
         self._store = store
@@ -117,6 +155,7 @@ class ReplyRecorder:
         self.flush_interval = flush_interval
         self._clock = clock
         self._on_flushed = on_flushed
+        self._on_finished = on_finished
         self._loop = asyncio.get_running_loop()
 
         self._parts: list[str] = []
@@ -308,4 +347,6 @@ class ReplyRecorder:
         final = await self._store.run(write)
         self.message = final
         self._flushed_length = len(content)
+        if self._on_finished is not None:
+            self._on_finished(final)
         return final

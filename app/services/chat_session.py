@@ -9,7 +9,7 @@ shutdown cancels and awaits it) and re-emits what happens as ``sig_event``:
 - every run event of the runner (``TextDelta``, ``ToolCall``, ``ToolResult``,
   ``Usage``, ``Done``, ``Error``) and the fallback's ``Attempt`` records;
 - the session's own events (app/services/session_events.py), in the order
-  the work happened (told by its recorders, app/services/session_recorder.py):
+  the work happened (told by the recorder's hooks, app/services/session_recorder.py):
   ``UserMessageRecorded`` (the user's message is committed),
   ``ReplyStarted`` (an assistant message was inserted ``streaming``; every
   text delta that follows belongs to it), ``ReplyFinished`` (its final state,
@@ -57,7 +57,7 @@ from app.services.session_events import (  # noqa: F401 (re-exported for the vie
     ReplyStarted,
     UserMessageRecorded,
 )
-from app.services.session_recorder import SessionRecorder
+from app.services.session_recorder import TurnRecording
 from app.services.store_bridge import StoreBridge
 from app.settings import AppSettings
 from app.store import NotFoundError, Store
@@ -199,8 +199,10 @@ class ChatSession(QObject):
             self._emit(MessageNotSent(self.conversation_id, text, exc.what))
             return "not sent"
         rewrites = reply_to is not None or parent_id is not AT_LEAF
-        recorder = SessionRecorder(self, self._bridge.store,
-                                    self._settings.stream_flush_seconds, rewrites=rewrites)
+        recording = TurnRecording(self._bridge.store, self._settings.stream_flush_seconds,
+                                  self.conversation_id, recorded=self._recorded,
+                                  reply_started=self._reply_started,
+                                  reply_finished=self._reply_finished, rewrites=rewrites)
         # Only a new version passes where it attaches (a custom factory in a
         # test need not know these arguments).
         where: dict[str, Any] = {"reply_to": reply_to} if reply_to is not None else {}
@@ -208,7 +210,8 @@ class ChatSession(QObject):
             where["parent_id"] = parent_id
         runner = self._runner_factory(self._bridge.store, self._settings, agent,
                                       self.conversation_id, text, providers=self._providers,
-                                      recorder=recorder, approver=self._approve, **where)
+                                      recorder=recording.recorder, approver=self._approve,
+                                      **where)
         status = "cancelled"
         self.last_status = ""
         self.sig_started.emit()
@@ -217,7 +220,7 @@ class ChatSession(QObject):
                 async for event in events:
                     status = self._forward(event, status)
         except NotFoundError as exc:
-            if recorder.recorded or exc.what not in ("conversation", "agent"):
+            if recording.user_message_recorded or exc.what not in ("conversation", "agent"):
                 status = "error"
                 raise
             # Deleted elsewhere before the user's message could be recorded:
@@ -263,6 +266,11 @@ class ChatSession(QObject):
     # -- called by the recorder and the tools ---------------------------------------------
     def _emit(self, event: object) -> None:
         self.sig_event.emit(event)
+
+    def _recorded(self, event: object) -> None:
+        """A write of the recording changed the recorded state (its event says which)."""
+        self.generation += 1
+        self._emit(event)
 
     def _reply_started(self, reply: ReplyRecorder) -> None:
         self._reply = reply
