@@ -106,7 +106,8 @@ class LeftPane(QWidget):
         self.conversation_model.set_show_archived(archived)
         heading_label = self.findChild(QLabel, "conversationListHeading")
         if heading_label is not None:
-            heading_label.setText("Archived chats" if archived else "Chats")
+            # "Archived chats" was cut under New Chat at the pane's narrowest width.
+            heading_label.setText("Archived" if archived else "Chats")
 
     @staticmethod
     def _section(title: str, name: str, button: QPushButton, body: QWidget) -> QWidget:

@@ -51,7 +51,7 @@ def test_archive_show_archived_and_unarchive(qtbot, bridge, db_path, settings) -
 
     toggle.setChecked(True)                       # the agent's archived chats only
     qtbot.waitUntil(lambda: _titles(window) == ["Plans"], timeout=WAIT_MS)
-    assert heading.text() == "Archived chats"
+    assert heading.text() == "Archived"
     menu = _chat_menu(window, qtbot, 0)
     assert "Unarchive" in [a.text() for a in menu.actions()]
     assert "Archive" not in [a.text() for a in menu.actions()]
