@@ -102,6 +102,7 @@ class MessageWidget(QWidget):
         self.footer = QLabel()
         self.footer.setObjectName("usageFooter")
         self.footer.setTextFormat(Qt.TextFormat.PlainText)
+        self.footer.setWordWrap(True)   # "… · stopped at the token limit" in a narrow view
         self.footer.hide()
         self._layout.addWidget(self.footer)
         self._apply_colours()
