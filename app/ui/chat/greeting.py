@@ -16,7 +16,8 @@ from app.ui.chat.theme import ChatTheme
 
 NAME_CHARS = 80  # a longer agent name is cut (it is one heading line)
 MIN_BUTTON_WIDTH = 60  # px: below their text's width, so they never widen the view
-STARTER_WIDTH = 520  # px: starter buttons are a column this wide (narrower views: less)
+STARTER_WIDTH = 600  # px: starter buttons are a column this wide (narrower views: less);
+# 520 cut the longest built-in starter at the app's 11 pt
 
 
 class ChatGreeting(QWidget):
