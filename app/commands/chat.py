@@ -37,6 +37,7 @@ import asyncio
 import json
 import sys
 from contextlib import aclosing
+from typing import assert_never
 
 from app.commands.common import CliError, get_conversation, positive_int, resolve_agent
 from app.commands.native_stderr import NATIVE_STDERR_FILENAME, native_stderr_to
@@ -45,7 +46,8 @@ from app.commands.tool_approval import CliApprover, terminal_from_stdio
 from app.core.fallback import Attempt
 from app.core.runner import AgentRunner
 from app.core.turn_inputs import default_toolbox
-from app.domain import AgentSpec, Done, Error, Status, TextDelta, ToolCall, ToolResult
+from app.domain import (AgentSpec, Done, Error, RunEvent, Status, TextDelta, ThinkingDelta,
+                        ToolCall, ToolResult, Usage)
 from app.domain.events import STATE_TEXTS, TOKEN_LIMIT_NOTE
 from app.settings import AppSettings, SettingsError, load_settings
 from app.store import AsyncStore, Store
@@ -133,14 +135,20 @@ async def _run_turn(path, settings: AppSettings, agent: AgentSpec, conversation_
         # finished (as cancelled) before the store closes.
         async with aclosing(turn.events()) as events:
             async for event in events:
-                if isinstance(event, Attempt):
-                    printer.attempt(event)
-                    continue
+                match event:
+                    case Attempt():
+                        printer.attempt(event)
+                        continue
+                    case Error():
+                        error = event
+                    case Done():
+                        error = None
+                    case TextDelta() | ThinkingDelta() | ToolCall() | ToolResult() | Usage() \
+                            | Status():
+                        pass
+                    case _:
+                        assert_never(event)
                 printer.event(event)
-                if isinstance(event, Error):
-                    error = event
-                elif isinstance(event, Done):
-                    error = None
         return error
     finally:
         try:
@@ -179,30 +187,35 @@ class _Printer:
         sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
         sys.stdout.flush()
 
-    def event(self, event) -> None:
+    def event(self, event: RunEvent) -> None:
         if self.json_lines:
             sys.stdout.write(event.model_dump_json() + "\n")
             sys.stdout.flush()
             return
-        if isinstance(event, Status):
-            self._status(event)
-            return
-        self._clear_status()
-        if isinstance(event, Done) and event.stop_reason == "length" and self._terminal:
-            self._tool_line(f"[{TOKEN_LIMIT_NOTE}]")
-        elif isinstance(event, TextDelta) and event.text:
-            sys.stdout.write(event.text)
-            sys.stdout.flush()
-            self._open_line = not event.text.endswith("\n")
-        elif isinstance(event, ToolCall):
-            self._tool_names[event.call_id] = event.name
-            arguments = event.arguments if isinstance(event.arguments, str) \
-                else json.dumps(event.arguments, ensure_ascii=False)
-            self._tool_line(f"[tool] {event.name} {_clip(arguments)}")
-        elif isinstance(event, ToolResult):
-            name = self._tool_names.get(event.call_id, event.call_id)
-            arrow = "failed:" if event.is_error else "->"
-            self._tool_line(f"[tool] {name} {arrow} {_clip(event.content)}")
+        match event:
+            case Status():
+                self._status(event)
+            case Done() if event.stop_reason == "length" and self._terminal:
+                self._tool_line(f"[{TOKEN_LIMIT_NOTE}]")    # (clears the status line)
+            case TextDelta():
+                self._clear_status()
+                if event.text:
+                    sys.stdout.write(event.text)
+                    sys.stdout.flush()
+                    self._open_line = not event.text.endswith("\n")
+            case ToolCall():
+                self._tool_names[event.call_id] = event.name
+                arguments = event.arguments if isinstance(event.arguments, str) \
+                    else json.dumps(event.arguments, ensure_ascii=False)
+                self._tool_line(f"[tool] {event.name} {_clip(arguments)}")
+            case ToolResult():
+                name = self._tool_names.get(event.call_id, event.call_id)
+                arrow = "failed:" if event.is_error else "->"
+                self._tool_line(f"[tool] {name} {arrow} {_clip(event.content)}")
+            case ThinkingDelta() | Usage() | Done() | Error():
+                self._clear_status()
+            case _:
+                assert_never(event)
 
     def _status(self, event: Status) -> None:
         """The engine's state, on one stderr line rewritten in place (terminal only)."""

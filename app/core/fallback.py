@@ -27,17 +27,16 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any, Literal, assert_never
 
 from app.core.routing import Candidate
 from app.core.secrets import SecretError
 from app.domain import (ChatRequest, Done, Error, ProviderConfig, RunEvent, Status,
-                        TextDelta, ThinkingDelta, ToolCall)
+                        TextDelta, ThinkingDelta, ToolCall, ToolResult, Usage)
 from app.providers.base import ChatProvider, ProviderError
 
 log = logging.getLogger(__name__)
 
-TOKEN_EVENTS = (TextDelta, ThinkingDelta, ToolCall)
 _RETRYABLE_KINDS = frozenset({"unreachable", "rate_limited", "timeout"})
 
 ProviderSource = Callable[[ProviderConfig], ChatProvider]
@@ -99,31 +98,37 @@ class FallbackStream:
             failure: Error | None = None
             async with aclosing(self._stream(candidate)) as stream:
                 async for event in stream:
-                    if isinstance(event, Status):
-                        yield event
-                        continue
-                    if attempt is None:
-                        if isinstance(event, Error):
-                            failure = event
+                    match event:
+                        case Status():            # the user sees it while waiting
+                            yield event
+                        case Error() if attempt is None:
+                            failure = event       # before any token: try the next
                             break
-                        if isinstance(event, TOKEN_EVENTS) or isinstance(event, Done):
+                        case Error():
+                            attempt.error_kind, attempt.error = event.kind, event.message
+                            attempt.retryable = is_retryable(event)
+                            attempt.after_tokens = True
+                            yield event
+                            return
+                        case Usage() | ToolResult() if attempt is None:
+                            held.append(event)    # shown only if this one answers
+                        case TextDelta() | ThinkingDelta() | ToolCall() if attempt is None:
+                            # The first token: this candidate answers.
                             attempt = self._record(candidate, "answered", started)
-                            yield attempt
-                            for kept in held:
-                                yield kept
+                            for out in (attempt, *held, event):
+                                yield out
                             held.clear()
-                        else:
-                            held.append(event)
-                            continue
-                    if isinstance(event, Error):
-                        attempt.error_kind, attempt.error = event.kind, event.message
-                        attempt.retryable = is_retryable(event)
-                        attempt.after_tokens = True
-                        yield event
-                        return
-                    yield event
-                    if isinstance(event, Done):
-                        return
+                        case Done():
+                            if attempt is None:   # an empty reply answers too
+                                attempt = self._record(candidate, "answered", started)
+                                for out in (attempt, *held):
+                                    yield out
+                            yield event
+                            return
+                        case TextDelta() | ThinkingDelta() | ToolCall() | Usage() | ToolResult():
+                            yield event
+                        case _:
+                            assert_never(event)
             if attempt is not None:
                 # The stream ended after tokens without Done or Error.
                 message = f"{candidate.label} ended its reply without finishing it"

@@ -35,7 +35,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, assert_never
 
 from app.core.context_window import (
     ContextBudget,
@@ -74,10 +74,12 @@ from app.domain import (
     ModelInfo,
     ProviderConfig,
     RunEvent,
+    Status,
     TextDelta,
     ThinkingDelta,
     ToolCall,
     ToolCallRecord,
+    ToolResult,
     ToolSpec,
     Usage,
 )
@@ -290,37 +292,45 @@ class AgentRunner:
         try:
             async with aclosing(fallback.events()) as events:
                 async for event in events:
-                    if isinstance(event, TextDelta):
-                        got_tokens = True
-                        reply.append(event.text)
-                    elif isinstance(event, ThinkingDelta):
-                        got_tokens = True
-                        reply.append_thinking(event.text)
-                    elif isinstance(event, ToolCall):
-                        got_tokens = True
-                        if final_round:          # no tools were offered: not run
+                    match event:
+                        case TextDelta():
+                            got_tokens = True
+                            reply.append(event.text)
+                        case ThinkingDelta():
+                            got_tokens = True
+                            reply.append_thinking(event.text)
+                        case ToolCall() if final_round:   # no tools were offered: not run
+                            got_tokens = True
                             ignored += 1
                             continue
-                        call = ToolCallRecord(call_id=unique_call_id(event.call_id, result.calls),
-                                              name=event.name, arguments=event.arguments)
-                        result.calls.append(call)
-                        reply.add_tool_call(call)
-                        if call.call_id != event.call_id:
-                            event = event.model_copy(update={"call_id": call.call_id})
-                    elif isinstance(event, Usage):
-                        usage = event
-                    elif isinstance(event, Done):
-                        status: MessageStatus = ("cancelled" if event.stop_reason == "cancelled"
-                                                 else "complete")
-                        result.message = await self._finish(
-                            status, usage, stop_reason=event.stop_reason, ignored=ignored)
-                        result.done = event
-                        continue                 # the turn's one Done comes at its end
-                    elif isinstance(event, Error):
-                        result.message = await self._finish(
-                            "partial" if got_tokens else "error", usage, error=event,
-                            ignored=ignored)
-                        result.error = event
+                        case ToolCall():
+                            got_tokens = True
+                            call = ToolCallRecord(
+                                call_id=unique_call_id(event.call_id, result.calls),
+                                name=event.name, arguments=event.arguments)
+                            result.calls.append(call)
+                            reply.add_tool_call(call)
+                            if call.call_id != event.call_id:
+                                event = event.model_copy(update={"call_id": call.call_id})
+                        case Usage():
+                            usage = event
+                        case Done():
+                            status: MessageStatus = ("cancelled"
+                                                     if event.stop_reason == "cancelled"
+                                                     else "complete")
+                            result.message = await self._finish(
+                                status, usage, stop_reason=event.stop_reason, ignored=ignored)
+                            result.done = event
+                            continue             # the turn's one Done comes at its end
+                        case Error():
+                            result.message = await self._finish(
+                                "partial" if got_tokens else "error", usage, error=event,
+                                ignored=ignored)
+                            result.error = event
+                        case Status() | ToolResult() | Attempt():
+                            pass                 # passed on as they are
+                        case _:
+                            assert_never(event)
                     yield event
         except (asyncio.CancelledError, GeneratorExit):
             result.message = await self._finish("cancelled", usage, stop_reason="cancelled")

@@ -29,11 +29,11 @@ import asyncio
 import logging
 from collections.abc import Callable
 from contextlib import aclosing
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, assert_never
 
 from PySide6.QtCore import QObject, Signal
 
-from app.core.fallback import ProviderSource
+from app.core.fallback import Attempt, ProviderSource
 from app.core.recorder import ReplyRecorder
 from app.core.tools.base import ApprovalRequest
 from app.domain import (
@@ -46,6 +46,7 @@ from app.domain import (
     ThinkingDelta,
     ToolCall,
     ToolResult,
+    Usage,
 )
 from app.services.session_events import (  # noqa: F401 (re-exported for the views)
     ApprovalNeeded,
@@ -64,7 +65,7 @@ from app.store import NotFoundError, Store
 from app.store.message_tree import AT_LEAF
 
 if TYPE_CHECKING:
-    from app.core.runner import AgentRunner
+    from app.core.runner import AgentRunner, TurnEvent
 
 log = logging.getLogger(__name__)
 
@@ -246,21 +247,28 @@ class ChatSession(QObject):
             self.sig_finished.emit(status)
         return status
 
-    def _forward(self, event: object, status: str) -> str:
-        if isinstance(event, Status):
-            self.engine_state = event.state
-        elif isinstance(event, TextDelta | ThinkingDelta | ToolCall):
-            self.engine_state = None
-        if isinstance(event, ToolCall):
-            self._calls[event.call_id] = event
-        elif isinstance(event, ToolResult):
-            self._answered.add(event.call_id)
-            self.generation += 1         # its tool message was just written
+    def _forward(self, event: TurnEvent, status: str) -> str:
+        """Note what a run event changes, pass it on; the turn's status after it."""
+        match event:
+            case Status():
+                self.engine_state = event.state
+            case TextDelta() | ThinkingDelta():
+                self.engine_state = None
+            case ToolCall():
+                self.engine_state = None
+                self._calls[event.call_id] = event
+            case ToolResult():
+                self._answered.add(event.call_id)
+                self.generation += 1         # its tool message was just written
+            case Done():
+                status = "cancelled" if event.stop_reason == "cancelled" else "done"
+            case Error():
+                status = "error"
+            case Usage() | Attempt():
+                pass
+            case _:
+                assert_never(event)
         self._emit(event)
-        if isinstance(event, Done):
-            return "cancelled" if event.stop_reason == "cancelled" else "done"
-        if isinstance(event, Error):
-            return "error"
         return status
 
     # -- called by the recorder and the tools ---------------------------------------------

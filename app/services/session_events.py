@@ -59,6 +59,11 @@ class HistoryRewritten:
     conversation_id: int
 
 
+#: The session's own events (beside the runner's ``TurnEvent``s).
+SessionEvent = (UserMessageRecorded | ReplyStarted | ReplyFinished | ApprovalNeeded
+                | ApprovalSettled | MessageNotSent | HistoryRewritten)
+
+
 @dataclass(frozen=True)
 class LiveReply:
     """The assistant message streaming right now, as far as it has come."""

@@ -27,16 +27,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING, assert_never
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 from app.core.fallback import Attempt, ProviderSource
 from app.core.starters import starter_prompts
-from app.domain import (Conversation, Message, Status, TextDelta, ThinkingDelta, ToolCall,
-                        ToolResult)
+from app.domain import (Conversation, Done, Error, Message, Status, TextDelta, ThinkingDelta,
+                        ToolCall, ToolResult, Usage)
 from app.services.chat_session import (
     ApprovalNeeded,
+    ApprovalSettled,
     ChatSession,
     HistoryRewritten,
     MessageNotSent,
@@ -54,6 +56,10 @@ from app.ui.chat_versions import ChatVersions
 from app.ui.composer import Composer
 from app.ui.message_actions import MessageActions
 from app.ui.message_edit_dialog import MessageEditDialog
+
+if TYPE_CHECKING:
+    from app.core.runner import TurnEvent
+    from app.services.session_events import SessionEvent
 
 log = logging.getLogger(__name__)
 
@@ -324,37 +330,44 @@ class ChatController(QObject):
             self._live_ids.pop(conversation_id, None)
         self.sig_running.emit(conversation_id, running)
 
-    def _on_event(self, conversation_id: int, event: object) -> None:
-        if isinstance(event, Attempt):
-            self.sig_attempt.emit(event)
-        if isinstance(event, ReplyStarted):
-            self._live_ids[conversation_id] = event.message_id
-        elif isinstance(event, (UserMessageRecorded, MessageNotSent)):
-            self.follower.settled(conversation_id, event)   # sent, or given back
-        if conversation_id != self.conversation_id or self._loading:
-            return
-        view = self.view
-        live = self._live_ids.get(conversation_id)
-        if isinstance(event, TextDelta) and live is not None:
-            view.append_text(live, event.text)
-        elif isinstance(event, ThinkingDelta) and live is not None:
-            view.append_thinking(live, event.text)
-        elif isinstance(event, Status) and live is not None:
-            view.set_reply_state(live, event.state)
-        elif isinstance(event, ReplyStarted):
-            view.begin_reply(event.message_id, event.model, event.provider)
-        elif isinstance(event, UserMessageRecorded):
-            view.add_user_message(event.message)
-        elif isinstance(event, ToolCall) and live is not None:
-            view.add_tool_call(live, event.call_id, event.name, event.arguments)
-        elif isinstance(event, ToolResult):
-            view.set_tool_result(event.call_id, event.content, event.is_error)
-        elif isinstance(event, ApprovalNeeded):
-            view.show_approval(event.call_id, event.summary)
-        elif isinstance(event, ReplyFinished):
-            self._finished(event.message)
-        elif isinstance(event, HistoryRewritten):
-            self.reload()
+    def _on_event(self, conversation_id: int, event: TurnEvent | SessionEvent) -> None:
+        shown = conversation_id == self.conversation_id and not self._loading
+        live = self._live_ids.get(conversation_id) if shown else None
+        match event:
+            case Attempt():
+                self.sig_attempt.emit(event)
+            case ReplyStarted():
+                self._live_ids[conversation_id] = event.message_id
+                if shown:
+                    self.view.begin_reply(event.message_id, event.model, event.provider)
+            case UserMessageRecorded():
+                self.follower.settled(conversation_id, event)   # sent
+                if shown:
+                    self.view.add_user_message(event.message)
+            case MessageNotSent():
+                self.follower.settled(conversation_id, event)   # given back
+            case TextDelta() if live is not None:
+                self.view.append_text(live, event.text)
+            case ThinkingDelta() if live is not None:
+                self.view.append_thinking(live, event.text)
+            case Status() if live is not None:
+                self.view.set_reply_state(live, event.state)
+            case ToolCall() if live is not None:
+                self.view.add_tool_call(live, event.call_id, event.name, event.arguments)
+            case ToolResult() if shown:
+                self.view.set_tool_result(event.call_id, event.content, event.is_error)
+            case ApprovalNeeded() if shown:
+                self.view.show_approval(event.call_id, event.summary)
+            case ReplyFinished() if shown:
+                self._finished(event.message)
+            case HistoryRewritten() if shown:
+                self.reload()
+            case (TextDelta() | ThinkingDelta() | Status() | ToolCall() | ToolResult()
+                  | ApprovalNeeded() | ReplyFinished() | HistoryRewritten() | Usage() | Done()
+                  | Error() | ApprovalSettled()):
+                pass                     # another chat's, or nothing to draw
+            case _:
+                assert_never(event)
 
     def _finished(self, message: Message) -> None:
         assert message.id is not None
