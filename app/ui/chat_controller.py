@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, assert_never
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -36,6 +37,8 @@ from app.core.fallback import Attempt, ProviderSource
 from app.core.starters import starter_prompts
 from app.domain import (Conversation, Done, Error, Message, Status, TextDelta, ThinkingDelta,
                         ToolCall, ToolResult, Usage)
+from app.ops import agents, chats
+from app.ops import messages as message_ops
 from app.services.chat_session import (
     ApprovalNeeded,
     ApprovalSettled,
@@ -49,9 +52,9 @@ from app.services.chat_session import (
 )
 from app.services.store_bridge import StoreBridge
 from app.settings import AppSettings
-from app.store import NotFoundError, Store
+from app.store import NotFoundError
 from app.ui.chat import ChatView
-from app.ui.chat_follow import ShownChatFollower, Stamp, conversation_stamp
+from app.ui.chat_follow import ShownChatFollower, Stamp
 from app.ui.chat_versions import ChatVersions
 from app.ui.composer import Composer
 from app.ui.message_actions import MessageActions
@@ -63,48 +66,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PAGE = 20                 # messages drawn when a conversation opens (then older on scroll-up;
-                          # 60 cost ~20 MB and ~250 ms per open: bench/startup.py)
-CONTEXT_BEFORE_HIT = 6    # messages shown above a search hit
+# Messages drawn when a conversation opens: app/ops/messages.py PAGE (then older
+# on scroll-up; 60 cost ~20 MB and ~250 ms per open: bench/startup.py).
 MAX_LOADS = 5             # reloads while replies keep changing the history
-TITLE_WORDS, TITLE_CHARS = 8, 60
-
-
-def title_from(text: str) -> str:
-    """A conversation title: the first words of its first message."""
-    words = " ".join(text.split()[:TITLE_WORDS])
-    if len(words) > TITLE_CHARS:
-        words = words[: TITLE_CHARS - 1].rstrip() + "…"
-    return words or "New chat"
-
-
-def load_page(store: Store, conversation_id: int, *, before_id: int | None = None,
-              limit: int = PAGE) -> tuple[list[Message], bool]:
-    """The ``limit`` newest messages of the shown branch (before ``before_id``)
-    and whether older exist."""
-    found = store.messages.path(conversation_id, before_id=before_id, limit=limit + 1)
-    return (found[1:], True) if len(found) > limit else (found, False)
-
-
-def load_around(store: Store, conversation_id: int, message_id: int
-                ) -> tuple[list[Message], bool]:
-    """Enough of the conversation to show ``message_id``: the newest page if it
-    holds the message, else from a few messages before it to the end. A
-    message on another branch (a search hit in an earlier version) makes that
-    branch the shown one first."""
-    try:
-        store.messages.show_branch(message_id)
-    except NotFoundError:
-        pass                             # deleted meanwhile: the newest page it is
-    newest, older = load_page(store, conversation_id)
-    if not older or any(m.id == message_id for m in newest):
-        return newest, older
-    everything = store.messages.path_all(conversation_id)
-    index = next((i for i, m in enumerate(everything) if m.id == message_id), None)
-    if index is None:
-        return newest, older
-    start = max(0, index - CONTEXT_BEFORE_HIT)
-    return everything[start:], start > 0
 
 
 class ChatController(QObject):
@@ -232,15 +196,12 @@ class ChatController(QObject):
         older = False
         found = self.sessions.get(conversation_id)
         stamp: Stamp = None
-
-        def read(s: Store) -> tuple[tuple[list[Message], bool], Stamp]:
-            page = load_around(s, conversation_id, at_message) if at_message is not None \
-                else load_page(s, conversation_id)
-            return page, conversation_stamp(s, conversation_id)   # one read, one state
-
         for _attempt in range(MAX_LOADS):
             before = found.generation if found is not None else 0
-            (messages, older), stamp = await self._bridge.run(read)
+            shown = await self._bridge.run(   # the page and its stamp: one read, one state
+                partial(message_ops.shown_chat, conversation_id=conversation_id,
+                        at_message=at_message))
+            messages, older, stamp = shown.page.messages, shown.page.has_older, shown.stamp
             if generation != self._show_generation:
                 return                  # another conversation was chosen meanwhile
             if found is None or found.generation == before:
@@ -281,10 +242,10 @@ class ChatController(QObject):
             QTimer.singleShot(delay, self.view, scroll)
 
     async def _older(self, conversation_id: int, before_id: int, generation: int) -> None:
-        messages, older = await self._bridge.run(
-            lambda s: load_page(s, conversation_id, before_id=before_id))
+        page = await self._bridge.run(
+            partial(message_ops.page, conversation_id=conversation_id, before_id=before_id))
         if generation == self._show_generation:
-            self.view.prepend_messages(messages, has_older=older)
+            self.view.prepend_messages(page.messages, has_older=page.has_older)
             self.versions.refresh()
 
     def _need_older(self, before_id: int) -> None:
@@ -307,7 +268,7 @@ class ChatController(QObject):
     async def _start_new_chat(self, agent_id: int, text: str) -> None:
         try:
             conversation: Conversation = await self._bridge.run(
-                lambda s: s.conversations.create(agent_id, title_from(text)))
+                partial(chats.start, agent_id=agent_id, first_message=text))
         except NotFoundError:            # the agent was deleted elsewhere
             self.follower.give_back(text, "agent")
             return
@@ -383,7 +344,7 @@ class ChatController(QObject):
     # -- the empty chat's greeting ----------------------------------------------------------------
     async def _greet(self, agent_id: int, generation: int) -> None:
         try:
-            agent = await self._bridge.run(lambda s: s.agents.get(agent_id))
+            agent = await self._bridge.run(partial(agents.get, agent_id=agent_id))
         except NotFoundError:
             return                       # deleted meanwhile: nobody to greet for
         if generation == self._show_generation and self.conversation_id is None:

@@ -15,14 +15,16 @@ the messages):
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
 from app.domain import Conversation
+from app.ops import chats
 from app.services.chat_session import MessageNotSent
 from app.services.store_bridge import StoreBridge
-from app.store import EXTERNAL, ChangeNotice, NotFoundError, Store
+from app.store import EXTERNAL, ChangeNotice
 
 if TYPE_CHECKING:
     from app.ui.chat_controller import ChatController
@@ -36,17 +38,8 @@ NOT_SENT_TEXT = {
     "agent": "This chat's agent was deleted elsewhere; your message is kept.",
 }
 
+#: The conversation as stored now, None once deleted (``app.ops.chats.stamp``).
 Stamp = Conversation | None
-
-
-def conversation_stamp(store: Store, conversation_id: int) -> Stamp:
-    """The conversation as stored now (None: it no longer exists); equal stamps
-    mean nothing was written to it (every message write touches ``updated_at``,
-    deletes change ``message_count``)."""
-    try:
-        return store.conversations.get(conversation_id)
-    except NotFoundError:
-        return None
 
 
 class ShownChatFollower(QObject):
@@ -81,8 +74,7 @@ class ShownChatFollower(QObject):
                                name="restamp-shown-chat")
 
     async def _restamp(self, conversation_id: int, generation: int) -> None:
-        stamp = await self._bridge.run(
-            lambda s: conversation_stamp(s, conversation_id))
+        stamp = await self._bridge.run(partial(chats.stamp, conversation_id=conversation_id))
         if generation == self._controller.generation and stamp is not None:
             self._controller.shown_stamp = stamp
 
@@ -91,7 +83,7 @@ class ShownChatFollower(QObject):
         conversation_id, generation = controller.conversation_id, controller.generation
         if conversation_id is None:
             return
-        stamp = await self._bridge.run(lambda s: conversation_stamp(s, conversation_id))
+        stamp = await self._bridge.run(partial(chats.stamp, conversation_id=conversation_id))
         self.checks += 1
         if generation != controller.generation or controller.loading:
             # Another chat shown, or this one being drawn anew: its load may

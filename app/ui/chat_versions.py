@@ -12,10 +12,12 @@ follow the shown branch.
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
+from app.ops import messages
 from app.services.store_bridge import StoreBridge
 
 if TYPE_CHECKING:
@@ -48,7 +50,8 @@ class ChatVersions(QObject):
                            name="message-versions")
 
     async def _refresh(self, conversation_id: int, ids: list[int], generation: int) -> None:
-        found = await self._bridge.run(lambda s: s.messages.versions_of(conversation_id, ids))
+        found = await self._bridge.run(
+            partial(messages.versions_of, conversation_id=conversation_id, ids=ids))
         if (self._controller.conversation_id != conversation_id
                 or self._controller.generation != generation):
             return                       # the view was drawn again meanwhile
@@ -65,7 +68,8 @@ class ChatVersions(QObject):
                            name="switch-version")
 
     async def _switch(self, conversation_id: int, message_id: int, step: int) -> None:
-        shown = await self._bridge.run(lambda s: s.messages.switch_version(message_id, step))
+        shown = await self._bridge.run(
+            partial(messages.switch_version, message_id=message_id, step=step))
         if shown is None:
             log.info("message %s has no version %+d away", message_id, step)
             return

@@ -8,15 +8,14 @@ asks first. None of them acts while the conversation's reply is running.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
 
-from app.domain import Message
-from app.services.chat_session import delete_message
+from app.ops import messages
 from app.services.store_bridge import StoreBridge
-from app.store import Store
 from app.ui.message_edit_dialog import MessageEditDialog
 from app.ui.open_dialogs import DialogSlot
 from app.ui.prompts import confirm
@@ -58,8 +57,10 @@ class MessageActions(QObject):
         self._bridge.spawn(self._rerun(conversation_id, agent_id, message_id), name="rerun")
 
     async def _rerun(self, conversation_id: int, agent_id: int, message_id: int) -> None:
-        user = await self._bridge.run(lambda s: s.messages.user_turn_of(message_id))
-        if user is None or user.id is None or user.conversation_id != conversation_id:
+        user = await self._bridge.run(partial(
+            messages.previous_user_message, conversation_id=conversation_id,
+            message_id=message_id))
+        if user is None or user.id is None:
             return
         self._controller.session(conversation_id, agent_id).regenerate(user.id)
 
@@ -72,18 +73,13 @@ class MessageActions(QObject):
                            name="edit-message")
 
     async def _open_editor(self, conversation_id: int, agent_id: int, message_id: int) -> None:
-        def read(store: Store) -> tuple[Message, int]:
-            message = store.messages.get(message_id)
-            later = sum(1 for m in store.messages.path(conversation_id, after_id=message_id,
-                                                       limit=None) if m.role != "tool")
-            return message, later
-
-        message, later = await self._bridge.run(read)
+        target = await self._bridge.run(partial(
+            messages.edit_target, conversation_id=conversation_id, message_id=message_id))
         if (open_editor := self.editor) is not None:   # one edit at a time: raise it
             open_editor.raise_()
             open_editor.activateWindow()
             return
-        dialog = MessageEditDialog(message.content, later, self._parent)
+        dialog = MessageEditDialog(target.message.content, target.later, self._parent)
         dialog.sig_resend.connect(lambda text: self._controller.session(
             conversation_id, agent_id).edit(message_id, text))
         dialog.open()
@@ -104,5 +100,5 @@ class MessageActions(QObject):
                 yes_text="Delete")
 
     async def _delete_now(self, message_id: int) -> None:
-        await self._bridge.run(lambda s: delete_message(s, message_id))
+        await self._bridge.run(partial(messages.delete, message_id=message_id))
         self._controller.reload()
