@@ -17,13 +17,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Iterable
+from functools import partial
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
 from app.domain import AgentSpec
 from app.domain.search import SearchPage
-from app.store import AsyncStore, ChangeNotice, NotFoundError, Store
+from app.ops import agents
+from app.store import AsyncStore, ChangeNotice, Store
 from app.store.async_store import StoreClosedError
 
 T = TypeVar("T")
@@ -75,31 +77,14 @@ class StoreBridge(QObject):
             return  # closed with the store: nothing is running
 
     async def list_agents(self) -> list[AgentSpec]:
-        return await self._store.run(lambda store: store.agents.list())
+        return await self._store.run(agents.list_agents)
 
     async def get_agents(self, agent_ids: Iterable[int]) -> dict[int, AgentSpec]:
         """The agents with these ids that still exist, by id."""
-        wanted = tuple(agent_ids)
-
-        def fetch(store: Store) -> dict[int, AgentSpec]:
-            found: dict[int, AgentSpec] = {}
-            for agent_id in wanted:
-                try:
-                    found[agent_id] = store.agents.get(agent_id)
-                except NotFoundError:
-                    continue  # deleted since the notice was sent
-            return found
-
-        return await self._store.run(fetch)
-
-    async def create_agent(self, spec: AgentSpec) -> AgentSpec:
-        return await self._store.run(lambda store: store.agents.create(spec))
+        return await self._store.run(partial(agents.get_many, agent_ids=tuple(agent_ids)))
 
     async def update_agent(self, spec: AgentSpec) -> AgentSpec:
-        return await self._store.run(lambda store: store.agents.update(spec))
-
-    async def delete_agent(self, agent_id: int) -> None:
-        await self._store.run(lambda store: store.agents.delete(agent_id))
+        return await self._store.run(partial(agents.update, spec=spec))
 
     # -- task ownership ------------------------------------------------------------
     def spawn(self, coro: Coroutine[Any, Any, T], *, name: str | None = None) -> asyncio.Task[T]:

@@ -1,7 +1,7 @@
 """Duplicate and Delete for agents in the window: the Agent menu's actions and
 the agent list's context menu (Edit, Duplicate, Delete…, Export).
 
-The work itself is app/core/agent_admin.py, run on the store's worker: a copy
+The work itself is app/ops/agents.py, run on the store's worker: a copy
 "<name> (copy)" with the same settings and no chats, which is then selected;
 a deletion asked first with a question that names what is lost, counted from
 the store ("Delete agent 'X' and its 12 chats (340 messages)? …"). The list
@@ -12,19 +12,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 
 from PySide6.QtCore import QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QListView, QMenu, QMessageBox, QWidget
 
-from app.core.agent_admin import (
-    AgentFootprint,
-    agent_footprint,
-    deletion_question,
-    duplicate_agent,
-)
-from app.core.agent_admin import delete_agent as delete_agent_op
 from app.domain import AgentSpec
+from app.ops import agents
+from app.ops.agents import AgentFootprint
 from app.services.store_bridge import StoreBridge
 from app.ui.agent_list_model import AgentListModel
 from app.ui.prompts import confirm
@@ -95,7 +91,7 @@ class AgentActions(QObject):
         agent_id = spec.id
 
         async def run() -> None:
-            copy = await self._bridge.run(lambda s: duplicate_agent(s, agent_id))
+            copy = await self._bridge.run(partial(agents.duplicate, agent_id=agent_id))
             log.info("agent %s duplicated as %s", agent_id, copy.id)
             self._reveal(copy)
             self.sig_duplicated.emit(copy)
@@ -110,9 +106,9 @@ class AgentActions(QObject):
         agent_id = spec.id
 
         async def ask() -> None:
-            footprint = await self._bridge.run(lambda s: agent_footprint(s, agent_id))
+            footprint = await self._bridge.run(partial(agents.footprint, agent_id=agent_id))
             self.question = confirm(self._parent, "Delete agent",
-                                    deletion_question(footprint),
+                                    agents.deletion_question(footprint),
                                     lambda: self._delete_now(footprint), yes_text="Delete")
             self.question.setTextFormat(Qt.TextFormat.PlainText)   # a name is not markup
             self.question.finished.connect(self._question_closed)
@@ -126,7 +122,7 @@ class AgentActions(QObject):
         self._before_delete(footprint.agent_id)
 
         async def run() -> None:
-            gone = await self._bridge.run(lambda s: delete_agent_op(s, footprint.agent_id))
+            gone = await self._bridge.run(partial(agents.delete, agent_id=footprint.agent_id))
             log.info("agent %s deleted with %d chats (%d messages)", gone.agent_id,
                      gone.chats, gone.messages)
             self.sig_deleted.emit(gone)

@@ -20,6 +20,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import (
@@ -33,8 +34,9 @@ from PySide6.QtCore import (
 )
 
 from app.domain import Conversation
+from app.ops import chats
 from app.services.store_bridge import StoreBridge
-from app.store import EXTERNAL, ChangeNotice, NotFoundError, Store, StoreError
+from app.store import EXTERNAL, ChangeNotice, StoreError
 from app.ui.avatars import blank_icon, pin_icon, running_icon
 from app.ui.sorted_rows import SortedRows
 
@@ -230,8 +232,8 @@ class ConversationListModel(QAbstractListModel):
     async def _read_rows(self, agent_id: int) -> list[Conversation]:
         """What the list shows for ``agent_id`` (a full load and a sync alike)."""
         archived = self._archived
-        return await self._bridge.run(lambda s: s.conversations.list(
-            agent_id, archived_only=archived, limit=PAGE))
+        return await self._bridge.run(partial(chats.list_chats, agent_id=agent_id,
+                                              archived_only=archived, limit=PAGE))
 
     async def _sync(self) -> None:
         """Bring the rows in line with the store by minimal changes (no reset)."""
@@ -258,17 +260,7 @@ class ConversationListModel(QAbstractListModel):
 
     async def _refresh_ids(self, ids: tuple[int, ...]) -> None:
         agent_id = self._agent_id
-
-        def fetch(store: Store) -> dict[int, Conversation | None]:
-            found: dict[int, Conversation | None] = {}
-            for conversation_id in ids:
-                try:
-                    found[conversation_id] = store.conversations.get(conversation_id)
-                except NotFoundError:
-                    found[conversation_id] = None
-            return found
-
-        found = await self._bridge.run(fetch)
+        found = await self._bridge.run(partial(chats.get_many, conversation_ids=ids))
         if agent_id != self._agent_id:
             return
         for conversation_id, conversation in found.items():

@@ -3,19 +3,21 @@ rename, pin / unpin, archive / unarchive, delete (context menu and the Chat
 menu), and export — of one chat or of several selected with Ctrl/Shift-click.
 With "Show archived" on, the list holds the agent's archived chats.
 
-Each operation is one store write on the worker thread; the list learns of it
-through the change notice like any other change.
+Each operation is one op of app/ops/chats.py on the store's worker thread; the
+list learns of it through the change notice like any other change.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QListView, QMenu, QWidget
 
 from app.domain import Conversation
+from app.ops import chats
 from app.services.store_bridge import StoreBridge
 from app.ui.conversation_list_model import ConversationListModel
 from app.ui.elided_rows import elide_rows
@@ -126,14 +128,16 @@ class ConversationPanel(QListView):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         conversation_id = conversation.id
         dialog.textValueSelected.connect(lambda title: self._bridge.spawn(
-            self._bridge.run(lambda s: s.conversations.rename(conversation_id, title)),
+            self._bridge.run(partial(chats.rename, conversation_id=conversation_id,
+                                     title=title)),
             name="rename-conversation"))
         dialog.open()
 
     def set_pinned(self, conversation: Conversation, pinned: bool) -> None:
         conversation_id = conversation.id
         self._bridge.spawn(self._bridge.run(
-            lambda s: s.conversations.set_pinned(conversation_id, pinned)), name="pin")
+            partial(chats.set_pinned, conversation_id=conversation_id, pinned=pinned)),
+            name="pin")
 
     def archive(self, conversation: Conversation) -> None:
         self.set_archived(conversation, True)
@@ -145,7 +149,7 @@ class ConversationPanel(QListView):
         """Archive or unarchive: the chat leaves this list and joins the other."""
         conversation_id = conversation.id
         self._bridge.spawn(self._bridge.run(
-            lambda s: s.conversations.set_archived(conversation_id, archived)),
+            partial(chats.set_archived, conversation_id=conversation_id, archived=archived)),
             name="archive" if archived else "unarchive")
 
     def attach_archive_action(self, action: QAction) -> None:
@@ -176,7 +180,8 @@ class ConversationPanel(QListView):
         def delete_now() -> None:
             self._before_delete(conversation_id)
             self._bridge.spawn(self._bridge.run(
-                lambda s: s.conversations.delete(conversation_id)), name="delete-conversation")
+                partial(chats.delete, conversation_id=conversation_id)),
+                name="delete-conversation")
 
         confirm(self, "Delete chat",
                 f"Delete “{conversation.title}” and all its messages?",

@@ -19,21 +19,23 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QMessageBox, QSystemTrayIcon, QWidget
 
-from app.domain import AgentSpec, Conversation, Message
+from app.domain import AgentSpec
+from app.ops import agents as agent_ops
+from app.ops import chats
 from app.services.store_bridge import StoreBridge
 from app.settings import AppSettings, load_settings
-from app.store import EXTERNAL, ChangeNotice, Store
+from app.store import EXTERNAL, ChangeNotice
 from app.ui.open_dialogs import DialogSlot
 
 log = logging.getLogger(__name__)
 
 RECENT_AGENTS = 5
-RECENT_SCAN = 200            # conversations looked at to rank agents by activity
 MESSAGE_MS = 6000
 PREVIEW_CHARS = 160
 NO_TRAY_NOTE = ("No system tray on this desktop: closing the window quits AgentDesk.")
@@ -48,28 +50,6 @@ class TrayWindow:
     widget: QWidget
     open_conversation: Callable[[int, int], None]       # agent id, conversation id (0: new)
     show_status: Callable[[str], None]
-
-
-def recent_agents(store: Store, limit: int = RECENT_AGENTS) -> list[AgentSpec]:
-    """Agents by latest chat activity, then the others by name, ``limit`` of them."""
-    conversations = store.conversations.list(limit=RECENT_SCAN)
-    conversations.sort(key=lambda c: c.updated_at, reverse=True)
-    agents = {a.id: a for a in store.agents.list()}
-    ordered: list[AgentSpec] = []
-    for conversation in conversations:
-        agent = agents.pop(conversation.agent_id, None)
-        if agent is not None:
-            ordered.append(agent)
-    ordered += sorted(agents.values(), key=lambda a: a.name.casefold())
-    return ordered[:limit]
-
-
-def reply_preview(store: Store, conversation_id: int) -> tuple[Conversation, Message | None]:
-    """The conversation and its newest assistant message (for a notification)."""
-    conversation = store.conversations.get(conversation_id)
-    replies = [m for m in store.messages.path(conversation_id, limit=8)
-               if m.role == "assistant"]
-    return conversation, (replies[-1] if replies else None)
 
 
 class TrayController(QObject):
@@ -161,7 +141,7 @@ class TrayController(QObject):
 
     def refresh_recent(self) -> None:
         async def load() -> None:
-            agents = await self._bridge.run(recent_agents)
+            agents = await self._bridge.run(partial(agent_ops.recent, limit=RECENT_AGENTS))
             self._build_menu(agents)
         self._bridge.spawn(load(), name="tray-recent-agents")
 
@@ -305,7 +285,7 @@ class TrayController(QObject):
 
         async def notify() -> None:
             conversation, reply = await self._bridge.run(
-                lambda s: reply_preview(s, conversation_id))
+                partial(chats.reply_preview, conversation_id=conversation_id))
             text = (reply.content if reply is not None else "").strip() or "(no text)"
             if len(text) > PREVIEW_CHARS:
                 text = text[:PREVIEW_CHARS - 1].rstrip() + "…"

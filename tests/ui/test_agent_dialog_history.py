@@ -6,17 +6,9 @@ from __future__ import annotations
 from dialog_helpers import WAIT_MS, click_box_button, host, message_box
 
 from app.domain import AgentSpec
-from app.services.agent_service import changed_fields
 from app.ui.dialogs.agent_dialog import AgentDialog
 
 __all__ = ["host"]
-
-
-def test_changed_fields_names_what_differs() -> None:
-    old = AgentSpec(name="A", temperature=0.5, tools=["clock"])
-    new = old.model_copy(update={"temperature": 0.9, "tools": ["clock", "calculator"]})
-    assert changed_fields(old, new) == ["temperature", "tools"]
-    assert changed_fields(old, old.model_copy()) == []
 
 
 def test_revisions_are_listed_and_one_is_restored(aio, async_store, bridge, host,

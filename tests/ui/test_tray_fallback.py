@@ -8,9 +8,8 @@ import logging
 from PySide6.QtWidgets import QSystemTrayIcon
 from window_support import WAIT_MS, open_window
 
-from app.domain import AgentSpec
 from app.ui.desktop_shell import DesktopShell
-from app.ui.tray import NO_TRAY_NOTE, recent_agents
+from app.ui.tray import NO_TRAY_NOTE
 
 
 def test_without_a_tray_the_app_says_so_once_and_closing_quits(
@@ -33,15 +32,3 @@ def test_without_a_tray_the_app_says_so_once_and_closing_quits(
     assert settings.ui.close_to_tray is None  # nothing was asked nor saved
     assert not settings.settings_file.exists()
     shell.close()
-
-
-def test_recent_agents_rank_by_chat_activity_then_name(db_path) -> None:
-    from app.store import Store
-
-    with Store(db_path) as store:
-        zed, alpha, mid = (store.agents.create(AgentSpec(name=n)) for n in ("Zed", "alpha", "Mid"))
-        store.conversations.create(mid.id, "older")
-        store.conversations.create(zed.id, "newest")
-        ranked = [a.name for a in recent_agents(store)]
-        assert ranked == ["Zed", "Mid", "alpha"]
-        assert [a.name for a in recent_agents(store, limit=2)] == ["Zed", "Mid"]

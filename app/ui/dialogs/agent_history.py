@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.agent_service import RevisionEntry
+from app.ops.agents import RevisionEntry
 
 
 def revision_label(entry: RevisionEntry) -> str:

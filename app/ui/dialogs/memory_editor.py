@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
+from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
@@ -28,8 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.tools.memory import MAX_FACT_CHARS, MAX_FACTS_PER_AGENT, normalize
+from app.core.tools.memory import MAX_FACT_CHARS
 from app.domain.tools import Memory
+from app.ops import memories as memory_ops
+from app.ops.memories import fact_problem
 from app.services.store_bridge import StoreBridge
 from app.store import EXTERNAL, ChangeNotice, NotFoundError, StoreError
 from app.ui import prompts
@@ -44,22 +47,6 @@ NOTE = ("Facts this agent remembers about you across conversations. With the "
         "forget facts itself. Changes here are saved at once.")
 TOOL_OFF_NOTE = ("The memory tool is off for this agent (Tools tab): these facts are "
                  "kept but not used until it is turned on.")
-
-
-def fact_problem(text: str, memories: list[Memory], editing: int | None = None) -> str | None:
-    """Why ``text`` cannot be stored as a fact (None when it can)."""
-    cleaned = " ".join(text.split())
-    if not cleaned:
-        return "Type the fact first; an empty fact cannot be remembered."
-    if len(cleaned) > MAX_FACT_CHARS:
-        return (f"Keep a fact under {MAX_FACT_CHARS} characters "
-                f"(this one has {len(cleaned)}).")
-    for memory in memories:
-        if memory.id != editing and normalize(memory.content) == normalize(cleaned):
-            return f"Already remembered as fact #{memory.id}."
-    if editing is None and len(memories) >= MAX_FACTS_PER_AGENT:
-        return f"Memory is full ({MAX_FACTS_PER_AGENT} facts); forget one first."
-    return None
 
 
 class FactEdit(QLineEdit):
@@ -211,7 +198,8 @@ class MemoryEditor(QWidget):
         try:
             while True:
                 self._reload_again = False
-                memories = await self._bridge.run(lambda s: s.memories.list(agent_id))
+                memories = await self._bridge.run(
+                    partial(memory_ops.list_facts, agent_id=agent_id))
                 if not self._reload_again:
                     break
         finally:
@@ -255,9 +243,8 @@ class MemoryEditor(QWidget):
         problem = fact_problem(text, self._memories)
         if self._refused(problem):
             return
-        agent_id = self._agent_id
-        cleaned = " ".join(text.split())
-        self._spawn(self._write(lambda s: s.memories.add(agent_id, cleaned), clear=True),
+        self._spawn(self._write(partial(memory_ops.add, agent_id=self._agent_id, text=text),
+                                clear=True),
                     "memory-add")
 
     def change(self) -> None:
@@ -268,8 +255,7 @@ class MemoryEditor(QWidget):
         text = self.fact.text()
         if self._refused(fact_problem(text, self._memories, editing=memory_id)):
             return
-        cleaned = " ".join(text.split())
-        self._spawn(self._write(lambda s: s.memories.update(memory_id, cleaned)),
+        self._spawn(self._write(partial(memory_ops.edit, memory_id=memory_id, text=text)),
                     "memory-change")
 
     def _confirm_forget(self) -> None:
@@ -284,7 +270,7 @@ class MemoryEditor(QWidget):
 
     def forget(self, memory_id: int) -> None:
         """Delete a fact (after the user confirmed)."""
-        self._spawn(self._write(lambda s: s.memories.delete(memory_id), clear=True),
+        self._spawn(self._write(partial(memory_ops.forget, memory_id=memory_id), clear=True),
                     "memory-forget")
 
     def _refused(self, problem: str | None) -> bool:
