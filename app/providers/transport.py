@@ -262,7 +262,9 @@ class HttpTransport:
             try:
                 async with asyncio.timeout(self.options.timeouts.idle):
                     content = await response.aread()
-            except Exception:  # the status alone still says what happened
+            except Exception as exc:  # the status alone still says what happened
+                log.debug("%s: HTTP %s body unreadable: %s", self.label,
+                          response.status_code, type(exc).__name__)
                 content = b""
             finally:
                 await response.aclose()

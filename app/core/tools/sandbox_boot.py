@@ -249,7 +249,8 @@ def _supervise(argv: list[str], workdir: str, fd: int, reap_all: bool,
                 os.close(fd)
             os.chdir(workdir)
             os.execv(argv[0], argv)
-        except BaseException as exc:  # noqa: BLE001 - report, then end the child
+        except (OSError, ValueError) as exc:  # report, then end the child (any
+            # other exception ends it the same way, through the finally below)
             os.write(2, f"sandbox: could not start python: {exc}\n".encode())
         finally:
             os._exit(127)
