@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.core.runner import AgentRunner  # noqa: E402
+from app.core.runner import AgentRunner, RunConfig, RunnerDeps  # noqa: E402
 from app.domain import (AgentSpec, ChatRequest, Done, Message, ModelInfo,  # noqa: E402
                         ProbeResult, ProviderConfig, TextDelta, Usage)
 from app.providers.base import ChatProvider  # noqa: E402
@@ -95,17 +95,18 @@ def seed(path: Path, sizes: list[int]) -> tuple[AgentSpec, dict[int, int]]:
 async def one_turn(store: AsyncStore, settings: AppSettings, provider: ChatProvider,
                    agent: AgentSpec, conversation_id: int, number: int) -> tuple[float, int]:
     """One timed turn; the two messages it added are deleted afterwards."""
-    runner = AgentRunner(store, settings, agent, conversation_id,
-                         f"question number {number}: {text(random.Random(number), 20)}",
-                         providers=lambda config: provider, models=[])
+    runner = AgentRunner(
+        RunnerDeps(store, settings, providers=lambda config: provider, models=[]),
+        RunConfig(agent, conversation_id,
+                  f"question number {number}: {text(random.Random(number), 20)}"))
     started = time.perf_counter()
-    async for _ in runner.events():
-        pass
+    result = await runner.run()
     elapsed = (time.perf_counter() - started) * 1000
-    assert runner.final is not None and runner.final.status == "complete"
-    added = [runner.user_message.id, runner.final.id]
+    assert result.final is not None and result.final.status == "complete"
+    assert result.user_message is not None
+    added = [result.user_message.id, result.final.id]
     await store.run(lambda s: [s.messages.delete(i) for i in added])
-    return elapsed, runner.window.messages_read if runner.window else 0
+    return elapsed, result.window.messages_read if result.window else 0
 
 
 async def measure(path: Path, agent: AgentSpec, conversations: dict[int, int], turns: int,

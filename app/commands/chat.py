@@ -44,7 +44,7 @@ from app.commands.native_stderr import NATIVE_STDERR_FILENAME, native_stderr_to
 from app.commands.output import warn
 from app.commands.tool_approval import CliApprover, terminal_from_stdio
 from app.core.fallback import Attempt
-from app.core.runner import AgentRunner
+from app.core.runner import AgentRunner, RunConfig, RunnerDeps
 from app.core.turn_inputs import default_toolbox
 from app.domain import (AgentSpec, Done, Error, RunEvent, Status, TextDelta, ThinkingDelta,
                         ToolCall, ToolResult, Usage)
@@ -128,8 +128,8 @@ async def _run_turn(path, settings: AppSettings, agent: AgentSpec, conversation_
         tools = await _tool_registry(settings, store) if agent.tools else None
         approver = CliApprover(approve, terminal_from_stdio(),
                                expand=getattr(tools, "expand", list))
-        turn = AgentRunner(store, settings, agent, conversation_id, text, tools=tools,
-                           approver=approver)
+        turn = AgentRunner(RunnerDeps(store, settings, tools=tools, approver=approver),
+                           RunConfig(agent, conversation_id, text))
         error: Error | None = None
         # aclosing: if printing fails (a closed pipe), the reply is still
         # finished (as cancelled) before the store closes.

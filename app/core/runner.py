@@ -47,9 +47,10 @@ from app.core.context_window import (
     tools_tokens,
 )
 from app.core.fallback import Attempt, FallbackStream, ProviderPool, ProviderSource
-from app.core.recorder import ConversationRecorder, Parent, ReplyRecorder
+from app.core.recorder import ConversationRecorder, ReplyRecorder
 from app.core.reply_meta import context_meta, reply_meta, unique_call_id, usage_stats
 from app.core.routing import AUTO, RequestFacts, RoutePlan, plan_route
+from app.core.runner_types import RunConfig, RunnerDeps, RunResult
 from app.core.tool_loop import ToolBatch
 from app.core.turn_inputs import (  # noqa: F401 (build_request re-exported)
     agent_workspace,
@@ -62,9 +63,8 @@ from app.core.turn_inputs import (  # noqa: F401 (build_request re-exported)
     system_messages,
     tool_lookup,
 )
-from app.core.tools.base import Approver, Tool, ToolContext, ToolRegistry, deny_all
+from app.core.tools.base import Tool, ToolContext
 from app.domain import (
-    AgentSpec,
     ChatMessage,
     ChatRequest,
     Done,
@@ -84,8 +84,6 @@ from app.domain import (
     Usage,
 )
 from app.domain.chat import ToolChoice
-from app.settings import AppSettings
-from app.store import AsyncStore
 from app.store.message_tree import AT_LEAF
 
 log = logging.getLogger(__name__)
@@ -108,64 +106,59 @@ class _Round:
 class AgentRunner:
     """One user message and the agent's reply to it, tools included.
 
-    Iterate ``events()`` once. ``providers`` gives provider objects by
-    configuration; without it the runner builds its own and closes them at the
-    end. ``models`` is what is known about models (``auto`` routing and context
-    lengths); without it, an ``auto`` agent's providers are asked. ``tools`` is
-    the registry (default: ``build_tool_registry``, closed at the end);
-    ``approver`` answers approval requests of ``ask`` tools (default: deny).
-
-    Versions (app/store/message_tree.py): ``reply_to`` answers a stored user
-    message again (Regenerate: no new user message; the reply is a new version
-    beside the earlier ones); ``parent_id`` attaches the new user message
-    elsewhere than after the shown branch (an edit: the edited message's parent).
-    Either way the request carries only the branch that leads to the message.
+    Configuration in (``RunnerDeps``: what it works with; ``RunConfig``: what
+    to run, app/core/runner_types.py), a result out: iterate ``events()``
+    once (or ``await run()``); then ``result`` is the ``RunResult``. The
+    request carries only the branch that leads to the user's message.
     """
 
-    def __init__(self, store: AsyncStore, settings: AppSettings, agent: AgentSpec,
-                 conversation_id: int, text: str, *,
-                 providers: ProviderSource | None = None,
-                 recorder: ConversationRecorder | None = None,
-                 models: Sequence[ModelInfo] | None = None,
-                 tools: ToolRegistry | None = None,
-                 approver: Approver = deny_all,
-                 max_rounds: int | None = None,
-                 context_tokens: int | None = None,
-                 tool_choice: ToolChoice | None = None,
-                 history_page: int | None = None,
-                 reply_to: Message | None = None,
-                 parent_id: Parent = AT_LEAF) -> None:
-        self.store = store
-        self.settings = settings
-        self.agent = agent
-        self.conversation_id = conversation_id
-        self.text = reply_to.content if reply_to is not None else text
-        self.reply_to = reply_to
-        self._parent_id = parent_id
-        self._own_pool = providers is None
-        self._providers: ProviderSource = providers or default_provider_pool(settings)
-        self.recorder = recorder or ConversationRecorder.from_settings(store, settings)
-        self._models = models
-        self._registry = tools
-        self._own_registry = tools is None
-        self.approver = approver
-        self.max_rounds = max_rounds if max_rounds is not None \
+    def __init__(self, deps: RunnerDeps, config: RunConfig) -> None:
+        settings = deps.settings
+        self._store = deps.store
+        self._settings = settings
+        self._config = config
+        self._agent = config.agent
+        self._conversation_id = config.conversation_id
+        self._text = config.message
+        self._own_pool = deps.providers is None
+        self._providers: ProviderSource = deps.providers or default_provider_pool(settings)
+        self._recorder = deps.recorder or ConversationRecorder.from_settings(deps.store,
+                                                                             settings)
+        self._models = deps.models
+        self._registry = deps.tools
+        self._own_registry = deps.tools is None
+        self._approver = deps.approver
+        self._max_rounds = config.max_rounds if config.max_rounds is not None \
             else settings.runner.max_tool_rounds
-        self._context_override = context_tokens
-        self._tool_choice = tool_choice      # first round only (e.g. a forced tool)
-        self._history_page = history_page
-        self.user_message: Message | None = None
-        self.window: HistoryWindow | None = None
-        self.requests: list[ChatRequest] = []
-        self.request: ChatRequest | None = None
-        self.plan: RoutePlan | None = None
-        self.reply: ReplyRecorder | None = None
-        self.fallback: FallbackStream | None = None
-        self.rounds: list[Message] = []          # one assistant message per round
-        self.tool_messages: list[Message] = []
-        self.tool_problems: list[str] = []
-        self.final: Message | None = None        # the last round's message
+        # What the turn has done so far (the result is made of it).
+        self._user_message: Message | None = None
+        self._window: HistoryWindow | None = None
+        self._requests: list[ChatRequest] = []
+        self._last_request: ChatRequest | None = None
+        self._plan: RoutePlan | None = None
+        self._reply: ReplyRecorder | None = None
+        self._fallback: FallbackStream | None = None
+        self._round_messages: list[Message] = []  # one assistant message per round
+        self._tool_messages: list[Message] = []
+        self._tool_problems: list[str] = []
+        self._final: Message | None = None        # the last round's message
         self._round: _Round | None = None
+        self._result: RunResult | None = None
+
+    @property
+    def result(self) -> RunResult:
+        """What the turn recorded; there once ``events()`` ended (also after a
+        cancel or an error: as far as it came)."""
+        if self._result is None:
+            raise RuntimeError("the turn has not ended")
+        return self._result
+
+    async def run(self) -> RunResult:
+        """Run the whole turn without looking at its events."""
+        async with aclosing(self.events()) as events:
+            async for _event in events:
+                pass
+        return self.result
 
     async def events(self) -> AsyncIterator[TurnEvent]:
         try:
@@ -173,6 +166,11 @@ class AgentRunner:
                 async for event in run:
                     yield event
         finally:
+            self._result = RunResult(
+                user_message=self._user_message, rounds=tuple(self._round_messages),
+                final=self._final, tool_messages=tuple(self._tool_messages),
+                requests=tuple(self._requests), window=self._window,
+                tool_problems=tuple(self._tool_problems))
             if self._own_pool and isinstance(self._providers, ProviderPool):
                 await self._providers.aclose()
             if self._own_registry and self._registry is not None:
@@ -182,34 +180,34 @@ class AgentRunner:
 
     # -- the turn -----------------------------------------------------------------
     async def _run(self) -> AsyncIterator[TurnEvent]:
-        agent = self.agent
-        if self.reply_to is not None:
-            self.user_message = self.reply_to
+        agent = self._agent
+        if self._config.reply_to is not None:
+            self._user_message = self._config.reply_to
         else:
-            self.user_message = await self.recorder.record_user_message(
-                self.conversation_id, self.text, agent_revision=agent.revision or None,
-                parent_id=self._parent_id)
-        configs = await self.store.run(lambda s: s.providers.list())
+            self._user_message = await self._recorder.record_user_message(
+                self._conversation_id, self._text, agent_revision=agent.revision or None,
+                parent_id=self._config.parent_id)
+        configs = await self._store.run(lambda s: s.providers.list())
         notes: list[str] = []
         models = self._models
         if models is None:
-            models = await discover_models(agent, self.settings, configs, self._providers,
+            models = await discover_models(agent, self._settings, configs, self._providers,
                                            notes)
         tools = await self._agent_tools()
         specs = [t.spec() for t in tools]
-        system = await system_messages(self.store, agent, tools)
-        user = ChatMessage(role="user", content=self.text)
-        window_tokens = self._context_override or context_tokens(agent, self.settings, models)
+        system = await system_messages(self._store, agent, tools)
+        user = ChatMessage(role="user", content=self._text)
+        window_tokens = self._config.context_tokens or context_tokens(agent, self._settings, models)
         budget = ContextBudget.for_model(window_tokens, agent.max_tokens)
         fixed = (messages_tokens(system), tools_tokens(specs), message_tokens(user))
-        self.window = await load_history(
-            self.store, self.conversation_id, before_id=self.user_message.id,
+        self._window = await load_history(
+            self._store, self._conversation_id, before_id=self._user_message.id,
             budget=budget.available(*fixed), max_turns=agent.max_turns,
-            first_page=self._history_page)
-        context = ToolContext(workspace=agent_workspace(agent, self.settings),
-                              agent_id=agent.id, conversation_id=self.conversation_id,
-                              approver=self.approver,
-                              services={"store": self.store, "settings": self.settings})
+            first_page=self._config.history_page)
+        context = ToolContext(workspace=agent_workspace(agent, self._settings),
+                              agent_id=agent.id, conversation_id=self._conversation_id,
+                              approver=self._approver, store=self._store,
+                              settings=self._settings)
         lookup = tool_lookup(self._registry, tools, agent.tool_policies)
         try:
             async with aclosing(self._rounds(system, user, specs, tools, budget, fixed,
@@ -225,31 +223,31 @@ class AgentRunner:
                       fixed: tuple[int, ...], configs: Sequence[ProviderConfig],
                       models: Sequence[ModelInfo], notes: list[str], context: ToolContext,
                       lookup: Any) -> AsyncIterator[TurnEvent]:
-        agent = self.agent
+        agent = self._agent
         rounds: list[list[ChatMessage]] = []
-        for number in range(1, self.max_rounds + 2):
-            final_round = number > self.max_rounds
+        for number in range(1, self._max_rounds + 2):
+            final_round = number > self._max_rounds
             request = self._request(system, user, rounds, specs, budget, fixed,
                                     final_round=final_round, first=number == 1)
             plan = plan_route(agent, configs, RequestFacts.from_request(
-                request, tools_attached=bool(specs)), self.settings, models=models)
+                request, tools_attached=bool(specs)), self._settings, models=models)
             plan.reasons.extend(notes)
-            self.request, self.plan = request, plan
-            self.requests.append(request)
+            self._last_request, self._plan = request, plan
+            self._requests.append(request)
             async with aclosing(self._stream_round(number, request, plan, final_round)) as s:
                 async for event in s:
                     yield event
             result = self._round
             assert result is not None and result.message is not None
-            self.rounds.append(result.message)
-            self.final = result.message
+            self._round_messages.append(result.message)
+            self._final = result.message
             if result.error is not None or result.done is None:
                 return                       # the Error was the last event
             if result.done.stop_reason == "cancelled" or not result.calls:
                 yield result.done
                 return
-            batch = ToolBatch(result.calls, lookup, context, self.recorder,
-                              conversation_id=self.conversation_id,
+            batch = ToolBatch(result.calls, lookup, context, self._recorder,
+                              conversation_id=self._conversation_id,
                               agent_revision=agent.revision or None,
                               known_names=[t.name for t in tools])
             result.batch = batch
@@ -257,7 +255,7 @@ class AgentRunner:
             async with aclosing(batch.results()) as results:
                 async for tool_result in results:
                     yield tool_result
-            self.tool_messages.extend(batch.messages)
+            self._tool_messages.extend(batch.messages)
             rounds.append([ChatMessage(role="assistant", content=result.message.content,
                                        tool_calls=result.calls), *batch.chat_messages()])
 
@@ -265,14 +263,14 @@ class AgentRunner:
                  rounds: list[list[ChatMessage]], specs: list[ToolSpec],
                  budget: ContextBudget, fixed: tuple[int, ...], *, final_round: bool,
                  first: bool) -> ChatRequest:
-        assert self.window is not None
+        assert self._window is not None
         room = budget.available(*fixed)
         current = fit_rounds(rounds, room)
-        history = self.window.fit(room - messages_tokens(current))
-        choice: ToolChoice | None = self._tool_choice if first else None
+        history = self._window.fit(room - messages_tokens(current))
+        choice: ToolChoice | None = self._config.tool_choice if first else None
         if final_round and specs:
             choice = "none"
-        agent = self.agent
+        agent = self._agent
         return ChatRequest(model=agent.model or AUTO,
                            messages=[*system, *history, user, *current],
                            temperature=agent.temperature, max_tokens=agent.max_tokens,
@@ -284,8 +282,8 @@ class AgentRunner:
     async def _stream_round(self, number: int, request: ChatRequest, plan: RoutePlan,
                             final_round: bool) -> AsyncIterator[TurnEvent]:
         result = self._round = _Round(number)
-        reply = self.reply = await self._start_reply(plan, number)
-        fallback = self.fallback = FallbackStream(plan.candidates, request, self._providers)
+        reply = self._reply = await self._start_reply(plan, number)
+        fallback = self._fallback = FallbackStream(plan.candidates, request, self._providers)
         usage: Usage | None = None
         got_tokens = False
         ignored = 0
@@ -346,13 +344,13 @@ class AgentRunner:
             yield result.error
 
     async def _agent_tools(self) -> list[Tool]:
-        if not self.agent.tools:
+        if not self._agent.tools:
             return []
         if self._registry is None:
-            self._registry = await default_toolbox(self.settings, self.store)
-        tools, self.tool_problems = await resolve_tools(self._registry, self.agent.tools)
-        for problem in self.tool_problems:
-            log.warning("agent %s: %s", self.agent.name, problem)
+            self._registry = await default_toolbox(self._settings, self._store)
+        tools, self._tool_problems = await resolve_tools(self._registry, self._agent.tools)
+        for problem in self._tool_problems:
+            log.warning("agent %s: %s", self._agent.name, problem)
         return tools
 
     async def _answer_unrun_calls(self, context: ToolContext) -> None:
@@ -364,9 +362,9 @@ class AgentRunner:
             return
         if result.batch is not None and result.batch.started:
             return                       # the batch records its own calls
-        batch = ToolBatch(result.calls, lambda name: None, context, self.recorder,
-                          conversation_id=self.conversation_id,
-                          agent_revision=self.agent.revision or None)
+        batch = ToolBatch(result.calls, lambda name: None, context, self._recorder,
+                          conversation_id=self._conversation_id,
+                          agent_revision=self._agent.revision or None)
         await asyncio.shield(asyncio.ensure_future(batch.cancel_all()))
 
     async def _start_reply(self, plan: RoutePlan, number: int) -> ReplyRecorder:
@@ -375,12 +373,12 @@ class AgentRunner:
         first = plan.candidates[0] if plan.candidates else None
         # The first round answers the user message (which a regenerate does not
         # write anew); later rounds follow the tool results.
-        assert self.user_message is not None
-        parent = self.user_message.id if number == 1 else AT_LEAF
-        task = asyncio.ensure_future(self.recorder.start_reply(
-            self.conversation_id, self.agent.revision or None,
-            first.model if first else self.agent.model or None,
-            first.provider.name if first else self.agent.provider or None,
+        assert self._user_message is not None
+        parent = self._user_message.id if number == 1 else AT_LEAF
+        task = asyncio.ensure_future(self._recorder.start_reply(
+            self._conversation_id, self._agent.revision or None,
+            first.model if first else self._agent.model or None,
+            first.provider.name if first else self._agent.provider or None,
             parent_id=parent))
         try:
             return await asyncio.shield(task)
@@ -393,19 +391,19 @@ class AgentRunner:
     async def _finish(self, status: MessageStatus, usage: Usage | None, *,
                       error: Error | None = None, stop_reason: str | None = None,
                       ignored: int = 0) -> Message:
-        reply, plan, fallback, result = self.reply, self.plan, self.fallback, self._round
+        reply, plan, fallback, result = self._reply, self._plan, self._fallback, self._round
         assert reply is not None and plan is not None and fallback is not None
         assert result is not None
         if reply.finished:
             return await reply.finish(status)   # returns the first result
         answered = fallback.answered_by
         meta = reply_meta(result.number, plan, fallback,
-                          context=context_meta(self.window, self.request),
-                          tool_problems=self.tool_problems, stop_reason=stop_reason,
+                          context=context_meta(self._window, self._last_request),
+                          tool_problems=self._tool_problems, stop_reason=stop_reason,
                           error=error, ignored=ignored)
-        self.final = await reply.finish(
+        self._final = await reply.finish(
             status, usage=usage_stats(usage, answered), meta=meta,
             error=error.message if error else None,
             model=answered.model if answered else None,
             provider=answered.provider if answered else None)
-        return self.final
+        return self._final

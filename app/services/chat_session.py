@@ -35,6 +35,7 @@ from PySide6.QtCore import QObject, Signal
 
 from app.core.fallback import Attempt, ProviderSource
 from app.core.recorder import ReplyRecorder
+from app.core.runner_types import RunConfig, RunnerDeps
 from app.core.tools.base import ApprovalRequest
 from app.domain import (
     AgentSpec,
@@ -69,15 +70,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-RunnerFactory = Callable[..., "AgentRunner"]
+RunnerFactory = Callable[[RunnerDeps, RunConfig], "AgentRunner"]
 
 
-def default_runner(*args: Any, **kwargs: Any) -> AgentRunner:
+def default_runner(deps: RunnerDeps, config: RunConfig) -> AgentRunner:
     """An AgentRunner; app/core/runner (routing, context window, tool loop) is
     imported at the first send, not while the window starts."""
     from app.core.runner import AgentRunner
 
-    return AgentRunner(*args, **kwargs)
+    return AgentRunner(deps, config)
 
 
 class ChatSession(QObject):
@@ -204,15 +205,11 @@ class ChatSession(QObject):
                                   self.conversation_id, recorded=self._recorded,
                                   reply_started=self._reply_started,
                                   reply_finished=self._reply_finished, rewrites=rewrites)
-        # Only a new version passes where it attaches (a custom factory in a
-        # test need not know these arguments).
-        where: dict[str, Any] = {"reply_to": reply_to} if reply_to is not None else {}
-        if parent_id is not AT_LEAF:
-            where["parent_id"] = parent_id
-        runner = self._runner_factory(self._bridge.store, self._settings, agent,
-                                      self.conversation_id, text, providers=self._providers,
-                                      recorder=recording.recorder, approver=self._approve,
-                                      **where)
+        runner = self._runner_factory(
+            RunnerDeps(self._bridge.store, self._settings, providers=self._providers,
+                       recorder=recording.recorder, approver=self._approve),
+            RunConfig(agent, self.conversation_id, text, reply_to=reply_to,
+                      parent_id=parent_id))
         status = "cancelled"
         self.last_status = ""
         self.sig_started.emit()

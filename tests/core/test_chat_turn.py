@@ -1,11 +1,12 @@
-"""ChatTurn over a real database file with scripted providers."""
+"""One plain chat turn (AgentRunner without tools) over a real database file with
+scripted providers."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 
-from app.core.chat_turn import ChatTurn, build_request
+from app.core.runner import AgentRunner, RunConfig, RunnerDeps, build_request
 from app.core.fallback import Attempt
 from app.domain import (
     AgentSpec,
@@ -37,9 +38,9 @@ def spec(**extra) -> AgentSpec:
     return AgentSpec(**values)
 
 
-def turn_for(setup, text, scripted, **kwargs) -> ChatTurn:
-    return ChatTurn(setup.store, SETTINGS, setup.agent, setup.conversation_id, text,
-                    providers=source(scripted), **kwargs)
+def turn_for(setup, text, scripted) -> AgentRunner:
+    return AgentRunner(RunnerDeps(setup.store, SETTINGS, providers=source(scripted)),
+                       RunConfig(setup.agent, setup.conversation_id, text))
 
 
 def test_user_message_is_committed_before_the_request_leaves(tmp_path):
@@ -74,11 +75,11 @@ def test_complete_reply_is_stored_with_usage_model_provider_and_routing(tmp_path
             if isinstance(event, Done):     # the final write happened before Done
                 rows = messages_of(setup.path, setup.conversation_id)
                 status_at_done.append(rows[-1]["status"])
-        return turn, events
+        return turn.result, setup, events
 
-    turn, events = run_with_setup(tmp_path, spec(), [LOCAL, BACKUP], body)
+    outcome, setup, events = run_with_setup(tmp_path, spec(), [LOCAL, BACKUP], body)
     assert status_at_done == ["complete"]
-    final: Message = turn.final
+    final: Message = outcome.final
     assert (final.status, final.content, final.model, final.provider) == \
         ("complete", "Hello", "gemma", "local")
     assert final.usage.prompt_tokens == 12 and final.usage.completion_tokens == 2
@@ -117,10 +118,10 @@ def test_fallback_answer_records_who_answered_and_what_was_skipped(tmp_path):
     async def body(setup):
         turn = turn_for(setup, "hi", scripted)
         await collect(turn.events())
-        return turn
+        return turn.result, setup
 
-    turn = run_with_setup(tmp_path, spec(), [LOCAL, BACKUP], body)
-    row = messages_of(turn.store.path, turn.conversation_id)[-1]
+    outcome, setup = run_with_setup(tmp_path, spec(), [LOCAL, BACKUP], body)
+    row = messages_of(setup.path, setup.conversation_id)[-1]
     assert (row["status"], row["provider"], row["model"], row["content"]) == \
         ("complete", "backup", "qwen", "from backup")
     attempts = json.loads(row["meta"])["attempts"]
@@ -139,11 +140,11 @@ def test_error_after_tokens_is_partial_and_keeps_the_text(tmp_path):
     async def body(setup):
         turn = turn_for(setup, "hi", scripted)
         await collect(turn.events())
-        return turn
+        return turn.result, setup
 
-    turn = run_with_setup(tmp_path, spec(), [LOCAL, BACKUP], body)
+    outcome, setup = run_with_setup(tmp_path, spec(), [LOCAL, BACKUP], body)
     assert scripted["backup"].requests == []
-    row = messages_of(turn.store.path, turn.conversation_id)[-1]
+    row = messages_of(setup.path, setup.conversation_id)[-1]
     assert (row["status"], row["content"], row["error"]) == \
         ("partial", "half an answer", "connection reset")
     assert row["provider"] == "local"
@@ -156,11 +157,11 @@ def test_nothing_received_is_an_error_with_the_summary(tmp_path):
     async def body(setup):
         turn = turn_for(setup, "hi", scripted)
         events = await collect(turn.events())
-        return turn, events
+        return turn.result, setup, events
 
-    turn, events = run_with_setup(tmp_path, spec(), [LOCAL, BACKUP], body)
+    outcome, setup, events = run_with_setup(tmp_path, spec(), [LOCAL, BACKUP], body)
     assert isinstance(events[-1], Error) and events[-1].kind == "auth"
-    row = messages_of(turn.store.path, turn.conversation_id)[-1]
+    row = messages_of(setup.path, setup.conversation_id)[-1]
     assert row["status"] == "error" and row["content"] == ""
     assert "local/gemma: unreachable" in row["error"] and "backup/qwen: auth" in row["error"]
     meta = json.loads(row["meta"])
@@ -174,13 +175,13 @@ def test_no_allowed_candidate_is_an_error_with_routing_reasons(tmp_path):
     async def body(setup):
         turn = turn_for(setup, "hi", scripted)
         await collect(turn.events())
-        return turn
+        return turn.result, setup
 
     agent = spec(provider="cloud", model="gpt", fallbacks=[], local_only=True)
-    turn = run_with_setup(tmp_path, agent, [cloud], body)
+    outcome, setup = run_with_setup(tmp_path, agent, [cloud], body)
     assert scripted["cloud"].requests == []
-    assert turn.final.status == "error"
-    assert any("local-only" in r for r in turn.final.meta["routing"]["reasons"])
+    assert outcome.final.status == "error"
+    assert any("local-only" in r for r in outcome.final.meta["routing"]["reasons"])
 
 
 def test_thinking_and_tool_calls_are_stored(tmp_path):
@@ -194,18 +195,18 @@ def test_thinking_and_tool_calls_are_stored(tmp_path):
     async def body(setup):
         turn = turn_for(setup, "time?", scripted)
         await collect(turn.events())
-        return turn
+        return turn.result, setup
 
-    turn = run_with_setup(tmp_path, spec(), [LOCAL, BACKUP], body)
-    asked = turn.rounds[0]
+    outcome, setup = run_with_setup(tmp_path, spec(), [LOCAL, BACKUP], body)
+    asked = outcome.rounds[0]
     assert asked.status == "complete"
     assert asked.meta["thinking"] == "let me think"
     assert asked.meta["stop_reason"] == "tool_calls"
     assert [(c.call_id, c.name, c.arguments) for c in asked.tool_calls] == \
         [("c1", "clock", '{"tz": bad json')]
-    [result] = turn.tool_messages
+    [result] = outcome.tool_messages
     assert (result.role, result.tool_call_id, result.status) == ("tool", "c1", "error")
-    assert (turn.final.status, turn.final.content) == ("complete", "no clock here")
+    assert (outcome.final.status, outcome.final.content) == ("complete", "no clock here")
 
 
 def test_cancelling_the_task_mid_reply_keeps_the_partial_text(tmp_path):
@@ -230,10 +231,10 @@ def test_cancelling_the_task_mid_reply_keeps_the_partial_text(tmp_path):
             await task
         except asyncio.CancelledError:
             pass
-        return turn
+        return turn.result, setup
 
-    turn = run_with_setup(tmp_path, spec(), [LOCAL, BACKUP], body)
-    row = messages_of(turn.store.path, turn.conversation_id)[-1]
+    outcome, setup = run_with_setup(tmp_path, spec(), [LOCAL, BACKUP], body)
+    row = messages_of(setup.path, setup.conversation_id)[-1]
     assert (row["status"], row["content"]) == ("cancelled", "so far so good")
     assert json.loads(row["meta"])["stop_reason"] == "cancelled"
     assert scripted["local"].streams_closed == 1
@@ -251,10 +252,10 @@ def test_closing_the_event_stream_early_also_cancels_the_reply(tmp_path):
             if isinstance(event, TextDelta):
                 break
         await events.aclose()
-        return turn
+        return turn.result, setup
 
-    turn = run_with_setup(tmp_path, spec(), [LOCAL, BACKUP], body)
-    row = messages_of(turn.store.path, turn.conversation_id)[-1]
+    outcome, setup = run_with_setup(tmp_path, spec(), [LOCAL, BACKUP], body)
+    row = messages_of(setup.path, setup.conversation_id)[-1]
     assert (row["status"], row["content"]) == ("cancelled", "first")
 
 
@@ -267,14 +268,14 @@ def test_auto_agent_asks_its_provider_for_models(tmp_path):
     async def body(setup):
         turn = turn_for(setup, "hi", scripted)
         await collect(turn.events())
-        return turn
+        return turn.result, setup
 
-    turn = run_with_setup(tmp_path, spec(model="auto"), [LOCAL, BACKUP], body)
+    outcome, setup = run_with_setup(tmp_path, spec(model="auto"), [LOCAL, BACKUP], body)
     assert scripted["local"].list_calls == 1
     assert scripted["backup"].list_calls == 0          # it names its model
     assert scripted["local"].requests[0].model == "warm"
-    assert turn.final.model == "warm"
-    assert turn.final.meta["routing"]["decision"] == "local"
+    assert outcome.final.model == "warm"
+    assert outcome.final.meta["routing"]["decision"] == "local"
 
 
 def test_build_request_skips_unfinished_and_empty_replies():

@@ -1,4 +1,4 @@
-"""ChatTurn end to end against the REAL llama.cpp server (Gemma 3 270M).
+"""A plain chat turn (AgentRunner) end to end against the REAL llama.cpp server (Gemma 3 270M).
 
 The model is tiny: these tests assert protocol and behaviour, never wording.
 """
@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from app.core.chat_turn import ChatTurn
+from app.core.runner import AgentRunner, RunConfig, RunnerDeps
 from app.core.fallback import ProviderPool
 from app.core.provider_factory import build_provider
 from app.domain import AgentSpec, ChatRequest, FallbackTarget, ProviderConfig, TextDelta
@@ -77,14 +77,14 @@ def test_reply_is_streamed_and_stored_complete_after_the_user_message(tmp_path, 
     async def body(setup):
         providers = ProviderPool(factory)
         try:
-            turn = ChatTurn(setup.store, SETTINGS, setup.agent, setup.conversation_id,
-                            "Name one colour.", providers=providers)
+            turn = AgentRunner(RunnerDeps(setup.store, SETTINGS, providers=providers),
+                               RunConfig(setup.agent, setup.conversation_id, "Name one colour."))
             events = await collect(turn.events())
         finally:
             await providers.aclose()
-        return turn, events
+        return turn.result, setup, events
 
-    turn, events = run_with_setup(tmp_path, agent(system_prompt="Answer briefly."),
+    outcome, setup, events = run_with_setup(tmp_path, agent(system_prompt="Answer briefly."),
                                   [llama], body)
     # Seen through another connection as the request left: the user's message
     # (and the empty reply row that is about to fill).
@@ -93,7 +93,7 @@ def test_reply_is_streamed_and_stored_complete_after_the_user_message(tmp_path, 
     texts = [e.text for e in events if isinstance(e, TextDelta)]
     assert len(texts) >= 1
     assert events[-1].type == "done"
-    row = messages_of(turn.store.path, turn.conversation_id)[-1]
+    row = messages_of(setup.path, setup.conversation_id)[-1]
     assert row["status"] == "complete"
     assert row["content"] == "".join(texts) and row["content"]
     assert (row["provider"], row["model"]) == ("llama", "gemma3")
@@ -112,16 +112,16 @@ def test_dead_first_provider_falls_back_to_the_real_server(tmp_path, llama):
     async def body(setup):
         providers = pool()
         try:
-            turn = ChatTurn(setup.store, SETTINGS, setup.agent, setup.conversation_id,
-                            "Say hi.", providers=providers)
+            turn = AgentRunner(RunnerDeps(setup.store, SETTINGS, providers=providers),
+                               RunConfig(setup.agent, setup.conversation_id, "Say hi."))
             events = await collect(turn.events())
         finally:
             await providers.aclose()
-        return turn, events
+        return turn.result, setup, events
 
-    turn, events = run_with_setup(tmp_path, spec, [dead, llama], body)
+    outcome, setup, events = run_with_setup(tmp_path, spec, [dead, llama], body)
     assert events[-1].type == "done"
-    row = messages_of(turn.store.path, turn.conversation_id)[-1]
+    row = messages_of(setup.path, setup.conversation_id)[-1]
     assert (row["status"], row["provider"], row["model"]) == ("complete", "llama", "gemma3")
     attempts = json.loads(row["meta"])["attempts"]
     assert [(a["provider"], a["outcome"]) for a in attempts] == \
@@ -134,8 +134,9 @@ def test_cancel_mid_reply_stores_the_partial_text_as_cancelled(tmp_path, llama):
 
     async def body(setup):
         providers = pool()
-        turn = ChatTurn(setup.store, SETTINGS, setup.agent, setup.conversation_id,
-                        "Write a long story about a dragon.", providers=providers)
+        turn = AgentRunner(RunnerDeps(setup.store, SETTINGS, providers=providers),
+                           RunConfig(setup.agent, setup.conversation_id,
+                                     "Write a long story about a dragon."))
         first = asyncio.Event()
 
         async def consume():
@@ -152,10 +153,10 @@ def test_cancel_mid_reply_stores_the_partial_text_as_cancelled(tmp_path, llama):
                 await task
         finally:
             await providers.aclose()
-        return turn
+        return turn.result, setup
 
-    turn = run_with_setup(tmp_path, agent(max_tokens=32), [llama], body)
-    row = messages_of(turn.store.path, turn.conversation_id)[-1]
+    outcome, setup = run_with_setup(tmp_path, agent(max_tokens=32), [llama], body)
+    row = messages_of(setup.path, setup.conversation_id)[-1]
     assert row["status"] == "cancelled"
     assert row["content"] and row["content"] == "".join(received)
     assert len(received) < 32

@@ -13,7 +13,7 @@ from app.core.context_window import (
     messages_tokens,
     to_chat_messages,
 )
-from app.core.runner import AgentRunner
+from app.core.runner import AgentRunner, RunConfig, RunnerDeps
 from app.domain import AgentSpec, ChatMessage, Message, ToolCallRecord
 from app.settings import AppSettings
 from app.store import AsyncStore
@@ -61,15 +61,14 @@ def send_turn(tmp_path, agent, history, *, context_tokens, text="now"):
 
     async def body(setup):
         await seed(setup, history)
-        runner = AgentRunner(setup.store, AppSettings(home=tmp_path), setup.agent,
-                             setup.conversation_id, text, providers=source({"local": provider}),
-                             context_tokens=context_tokens)
-        async for _ in runner.events():
-            pass
-        return runner
+        runner = AgentRunner(RunnerDeps(setup.store, AppSettings(home=tmp_path),
+                                        providers=source({"local": provider})),
+                             RunConfig(setup.agent, setup.conversation_id, text,
+                                       context_tokens=context_tokens))
+        return await runner.run()
 
-    runner = run_with_setup(tmp_path, agent, [LOCAL], body)
-    return provider.requests[0], runner
+    result = run_with_setup(tmp_path, agent, [LOCAL], body)
+    return provider.requests[0], result
 
 
 def test_token_estimate_is_chars_over_four_plus_message_overhead():
@@ -82,7 +81,7 @@ def test_token_estimate_is_chars_over_four_plus_message_overhead():
 
 def test_long_history_is_trimmed_oldest_first_keeping_system_and_newest(tmp_path):
     history = [m for n in range(30) for m in tool_turn(n)]
-    request, runner = send_turn(tmp_path, spec(), history, context_tokens=1000)
+    request, result = send_turn(tmp_path, spec(), history, context_tokens=1000)
     messages = request.messages
     assert messages[0].role == "system" and messages[0].content == "SYSTEM"
     assert (messages[-1].role, messages[-1].content) == ("user", "now")
@@ -93,8 +92,8 @@ def test_long_history_is_trimmed_oldest_first_keeping_system_and_newest(tmp_path
     estimate = messages_tokens(messages)
     budget = ContextBudget.for_model(1000, 100)
     assert estimate <= budget.context_tokens - budget.reserve_output
-    assert runner.window.more_before
-    assert runner.final.meta["context"]["trimmed"] is True
+    assert result.window.more_before
+    assert result.final.meta["context"]["trimmed"] is True
 
 
 def assert_pairs_whole(messages: list[ChatMessage]) -> None:
@@ -136,18 +135,18 @@ def test_max_turns_zero_sends_only_the_new_message(tmp_path):
 
 def test_max_turns_n_keeps_the_n_newest_turns(tmp_path):
     history = [m for n in range(5) for m in tool_turn(n)]
-    request, runner = send_turn(tmp_path, spec(max_turns=2), history, context_tokens=100_000)
+    request, result = send_turn(tmp_path, spec(max_turns=2), history, context_tokens=100_000)
     users = [m.content.split()[0] for m in request.messages if m.role == "user"]
     assert users == ["q3", "q4", "now"]
     assert len(request.messages) == 1 + 2 * 4 + 1
-    assert runner.window.more_before
+    assert result.window.more_before
 
 
 def test_max_turns_larger_than_history_keeps_everything(tmp_path):
     history = [m for n in range(2) for m in tool_turn(n)]
-    request, runner = send_turn(tmp_path, spec(max_turns=10), history, context_tokens=100_000)
+    request, result = send_turn(tmp_path, spec(max_turns=10), history, context_tokens=100_000)
     assert len(request.messages) == 1 + 8 + 1
-    assert not runner.window.more_before
+    assert not result.window.more_before
 
 
 def test_context_length_comes_from_model_info_when_known(tmp_path):
@@ -160,11 +159,11 @@ def test_context_length_comes_from_model_info_when_known(tmp_path):
         await seed(setup, history)
         for context in (600, None):
             models = [ModelInfo(provider="local", id="m", context_length=context)]
-            runner = AgentRunner(setup.store, AppSettings(home=tmp_path), setup.agent,
-                                 setup.conversation_id, "now",
-                                 providers=source({"local": provider}), models=models)
-            async for _ in runner.events():
-                pass
+            runner = AgentRunner(RunnerDeps(setup.store, AppSettings(home=tmp_path),
+                                            providers=source({"local": provider}),
+                                            models=models),
+                                 RunConfig(setup.agent, setup.conversation_id, "now"))
+            await runner.run()
 
     run_with_setup(tmp_path, spec(), [LOCAL], body)
     small, default = provider.requests      # default: settings.runner.context_tokens

@@ -9,7 +9,7 @@ import sqlite3
 from app.core.context_window import HistoryWindow, load_history
 from app.core import context_window_cache
 from app.core.context_window_cache import HistoryCache
-from app.core.runner import AgentRunner
+from app.core.runner import AgentRunner, RunConfig, RunnerDeps
 from app.domain import Message
 from app.settings import AppSettings
 from app.store import Store
@@ -134,12 +134,10 @@ def test_runner_turns_share_the_cache_and_stay_correct(tmp_path) -> None:
         await seed(setup, [m for n in range(10) for m in tool_turn(n)])
         windows = []
         for text in ("first", "second", "third"):
-            runner = AgentRunner(setup.store, AppSettings(home=tmp_path), setup.agent,
-                                 setup.conversation_id, text,
-                                 providers=source({"local": provider}))
-            async for _ in runner.events():
-                pass
-            windows.append(runner.window)
+            runner = AgentRunner(RunnerDeps(setup.store, AppSettings(home=tmp_path),
+                                            providers=source({"local": provider})),
+                                 RunConfig(setup.agent, setup.conversation_id, text))
+            windows.append((await runner.run()).window)
         cached_turns = await setup.store.run(
             lambda s: HistoryCache.of(s).cached_turns(setup.conversation_id))
         return windows, cached_turns

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from app.core.export.agent_file import AgentFileError, agent_json, parse_agent_text
 from app.core.generation_support import supported_generation, unsent_settings
-from app.core.runner import AgentRunner, build_request
+from app.core.runner import AgentRunner, RunConfig, RunnerDeps, build_request
 from app.core.tools.base import FunctionTool
 from app.core.turn_inputs import context_tokens
 from app.domain import AgentSpec, ModelInfo, TextDelta
@@ -123,8 +123,10 @@ def test_every_round_of_a_turn_carries_the_agents_settings(tmp_path) -> None:
 
     async def body(setup):
         settings = AppSettings(home=setup.path.parent)
-        runner = AgentRunner(setup.store, settings, setup.agent, setup.conversation_id, "go",
-                             providers=source({"local": provider}), tools=registry(adder))
+        runner = AgentRunner(RunnerDeps(setup.store, settings,
+                                        providers=source({"local": provider}),
+                                        tools=registry(adder)),
+                             RunConfig(setup.agent, setup.conversation_id, "go"))
         return await collect(runner.events())
 
     run_with_setup(tmp_path, agent, [local], body)

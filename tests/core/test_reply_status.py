@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from app.core.chat_turn import ChatTurn
+from app.core.runner import AgentRunner, RunConfig, RunnerDeps
 from app.core.fallback import Attempt, FallbackStream
 from app.core.presets import PRESETS
 from app.core.routing import Candidate
@@ -67,14 +67,16 @@ def test_status_is_shown_but_never_recorded_and_the_duration_is(tmp_path):
     agent = AgentSpec(name="helper", provider="local", model="gemma", max_tokens=4)
 
     async def body(setup):
-        turn = ChatTurn(setup.store, AppSettings(stream_flush_seconds=0.05), setup.agent,
-                        setup.conversation_id, "hi", providers=source(scripted))
-        return turn, await collect(turn.events())
+        turn = AgentRunner(RunnerDeps(setup.store, AppSettings(stream_flush_seconds=0.05),
+                                      providers=source(scripted)),
+                           RunConfig(setup.agent, setup.conversation_id, "hi"))
+        events = await collect(turn.events())
+        return turn.result, setup, events
 
-    turn, events = run_with_setup(tmp_path, agent, [LOCAL], body)
+    outcome, setup, events = run_with_setup(tmp_path, agent, [LOCAL], body)
     states = [e.state for e in events if isinstance(e, Status)]
     assert states == ["waiting_engine", "generating"]
-    final = turn.final
+    final = outcome.final
     assert final.content == "Hello" and "status" not in final.meta
     assert final.meta["stop_reason"] == "length"
     assert final.meta["duration_ms"] >= 200          # from the reply's start: the wait counts

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from app.core.chat_turn import ChatTurn
+from app.core.runner import AgentRunner, RunConfig, RunnerDeps
 from app.core.privacy import compile_patterns, iban_ok, luhn_ok, scan
 from app.core.routing import RequestFacts, plan_route
 from app.domain import AgentSpec, ChatMessage, ChatRequest, FallbackTarget, ModelInfo
@@ -143,19 +143,19 @@ def test_private_text_never_reaches_a_cloud_provider_listed_first(tmp_path):
     private = "Why is " + SECRETS["openai key"] + " rejected?"
 
     async def body(setup):
-        turn = ChatTurn(setup.store, AppSettings(), setup.agent, setup.conversation_id,
-                        private, providers=source(scripted))
+        turn = AgentRunner(RunnerDeps(setup.store, AppSettings(), providers=source(scripted)),
+                           RunConfig(setup.agent, setup.conversation_id, private))
         events = await collect(turn.events())
-        return turn, events
+        return turn.result, setup, events
 
-    turn, events = run_with_setup(tmp_path, spec, [LOCAL, CLOUD, CLOUD_2], body)
+    outcome, setup, events = run_with_setup(tmp_path, spec, [LOCAL, CLOUD, CLOUD_2], body)
     assert scripted["cloud"].requests == []
     assert scripted["cloud-2"].requests == []
     assert len(scripted["local"].requests) == 1
     assert scripted["local"].requests[0].messages[-1].content == private
     assert events[-1].type == "done"
 
-    rows = messages_of(turn.store.path, turn.conversation_id)
+    rows = messages_of(setup.path, setup.conversation_id)
     reply = rows[-1]
     assert (reply["role"], reply["status"], reply["content"]) == \
         ("assistant", "complete", "local answer")
@@ -174,8 +174,9 @@ def test_privacy_with_a_secret_in_an_earlier_turn_keeps_later_turns_local(tmp_pa
 
     async def body(setup):
         for text in (SECRETS["iban"], "and what was that number again?"):
-            turn = ChatTurn(setup.store, AppSettings(), setup.agent, setup.conversation_id,
-                            text, providers=source(scripted))
+            turn = AgentRunner(RunnerDeps(setup.store, AppSettings(),
+                                          providers=source(scripted)),
+                               RunConfig(setup.agent, setup.conversation_id, text))
             await collect(turn.events())
 
     run_with_setup(tmp_path, spec, [LOCAL, CLOUD], body)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from app.core.runner import AgentRunner
+from app.core.runner import AgentRunner, RunConfig, RunnerDeps
 from app.core.tools.base import ApprovalRequest, FunctionTool
 from app.domain import AgentSpec, ChatRequest, Done, TextDelta, ToolCall, ToolResult
 from app.settings import AppSettings
@@ -24,18 +24,23 @@ def spec(**extra) -> AgentSpec:
     return AgentSpec(**values)
 
 
-def runner_for(setup, text, provider, tools, **kwargs) -> AgentRunner:
-    kwargs.setdefault("settings", SETTINGS.model_copy(update={"home": setup.path.parent}))
-    settings = kwargs.pop("settings")
-    return AgentRunner(setup.store, settings, setup.agent, setup.conversation_id, text,
-                       providers=source({"local": provider}), tools=tools, **kwargs)
+#: Options of ``runner_for`` that are dependencies; the others configure the run.
+DEPS_OPTIONS = frozenset({"approver", "models", "recorder"})
+
+
+def runner_for(setup, text, provider, tools, *, settings=None, **options) -> AgentRunner:
+    settings = settings or SETTINGS.model_copy(update={"home": setup.path.parent})
+    deps = {name: options.pop(name) for name in DEPS_OPTIONS & options.keys()}
+    return AgentRunner(RunnerDeps(setup.store, settings, providers=source({"local": provider}),
+                                  tools=tools, **deps),
+                       RunConfig(setup.agent, setup.conversation_id, text, **options))
 
 
 def run(tmp_path, agent, provider, tools, text="go", **kwargs):
     async def body(setup):
         runner = runner_for(setup, text, provider, tools, **kwargs)
         events = await collect(runner.events())
-        return runner, events, messages_of(setup.path, setup.conversation_id)
+        return runner.result, events, messages_of(setup.path, setup.conversation_id)
 
     return run_with_setup(tmp_path, agent, [LOCAL], body)
 
@@ -51,7 +56,7 @@ def test_tool_call_result_is_fed_back_and_the_model_answers(tmp_path):
         [TextDelta(text="Let me add. "), *calls(("c1", "add", {"a": 2, "b": 3}))],
         [check_round_2, *answer("It is 5.")],
     ])
-    runner, events, rows = run(tmp_path, spec(tools=["add"]), provider, registry(adder))
+    outcome, events, rows = run(tmp_path, spec(tools=["add"]), provider, registry(adder))
 
     # Round 1 offered the tool; round 2 carried the call and its result.
     first, second = provider.requests
@@ -80,7 +85,7 @@ def test_tool_call_result_is_fed_back_and_the_model_answers(tmp_path):
     assert tool_meta["duration_ms"] >= 0
     assert rows[2]["tool_call_id"] == "c1"
     assert [json.loads(r["meta"])["round"] for r in rows if r["role"] == "assistant"] == [1, 2]
-    assert runner.final.content == "It is 5."
+    assert outcome.final.content == "It is 5."
 
 
 def test_independent_tool_calls_run_concurrently(tmp_path):
@@ -114,7 +119,7 @@ def test_independent_tool_calls_run_concurrently(tmp_path):
 def test_round_limit_ends_with_a_request_without_tools(tmp_path):
     looping = SlowTool("again")
     provider = RoundsProvider(LOCAL, [calls(("c", "again", {}))])   # always calls again
-    runner, events, rows = run(tmp_path, spec(tools=["again"]), provider, registry(looping),
+    result, events, rows = run(tmp_path, spec(tools=["again"]), provider, registry(looping),
                                max_rounds=3)
     assert len(provider.requests) == 4                      # 3 rounds + the final one
     assert all(r.tools and r.tool_choice is None for r in provider.requests[:3])
@@ -148,7 +153,7 @@ def test_tool_errors_are_fed_back_as_error_results(tmp_path):
         calls(("c1", "broken", {}), ("c2", "missing", {}), ("c3", "broken", "{not json"),
               ("c4", "typed", {"y": 1})),
         answer("sorry")])
-    runner, events, rows = run(tmp_path, spec(tools=["broken", "typed"]), provider,
+    result, events, rows = run(tmp_path, spec(tools=["broken", "typed"]), provider,
                                registry(broken, typed))
     results = {e.call_id: e for e in events if isinstance(e, ToolResult)}
     assert sorted(results) == ["c1", "c2", "c3", "c4"]
@@ -163,7 +168,7 @@ def test_tool_errors_are_fed_back_as_error_results(tmp_path):
     assert fed_back == {k: v.content for k, v in results.items()}
     tool_rows = [r for r in rows if r["role"] == "tool"]
     assert {r["status"] for r in tool_rows} == {"error"}
-    assert events[-1].type == "done" and runner.final.content == "sorry"
+    assert events[-1].type == "done" and result.final.content == "sorry"
 
 
 def test_denied_approval_is_fed_back_and_the_tool_never_runs(tmp_path):
@@ -223,7 +228,7 @@ def test_tools_get_the_agent_workspace_created_on_demand(tmp_path):
     assert context.workspace == expected and expected.is_dir()
     assert context.agent_id == setup.agent.id
     assert context.conversation_id == setup.conversation_id
-    assert context.services["store"] is setup.store
+    assert context.store is setup.store
 
 
 def test_agent_workspace_setting_is_used(tmp_path):

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from app.core.runner import AgentRunner
+from app.core.runner import AgentRunner, RunConfig, RunnerDeps
 from app.domain import AgentSpec, TextDelta, ToolResult
 from app.settings import AppSettings
 from tests.support.runner_helpers import RoundsProvider, SlowTool, calls, registry
@@ -25,8 +25,9 @@ def spec(**extra) -> AgentSpec:
 
 def make_runner(setup, provider, *tools) -> AgentRunner:
     settings = AppSettings(stream_flush_seconds=0.05, home=setup.path.parent)
-    return AgentRunner(setup.store, settings, setup.agent, setup.conversation_id, "go",
-                       providers=source({"local": provider}), tools=registry(*tools))
+    return AgentRunner(RunnerDeps(setup.store, settings, providers=source({"local": provider}),
+                                  tools=registry(*tools)),
+                       RunConfig(setup.agent, setup.conversation_id, "go"))
 
 
 async def cancel_when(runner: AgentRunner, ready: asyncio.Event, seen: list) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from app.core.fallback import ProviderPool
 from app.core.provider_factory import build_provider
-from app.core.runner import AgentRunner
+from app.core.runner import AgentRunner, RunConfig, RunnerDeps
 from app.core.tools.base import FunctionTool
 from app.domain import AgentSpec, Done, ProviderConfig, ToolCall, ToolResult
 from app.providers.base import ProviderOptions, RetryPolicy, Timeouts
@@ -46,18 +46,18 @@ def test_forced_tool_call_round_trip_with_the_real_server(tmp_path, llama):
     async def body(setup):
         providers = ProviderPool(lambda config: build_provider(config, FAST_FAIL))
         try:
-            runner = AgentRunner(setup.store, AppSettings(stream_flush_seconds=0.05,
-                                                          home=tmp_path),
-                                 setup.agent, setup.conversation_id,
-                                 "Use the shout tool on the word hello.",
-                                 providers=providers, tools=registry(tool),
-                                 tool_choice="shout", max_rounds=1)
+            runner = AgentRunner(
+                RunnerDeps(setup.store, AppSettings(stream_flush_seconds=0.05, home=tmp_path),
+                           providers=providers, tools=registry(tool)),
+                RunConfig(setup.agent, setup.conversation_id,
+                          "Use the shout tool on the word hello.",
+                          tool_choice="shout", max_rounds=1))
             events = await collect(runner.events())
         finally:
             await providers.aclose()
-        return runner, events, messages_of(setup.path, setup.conversation_id)
+        return runner.result, events, messages_of(setup.path, setup.conversation_id)
 
-    runner, events, rows = run_with_setup(tmp_path, agent, [llama], body)
+    outcome, events, rows = run_with_setup(tmp_path, agent, [llama], body)
     calls = [e for e in events if isinstance(e, ToolCall)]
     results = [e for e in events if isinstance(e, ToolResult)]
     assert calls and calls[0].name == "shout"
@@ -72,7 +72,7 @@ def test_forced_tool_call_round_trip_with_the_real_server(tmp_path, llama):
     assert [r["tool_call_id"] for r in tool_rows] == [c.call_id for c in calls]
     assert all(json.loads(r["meta"])["tool"] == "shout" for r in tool_rows)
     # The second (final) request carried the result and offered no tools.
-    assert len(runner.requests) == 2
-    final = runner.requests[1]
+    assert len(outcome.requests) == 2
+    final = outcome.requests[1]
     assert final.tools == [] and [m.role for m in final.messages][-1] == "tool"
-    assert runner.final.status == "complete" and runner.final.role == "assistant"
+    assert outcome.final.status == "complete" and outcome.final.role == "assistant"

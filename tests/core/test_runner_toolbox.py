@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import textwrap
 
-from app.core.runner import AgentRunner
+from app.core.runner import AgentRunner, RunConfig, RunnerDeps
 from app.core.tools.builtin import Toolbox, build_agent_toolbox, build_tool_registry
 from app.core.tools.custom import custom_tools_folder, discover_custom_tools
 from app.domain import AgentSpec, ToolResult
@@ -94,8 +94,9 @@ def test_real_builtin_tools_through_the_runner(tmp_path):
 
     async def body(setup):
         settings = AppSettings(home=tmp_path, stream_flush_seconds=0.05)
-        runner = AgentRunner(setup.store, settings, setup.agent, setup.conversation_id,
-                             "go", providers=source({"local": provider}))
+        runner = AgentRunner(RunnerDeps(setup.store, settings,
+                                        providers=source({"local": provider})),
+                             RunConfig(setup.agent, setup.conversation_id, "go"))
         events = await collect(runner.events())        # builds (and closes) its toolbox
         return events, messages_of(setup.path, setup.conversation_id), setup.agent.id
 

@@ -5,7 +5,7 @@ the branch that leads to its message — through the history cache too."""
 
 from __future__ import annotations
 
-from app.core.runner import AgentRunner
+from app.core.runner import AgentRunner, RunConfig, RunnerDeps, RunResult
 from app.domain import Message
 from app.settings import AppSettings
 from tests.core.test_context_window import LOCAL, spec
@@ -18,13 +18,11 @@ def user_texts(request) -> list[str]:
     return [m.content for m in request.messages if m.role != "system"]
 
 
-async def turn(setup, provider, text: str = "", **where) -> AgentRunner:
-    runner = AgentRunner(setup.store, AppSettings(home=setup.path.parent), setup.agent,
-                         setup.conversation_id, text, providers=source({"local": provider}),
-                         **where)
-    async for _event in runner.events():
-        pass
-    return runner
+async def turn(setup, provider, text: str = "", **where) -> RunResult:
+    runner = AgentRunner(RunnerDeps(setup.store, AppSettings(home=setup.path.parent),
+                                    providers=source({"local": provider})),
+                         RunConfig(setup.agent, setup.conversation_id, text, **where))
+    return await runner.run()
 
 
 async def path(setup) -> list[str]:

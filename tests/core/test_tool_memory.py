@@ -36,8 +36,7 @@ def with_memory(tmp_path: Path, scenario: Callable[[Call, AsyncStore, int], Awai
         try:
             agent = await astore.run(lambda s: s.agents.create(AgentSpec(name="Tutor")))
             tool = memory_tool()
-            context = ToolContext(workspace=tmp_path, agent_id=agent.id,
-                                  services={"store": astore})
+            context = ToolContext(workspace=tmp_path, agent_id=agent.id, store=astore)
 
             async def call(**arguments: Any) -> ToolOutcome:
                 return await execute_tool(tool, arguments, context)

@@ -65,9 +65,8 @@ class Approvals:
         return self.answer
 
 
-def make_context(tmp_path: Path, approver=None, **services) -> ToolContext:
-    context = ToolContext(workspace=tmp_path, agent_id=7, conversation_id=3,
-                          services=services)
+def make_context(tmp_path: Path, approver=None, **options) -> ToolContext:
+    context = ToolContext(workspace=tmp_path, agent_id=7, conversation_id=3, **options)
     if approver is not None:
         context.approver = approver
     return context
@@ -264,13 +263,13 @@ def test_tool_gets_its_context_and_non_text_results_become_json(tmp_path: Path) 
     async def where(key: str, context: ToolContext) -> dict:
         """Report the context."""
         return {"agent": context.agent_id, "workspace": context.workspace,
-                "service": context.services[key]}
+                "service": getattr(context, key)}
 
-    outcome = asyncio.run(execute_tool(FunctionTool(where), {"key": "db"},
-                                       make_context(tmp_path, db="the-db")))
+    outcome = asyncio.run(execute_tool(FunctionTool(where), {"key": "allow_private_addresses"},
+                                       make_context(tmp_path, allow_private_addresses=True)))
     assert outcome.status == "ok"
     assert outcome.content == (f'{{"agent": 7, "workspace": "{tmp_path}", '
-                               '"service": "the-db"}')
+                               '"service": true}')
 
 
 def test_sync_tools_run_off_the_event_loop_thread(tmp_path: Path) -> None:

@@ -60,12 +60,12 @@ def connects(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple]]:
     yield seen
 
 
-def context(tmp_path: Path, **services) -> ToolContext:
-    return ToolContext(workspace=tmp_path, services=services)
+def context(tmp_path: Path, **options) -> ToolContext:
+    return ToolContext(workspace=tmp_path, **options)
 
 
-def fetch(tool: FetchUrlTool, url: str, tmp_path: Path, **services) -> str:
-    return asyncio.run(tool.call({"url": url}, context(tmp_path, **services)))
+def fetch(tool: FetchUrlTool, url: str, tmp_path: Path, **options) -> str:
+    return asyncio.run(tool.call({"url": url}, context(tmp_path, **options)))
 
 
 def test_loopback_server_refused_by_default(tmp_path, resolver, connects):
@@ -80,10 +80,10 @@ def test_loopback_allowed_by_setting(tmp_path, resolver):
     with web_server({"/": PAGE}) as server:
         text = fetch(FetchUrlTool(allow_private_addresses=True), server.base_url + "/",
                      tmp_path)
-        via_services = fetch(FetchUrlTool(), server.base_url + "/", tmp_path,
+        via_context = fetch(FetchUrlTool(), server.base_url + "/", tmp_path,
                              allow_private_addresses=True)
     assert "the secret is 42" in text and "Title: Secret page" in text
-    assert "the secret is 42" in via_services
+    assert "the secret is 42" in via_context
 
 
 @pytest.mark.parametrize("url", [

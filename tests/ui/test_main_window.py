@@ -4,7 +4,7 @@ provider: no model server needed)."""
 
 from __future__ import annotations
 
-import functools
+import dataclasses
 
 import pytest
 from dialog_helpers import click_box_button, message_box
@@ -13,7 +13,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QWidget
 from window_support import WAIT_MS, add_messages, find, open_window, send
 
-from app.core.runner import AgentRunner
+from app.core.runner import AgentRunner, RunConfig, RunnerDeps
 from app.domain import AgentSpec, Done, Message, ProviderConfig, TextDelta
 from app.store import Store
 from app.ui.main_window import EMPTY_TEXT, MainWindow
@@ -23,6 +23,15 @@ from tests.support.scripted_providers import source
 OBJECT_NAMES = ("agentList", "conversationList", "chatView", "composer", "sendButton",
                 "stopButton", "providerCombo", "modelCombo", "temperatureSlider",
                 "maxTokensSpin", "newAgentButton", "newChatButton", "searchBox")
+
+
+def runner_with(tools):
+    """A runner factory whose turns use ``tools`` instead of the agent toolbox."""
+
+    def make(deps: RunnerDeps, config: RunConfig) -> AgentRunner:
+        return AgentRunner(dataclasses.replace(deps, tools=tools), config)
+
+    return make
 
 
 def seed(db_path, *names: str, provider: str = "scripted") -> list[AgentSpec]:
@@ -180,7 +189,7 @@ def test_tool_approval_is_asked_in_the_chat_view(qtbot, bridge, db_path, setting
                               [calls(("c1", "probe", {"x": 1})),
                                [TextDelta(text="All done."), Done()]])
     window = open_window(qtbot, bridge, settings, providers=source({"scripted": provider}),
-                         runner_factory=functools.partial(AgentRunner, tools=registry(tool)))
+                         runner_factory=runner_with(registry(tool)))
     qtbot.waitUntil(lambda: window.current_agent() is not None, timeout=WAIT_MS)
     send(window, "Run the probe")
 
@@ -213,7 +222,7 @@ def test_denied_tool_does_not_run(qtbot, bridge, db_path, settings, decision) ->
                               [calls(("c1", "probe", {"x": 2})),
                                [TextDelta(text="Fine."), Done()]])
     window = open_window(qtbot, bridge, settings, providers=source({"scripted": provider}),
-                         runner_factory=functools.partial(AgentRunner, tools=registry(tool)))
+                         runner_factory=runner_with(registry(tool)))
     qtbot.waitUntil(lambda: window.current_agent() is not None, timeout=WAIT_MS)
     send(window, "Run the probe")
     qtbot.waitUntil(lambda: window.chat_view.tool_block("c1") is not None

@@ -39,8 +39,7 @@ def open_dialog(qtbot, bridge, host):
 
 def remember_with_tool(aio, async_store, agent: AgentSpec, fact: str, tmp_path) -> str:
     """What the agent does in a chat: the memory tool, as the runner calls it."""
-    context = ToolContext(workspace=tmp_path, agent_id=agent.id,
-                          services={"store": async_store})
+    context = ToolContext(workspace=tmp_path, agent_id=agent.id, store=async_store)
     outcome = aio.run(execute_tool(memory_tool(), {"action": "remember", "fact": fact},
                                    context))
     assert not outcome.is_error, outcome.content

@@ -15,7 +15,7 @@ import logging
 import typing
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -25,6 +25,9 @@ from app.domain import ToolSpec
 
 if TYPE_CHECKING:
     import docstring_parser
+
+    from app.settings import AppSettings
+    from app.store import AsyncStore
 
 log = logging.getLogger(__name__)
 
@@ -59,14 +62,20 @@ async def deny_all(request: ApprovalRequest) -> bool:
 
 @dataclass
 class ToolContext:
-    """What a tool call may use. Tools get nothing else from the app."""
+    """What a tool call may use. Tools get nothing else from the app.
+
+    ``store``: the database (e.g. the ``memory`` tool's facts); ``settings``:
+    the app's settings; ``allow_private_addresses``: lets ``fetch_url`` reach
+    private addresses for this call even if the tool was built without it.
+    """
 
     workspace: Path
     agent_id: int | None = None
     conversation_id: int | None = None
     approver: Approver = deny_all
-    # Extra, tool-specific services (e.g. the memory store) by name.
-    services: dict[str, Any] = field(default_factory=dict)
+    store: AsyncStore | None = None
+    settings: AppSettings | None = None
+    allow_private_addresses: bool = False
 
 
 class Tool(ABC):

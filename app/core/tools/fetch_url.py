@@ -86,9 +86,8 @@ class FetchUrlTool(Tool):
         return {"url": url.strip()}
 
     def policy_for(self, context: ToolContext) -> NetworkPolicy:
-        """The constructor's setting, or ``services["allow_private_addresses"]``."""
-        allow = (self.allow_private_addresses
-                 or bool(context.services.get("allow_private_addresses", False)))
+        """The constructor's setting, or the context's ``allow_private_addresses``."""
+        allow = self.allow_private_addresses or context.allow_private_addresses
         return NetworkPolicy.build(allow, self.allowed_hosts)
 
     async def call(self, arguments: dict[str, Any], context: ToolContext) -> str:

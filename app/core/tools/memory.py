@@ -4,7 +4,7 @@ An agent remembers short facts about the user across conversations. Facts are
 stored per agent (``store.memories``), shown to and editable by the user, and
 added to the system prompt by ``memory_prompt`` within a size budget.
 
-The runner passes the AsyncStore as ``context.services["store"]`` and the agent
+The runner passes the AsyncStore as ``context.store`` and the agent
 as ``context.agent_id``; every database step runs through ``astore.run`` on the
 store's worker thread, never on the event loop.
 """
@@ -12,11 +12,11 @@ store's worker thread, never on the event loop.
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Literal
 
 from app.core.tools.base import FunctionTool, Tool, ToolContext, ToolError
 from app.domain.tools import Memory
-from app.store import Store
+from app.store import AsyncStore, Store
 from app.store.errors import NotFoundError
 
 MAX_FACT_CHARS = 500
@@ -105,8 +105,8 @@ def forget(store: Store, agent_id: int, memory_id: int | None, fact: str | None)
     return f"forgot #{target.id}: {target.content}"
 
 
-def _services(context: ToolContext) -> tuple[Any, int]:
-    astore = context.services.get("store")
+def _services(context: ToolContext) -> tuple[AsyncStore, int]:
+    astore = context.store
     if astore is None or context.agent_id is None:
         raise ToolError("memory is not available here (no saved agent)")
     return astore, context.agent_id
