@@ -13,15 +13,14 @@ from app.commands import agent_edit, agent_files
 from app.commands.common import (
     CliError,
     agent_name_taken,
-    all_conversations,
     describe_validation_error,
     resolve_agent,
     save_new_agent,
 )
 from app.commands.output import fields, indented, print_json, say, table
-from app.core.agent_admin import duplicate_agent
 from app.domain import AgentSpec, FallbackTarget
 from app.domain.generation import SETTING_LABELS
+from app.ops import agents as agent_ops
 from app.store import DuplicateNameError, Store
 
 log = logging.getLogger(__name__)
@@ -138,7 +137,7 @@ def create_agent(args: argparse.Namespace, store: Store) -> int:
 
 
 def list_agents(args: argparse.Namespace, store: Store) -> int:
-    agents = store.agents.list()
+    agents = agent_ops.list_agents(store)
     if args.json:
         print_json(agents)
     elif not agents:
@@ -191,7 +190,7 @@ def _or(value: object, fallback: str) -> object:
 def duplicate_agent_command(args: argparse.Namespace, store: Store) -> int:
     spec = resolve_agent(store, args.agent)
     try:
-        copy = duplicate_agent(store, spec.id, name=args.name)
+        copy = agent_ops.duplicate(store, spec.id, name=args.name)
     except DuplicateNameError:
         raise agent_name_taken(args.name) from None
     except ValidationError as exc:
@@ -206,16 +205,15 @@ def duplicate_agent_command(args: argparse.Namespace, store: Store) -> int:
 
 def delete_agent(args: argparse.Namespace, store: Store) -> int:
     spec = resolve_agent(store, args.agent)
-    conversations = all_conversations(store, spec.id)
-    messages = sum(c.message_count for c in conversations)
-    store.agents.delete(spec.id)
-    log.info("agent deleted id=%s conversations=%d", spec.id, len(conversations))
+    gone = agent_ops.delete(store, spec.id)
+    chats, messages = gone.chats, gone.messages
+    log.info("agent deleted id=%s conversations=%d", spec.id, chats)
     if args.json:
-        print_json({"deleted": spec, "conversations_removed": len(conversations),
+        print_json({"deleted": spec, "conversations_removed": chats,
                     "messages_removed": messages})
     else:
-        say(f"deleted agent {spec.name!r} and {len(conversations)} "
-            f"conversation{'s' if len(conversations) != 1 else ''} "
+        say(f"deleted agent {spec.name!r} and {chats} "
+            f"conversation{'s' if chats != 1 else ''} "
             f"({messages} message{'s' if messages != 1 else ''})")
     return 0
 

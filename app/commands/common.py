@@ -1,4 +1,8 @@
-"""Helpers shared by the command modules: errors, argument types, look-ups."""
+"""Helpers shared by the command modules: errors, argument types, look-ups.
+
+The look-ups and saves call app/ops and turn the store's typed errors into
+one-line CLI errors.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import logging
 
 from app.domain import AgentSpec, Conversation
 from app.domain.validation_text import describe_validation_error  # noqa: F401 (re-exported)
+from app.ops import agents, chats
 from app.store import DuplicateNameError, NotFoundError, Store
 
 log = logging.getLogger(__name__)
@@ -29,16 +34,11 @@ def positive_int(text: str) -> int:
 
 def resolve_agent(store: Store, key: str) -> AgentSpec:
     """An agent by name (case-insensitive) or, failing that, by numeric id."""
-    spec = store.agents.find_by_name(key)
-    if spec is not None:
-        return spec
-    if key.strip().isdigit():
-        try:
-            return store.agents.get(int(key))
-        except NotFoundError:
-            pass  # fall through to the error below, which names both ways
-    raise CliError(f"unknown agent {key!r} (no agent has this name or id; "
-                   "see: agentdesk agents list)")
+    spec = agents.find(store, key)
+    if spec is None:
+        raise CliError(f"unknown agent {key!r} (no agent has this name or id; "
+                       "see: agentdesk agents list)")
+    return spec
 
 
 def agent_name_taken(name: str) -> CliError:
@@ -48,7 +48,7 @@ def agent_name_taken(name: str) -> CliError:
 
 def save_new_agent(store: Store, spec: AgentSpec) -> AgentSpec:
     try:
-        created = store.agents.create(spec)
+        created = agents.create(store, spec)
     except DuplicateNameError:
         raise agent_name_taken(spec.name) from None
     log.info("agent created id=%s name=%r", created.id, created.name)
@@ -58,28 +58,17 @@ def save_new_agent(store: Store, spec: AgentSpec) -> AgentSpec:
 def save_agent_changes(store: Store, spec: AgentSpec) -> AgentSpec:
     """Store an edited agent (a new revision when anything changed)."""
     try:
-        return store.agents.update(spec)
+        return agents.update(store, spec)
     except DuplicateNameError:
         raise agent_name_taken(spec.name) from None
 
 
 def get_conversation(store: Store, conversation_id: int) -> Conversation:
     try:
-        return store.conversations.get(conversation_id)
+        return chats.get(store, conversation_id)
     except NotFoundError:
         raise CliError(f"unknown conversation {conversation_id} "
                        "(see: agentdesk conversations list)") from None
 
-
-def all_conversations(store: Store, agent_id: int | None = None) -> list[Conversation]:
-    """Every conversation (archived too), read page by page."""
-    found: list[Conversation] = []
-    page = 500
-    while True:
-        batch = store.conversations.list(agent_id, include_archived=True, limit=page,
-                                         offset=len(found))
-        found.extend(batch)
-        if len(batch) < page:
-            return found
 
 

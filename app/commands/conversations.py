@@ -9,6 +9,8 @@ from app.commands import conversation_files
 from app.commands.common import get_conversation, positive_int, resolve_agent
 from app.commands.output import fields, format_time, indented, one_line, print_json, say, table
 from app.domain import Message
+from app.ops import agents, chats
+from app.ops import messages as message_ops
 from app.store import Store
 
 log = logging.getLogger(__name__)
@@ -54,16 +56,15 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 
 def list_conversations(args: argparse.Namespace, store: Store) -> int:
     agent_id = resolve_agent(store, args.agent).id if args.agent else None
-    conversations = store.conversations.list(agent_id, include_archived=args.archived,
-                                             archived_only=args.archived_only,
-                                             limit=args.limit)
+    conversations = chats.list_chats(store, agent_id, include_archived=args.archived,
+                                     archived_only=args.archived_only, limit=args.limit)
     if args.json:
         print_json(conversations)
         return 0
     if not conversations:
         say("no archived conversations" if args.archived_only else "no conversations")
         return 0
-    names = {agent.id: agent.name for agent in store.agents.list()}
+    names = {agent.id: agent.name for agent in agents.list_agents(store)}
     table(["ID", "TITLE", "AGENT", "MESSAGES", "UPDATED", "FLAGS"],
           [(c.id, one_line(c.title, 40), names.get(c.agent_id, c.agent_id), c.message_count,
             c.updated_at, _flags(c.pinned, c.archived)) for c in conversations])
@@ -74,12 +75,12 @@ def show_conversation(args: argparse.Namespace, store: Store) -> int:
     conversation = get_conversation(store, args.id)
     # The branch the window shows (regenerated replies and edits are versions;
     # the others are in ``export --format json``).
-    messages = store.messages.path_all(conversation.id)
-    versions = store.messages.versions(conversation.id, messages)
+    messages = message_ops.shown_branch(store, conversation.id)
+    versions = message_ops.versions(store, conversation.id, messages)
     if args.json:
         print_json({"conversation": conversation, "messages": messages})
         return 0
-    agent = store.agents.get(conversation.agent_id)
+    agent = chats.owner(store, conversation)
     fields([("Conversation", conversation.id), ("Title", conversation.title),
             ("Agent", agent.name), ("Created", conversation.created_at),
             ("Updated", conversation.updated_at),
@@ -101,7 +102,7 @@ def show_conversation(args: argparse.Namespace, store: Store) -> int:
 def archive_conversation(args: argparse.Namespace, store: Store) -> int:
     """``archive ID`` / ``unarchive ID``; doing it twice is not an error."""
     conversation = get_conversation(store, args.id)
-    changed = store.conversations.set_archived(conversation.id, args.archive)
+    changed = chats.set_archived(store, conversation.id, args.archive)
     what = "archived" if args.archive else "unarchived"
     log.info("conversation %s id=%s", what, changed.id)
     if args.json:
@@ -113,8 +114,7 @@ def archive_conversation(args: argparse.Namespace, store: Store) -> int:
 
 
 def delete_conversation(args: argparse.Namespace, store: Store) -> int:
-    conversation = get_conversation(store, args.id)
-    store.conversations.delete(conversation.id)
+    conversation = chats.delete(store, get_conversation(store, args.id).id)
     log.info("conversation deleted id=%s", conversation.id)
     if args.json:
         print_json({"deleted": conversation, "messages_removed": conversation.message_count})

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from app.commands.common import CliError, positive_int, resolve_agent
 from app.commands.output import print_json, say
+from app.ops import memories as memory_ops
 from app.store import NotFoundError, Store
 
 
@@ -38,7 +39,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 
 def list_memories(args: argparse.Namespace, store: Store) -> int:
     agent = resolve_agent(store, args.agent)
-    memories = store.memories.list(agent.id)
+    memories = memory_ops.list_facts(store, agent.id)
     if args.json:
         print_json(memories)
     elif not memories:
@@ -50,19 +51,19 @@ def list_memories(args: argparse.Namespace, store: Store) -> int:
 
 def add_memory(args: argparse.Namespace, store: Store) -> int:
     agent = resolve_agent(store, args.agent)
-    memory = _checked(lambda: store.memories.add(agent.id, args.text))
+    memory = _checked(lambda: memory_ops.add(store, agent.id, args.text))
     print_json(memory) if args.json else say(f"remembered as fact {memory.id}")
     return 0
 
 
 def edit_memory(args: argparse.Namespace, store: Store) -> int:
-    memory = _checked(lambda: store.memories.update(args.id, args.text))
+    memory = _checked(lambda: memory_ops.edit(store, args.id, args.text))
     print_json(memory) if args.json else say(f"fact {memory.id} changed")
     return 0
 
 
 def forget_memory(args: argparse.Namespace, store: Store) -> int:
-    _checked(lambda: store.memories.delete(args.id))
+    _checked(lambda: memory_ops.forget(store, args.id))
     print_json({"forgotten": args.id}) if args.json else say(f"fact {args.id} forgotten")
     return 0
 
