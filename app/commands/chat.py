@@ -49,11 +49,9 @@ from app.core.turn_inputs import default_toolbox
 from app.domain import (AgentSpec, Done, Error, RunEvent, Status, TextDelta, ThinkingDelta,
                         ToolCall, ToolResult, Usage)
 from app.domain.events import STATE_TEXTS, TOKEN_LIMIT_NOTE
+from app.ops import chats
 from app.settings import AppSettings, SettingsError, load_settings
 from app.store import AsyncStore, Store
-
-TITLE_WORDS = 8
-TITLE_CHARS = 60
 
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
@@ -76,14 +74,6 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     chat.set_defaults(handler=chat_command)
 
 
-def title_from(text: str) -> str:
-    """A conversation title: the first words of the message."""
-    words = " ".join(text.split()[:TITLE_WORDS])
-    if len(words) > TITLE_CHARS:
-        words = words[: TITLE_CHARS - 1].rstrip() + "…"
-    return words or "New chat"
-
-
 def chat_command(args: argparse.Namespace, store: Store) -> int:
     text = sys.stdin.read() if args.message == "-" else args.message
     if not text.strip():
@@ -92,11 +82,11 @@ def chat_command(args: argparse.Namespace, store: Store) -> int:
     if args.conversation is not None:
         conversation = get_conversation(store, args.conversation)
         if conversation.agent_id != agent.id:
-            owner = store.agents.get(conversation.agent_id)
+            owner = chats.owner(store, conversation)
             raise CliError(f"conversation {conversation.id} belongs to agent "
                            f"{owner.name!r}, not {agent.name!r}")
     else:
-        conversation = store.conversations.create(agent.id, title_from(text))
+        conversation = chats.start(store, agent.id, text)   # the window's title rule
     try:
         settings = load_settings(args.home)
     except SettingsError as exc:

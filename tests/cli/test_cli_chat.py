@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from app.commands.chat import title_from
 from app.domain import parse_event
+from app.ops.chats import title_for_new_chat
 from tests.support.llama_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,7 +49,7 @@ def test_text_reply_is_streamed_to_stdout_and_stored(cli, gemma_agent, open_stor
     assert result.out.endswith("\n") and result.out.strip()
     store = open_store()
     [conversation] = store.conversations.list()
-    assert conversation.title == title_from("Name three colours of the rainbow please.")
+    assert conversation.title == title_for_new_chat("Name three colours of the rainbow please.")
     user, reply = store.messages.all(conversation.id)
     assert (user.role, user.content) == ("user", "Name three colours of the rainbow please.")
     assert (reply.status, reply.provider, reply.model) == ("complete", "llama", "gemma3")
@@ -207,9 +207,3 @@ def test_reader_going_away_ends_the_reply_as_cancelled(cli, home, llama_server, 
     reply = stored_messages(open_store, conversation.id)[-1]
     assert reply.status == "cancelled"
     assert reply.content
-
-
-def test_title_takes_the_first_words():
-    assert title_from("  Explain   quantum tunnelling to a ten year old, with examples "
-                      "and a joke") == "Explain quantum tunnelling to a ten year old,"
-    assert title_from("x" * 100) == "x" * 59 + "…"
