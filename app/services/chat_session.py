@@ -29,6 +29,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from contextlib import aclosing
+from functools import partial
 from typing import TYPE_CHECKING, Any, assert_never
 
 from PySide6.QtCore import QObject, Signal
@@ -49,6 +50,7 @@ from app.domain import (
     ToolResult,
     Usage,
 )
+from app.ops import agents, messages
 from app.services.session_events import (  # noqa: F401 (re-exported for the views)
     ApprovalNeeded,
     ApprovalSettled,
@@ -62,7 +64,7 @@ from app.services.session_events import (  # noqa: F401 (re-exported for the vie
 from app.services.session_recorder import TurnRecording
 from app.services.store_bridge import StoreBridge
 from app.settings import AppSettings
-from app.store import NotFoundError, Store
+from app.store import NotFoundError
 from app.store.message_tree import AT_LEAF
 
 if TYPE_CHECKING:
@@ -181,8 +183,10 @@ class ChatSession(QObject):
     # -- the turn -------------------------------------------------------------------------
     async def _again(self, user_message_id: int, text: str | None) -> str:
         """Regenerate (``text`` None) or edit the user message ``user_message_id``."""
-        original: Message = await self._bridge.run(lambda s: s.messages.get(user_message_id))
-        if original.role != "user" or original.conversation_id != self.conversation_id:
+        original = await self._bridge.run(partial(
+            messages.user_message, conversation_id=self.conversation_id,
+            message_id=user_message_id))
+        if original is None:
             log.warning("message %s is not a user message of conversation %s; not sent",
                         user_message_id, self.conversation_id)
             return "error"
@@ -196,7 +200,7 @@ class ChatSession(QObject):
         # was queued on the same serial worker before this read.
         agent_id = self.agent_id
         try:
-            agent: AgentSpec = await self._bridge.run(lambda s: s.agents.get(agent_id))
+            agent: AgentSpec = await self._bridge.run(partial(agents.get, agent_id=agent_id))
         except NotFoundError as exc:
             self._emit(MessageNotSent(self.conversation_id, text, exc.what))
             return "not sent"
@@ -319,17 +323,3 @@ class ChatSession(QObject):
             if call.arguments == request.arguments:
                 return call.call_id
         return open_calls[0].call_id if open_calls else None
-
-
-def delete_message(store: Store, message_id: int) -> list[int]:
-    """Delete one message; an assistant message takes its tool results with it."""
-    message = store.messages.get(message_id)
-    ids = [message_id]
-    if message.role == "assistant" and message.tool_calls:
-        call_ids = {c.call_id for c in message.tool_calls}
-        ids += [m.id for m in store.messages.all(message.conversation_id)
-                if m.role == "tool" and m.tool_call_id in call_ids and m.id is not None]
-    with store.db.atomic():
-        for found in ids:
-            store.messages.delete(found)
-    return ids

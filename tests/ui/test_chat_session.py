@@ -6,13 +6,12 @@ import asyncio
 
 import pytest
 
-from app.domain import AgentSpec, Done, Message, ProviderConfig, TextDelta, ToolCallRecord
+from app.domain import AgentSpec, Done, Message, ProviderConfig, TextDelta
 from app.services.chat_session import (
     ChatSession,
     ReplyFinished,
     ReplyStarted,
     UserMessageRecorded,
-    delete_message,
 )
 from tests.support.scripted_providers import ScriptedProvider, answer, source
 
@@ -148,25 +147,6 @@ def test_regenerate_and_edit_keep_the_earlier_versions(aio, async_store, bridge,
     assert session.regenerate(first_reply.id) is not None   # not a user message:
     qtbot.waitUntil(lambda: not session.running, timeout=WAIT_MS)
     assert len(stored(aio, async_store, cid)) == 7          # nothing was written
-
-
-def test_delete_message_takes_the_tool_results_along(aio, async_store, agent) -> None:
-    cid = conversation(aio, async_store, agent)
-
-    def seed(store):
-        store.messages.add(Message(conversation_id=cid, role="user", content="q"))
-        reply = store.messages.add(Message(
-            conversation_id=cid, role="assistant", content="",
-            tool_calls=[ToolCallRecord(call_id="c1", name="clock")]))
-        store.messages.add(Message(conversation_id=cid, role="tool", content="12:00",
-                                   tool_call_id="c1"))
-        store.messages.add(Message(conversation_id=cid, role="assistant", content="noon"))
-        return reply.id
-
-    reply_id = aio.run(async_store.run(seed))
-    removed = aio.run(async_store.run(lambda s: delete_message(s, reply_id)))
-    assert len(removed) == 2
-    assert [m.content for m in stored(aio, async_store, cid)] == ["q", "noon"]
 
 
 def test_user_message_event_carries_the_stored_message(aio, async_store, bridge, settings,
