@@ -134,7 +134,6 @@ class AgentRunner:
         self._user_message: Message | None = None
         self._window: HistoryWindow | None = None
         self._requests: list[ChatRequest] = []
-        self._last_request: ChatRequest | None = None
         self._plan: RoutePlan | None = None
         self._reply: ReplyRecorder | None = None
         self._fallback: FallbackStream | None = None
@@ -232,7 +231,7 @@ class AgentRunner:
             plan = plan_route(agent, configs, RequestFacts.from_request(
                 request, tools_attached=bool(specs)), self._settings, models=models)
             plan.reasons.extend(notes)
-            self._last_request, self._plan = request, plan
+            self._plan = plan
             self._requests.append(request)
             async with aclosing(self._stream_round(number, request, plan, final_round)) as s:
                 async for event in s:
@@ -398,7 +397,7 @@ class AgentRunner:
             return await reply.finish(status)   # returns the first result
         answered = fallback.answered_by
         meta = reply_meta(result.number, plan, fallback,
-                          context=context_meta(self._window, self._last_request),
+                          context=context_meta(self._window, self._requests[-1]),
                           tool_problems=self._tool_problems, stop_reason=stop_reason,
                           error=error, ignored=ignored)
         self._final = await reply.finish(
