@@ -18,9 +18,10 @@ from app.commands.common import CliError
 from app.commands.output import fields, print_json, say
 from app.core.connection_test import check_provider
 from app.core.local_probe import DEFAULT_PORTS, DetectedServer, probe_local_servers
-from app.core.secrets import SecretError, delete_key, provider_key_entry, store_key
+from app.core.secrets import SecretError
 from app.core.wording import plural
 from app.domain import ConnectionReport, ProviderConfig
+from app.ops import providers as provider_ops
 from app.store import Store
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
 
 
 def find_provider(store: Store, name: str) -> ProviderConfig:
-    config = store.providers.find_by_name(name)
+    config = provider_ops.find(store, name)
     if config is None:
         raise CliError(f"unknown provider {name!r} (see: agentdesk providers list)")
     return config
@@ -90,13 +91,11 @@ def set_provider_key(args: argparse.Namespace, store: Store) -> int:
     if not secret:
         raise CliError("no API key given on stdin")
     try:
-        reference = store_key(provider_key_entry(config.name), secret)
+        # Into the keyring first; put back as it was if the database write fails.
+        updated = provider_ops.save_provider(store, config, api_key=secret)
     except SecretError as exc:
         raise CliError(str(exc)) from None
-    previous = config.api_key_ref
-    updated = store.providers.update(config.model_copy(update={"api_key_ref": reference}))
-    if previous and previous != reference:
-        delete_key(previous)
+    reference = updated.api_key_ref
     log.info("API key for provider %r stored as %s", updated.name, reference)
     if args.json:
         print_json(updated)
@@ -120,13 +119,13 @@ def detect_providers(args: argparse.Namespace, store: Store) -> int:
     """Probe the usual loopback ports; with --add, configure what answered."""
     ports = {kind: getattr(args, f"{kind}_port") for kind in DEFAULT_PORTS}
     found = asyncio.run(probe_local_servers(ports=ports))
-    configured = {p.base_url.rstrip("/") for p in store.providers.list()}
+    configured = {p.base_url.rstrip("/") for p in provider_ops.list_providers(store)}
     added = []
     if args.add:
         for server in found:
             if server.base_url.rstrip("/") not in configured:
-                added.append(store.providers.create(
-                    server.as_config(_free_name(store, server))))
+                added.append(provider_ops.save_provider(
+                    store, server.as_config(_free_name(store, server))))
     if args.json:
         print_json({"found": [vars(server) for server in found], "added": added})
         return 0
@@ -145,6 +144,6 @@ def detect_providers(args: argparse.Namespace, store: Store) -> int:
 def _free_name(store: Store, server: DetectedServer) -> str:
     base = _DETECTED_NAMES[server.kind]
     name, n = base, 2
-    while store.providers.find_by_name(name) is not None:
+    while provider_ops.find(store, name) is not None:
         name, n = f"{base} {n}", n + 1
     return name

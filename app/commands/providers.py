@@ -9,18 +9,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 from typing import get_args
-from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
 from app.commands import provider_checks
 from app.commands.common import CliError, describe_validation_error
 from app.commands.output import print_json, say, table, warn
-from app.core.secrets import delete_key
-from app.domain import ProviderConfig, ProviderKind
 from app.core.secrets import ENV_NAME
+from app.domain import ProviderConfig, ProviderKind
 from app.domain.provider import DEFAULT_BASE_URLS, derive_is_local
-from app.store import DuplicateNameError, Store
+from app.ops import providers as provider_ops
+from app.store import DuplicateNameError, NotFoundError, Store
 
 KINDS: tuple[str, ...] = get_args(ProviderKind)
 
@@ -67,9 +66,9 @@ def build_config(name: str, kind: str, url: str | None, api_key_env: str | None,
         if model_path:
             raise CliError("--model-path only applies to kind 'embedded'")
         base_url = (url or DEFAULT_BASE_URLS[kind]).rstrip("/")
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise CliError(f"invalid --url {base_url!r}: expected http(s)://HOST[:PORT][/PATH]")
+        problem = provider_ops.url_problem(kind, base_url)
+        if problem:
+            raise CliError(f"invalid --url {base_url!r}: {problem[0].lower()}{problem[1:]}")
         stored_path = None
     key_ref = None
     if api_key_env is not None:
@@ -90,7 +89,7 @@ def build_config(name: str, kind: str, url: str | None, api_key_env: str | None,
 def add_provider(args: argparse.Namespace, store: Store) -> int:
     config = build_config(args.name, args.kind, args.url, args.api_key_env, args.model_path)
     try:
-        created = store.providers.create(config)
+        created = provider_ops.save_provider(store, config)
     except DuplicateNameError as exc:
         raise CliError(str(exc)) from None
     if args.json:
@@ -103,7 +102,7 @@ def add_provider(args: argparse.Namespace, store: Store) -> int:
 
 
 def list_providers(args: argparse.Namespace, store: Store) -> int:
-    providers = store.providers.list()
+    providers = provider_ops.list_providers(store)
     if args.json:
         print_json(providers)
     elif not providers:
@@ -116,14 +115,12 @@ def list_providers(args: argparse.Namespace, store: Store) -> int:
 
 
 def remove_provider(args: argparse.Namespace, store: Store) -> int:
-    config = store.providers.find_by_name(args.name)
-    if config is None:
-        raise CliError(f"unknown provider {args.name!r} (see: agentdesk providers list)")
-    store.providers.delete(config.id)
-    delete_key(config.api_key_ref)  # a keyring entry dies with its provider
-    users = [agent.name for agent in store.agents.list()
-             if config.name.lower() in {agent.provider.lower(),
-                                        *(f.provider.lower() for f in agent.fallbacks)}]
+    try:
+        removal = provider_ops.remove_provider(store, args.name)
+    except NotFoundError:
+        raise CliError(f"unknown provider {args.name!r} (see: agentdesk providers list)"
+                       ) from None
+    config, users = removal.config, removal.agents_using_it
     if users:
         warn(f"agents still naming provider {config.name!r}: {', '.join(users)}")
     if args.json:

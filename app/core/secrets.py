@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 SERVICE = "AgentDesk"
 # What an environment variable name looks like (for ``env:`` references).
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+NO_KEYRING_TO_STORE = ("no system keyring is available to store the API key; set it in an "
+                       "environment variable and refer to it instead (--api-key-env VAR)")
 
 
 def provider_key_entry(provider_name: str) -> str:
@@ -59,11 +61,19 @@ def store_key(entry: str, secret: str) -> str:
     try:
         keyring.set_password(SERVICE, entry, secret)
     except _keyring_errors() as exc:
-        raise SecretError(
-            "no system keyring is available to store the API key; set it in an "
-            "environment variable and refer to it instead (--api-key-env VAR)"
-        ) from exc
+        raise SecretError(NO_KEYRING_TO_STORE) from exc
     return f"keyring:{entry}"
+
+
+def read_key(entry: str) -> str | None:
+    """The secret stored under ``entry`` in the OS keyring, None when there is
+    none. Read before storing a new key, so a caller can put back the one it
+    overwrote; without a keyring it says what ``store_key`` would say."""
+    keyring = _keyring()
+    try:
+        return keyring.get_password(SERVICE, entry)
+    except _keyring_errors() as exc:
+        raise SecretError(NO_KEYRING_TO_STORE) from exc
 
 
 def delete_key(reference: str | None) -> None:

@@ -22,3 +22,15 @@ def is_allowed_url(url: str) -> bool:
     if scheme not in ALLOWED_SCHEMES:
         return False
     return bool(parts.path) if scheme == "mailto" else bool(parts.netloc)
+
+
+def is_http_address(url: str) -> bool:
+    """True for an absolute http(s) address with a host (a server to talk to:
+    a provider's base URL, an MCP endpoint); False for anything else, including
+    text ``urlsplit`` cannot read (an unclosed ``[`` in the host)."""
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(host)

@@ -34,7 +34,8 @@ from PySide6.QtWidgets import (
 from app.core.secrets import ENV_NAME
 from app.domain import ProviderConfig
 from app.domain.provider import DEFAULT_BASE_URLS, derive_is_local
-from app.services.provider_service import KIND_LABELS, url_problem
+from app.ops.providers import url_problem
+from app.services.provider_service import KIND_LABELS
 from app.ui.dialogs.widgets import FieldMessage
 from app.ui.file_dialogs import file_dialog
 
