@@ -2,6 +2,9 @@
 
 Qt tests run without a display: the offscreen platform must be chosen before
 the first QApplication exists, so it is set when pytest imports this file.
+So are the fonts: fontconfig reads only tests/support/fonts/fonts.conf (the
+DejaVu faces scripts/system-deps.sh installs, generic families pinned to them),
+so layouts and pixels do not change with the fonts a machine happens to have.
 PySide6 is imported the way the app imports it (app/ui/qt_import.py), before
 any test module imports Qt.
 """
@@ -9,6 +12,8 @@ any test module imports Qt.
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["FONTCONFIG_FILE"] = os.path.join(os.path.dirname(__file__), "support", "fonts",
+                                             "fonts.conf")
 
 from collections.abc import Iterator  # noqa: E402
 
