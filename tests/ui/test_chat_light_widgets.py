@@ -27,6 +27,7 @@ from tests.ui.chat_support import (
     sample_view_in_theme,
     settle_layout,
 )
+from tests.ui.pixel_support import pixel
 
 
 @pytest.fixture
@@ -119,8 +120,7 @@ def test_no_widget_of_a_message_is_under_a_style_sheet(view) -> None:
 
 
 def _pixel(view: ChatView, widget: QWidget, point: QPoint) -> str:
-    image = view.grab().toImage()
-    return image.pixelColor(widget.mapTo(view, point)).name()
+    return pixel(view.grab().toImage(), view, widget, point)
 
 
 @pytest.mark.parametrize("dark", [False, True])

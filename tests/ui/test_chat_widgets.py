@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QPushButton, QToolButton
 
 from app.domain import UsageStats
 from app.ui.chat import ChatView, make_palette
 from tests.ui.chat_support import shown_chat_view, make_message, sample_chat, sample_view_in_theme, settle_layout
+from tests.ui.pixel_support import pixel
 
 @pytest.fixture
 def view(qtbot) -> ChatView:
@@ -194,8 +195,9 @@ def test_screenshot_in_theme(qtbot, theme: str, screenshot_dir: Path) -> None:
                 assert segment.height() >= segment.document().size().height()
         assert view._theme.dark is (theme == "dark")
         base = view._theme.base
-        image = view.grab().toImage()
-        corner = image.pixelColor(image.width() - 3, image.height() - 3).name()
+        viewport = view.scroll.viewport()
+        corner = pixel(view.grab().toImage(), view, viewport,
+                       QPoint(viewport.width() - 3, viewport.height() - 3))
         assert corner == base  # the view's background follows the palette
         assert view.grab().save(str(screenshot_dir / f"chat_{theme}.png"))
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.theme import ThemeManager
+from tests.ui.pixel_support import inside_picture
 
 
 def luminance(colour: QColor) -> float:
@@ -36,6 +37,7 @@ def contrast(a: QColor, b: QColor) -> float:
 
 
 def best_contrast(image: QImage, rect: QRect, against: QColor) -> float:
+    inside_picture(image, rect)
     return max(contrast(image.pixelColor(x, y), against)
                for x in range(rect.left(), rect.right() + 1)
                for y in range(rect.top(), rect.bottom() + 1))

@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 from dialog_helpers import host
 from PySide6.QtCore import QPoint, QRect
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from app.services.provider_service import KIND_LABELS
 from app.ui.dialogs.provider_editor import MODEL_FILE_PROBLEM, ProviderEditor, rows_for
 from app.ui.theme import ThemeManager
+from tests.ui.pixel_support import pixel
 
 __all__ = ["host"]
 
@@ -166,7 +168,7 @@ def test_screenshots_of_each_kind(scheme: str, theme, host, qtbot,
         assert clipped(editor) == []
         path = screenshot_dir / f"provider-editor-{kind}-{scheme}.png"
         assert editor.grab().save(str(path))
-        image = editor.grab().toImage()
-        background = image.pixelColor(image.width() - 3, image.height() - 3)
+        background = QColor(pixel(editor.grab().toImage(), editor, editor,
+                                  QPoint(editor.width() - 3, editor.height() - 3)))
         assert (background.lightness() < 128) == (scheme == "dark")
     editor.reject()
