@@ -22,13 +22,13 @@ from app.core.tools.mcp_admin import (
     McpConfigError,
     approval_state,
     describe,
-    list_server_tools,
     new_server_config,
     parse_env,
     shown_command_line,
 )
 from app.core.tools.mcp_manager import configs_from_store
 from app.domain.tools import McpServerConfig
+from app.ops import tools as tool_ops
 from app.settings import data_home
 from app.store import DuplicateNameError, NotFoundError, Store
 
@@ -77,7 +77,7 @@ def add_server(args: argparse.Namespace, store: Store) -> int:
     except McpConfigError as exc:
         raise CliError(str(exc)) from None
     try:
-        added = store.mcp_servers.add(config)
+        added = tool_ops.add_server(store, config)
     except DuplicateNameError:
         raise CliError(f"an MCP server named {args.name!r} already exists") from None
     if args.json:
@@ -89,7 +89,7 @@ def add_server(args: argparse.Namespace, store: Store) -> int:
 
 
 def list_servers(args: argparse.Namespace, store: Store) -> int:
-    servers = store.mcp_servers.list()
+    servers = tool_ops.list_servers(store)
     if args.json:
         print_json([describe(config) for config in servers])
     elif not servers:
@@ -122,7 +122,7 @@ def approve_server(args: argparse.Namespace, store: Store) -> int:
             raise CliError("not approved")
     try:
         # The fingerprint of what was shown: a change made meanwhile is refused.
-        approved = store.mcp_servers.approve(config.name, config.fingerprint)
+        approved = tool_ops.approve_server(store, config.name, config.fingerprint)
     except ValueError as exc:
         raise CliError(str(exc)) from None
     if args.json:
@@ -134,20 +134,21 @@ def approve_server(args: argparse.Namespace, store: Store) -> int:
 
 def enable_server(args: argparse.Namespace, store: Store) -> int:
     config = _get(store, args.name)
-    if not config.approved:
-        raise CliError(f"MCP server {config.name!r} is not approved (or changed since); "
-                       f"approve it: agentdesk mcp approve {config.name}")
-    return _report(args, store.mcp_servers.set_enabled(config.name, True), "enabled")
+    try:
+        enabled = tool_ops.set_server_enabled(store, config.name, True)
+    except tool_ops.McpServerNotApproved as exc:
+        raise CliError(f"{exc}; approve it: agentdesk mcp approve {config.name}") from None
+    return _report(args, enabled, "enabled")
 
 
 def disable_server(args: argparse.Namespace, store: Store) -> int:
     config = _get(store, args.name)
-    return _report(args, store.mcp_servers.set_enabled(config.name, False), "disabled")
+    return _report(args, tool_ops.set_server_enabled(store, config.name, False), "disabled")
 
 
 def remove_server(args: argparse.Namespace, store: Store) -> int:
     config = _get(store, args.name)
-    store.mcp_servers.remove(config.name)
+    tool_ops.remove_server(store, config.name)
     if args.json:
         print_json({"removed": config.name})
     else:
@@ -158,8 +159,8 @@ def remove_server(args: argparse.Namespace, store: Store) -> int:
 def server_tools(args: argparse.Namespace, store: Store) -> int:
     config = _get(store, args.name)
     try:
-        tools = asyncio.run(list_server_tools(configs_from_store(store), config.name,
-                                              log_dir=data_home(args.home) / "logs"))
+        tools = asyncio.run(tool_ops.server_tools(configs_from_store(store), config.name,
+                                                  log_dir=data_home(args.home) / "logs"))
     except ToolError as exc:
         raise CliError(str(exc)) from None
     if args.json:
@@ -176,7 +177,7 @@ def server_tools(args: argparse.Namespace, store: Store) -> int:
 
 def _get(store: Store, name: str) -> McpServerConfig:
     try:
-        return store.mcp_servers.get_by_name(name)
+        return tool_ops.get_server(store, name)
     except NotFoundError:
         raise CliError(f"unknown MCP server {name!r} (see: agentdesk mcp list)") from None
 

@@ -8,13 +8,12 @@ file's current sha256, so a file changed later must be enabled again.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-
 from app.commands.common import CliError
 from app.commands.output import print_json, say, table
 from app.core.tools.builtin import build_tool_registry
-from app.core.tools.custom import custom_tools_folder, discover_custom_tools
+from app.core.tools.custom import custom_tools_folder
 from app.domain.tools import CustomToolRecord
+from app.ops import tools as tool_ops
 from app.settings import AppSettings, SettingsError, load_settings
 from app.store import Store
 
@@ -41,19 +40,10 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     disable.set_defaults(handler=disable_tool)
 
 
-def state_of(record: CustomToolRecord) -> str:
-    """enabled | disabled | changed (enabled, but the file differs) | missing."""
-    if not Path(record.path).is_file():
-        return "missing"
-    if not record.enabled:
-        return "disabled"
-    return "enabled" if record.runnable else "changed"
-
-
 def list_tools(args: argparse.Namespace, store: Store) -> int:
     settings = _settings(args)
     folder = custom_tools_folder(settings.home)
-    records = discover_custom_tools(folder, store)
+    records = tool_ops.list_custom_tools(store, folder)
     registry = build_tool_registry(settings)
     group_of = getattr(registry, "group_of", lambda name: None)
     builtin = [{"name": name, "group": group_of(name), "policy": tool_.policy,
@@ -78,16 +68,14 @@ def list_tools(args: argparse.Namespace, store: Store) -> int:
 
 def enable_tool(args: argparse.Namespace, store: Store) -> int:
     record = _find(args, store)
-    if state_of(record) == "missing":
-        raise CliError(f"the file of custom tool {record.name!r} is gone: {record.path}")
-    expected = (args.sha256 or "").strip().lower()
-    if expected:
-        if len(expected) < 8:
-            raise CliError("--sha256 needs at least 8 characters of the hash")
-        if not record.sha256.startswith(expected):
-            raise CliError(f"{record.path} changed: its sha256 is now {record.sha256}, "
-                           "not the one given; review it again")
-    enabled = store.custom_tools.set_enabled(record.name, True)
+    try:
+        enabled = tool_ops.set_custom_tool_enabled(store, record.name, True,
+                                                   expected_sha256=args.sha256)
+    except tool_ops.HashPrefixTooShort:
+        raise CliError(f"--sha256 needs at least {tool_ops.MIN_HASH_PREFIX} characters "
+                       "of the hash") from None
+    except tool_ops.ToolRefused as exc:
+        raise CliError(str(exc)) from None
     if args.json:
         print_json(_record_json(enabled))
         return 0
@@ -100,7 +88,7 @@ def enable_tool(args: argparse.Namespace, store: Store) -> int:
 
 def disable_tool(args: argparse.Namespace, store: Store) -> int:
     record = _find(args, store)
-    disabled = store.custom_tools.set_enabled(record.name, False)
+    disabled = tool_ops.set_custom_tool_enabled(store, record.name, False)
     if args.json:
         print_json(_record_json(disabled))
     else:
@@ -111,8 +99,7 @@ def disable_tool(args: argparse.Namespace, store: Store) -> int:
 def _find(args: argparse.Namespace, store: Store) -> CustomToolRecord:
     settings = _settings(args)
     folder = custom_tools_folder(settings.home)
-    discover_custom_tools(folder, store)
-    record = store.custom_tools.find(args.name)
+    record = tool_ops.find_custom_tool(store, args.name, folder)
     if record is not None:
         return record
     if build_tool_registry(settings).get(args.name) is not None:
@@ -123,7 +110,7 @@ def _find(args: argparse.Namespace, store: Store) -> CustomToolRecord:
 
 
 def _record_json(record: CustomToolRecord) -> dict:
-    return {**record.model_dump(mode="json"), "state": state_of(record)}
+    return {**record.model_dump(mode="json"), "state": tool_ops.custom_tool_state(record)}
 
 
 def _settings(args: argparse.Namespace) -> AppSettings:

@@ -146,9 +146,12 @@ def test_mcp_server_is_approved_after_showing_its_command_line(
                     timeout=WAIT_MS)
 
 
-def test_custom_tool_is_enabled_with_its_hash(aio, async_store, dialog, qtbot) -> None:
+def test_custom_tool_is_enabled_with_its_hash(aio, async_store, dialog, qtbot,
+                                              tmp_path) -> None:
+    tool_file = tmp_path / "weather.py"
+    tool_file.write_text("")                # a file that is gone cannot be enabled
     aio.run(async_store.run(lambda s: s.custom_tools.upsert_discovered(
-        "weather", "/data/tools/weather.py", "ab" * 32)))
+        "weather", str(tool_file), "ab" * 32)))
     page = dialog.tools
     aio.run(page.reload())
     assert "ab" * 32 in page.custom_list.item(0).text()
@@ -158,3 +161,33 @@ def test_custom_tool_is_enabled_with_its_hash(aio, async_store, dialog, qtbot) -
     qtbot.waitUntil(lambda: "(enabled)" in page.custom_list.item(0).text(), timeout=WAIT_MS)
     record = aio.run(async_store.run(lambda s: s.custom_tools.find("weather")))
     assert record.runnable and record.approved_sha256 == "ab" * 32
+
+
+def test_a_custom_tool_changed_or_gone_since_shown_is_not_enabled(
+        aio, async_store, dialog, qtbot, tmp_path) -> None:
+    tool_file = tmp_path / "weather.py"
+    tool_file.write_text("")
+    aio.run(async_store.run(lambda s: s.custom_tools.upsert_discovered(
+        "weather", str(tool_file), "ab" * 32)))
+    page = dialog.tools
+    aio.run(page.reload())
+    page.custom_list.setCurrentRow(0)
+    page.custom_toggle.click()
+    box = message_box(dialog, "confirmMessage", qtbot)
+    assert "ab" * 32 in box.informativeText()
+    # The file changes while the question is open: the hash shown is not approved.
+    aio.run(async_store.run(lambda s: s.custom_tools.upsert_discovered(
+        "weather", str(tool_file), "cd" * 32)))
+    click_box_button(box, "Enable")
+    qtbot.waitUntil(lambda: "changed" in page.custom_status.text(), timeout=WAIT_MS)
+    assert not page.custom_status.isHidden()
+    record = aio.run(async_store.run(lambda s: s.custom_tools.find("weather")))
+    assert not record.enabled and record.approved_sha256 is None
+    assert "cd" * 32 in page.custom_list.item(0).text()
+
+    tool_file.unlink()                       # and now the file is gone
+    page.custom_list.setCurrentRow(0)
+    page.custom_toggle.click()
+    click_box_button(message_box(dialog, "confirmMessage", qtbot), "Enable")
+    qtbot.waitUntil(lambda: "is gone" in page.custom_status.text(), timeout=WAIT_MS)
+    assert not aio.run(async_store.run(lambda s: s.custom_tools.find("weather"))).enabled

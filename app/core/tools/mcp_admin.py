@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from app.core.secrets import ENV_NAME
 from app.core.tools.mcp_manager import ConfigLoader, McpManager
 from app.core.tools.mcp_tools import DEFAULT_TIMEOUTS, McpTimeouts, McpTool
+from app.domain.links import is_http_address
 from app.domain.tools import McpServerConfig
 
 # Server names become tool-name prefixes ("<name>__<tool>"), so keep them plain.
@@ -54,15 +55,7 @@ def check_name(name: str) -> str:
 
 
 def check_url(url: str) -> str:
-    from urllib.parse import urlsplit
-
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        host = None
-        parts = None
-    if parts is None or parts.scheme not in ("http", "https") or not host:
+    if not is_http_address(url):
         raise McpConfigError(f"invalid URL {url!r}: expected an http:// or https:// URL")
     return url
 

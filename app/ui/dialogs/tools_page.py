@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from app.core.tools.base import ToolError
 from app.core.tools.mcp_admin import shown_command_line
 from app.domain.tools import CustomToolRecord, McpServerConfig
+from app.ops.tools import ToolRefused
 from app.services.tool_service import ToolService
 from app.store import DuplicateNameError, NotFoundError
 from app.ui.dialogs.mcp_server_editor import McpServerEditor
@@ -89,6 +90,11 @@ class ToolsPage(QWidget):
         self.custom_list.setObjectName("customToolList")
         self.custom_toggle = QPushButton("Enable")
         self.custom_toggle.setObjectName("customToolToggleButton")
+        self.custom_status = QLabel()
+        self.custom_status.setObjectName("customToolStatus")
+        self.custom_status.setTextFormat(Qt.TextFormat.PlainText)   # a file's path
+        self.custom_status.setWordWrap(True)
+        self.custom_status.hide()
         self.mcp_list = QListWidget()
         self.mcp_list.setObjectName("mcpServerList")
         self.mcp_approve = QPushButton("Review and approve…")
@@ -120,6 +126,7 @@ class ToolsPage(QWidget):
         custom_layout.addWidget(QLabel("A tool runs only once you enable it; a file that "
                                        "changed must be enabled again."))
         custom_layout.addWidget(self.custom_list, 1)
+        custom_layout.addWidget(self.custom_status)
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(self.custom_toggle)
@@ -194,16 +201,31 @@ class ToolsPage(QWidget):
         if tool.runnable:
             self._spawn(self._set_custom(tool.name, False), "custom-tool")
             return
+        reviewed = tool.sha256          # enabled only while the file still has it
         self._confirm("Enable custom tool",
                       f"Let agents run the Python file of “{tool.name}”?",
-                      lambda: self._spawn(self._set_custom(tool.name, True), "custom-tool"),
+                      lambda: self._spawn(self._set_custom(tool.name, True, reviewed),
+                                          "custom-tool"),
                       yes_text="Enable",
                       informative=f"{tool.path}\nsha256 {tool.sha256}\n\nIt runs with your "
                                   "permissions. Enable only code you trust.")
 
-    async def _set_custom(self, name: str, enabled: bool) -> None:
-        await self._service.set_custom_tool_enabled(name, enabled)
+    async def _set_custom(self, name: str, enabled: bool,
+                          reviewed_sha256: str | None = None) -> None:
+        try:
+            await self._service.set_custom_tool_enabled(name, enabled,
+                                                        expected_sha256=reviewed_sha256)
+        except (ToolRefused, NotFoundError) as exc:
+            log.info("custom tool %r not changed: %s", name, exc)
+            what = "enabled" if enabled else "disabled"
+            self._show_custom_status(f"“{name}” was not {what}: {_bounded(str(exc))}")
+        else:
+            self._show_custom_status("")
         await self.reload()
+
+    def _show_custom_status(self, text: str) -> None:
+        self.custom_status.setText(text)
+        self.custom_status.setVisible(bool(text))
 
     def _review_mcp(self) -> None:
         server = self._current_server()
