@@ -52,17 +52,17 @@ def parse_agent_document(data: Any, source: str) -> AgentSpec:
 
 
 def read_agent_file(file: str) -> AgentSpec:
-    source = "standard input" if file == "-" else file
     try:
-        text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CliError(f"cannot read {source}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise CliError(f"cannot read {source}: not UTF-8 text") from None
-    try:
-        return agent_file.parse_agent_text(text, source)
+        if file != "-":
+            return agent_file.read_agent_file(Path(file), source=file)
+        text = sys.stdin.read(agent_file.MAX_FILE_BYTES + 1)
+        return agent_file.parse_agent_text(text, "standard input")
     except agent_file.AgentFileError as exc:
         raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"cannot read standard input: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise CliError("cannot read standard input: not UTF-8 text") from None
 
 
 def write_atomically(path: Path, text: str) -> None:

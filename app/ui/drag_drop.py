@@ -113,13 +113,14 @@ def agent_in_file(path: Path) -> AgentSpec | None:
     Raises AgentFileError for an agent file that is not valid."""
     import json
 
+    from app.core.bounded_read import BoundedReadError, read_bounded
     from app.core.export.agent_file import MAX_FILE_BYTES, is_agent_document, parse_agent_document
 
+    if path.suffix.lower() != ".json":
+        return None
     try:
-        if path.suffix.lower() != ".json" or path.stat().st_size > MAX_FILE_BYTES:
-            return None
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+        data = json.loads(read_bounded(path, MAX_FILE_BYTES))
+    except (BoundedReadError, ValueError):
         return None          # not readable as JSON: the conversation import says why
     return parse_agent_document(data, path.name) if is_agent_document(data) else None
 

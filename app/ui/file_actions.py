@@ -123,16 +123,12 @@ class FileActions(QObject):
         return picker
 
     def import_agent_file(self, path: Path):  # noqa: ANN201 (the task)
-        from app.core.export.agent_file import MAX_FILE_BYTES, AgentFileError, parse_agent_text
+        from app.core.export.agent_file import AgentFileError, read_agent_file
 
         try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                raise AgentFileError(f"{path.name} is too large to be an agent file")
-            spec = parse_agent_text(path.read_text(encoding="utf-8"), path.name)
-        except (OSError, UnicodeDecodeError, AgentFileError) as exc:
-            text = str(exc) if isinstance(exc, AgentFileError) else \
-                f"Cannot read {path.name}: {getattr(exc, 'strerror', None) or exc}"
-            warn(self._window, "Agent not imported", text)
+            spec = read_agent_file(path, source=path.name)
+        except AgentFileError as exc:
+            warn(self._window, "Agent not imported", str(exc))
             return None
 
         from app.core.export.agent_file import import_agent

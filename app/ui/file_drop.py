@@ -17,12 +17,11 @@ from PySide6.QtCore import QEvent, QMimeData, QObject, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QPlainTextEdit
 
-from app.domain.live_files import refuse_live
+from app.core.bounded_read import BoundedReadError, read_bounded
 
 log = logging.getLogger(__name__)
 
 MAX_BYTES = 1_000_000
-SNIFF_BYTES = 8192
 
 
 class FileRefused(ValueError):
@@ -48,28 +47,9 @@ def local_files(mime: QMimeData) -> list[Path]:
 def read_text_file(path: Path, max_bytes: int = MAX_BYTES) -> str:
     """The file's text; FileRefused if it is missing, too big, or binary."""
     try:
-        refuse_live(path)          # opening it would drop the store's SQLite locks
-        size = path.stat().st_size
-    except OSError as exc:
-        raise FileRefused(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
-    if not path.is_file():
-        raise FileRefused(f"{path.name}: not a file")
-    if size > max_bytes:
-        raise FileRefused(f"{path.name}: too large ({size:,} bytes; the limit is "
-                          f"{max_bytes:,})")
-    try:
-        data = path.read_bytes()[:max_bytes + 1]
-    except OSError as exc:
-        raise FileRefused(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
-    if len(data) > max_bytes:
-        raise FileRefused(f"{path.name}: too large (the limit is {max_bytes:,} bytes)")
-    if b"\0" in data[:SNIFF_BYTES]:
-        raise FileRefused(f"{path.name}: a binary file, not text")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise FileRefused(f"{path.name}: not UTF-8 text (binary or another "
-                          "encoding)") from None
+        text = read_bounded(path, max_bytes)
+    except BoundedReadError as exc:
+        raise FileRefused(str(exc)) from None
     return text.replace("\r\n", "\n")
 
 

@@ -11,10 +11,12 @@ whole file before anything is written, so a bad file never changes the store.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from app.core.bounded_read import BoundedReadError, read_bounded
 from app.domain import AgentSpec
 from app.store import Store
 from app.domain.validation_text import describe_validation_error
@@ -78,6 +80,19 @@ def parse_agent_text(text: str, source: str) -> AgentSpec:
         raise AgentFileError(f"{source} is not valid JSON: {exc.msg} "
                              f"(line {exc.lineno}, column {exc.colno})") from None
     return parse_agent_document(data, source)
+
+
+def read_agent_file(path: Path, source: str | None = None) -> AgentSpec:
+    """An agent from the agent file at ``path`` (read bounded: never more than
+    ``MAX_FILE_BYTES``); raises AgentFileError naming ``source`` (default: the path)."""
+    source = source or str(path)
+    try:
+        text = read_bounded(path, MAX_FILE_BYTES)
+    except BoundedReadError as exc:
+        if exc.problem == "too_large":
+            raise AgentFileError(f"{source} is too large to be an agent file") from None
+        raise AgentFileError(f"cannot read {source}: {exc.reason or exc.detail}") from None
+    return parse_agent_text(text, source)
 
 
 def missing_providers(spec: AgentSpec, known: set[str]) -> list[str]:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.core.bounded_read import BoundedReadError, read_bounded
 from app.core.export.model import ImportRejected
-from app.domain.live_files import refuse_live
 
 
 @dataclass(frozen=True)
@@ -44,30 +44,25 @@ class Invalid(ValueError):
 def read_source(path: Path, limits: ImportLimits = DEFAULT_LIMITS) -> str:
     """The file's text, refusing a file over the size limit before reading it."""
     try:
-        refuse_live(path)          # opening it would drop the store's SQLite locks
-        size = path.stat().st_size
-    except OSError as exc:
-        raise ImportRejected(f"cannot read {path}: {exc.strerror or exc}") from None
-    if not path.is_file():
-        raise ImportRejected(f"{path} is not a file")
-    if size > limits.max_file_bytes:
-        raise ImportRejected(f"{path.name} is too large to import ({size / 2**20:.0f} MB; "
-                             f"the limit is {limits.max_file_bytes / 2**20:.0f} MB)")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ImportRejected(f"cannot read {path}: {exc.strerror or exc}") from None
-    return decode(data, path.name)
+        return read_bounded(path, limits.max_file_bytes)
+    except BoundedReadError as exc:
+        raise ImportRejected(_rejection(exc, limits)) from None
 
 
-def decode(data: bytes, name: str) -> str:
-    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ImportRejected(f"{name} is a binary file, not an export")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportRejected(f"{name} is not UTF-8 text (bad byte at offset {exc.start})"
-                             ) from None
+def _rejection(exc: BoundedReadError, limits: ImportLimits) -> str:
+    """The bounded read's refusal in the import's words."""
+    path = exc.path
+    if exc.problem == "unreadable":
+        return f"cannot read {path}: {exc.reason}"
+    if exc.problem == "not_a_file":
+        return f"{path} is not a file"
+    if exc.problem == "too_large":
+        size = f"{exc.size / 2**20:.0f} MB; " if exc.size is not None else ""
+        return (f"{path.name} is too large to import ({size}the limit is "
+                f"{limits.max_file_bytes / 2**20:.0f} MB)")
+    if exc.problem == "binary":
+        return f"{path.name} is a binary file, not an export"
+    return f"{path.name} is not UTF-8 text (bad byte at offset {exc.offset})"
 
 
 def parse_json(text: str, name: str) -> Any:

@@ -36,6 +36,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
+from app.core.bounded_read import BoundedReadError, read_bounded
 from app.core.tools.base import FunctionTool, Tool, ToolRegistry
 from app.domain.tools import CustomToolRecord
 
@@ -204,12 +205,12 @@ def _register_all(registry: ToolRegistry, tools: list[Tool], file_name: str) -> 
 
 def _read(path: Path) -> bytes:
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise CustomToolLoadError(f"{path.name} is larger than {MAX_FILE_BYTES:,} bytes")
-        return path.read_bytes()
-    except OSError as exc:
-        raise CustomToolLoadError(f"cannot read {path}: {exc.strerror or exc}") from None
+        return read_bounded(path, MAX_FILE_BYTES, text=False)
+    except BoundedReadError as exc:
+        if exc.problem == "too_large":
+            raise CustomToolLoadError(f"{path.name} is larger than {MAX_FILE_BYTES:,} bytes"
+                                      ) from None
+        raise CustomToolLoadError(f"cannot read {path}: {exc.reason or exc}") from None
 
 
 def _changed(record: CustomToolRecord) -> str:
