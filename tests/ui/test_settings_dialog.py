@@ -80,6 +80,39 @@ def test_adding_a_provider_keeps_the_key_out_of_every_file(
             assert SECRET.encode() not in path.read_bytes(), path
 
 
+def test_a_key_saved_under_a_name_taken_meanwhile_leaves_the_keyring_as_it_was(
+        aio, async_store, open_settings, keyring_backend, qtbot) -> None:
+    dialog = open_settings()
+    page = dialog.providers
+    # While the dialog is open, the CLI adds "cloud" with its own key.
+    keyring_backend.entries[("AgentDesk", "provider:cloud")] = "sk-the-cli-key"
+    aio.run(async_store.run(lambda s: s.providers.create(ProviderConfig(
+        name="cloud", kind="openai", base_url="https://api.openai.com/v1",
+        api_key_ref="keyring:provider:cloud", is_local=False))))
+    for attempt in (1, 2):                   # the person tries twice
+        page.add_button.click()
+        editor = editor_of(dialog, qtbot)
+        editor.kind.setCurrentIndex(editor.kind.findData("openai"))
+        qtbot.keyClicks(editor.name, "cloud")
+        qtbot.keyClicks(editor.api_key, f"{SECRET}-{attempt}")
+        editor.ok_button.click()
+        qtbot.waitUntil(lambda: "exists" in page.result.toolTip(), timeout=WAIT_MS)
+        assert keyring_backend.entries == {("AgentDesk", "provider:cloud"): "sk-the-cli-key"}
+        page.result.setToolTip("")
+    [config] = providers(aio, async_store)
+    assert config.api_key_ref == "keyring:provider:cloud"
+
+    page.add_button.click()                  # under a free name it is saved
+    editor = editor_of(dialog, qtbot)
+    editor.kind.setCurrentIndex(editor.kind.findData("openai"))
+    qtbot.keyClicks(editor.name, "cloud two")
+    qtbot.keyClicks(editor.api_key, SECRET)
+    editor.ok_button.click()
+    qtbot.waitUntil(lambda: len(providers(aio, async_store)) == 2, timeout=WAIT_MS)
+    assert keyring_backend.entries == {("AgentDesk", "provider:cloud"): "sk-the-cli-key",
+                                       ("AgentDesk", "provider:cloud two"): SECRET}
+
+
 def test_a_loopback_openai_compatible_server_is_local(open_settings, qtbot) -> None:
     dialog = open_settings()
     dialog.providers.add_button.click()
