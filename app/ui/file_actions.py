@@ -16,15 +16,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from app.domain import AgentSpec, Conversation
-from app.services.data_service import DataService, ExportError, write_atomically
+from app.ops import exchange
+from app.ops.exchange import ExportError
+from app.services.data_service import DataService
 from app.services.store_bridge import StoreBridge
-from app.ui.drag_drop import EXTENSIONS, WindowDropImporter, safe_filename
+from app.ui.drag_drop import WindowDropImporter, safe_filename
 from app.ui.export_all import choose_export_file, describe_export, export_all
 from app.ui.file_dialogs import file_dialog
 from app.ui.open_dialogs import DialogSlot
@@ -64,7 +67,8 @@ class FileActions(QObject):
         if not ids:
             return None
         fmt = self._default_format()
-        name = (safe_filename(conversations[0].title, EXTENSIONS.get(fmt, ".md"))
+        name = (safe_filename(conversations[0].title,
+                              exchange.FORMAT_SUFFIXES.get(fmt, ".md"))
                 if len(ids) == 1 else None)
         title = "Export chat" if len(ids) == 1 else f"Export {len(ids)} chats"
         self.picker = choose_export_file(
@@ -99,12 +103,8 @@ class FileActions(QObject):
                               save=True)
 
         def chosen(path: str) -> None:
-            from app.core.export.agent_file import agent_json
-
-            target = Path(path).expanduser()
             try:
-                write_atomically(target, lambda tmp: tmp.write_text(agent_json(agent),
-                                                                    encoding="utf-8"))
+                target = exchange.export_agent(Path(path), agent)
             except ExportError as exc:
                 warn(self._window, "Export failed", str(exc))
                 return
@@ -131,14 +131,13 @@ class FileActions(QObject):
             warn(self._window, "Agent not imported", str(exc))
             return None
 
-        from app.core.export.agent_file import import_agent
-
         async def run() -> AgentSpec:
-            created, missing = await self._bridge.run(lambda s: import_agent(s, spec))
+            imported = await self._bridge.run(partial(exchange.import_agent, spec=spec))
+            created, missing = imported.agent, imported.missing_providers
             self.sig_agent_imported.emit(created)
             note = f"Imported the agent “{created.name}”."
-            if created.name != spec.name:
-                note += f" (“{spec.name}” was taken.)"
+            if created.name != imported.requested_name:
+                note += f" (“{imported.requested_name}” was taken.)"
             if missing:
                 note += (f"\nIts provider{'s' if len(missing) > 1 else ''} "
                          f"{', '.join(missing)} {'are' if len(missing) > 1 else 'is'} "

@@ -42,7 +42,7 @@ def test_window_counts_in_words() -> None:
     from pathlib import Path
 
     from app.domain import UsageStats
-    from app.services.data_service import BackupInfo
+    from app.ops.data import BackupInfo
     from app.ui.chat.message_widget import usage_text
     from app.ui.dialogs.data_page import describe_backup
 

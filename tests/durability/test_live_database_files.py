@@ -23,7 +23,9 @@ from app.core.tools import ToolContext, execute_tool
 from app.core.tools.files import files_tools
 from app.domain import AgentSpec, Message, live_files
 from app.providers.gguf_file import GGUFError, is_gguf, read_metadata
-from app.services.data_service import backup_to, inspect_backup, request_restore
+from app.ops import exchange
+from app.ops.data import BackupError, backup_to, inspect_backup, request_restore
+from app.ops.exchange import ExportError
 from app.store import Store
 from app.ui.file_drop import FileRefused, read_text_file
 from tests.support.file_locks import SHM_DMS_BYTE, lock_state
@@ -111,10 +113,12 @@ def test_restore_from_the_live_file_copies_through_sqlite(live: Store,
 def test_backups_and_exports_never_replace_a_live_file(live: Store) -> None:
     before = live.path.stat().st_ino
     for path in live_paths(live):
-        with pytest.raises(live_files.LiveDatabaseFileError):
+        with pytest.raises(BackupError, match="open database"):
             backup_to(live, path)
         with pytest.raises(PermissionError):
             write_atomically(path, lambda tmp: tmp.write_text("export"))
+        with pytest.raises(ExportError, match="open database"):
+            exchange.write_text(path, "export")
     assert live.path.stat().st_ino == before
     assert_still_locked(live)
     assert len(live.messages.all(live.conversations.list()[0].id)) == MESSAGES

@@ -202,7 +202,7 @@ def test_a_restore_scheduled_in_settings_is_applied_on_the_next_start(
         aio, qapp, qtbot, settings: AppSettings, tmp_path: Path) -> None:
     """Settings > Data > Restore stages a backup; run_app puts it in place
     before the store opens, so the window shows the backup's agents."""
-    from app.services.data_service import request_restore
+    from app.ops.data import request_restore
 
     backup = tmp_path / "backup" / "agentdesk.db"
     seed_agents(backup, [AgentSpec(name="From backup")])

@@ -4,6 +4,7 @@ message text. Offscreen: drag and drop events are sent as Qt delivers them."""
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from window_support import WAIT_MS, open_window
 
 from app.core.export import load_bundles, render
 from app.domain import AgentSpec, Message
+from app.ops import exchange
 from app.store import Store
 from app.ui.desktop_shell import DesktopShell
 from app.ui.drag_drop import safe_filename
@@ -97,16 +99,21 @@ def test_dragging_a_conversation_gives_a_markdown_file_and_text(
     assert not path.exists()                    # the run's drag files are cleaned up
 
 
-def test_dragging_uses_the_default_export_format(qtbot, make_shell, db_path) -> None:
+def drag_report(qtbot, make_shell, db_path, fmt: str, before_drag=lambda: None):
+    """Drag the chat "Report" out of a fresh window with ``fmt`` as the default
+    export format; returns (the chat's id, the drag's mime data)."""
     agent, chat_id = seed_chat(db_path, "Report")
-    shell = make_shell()
-    window = shell.window
-    window.settings.export_format = "json"
+    window = make_shell().window
+    window.settings.export_format = fmt
     window.select_agent(agent.id)
     model = window.conversation_model
     qtbot.waitUntil(lambda: model.row_of(chat_id) is not None, timeout=WAIT_MS)
+    before_drag()
+    return chat_id, model.mimeData([model.index(model.row_of(chat_id))])
 
-    mime = model.mimeData([model.index(model.row_of(chat_id))])
+
+def test_dragging_uses_the_default_export_format(qtbot, make_shell, db_path) -> None:
+    chat_id, mime = drag_report(qtbot, make_shell, db_path, "json")
 
     path = Path(mime.urls()[0].toLocalFile())
     assert path.suffix == ".json"
@@ -117,6 +124,28 @@ def test_dragging_uses_the_default_export_format(qtbot, make_shell, db_path) -> 
     document.pop("exported_at"), expected.pop("exported_at")      # the moment differs
     assert document == expected
     assert mime.text() == render(bundles, "md")  # text fields still get Markdown
+    assert "\n# Report\n" in mime.text()
+
+
+def test_a_dragged_pdf_is_rendered_and_written_off_the_ui_thread(
+        qtbot, make_shell, db_path, monkeypatch) -> None:
+    """Qt asks for the drag's data on the UI thread; the export (PDF layout
+    included) runs on the drag's writing thread, through the one atomic writer."""
+    writers: list[threading.Thread] = []
+    original = exchange.write_file
+
+    def watched(path, write) -> None:
+        writers.append(threading.current_thread())
+        original(path, write)
+
+    _chat_id, mime = drag_report(
+        qtbot, make_shell, db_path, "pdf",
+        before_drag=lambda: monkeypatch.setattr(exchange, "write_file", watched))
+
+    path = Path(mime.urls()[0].toLocalFile())
+    assert path.name == "Report.pdf" and path.read_bytes().startswith(b"%PDF")
+    assert writers and all(t is not threading.main_thread() for t in writers)
+    assert sorted(p.name for p in path.parent.iterdir()) == ["Report.pdf"]  # no temporary
     assert "\n# Report\n" in mime.text()
 
 

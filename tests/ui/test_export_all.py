@@ -17,7 +17,7 @@ from dialog_helpers import WAIT_MS, host, message_box, picker_of
 from app.core import export as export_package
 from app.core.export import import_file
 from app.domain import AgentSpec, Message
-from app.services.data_service import export_target
+from app.ops.exchange import export_target
 from app.store import Store
 from app.ui.dialogs.settings_dialog import SettingsDialog
 from app.ui import export_all as export_all_module
@@ -184,7 +184,7 @@ def test_rendering_leaves_the_store_free(aio, async_store, dialog, tmp_path, qtb
     real_render = export_package.render
     answered: list[int] = []
 
-    def render_while_the_store_answers(bundles, fmt: str) -> str:
+    def render_while_the_store_answers(bundles, fmt: str, **_options: object) -> str:
         query = asyncio.run_coroutine_threadsafe(
             async_store.run(lambda s: len(s.agents.list())), aio.loop)
         answered.append(query.result(timeout=10))

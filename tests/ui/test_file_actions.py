@@ -18,7 +18,7 @@ from app.core.export.agent_file import FORMAT, agent_json
 from app.domain import AgentSpec, Message
 from app.store import Store
 from app.ui.desktop_shell import DesktopShell
-from app.ui.drag_drop import import_files
+from app.ops.exchange import import_files
 
 
 def _seed(db_path: Path) -> tuple[AgentSpec, list[int]]:

@@ -12,7 +12,7 @@ from dialog_helpers import WAIT_MS, click_box_button, host, message_box
 
 from app.domain import AgentSpec, Message
 from app.domain.tools import McpServerConfig
-from app.services.data_service import (
+from app.ops.data import (
     BackupError,
     apply_pending_restore,
     inspect_backup,

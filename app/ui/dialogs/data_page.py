@@ -1,8 +1,9 @@
 """Settings > Data: where the data lives, Backup now, Restore (at next start),
 Export all.
 
-Backup, restore and export are app/services/data_service.py (the restore design
-and the export's atomic write are described there). "Export all…" writes every
+Backup, restore and export are app/ops/data.py and app/ops/exchange.py (the
+restore design and the export's atomic write are described there), scheduled
+off the UI thread by app/services/data_service.py. "Export all…" writes every
 conversation, archived ones too, as JSON (imports back), Markdown, HTML or PDF
 through app/core/export — the same export as ``agentdesk conversations export
 --all``; the format follows the file name's suffix or the chosen filter. It
@@ -29,13 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.wording import plural
-from app.services.data_service import (
-    BackupError,
-    BackupInfo,
-    DataService,
-    ExportError,
-    inspect_backup,
-)
+from app.ops.data import BackupError, BackupInfo, inspect_backup
+from app.ops.exchange import ExportError
+from app.services.data_service import DataService
 from app.ui.dialogs.widgets import Spinner, error_color
 from app.ui.export_all import choose_export_file, describe_export, export_all
 from app.ui.file_dialogs import file_dialog
