@@ -53,6 +53,82 @@ def register_secret(value: str | None) -> None:
         _KNOWN_SECRETS.add(value.strip())
 
 
+# -- credentials in URLs --------------------------------------------------------------------
+# A query parameter whose name (lower case, without - and _) is one of these,
+# or ends in one of the suffixes, carries a credential (``?key=``, ``?api_key=``,
+# ``?access_token=``, ``?x-goog-api-key=``, ``?sig=``). ``keyword`` or
+# ``api-version`` do not.
+_CREDENTIAL_PARAMS = frozenset({
+    "key", "apikey", "token", "accesstoken", "authtoken", "auth", "authorization",
+    "secret", "clientsecret", "password", "passwd", "pass", "pwd", "sig", "signature",
+    "session", "sessionid", "jwt", "bearer", "credential", "credentials"})
+_CREDENTIAL_SUFFIXES = ("apikey", "token", "secret", "password", "signature")
+# A URL inside free text (an error message, a log line): scheme://… up to a space or quote.
+_URL_IN_TEXT = re.compile(r"(?i)\b[a-z][a-z0-9+.\-]*://[^\s\"'<>`]+")
+
+
+def is_credential_param(name: str) -> bool:
+    """True when a query parameter called ``name`` carries a credential."""
+    plain = re.sub(r"[-_.\s]", "", name).lower()
+    return plain in _CREDENTIAL_PARAMS or plain.endswith(_CREDENTIAL_SUFFIXES)
+
+
+def _url_parts(url: str) -> tuple[str, str, str, str, str]:
+    """(scheme+"://", userinfo, rest of host and path, query, fragment), split by
+    hand: ``urlsplit`` refuses some text (an unclosed ``[``) that must still be
+    redacted. A missing part is ""."""
+    head, _, fragment = url.partition("#")
+    head, _, query = head.partition("?")
+    start = head.find("://")
+    if start < 0:
+        return "", "", head, query, fragment
+    start += 3
+    slash = head.find("/", start)
+    end = len(head) if slash < 0 else slash
+    userinfo, at, host = head[start:end].rpartition("@")
+    return head[:start], userinfo + at, host + head[end:], query, fragment
+
+
+def url_credentials(url: str) -> list[str]:
+    """What in ``url`` carries a credential, worded for a person (empty: nothing):
+    a user name or password before ``@``, a query parameter such as ``api_key``
+    or ``key``, a ``#fragment`` (never sent to a server: in a base URL it is a
+    pasted token or a mistake)."""
+    found: list[str] = []
+    _scheme, userinfo, _rest, query, fragment = _url_parts(url.strip())
+    if userinfo:
+        found.append("a user name or password before '@'")
+    for pair in re.split(r"[&;]", query):
+        name = pair.partition("=")[0]
+        if name and is_credential_param(name):
+            found.append(f"the parameter '{name[:40]}'")
+    if fragment or url.strip().endswith("#"):
+        found.append("a '#' part")
+    return found
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its credentials replaced by ``[REDACTED]``: the user
+    name/password before ``@``, the value of each credential query parameter
+    and any ``#fragment``. The one function every place that shows or logs a
+    provider URL uses (lists, error messages, connection tests, the log)."""
+    scheme, userinfo, rest, query, fragment = _url_parts(url)
+    out = scheme + (f"{REDACTED}@" if userinfo else "") + rest
+    if "?" in url.partition("#")[0]:
+        pairs = re.split(r"([&;])", query)
+        out += "?" + "".join(
+            f"{p.partition('=')[0]}={REDACTED}" if "=" in p and is_credential_param(
+                p.partition("=")[0]) else p for p in pairs)
+    if "#" in url:
+        out += "#" + (REDACTED if fragment else "")
+    return out
+
+
+def redact_urls(text: str) -> str:
+    """Every URL inside ``text`` passed through ``redact_url``."""
+    return _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), text)
+
+
 def _assignment(match: re.Match[str]) -> str:
     name, separator, space, quote, value = match.groups()
     if separator == ":" and not quote and len(value) <= _PROSE_MAX \
@@ -68,12 +144,13 @@ def _auth_scheme(match: re.Match[str]) -> str:
 
 
 def redact(text: str) -> str:
-    """Replace credentials with ``[REDACTED]``: the configured key values, known
-    key shapes, bearer tokens and secret assignments (``api_key=…``). Prose
+    """Replace credentials with ``[REDACTED]``: the configured key values,
+    credentials inside URLs (``redact_url``), known key shapes, bearer tokens and secret assignments (``api_key=…``). Prose
     after a word like "token:" stays readable."""
     for secret in sorted(tuple(_KNOWN_SECRETS), key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, REDACTED)
+    text = redact_urls(text)
     for pattern in _KEY_SHAPES:
         text = pattern.sub(REDACTED, text)
     text = _AUTH_SCHEME.sub(_auth_scheme, text)

@@ -21,6 +21,7 @@ from app.core.local_probe import DEFAULT_PORTS, DetectedServer, probe_local_serv
 from app.core.secrets import SecretError
 from app.core.wording import plural
 from app.domain import ConnectionReport, ProviderConfig
+from app.logs import redact_url
 from app.ops import providers as provider_ops
 from app.store import Store
 
@@ -71,7 +72,7 @@ def run_provider_test(args: argparse.Namespace, store: Store) -> int:
     elif report.reachable:
         fields([
             ("provider", f"{config.name} ({config.kind}) at "
-                         f"{config.base_url or config.model_path}"),
+                         f"{redact_url(config.base_url) or config.model_path}"),
             ("reachable", True),
             ("latency", f"{report.latency_ms:.1f} ms (median of 3)"),
             ("version", report.version),

@@ -18,6 +18,7 @@ from app.commands.output import print_json, say, table, warn
 from app.core.secrets import ENV_NAME
 from app.domain import ProviderConfig, ProviderKind
 from app.domain.provider import DEFAULT_BASE_URLS, derive_is_local
+from app.logs import redact_url
 from app.ops import providers as provider_ops
 from app.store import DuplicateNameError, NotFoundError, Store
 
@@ -68,7 +69,8 @@ def build_config(name: str, kind: str, url: str | None, api_key_env: str | None,
         base_url = (url or DEFAULT_BASE_URLS[kind]).rstrip("/")
         problem = provider_ops.url_problem(kind, base_url)
         if problem:
-            raise CliError(f"invalid --url {base_url!r}: {problem[0].lower()}{problem[1:]}")
+            raise CliError(f"invalid --url {redact_url(base_url)!r}: "
+                           f"{problem[0].lower()}{problem[1:]}")
         stored_path = None
     key_ref = None
     if api_key_env is not None:
@@ -93,9 +95,9 @@ def add_provider(args: argparse.Namespace, store: Store) -> int:
     except DuplicateNameError as exc:
         raise CliError(str(exc)) from None
     if args.json:
-        print_json(created)
+        print_json(provider_ops.shown(created))
     else:
-        where = created.base_url or created.model_path
+        where = redact_url(created.base_url) or created.model_path
         say(f"added provider {created.name!r} ({created.kind}, "
             f"{'local' if created.is_local else 'remote'}) at {where}")
     return 0
@@ -103,13 +105,18 @@ def add_provider(args: argparse.Namespace, store: Store) -> int:
 
 def list_providers(args: argparse.Namespace, store: Store) -> int:
     providers = provider_ops.list_providers(store)
+    for provider in providers:
+        warning = provider_ops.url_credential_warning(provider)
+        if warning:
+            warn(warning)
     if args.json:
-        print_json(providers)
+        print_json([provider_ops.shown(p) for p in providers])
     elif not providers:
         say("no providers yet — add one with: agentdesk providers add NAME --kind ...")
     else:
         table(["ID", "NAME", "KIND", "LOCAL", "ENABLED", "URL / MODEL", "API KEY"],
-              [(p.id, p.name, p.kind, p.is_local, p.enabled, p.base_url or p.model_path,
+              [(p.id, p.name, p.kind, p.is_local, p.enabled,
+                redact_url(p.base_url) or p.model_path,
                 p.api_key_ref) for p in providers])
     return 0
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from app.domain import ConnectionReport, ProviderConfig
+from app.logs import redact_url
 
 _DETAIL_LIMIT = 240
 
@@ -77,7 +78,7 @@ def explain(config: ProviderConfig, kind: str, detail: str = "",
     if config.kind == "embedded":
         return _explain_embedded(config, kind, detail)
     who = display_name(config)
-    url = config.base_url or "(no URL set)"
+    url = redact_url(config.base_url) or "(no URL set)"
     extra = _detail(detail)
     if kind == "unreachable":
         return _explain_unreachable(config, who, url)

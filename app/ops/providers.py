@@ -1,7 +1,10 @@
 """Providers: the URL check, saving one (with its API key), removing one, the list.
 
 - ``url_problem``: the one check of a provider's base URL (Settings' editor,
-  ``agentdesk providers add --url``), naming the kind's own example address.
+  ``agentdesk providers add --url``), naming the kind's own example address;
+  it refuses a credential in the URL (``user:key@``, ``?api_key=``, ``?key=``,
+  ``?token=`` …, a ``#`` part). ``url_credential_warning`` names a provider
+  stored before that rule; ``shown`` redacts a config for output.
 - ``save_provider``: create or update a provider; a new API key goes into the
   keyring *first* and the database only keeps the reference
   (``keyring:provider:<name>``). If the database write then fails, the
@@ -26,6 +29,7 @@ from app.core import secrets
 from app.domain import ProviderConfig
 from app.domain.links import is_http_address
 from app.domain.provider import DEFAULT_BASE_URLS
+from app.logs import redact_url, url_credentials
 from app.store import Store
 
 log = logging.getLogger(__name__)
@@ -79,9 +83,37 @@ def url_problem(kind: str, url: str) -> str | None:
     The embedded engine runs in-process and has no URL. The message names the
     kind's own example: an OpenAI-compatible server is not shown Ollama's port.
     """
-    if kind == "embedded" or is_http_address(url):
+    if kind == "embedded":
         return None
-    return f"Enter an http(s) address like {example_url(kind)}"
+    if not is_http_address(url):
+        return f"Enter an http(s) address like {example_url(kind)}"
+    found = url_credentials(url)
+    if found:
+        # Refused, not moved: a credential in a URL is sent differently (user:pass
+        # as Basic auth, ?key= in the query) from the API key field (a Bearer
+        # header), so moving it silently could break the provider or change
+        # where the key goes. The person moves it, once, knowingly.
+        return (f"Remove the key from the address ({', '.join(found)}): it would be "
+                f"stored and shown in plain text. Enter it as the provider's API key "
+                f"instead (the API key field; agentdesk providers set-key NAME)")
+    return None
+
+
+def url_credential_warning(config: ProviderConfig) -> str | None:
+    """For a provider saved before credentials in URLs were refused: one line
+    saying what to do (None when its URL holds no credential). Such a provider
+    keeps working; every place that shows its URL shows it redacted."""
+    if config.kind == "embedded" or not url_credentials(config.base_url):
+        return None
+    return (f"provider {config.name!r} keeps a key in its URL "
+            f"({redact_url(config.base_url)}), stored in plain text: edit it in "
+            f"Settings › Providers and move the key to the API key field, or remove "
+            f"it and add it again with a clean --url and agentdesk providers set-key")
+
+
+def shown(config: ProviderConfig) -> ProviderConfig:
+    """``config`` with its URL redacted, for output (``providers list --json``)."""
+    return config.model_copy(update={"base_url": redact_url(config.base_url)})
 
 
 def env_reference(variable: str) -> str:

@@ -37,6 +37,7 @@ from app.domain import (
 )
 from app.domain.events import ErrorKind, StopReason
 from app.domain.generation import GenerationSetting
+from app.logs import redact_url
 from app.providers.base import ChatProvider, ProviderError, ProviderOptions
 from app.providers.sampling import ALL_SETTINGS, sampling_fields
 from app.providers.transport import HttpTransport
@@ -70,7 +71,7 @@ class OllamaProvider(ChatProvider):
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._api_key = api_key
         self._http = HttpTransport(self.base_url, headers=headers, options=self.options,
-                                   label=f"Ollama at {self.base_url}")
+                                   label=f"Ollama at {redact_url(self.base_url)}")
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -29,6 +29,7 @@ from app.domain import (
     RunEvent,
 )
 from app.domain.generation import GenerationSetting
+from app.logs import redact_url
 from app.providers.base import ChatProvider, ProviderError, ProviderOptions
 from app.providers.sse import sse_data
 from app.domain.provider import DEFAULT_BASE_URLS
@@ -60,7 +61,7 @@ class OpenAICompatProvider(ChatProvider):
         headers: dict[str, str] = {}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
-        self.label = f"{config.name} at {self.api_base}"
+        self.label = f"{config.name} at {redact_url(self.api_base)}"
         self.transport = HttpTransport(self.api_base, headers=headers, options=self.options,
                                        label=self.label)
         self._build: str | None = None          # llama.cpp's build (see _llamacpp_build)

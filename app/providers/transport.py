@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from app.logs import redact_url
 from app.providers.base import ProviderError, ProviderOptions
 from app.providers.deadline import ReadDeadline
 
@@ -163,7 +164,7 @@ class HttpTransport:
                  options: ProviderOptions | None = None, label: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.options = options or ProviderOptions()
-        self.label = label or self.base_url
+        self.label = label or redact_url(self.base_url)
         t = self.options.timeouts
         # The pool/read timeouts are backstops; first-byte and idle are
         # enforced per chunk in ``stream_lines``.

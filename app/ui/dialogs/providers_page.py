@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
 
 from app.core.secrets import SecretError
 from app.domain import ConnectionReport, ProviderConfig
+from app.logs import redact_url
+from app.ops.providers import url_credential_warning
 from app.services.provider_service import ProviderService
 from app.store import StoreError
 from app.ui.dialogs.model_picker import ModelCombo, ProviderCombo
@@ -138,8 +140,10 @@ class ProvidersPage(QWidget):
         current = select or self.current_name()
         self.list.clear()
         for config in self._configs:
-            where = config.base_url or config.model_path or ""
+            where = redact_url(config.base_url) or config.model_path or ""
             state = "" if config.enabled else "  (disabled)"
+            if url_credential_warning(config):
+                state += "  ⚠ key in the URL: edit to move it to the API key field"
             item = QListWidgetItem(f"{config.name} — {config.kind}, "
                                    f"{'local' if config.is_local else 'cloud'}{state}\n{where}")
             item.setData(Qt.ItemDataRole.UserRole, config.name)
