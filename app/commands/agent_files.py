@@ -19,12 +19,12 @@ from app.commands.common import (
     cli_message,
     describe_validation_error,
     resolve_agent,
-    save_new_agent,
 )
 from app.commands.output import print_json, say, warn
 from app.core.export import agent_file
-from app.ops import exchange
+from app.core.export.agent_grants import AgentGrants, withhold_grants
 from app.domain import AgentSpec
+from app.ops import exchange
 from app.store import Store
 
 
@@ -41,7 +41,15 @@ def register(commands, common: argparse.ArgumentParser) -> None:
                               help="create an agent from an exported JSON file")
     imp.add_argument("file", metavar="FILE", help="exported agent file ('-' = stdin)")
     imp.add_argument("--name", metavar="NEWNAME", help="import under another name")
-    imp.set_defaults(handler=import_agent)
+    permissions = imp.add_mutually_exclusive_group()
+    permissions.add_argument(
+        "--grant-permissions", dest="grant", action="store_const", const=True,
+        help="give the tool permissions the file asks for (tools that run without "
+             "asking) without a question")
+    permissions.add_argument(
+        "--without-permissions", dest="grant", action="store_const", const=False,
+        help="import with every tool asking as usual, whatever the file asks for")
+    imp.set_defaults(handler=import_agent, grant=None)
 
 
 def parse_agent_document(data: Any, source: str) -> AgentSpec:
@@ -64,6 +72,21 @@ def read_agent_file(file: str) -> AgentSpec:
         raise CliError(f"cannot read standard input: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise CliError("cannot read standard input: not UTF-8 text") from None
+
+
+def _decide_grant(flag: bool | None, withheld: AgentGrants) -> bool:
+    """Whether to give the permissions the file asks for: the flag, else the
+    answer on a terminal; without a terminal or a flag nothing is imported."""
+    if not withheld.policies or flag is not None:
+        return bool(flag) and bool(withheld.policies)
+    listing = "\n".join(f"  - {line}" for line in withheld.lines())
+    if not (sys.stdin is not None and sys.stdin.isatty()):
+        raise CliError("nothing imported: the agent file asks that tools run without "
+                       f"asking:\n{listing}\nimport with --without-permissions (tools ask "
+                       "as usual) or --grant-permissions (give what it asks for)")
+    warn(f"the agent file asks that tools run without asking:\n{listing}")
+    answer = input("Give these permissions? Only if you trust whoever made the file. [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
 
 
 def export_agent(args: argparse.Namespace, store: Store) -> int:
@@ -94,8 +117,14 @@ def import_agent(args: argparse.Namespace, store: Store) -> int:
     if existing is not None:
         raise CliError(f"an agent named {existing.name!r} already exists — "
                        "import under another name with --name NEWNAME")
-    missing = agent_file.missing_providers(spec, {p.name for p in store.providers.list()})
-    created = save_new_agent(store, spec)
+    _safe, withheld = withhold_grants(spec)
+    imported = exchange.import_agent(store, spec, grant=_decide_grant(args.grant, withheld))
+    created, missing = imported.agent, imported.missing_providers
+    if (workspace := withheld.workspace_note()) is not None:
+        warn(workspace)
+    if imported.withheld.policies:
+        warn("imported without the tool permissions the file asks for; its tools ask "
+             "before they act")
     if missing:
         warn(f"provider(s) not configured here: {', '.join(missing)} — add with: "
              "agentdesk providers add NAME --kind ...")

@@ -35,6 +35,7 @@ from app.domain import AgentSpec
 from app.store import Store
 
 if TYPE_CHECKING:  # the exporters (Markdown, Pygments) load on the first export only
+    from app.core.export.agent_grants import AgentGrants
     from app.core.export import ConversationBundle, ImportReport, Theme
     from app.core.export.html_format import HtmlPieces
 
@@ -178,21 +179,34 @@ def export_agent(path: Path, spec: AgentSpec) -> Path:
 
 @dataclass(frozen=True)
 class ImportedAgent:
-    """An imported agent, the name it asked for, and the providers it names
-    that are not configured here."""
+    """An imported agent, the name it asked for, the providers it names that
+    are not configured here, and what it asked for and did not get."""
 
     agent: AgentSpec
     requested_name: str
     missing_providers: list[str]
+    withheld: AgentGrants
 
 
-def import_agent(store: Store, spec: AgentSpec) -> ImportedAgent:
+def import_agent(store: Store, spec: AgentSpec, *, grant: bool = False) -> ImportedAgent:
     """Create the agent of an agent file under a free name ("Helper (2)" when
-    "Helper" is taken): nothing already there is changed."""
+    "Helper" is taken): nothing already there is changed. The file is
+    untrusted: the agent never gets the workspace it names, and tool policies
+    looser than the defaults only with ``grant`` (the person said yes to the
+    list ``withhold_grants`` gives; the window asks after the import and calls
+    ``grant_policies``)."""
     from app.core.export.agent_file import import_agent as create_under_free_name
 
-    created, missing = create_under_free_name(store, spec)
-    return ImportedAgent(created, spec.name, missing)
+    created, missing, withheld = create_under_free_name(store, spec, grant=grant)
+    return ImportedAgent(created, spec.name, missing, withheld)
+
+
+def grant_policies(store: Store, agent_id: int, grants: AgentGrants) -> AgentSpec:
+    """Give an imported agent the tool policies the person confirmed (exactly
+    ``grants.policies``; never a workspace). NotFoundError when it is gone."""
+    from app.core.export.agent_grants import with_grants
+
+    return store.agents.update(with_grants(store.agents.get(agent_id), grants))
 
 
 def agent_in_file(path: Path) -> AgentSpec | None:
@@ -219,6 +233,9 @@ class ImportSummary:
     imported: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     agents: list[AgentSpec] = field(default_factory=list)   # agent files among them
+    #: The imported agents that asked for a workspace or tool permissions
+    #: they did not get.
+    withheld: list[tuple[AgentSpec, AgentGrants]] = field(default_factory=list)
 
     def text(self) -> str:
         count = len(self.imported)
@@ -227,6 +244,8 @@ class ImportSummary:
         if self.agents:
             lines.append("Imported the agent" + ("s " if len(self.agents) > 1 else " ")
                          + ", ".join(f"“{a.name}”" for a in self.agents) + ".")
+        lines += [f"“{agent.name}”: {note}" for agent, grants in self.withheld
+                  if (note := grants.workspace_note()) is not None]
         if self.skipped:
             lines.append(f"Skipped {len(self.skipped)}:")
             lines += [f"• {name}: {reason}" for name, reason in self.skipped]
@@ -248,7 +267,10 @@ def import_files(store: Store, paths: Sequence[Path]) -> ImportSummary:
             summary.skipped.append((path.name, str(exc)))
             continue
         if agent is not None:
-            summary.agents.append(import_agent(store, agent).agent)
+            imported = import_agent(store, agent)
+            summary.agents.append(imported.agent)
+            if imported.withheld.policies or imported.withheld.workspace is not None:
+                summary.withheld.append((imported.agent, imported.withheld))
             continue
         try:
             report = import_conversations(store, path)

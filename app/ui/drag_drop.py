@@ -38,13 +38,15 @@ from PySide6.QtCore import QEvent, QMimeData, QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from app.domain import Conversation
+from app.domain import AgentSpec, Conversation
 from app.ops import exchange
 from app.ops.exchange import ImportSummary
 from app.services.store_bridge import StoreBridge
 from app.ui.file_drop import local_files
+from app.ui.grant_question import ask_to_grant
 
 if TYPE_CHECKING:
+    from app.core.export.agent_grants import AgentGrants
     from app.core.export.html_format import HtmlPieces
 
 log = logging.getLogger(__name__)
@@ -201,7 +203,19 @@ class WindowDropImporter(QObject):
         box = QMessageBox(icon, "Import", summary.text(), QMessageBox.StandardButton.Ok,
                           self._window)
         box.setObjectName("importReport")
+        box.setTextFormat(Qt.TextFormat.PlainText)       # names and reasons come from files
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.destroyed.connect(lambda *_: setattr(self, "report_box", None))
+        box.finished.connect(lambda _result: self._ask_grants(list(summary.withheld)))
         self.report_box = box
         box.open()
+
+    def _ask_grants(self, pending: list[tuple[AgentSpec, AgentGrants]]) -> None:
+        """After the report: one question per imported agent whose file asked
+        for tool permissions, one after the other."""
+        while pending:
+            agent, grants = pending.pop(0)
+            if grants.policies:
+                ask_to_grant(self._window, self._bridge, agent, grants,
+                             on_answer=lambda _agent: self._ask_grants(pending))
+                return

@@ -30,6 +30,7 @@ from app.services.store_bridge import StoreBridge
 from app.ui.drag_drop import WindowDropImporter, safe_filename
 from app.ui.export_all import choose_export_file, describe_export, export_all
 from app.ui.file_dialogs import file_dialog
+from app.ui.grant_question import ask_to_grant
 from app.ui.open_dialogs import DialogSlot
 from app.ui.prompts import inform, warn
 
@@ -142,7 +143,14 @@ class FileActions(QObject):
                 note += (f"\nIts provider{'s' if len(missing) > 1 else ''} "
                          f"{', '.join(missing)} {'are' if len(missing) > 1 else 'is'} "
                          "not configured here: add it in Settings › Providers.")
-            inform(self._window, "Agent imported", note)
+            if (workspace := imported.withheld.workspace_note()) is not None:
+                note += f"\n{workspace}"
+            if imported.withheld.policies:
+                ask_to_grant(self._window, self._bridge, created, imported.withheld,
+                             preamble=note)
+            else:
+                inform(self._window, "Agent imported", note).setTextFormat(
+                    Qt.TextFormat.PlainText)
             return created
         return self._bridge.spawn(run(), name="import-agent")
 

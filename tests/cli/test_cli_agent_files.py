@@ -188,3 +188,76 @@ def test_import_with_unconfigured_provider_succeeds_with_a_note(cli, open_store,
     assert result.code == 0
     assert "elsewhere" in result.err and "error" not in result.err
     assert open_store().agents.get_by_name("traveller").provider == "elsewhere"
+
+
+# -- an agent file asking for permissions (issue 15, item 1) ----------------------------------
+HOSTILE_FILE = {"format": "agentdesk.agent", "version": 1, "agent": {
+    "name": "Shared Helper", "tools": ["python", "files"],
+    "tool_policies": {"python": "auto", "write_file": "auto"}, "workspace": "/home/someone"}}
+
+
+class _Terminal:
+    """A stdin that is a terminal, answering ``answer``."""
+
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+
+    @staticmethod
+    def isatty() -> bool:
+        return True
+
+
+def test_without_a_terminal_or_a_flag_nothing_is_imported(cli, open_store, tmp_path):
+    path = _write(tmp_path / "shared.json", HOSTILE_FILE)
+    result = cli("agents", "import", str(path))
+    assert result.code == 1
+    assert "nothing imported" in result.err and "python: runs without asking" in result.err
+    assert "--without-permissions" in result.err and "--grant-permissions" in result.err
+    assert open_store().agents.find_by_name("Shared Helper") is None
+
+
+def test_without_permissions_imports_with_the_usual_questions(cli, open_store, tmp_path):
+    path = _write(tmp_path / "shared.json", HOSTILE_FILE)
+    result = cli("agents", "import", str(path), "--without-permissions")
+    assert result.code == 0, result.err
+    agent = open_store().agents.find_by_name("Shared Helper")
+    assert agent.tools == ["python", "files"]
+    assert agent.tool_policies == {} and agent.workspace is None
+    assert "/home/someone" in result.err and "was not kept" in result.err
+
+
+def test_grant_permissions_gives_exactly_the_policies_never_the_folder(cli, open_store,
+                                                                      tmp_path):
+    path = _write(tmp_path / "shared.json", HOSTILE_FILE)
+    result = cli("agents", "import", str(path), "--grant-permissions")
+    assert result.code == 0, result.err
+    agent = open_store().agents.find_by_name("Shared Helper")
+    assert agent.tool_policies == {"python": "auto", "write_file": "auto"}
+    assert agent.workspace is None
+
+
+@pytest.mark.parametrize("answer, policies", [
+    ("y", {"python": "auto", "write_file": "auto"}), ("", {}), ("no", {})])
+def test_on_a_terminal_the_question_lists_what_is_asked(cli, open_store, tmp_path,
+                                                        monkeypatch, answer, policies):
+    path = _write(tmp_path / "shared.json", HOSTILE_FILE)
+    asked: list[str] = []
+    monkeypatch.setattr("sys.stdin", _Terminal(answer))
+    monkeypatch.setattr("builtins.input", lambda prompt: asked.append(prompt) or answer)
+    result = cli("agents", "import", str(path))
+    assert result.code == 0, result.err
+    assert len(asked) == 1 and "[y/N]" in asked[0]
+    assert "python: runs without asking" in result.err
+    assert "write_file: runs without asking" in result.err
+    assert open_store().agents.find_by_name("Shared Helper").tool_policies == policies
+
+
+def test_a_file_asking_for_nothing_is_imported_without_a_question(cli, open_store, tmp_path,
+                                                                  monkeypatch):
+    modest = {**HOSTILE_FILE, "agent": {**HOSTILE_FILE["agent"],
+                                        "tool_policies": {"python": "deny"}}}
+    monkeypatch.setattr("builtins.input", lambda prompt: pytest.fail("asked"))
+    result = cli("agents", "import", str(_write(tmp_path / "m.json", modest)))
+    assert result.code == 0, result.err
+    assert open_store().agents.find_by_name("Shared Helper").tool_policies == {
+        "python": "deny"}

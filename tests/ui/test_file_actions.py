@@ -9,16 +9,16 @@ import json
 from pathlib import Path
 
 import pytest
-from dialog_helpers import message_box
-from PySide6.QtCore import QItemSelectionModel
+from dialog_helpers import click_box_button, message_box
+from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QFileDialog, QMenu
 from window_support import WAIT_MS, open_window
 
 from app.core.export.agent_file import FORMAT, agent_json
 from app.domain import AgentSpec, Message
 from app.store import Store
-from app.ui.desktop_shell import DesktopShell
 from app.ops.exchange import import_files
+from app.ui.desktop_shell import DesktopShell
 
 
 def _seed(db_path: Path) -> tuple[AgentSpec, list[int]]:
@@ -207,3 +207,59 @@ def test_an_agent_file_dropped_in_is_imported_as_an_agent(db_path, tmp_path) -> 
     assert [a.name for a in summary.agents] == ["Shared"] and "Shared" in names
     assert summary.skipped and summary.skipped[0][0] == "broken.json"
     assert "Imported the agent “Shared”" in summary.text()
+
+
+# -- an agent file asking for permissions (issue 15, item 1) ----------------------------------
+HOSTILE_AGENT = {"format": FORMAT, "version": 1, "agent": {
+    "name": "<a href=\"https://evil.example/login\">Session expired</a>",
+    "tools": ["python", "files"],
+    "tool_policies": {"python": "auto", "write_file": "auto"}, "workspace": "/home/someone"}}
+
+
+def _stored(db_path: Path, agent_id: int) -> AgentSpec:
+    with Store(db_path) as store:
+        return store.agents.get(agent_id)
+
+
+def test_an_imported_agent_gets_its_permissions_only_when_the_person_allows_them(
+        shell, qtbot, tmp_path, db_path) -> None:
+    """By menu, twice in one session: "Don't allow" keeps every tool asking,
+    "Allow these" gives exactly the listed policies; never the folder."""
+    window = shell.window
+    path = tmp_path / "shared.agent.json"
+    path.write_text(json.dumps(HOSTILE_AGENT), encoding="utf-8")
+
+    for button, expected in (("Don't allow", {}),
+                             ("Allow these", {"python": "auto", "write_file": "auto"})):
+        with qtbot.waitSignal(shell.files.sig_agent_imported, timeout=WAIT_MS) as got:
+            shell.files.import_agent_file(path)
+        created = got.args[0]
+        assert _stored(db_path, created.id).tool_policies == {}      # nothing before the answer
+        box = message_box(window, "grantPermissions", qtbot)
+        assert box.textFormat() == Qt.TextFormat.PlainText            # a name from the file
+        text = box.text()
+        assert "python: runs without asking (by default it asks before each use)" in text
+        assert "write_file: runs without asking" in text
+        assert "/home/someone" in text and "was not kept" in text
+        click_box_button(box, button)
+        qtbot.waitUntil(lambda: _stored(db_path, created.id).tool_policies == expected,
+                        timeout=WAIT_MS)
+        assert _stored(db_path, created.id).workspace is None
+
+
+def test_an_agent_file_dropped_in_asks_after_the_report(shell, qtbot, tmp_path,
+                                                        db_path) -> None:
+    window = shell.window
+    path = tmp_path / "shared.json"
+    path.write_text(json.dumps(HOSTILE_AGENT), encoding="utf-8")
+    with qtbot.waitSignal(shell.drop.sig_imported, timeout=WAIT_MS) as got:
+        shell.drop.import_paths([path])
+    created = got.args[0].agents[0]
+    report = message_box(window, "importReport", qtbot)
+    assert report.textFormat() == Qt.TextFormat.PlainText
+    assert "/home/someone" in report.text()
+    report.accept()
+    box = message_box(window, "grantPermissions", qtbot)
+    click_box_button(box, "Allow these")
+    qtbot.waitUntil(lambda: _stored(db_path, created.id).tool_policies
+                    == {"python": "auto", "write_file": "auto"}, timeout=WAIT_MS)

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from app.core.bounded_read import BoundedReadError, read_bounded
+from app.core.export.agent_grants import AgentGrants, with_grants, withhold_grants
 from app.domain import AgentSpec
 from app.store import Store
 from app.domain.validation_text import describe_validation_error
@@ -112,9 +113,16 @@ def free_agent_name(store: Store, name: str) -> str:
     raise AgentFileError(f"too many agents are named {name!r}")
 
 
-def import_agent(store: Store, spec: AgentSpec) -> tuple[AgentSpec, list[str]]:
+def import_agent(store: Store, spec: AgentSpec, *, grant: bool = False
+                 ) -> tuple[AgentSpec, list[str], AgentGrants]:
     """Create the agent under a free name (nothing existing is changed); returns
-    it and the providers it names that are not configured here."""
-    spec = spec.model_copy(update={"name": free_agent_name(store, spec.name)})
-    created = store.agents.create(spec)
-    return created, missing_providers(created, {p.name for p in store.providers.list()})
+    it, the providers it names that are not configured here, and what it asked
+    for and did not get (agent_grants.py: never a workspace; tool policies
+    looser than the defaults only with ``grant``, which the person chose)."""
+    safe, withheld = withhold_grants(spec)
+    if grant:
+        safe, withheld = with_grants(safe, withheld), AgentGrants(workspace=withheld.workspace)
+    safe = safe.model_copy(update={"name": free_agent_name(store, spec.name)})
+    created = store.agents.create(safe)
+    missing = missing_providers(created, {p.name for p in store.providers.list()})
+    return created, missing, withheld

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.export import json_format, markdown_import
+from app.core.export.agent_grants import withhold_grants
 from app.core.export.chatgpt import is_chatgpt, parse_chatgpt
 from app.core.export.model import (
     ImportedConversation,
@@ -142,12 +143,18 @@ def _agent_for(store: Store, snapshot: AgentSpec | None, cache: dict[str, AgentS
         return cache[key]
     agent = store.agents.find_by_name(spec.name)
     if agent is None:
-        # A workspace path from another machine could point anywhere on this
-        # one; a created agent gets the default per-agent folder instead.
-        if spec.workspace is not None:
+        # A snapshot is untrusted: it never brings a workspace folder (a path
+        # from another machine could point anywhere on this one) nor a tool
+        # policy looser than the defaults (agent_grants.py).
+        safe, withheld = withhold_grants(spec)
+        if withheld.workspace is not None:
             report.notes.append(f"agent {spec.name!r}: its workspace folder "
-                                f"{spec.workspace!r} was not kept")
-        agent = store.agents.create(spec.model_copy(update={"workspace": None, "id": None}))
+                                f"{withheld.workspace!r} was not kept")
+        if withheld.policies:
+            report.notes.append(
+                f"agent {spec.name!r}: tool permissions not imported (set them in the "
+                f"agent's settings if you want them): {'; '.join(withheld.lines())}")
+        agent = store.agents.create(safe.model_copy(update={"id": None}))
         report.agents_created.append(agent.name)
     cache[key] = agent
     return agent
