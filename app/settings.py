@@ -54,6 +54,18 @@ class ProviderTimeouts(BaseModel):
     idle: float = Field(default=60.0, gt=0)
 
 
+class LimitsSettings(BaseModel):
+    """Bounds on one model reply, whatever the server sends
+    (app/providers/limits.py): its text and thinking (bytes), the arguments
+    of one tool call (bytes), and its whole duration (seconds; the idle
+    timeout only bounds each gap). Passing one ends the reply with an error
+    of kind ``limit``; what arrived before is kept."""
+
+    reply_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    tool_argument_bytes: int = Field(default=256 * 1024, ge=1024)
+    reply_seconds: float = Field(default=30 * 60.0, gt=0)
+
+
 class EngineSettings(BaseModel):
     """The embedded llama.cpp engine (app/providers/embedded_engine.py).
 
@@ -127,6 +139,7 @@ class AppSettings(BaseSettings):
     tools: ToolsSettings = Field(default_factory=ToolsSettings)
     runner: RunnerSettings = Field(default_factory=RunnerSettings)
     engine: EngineSettings = Field(default_factory=EngineSettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
 
     # Set by load_settings, not read from any source.
     home: Path = Field(default_factory=data_home, exclude=True)

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from app.domain import ProviderConfig
-from app.providers.base import ChatProvider, ProviderOptions, RetryPolicy, Timeouts
+from app.providers.base import ChatProvider, ProviderOptions, ReplyLimits, RetryPolicy, Timeouts
 from app.core.secrets import resolve_key
 from app.settings import AppSettings
 
 
 def options_from_settings(settings: AppSettings) -> ProviderOptions:
     t = settings.timeouts
+    limits = settings.limits
     return ProviderOptions(
         timeouts=Timeouts(connect=t.connect, first_byte=t.first_byte, idle=t.idle),
         retry=RetryPolicy(),
         keep_loaded_seconds=settings.engine.keep_loaded_minutes * 60,
+        limits=ReplyLimits(reply_bytes=limits.reply_bytes,
+                           tool_argument_bytes=limits.tool_argument_bytes,
+                           reply_seconds=limits.reply_seconds),
     )
 
 

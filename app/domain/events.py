@@ -17,6 +17,7 @@ ErrorKind = Literal[
     "server",
     "protocol",
     "timeout",
+    "limit",  # the reply passed a size or duration bound (app/providers/limits.py)
 ]
 
 

@@ -39,10 +39,33 @@ class RetryPolicy:
 
 
 @dataclass(frozen=True)
+class ReplyLimits:
+    """Bounds on one reply, enforced by app/providers/limits.py.
+    ``reply_bytes``: its text and thinking (UTF-8 bytes);
+    ``tool_argument_bytes``: the arguments of one tool call (as JSON text);
+    ``reply_seconds``: the whole reply, whatever the server's pace (the idle
+    timeout only bounds each gap, so a trickle would otherwise never end)."""
+
+    reply_bytes: int = 4 * 1024 * 1024
+    tool_argument_bytes: int = 256 * 1024
+    reply_seconds: float = 30 * 60.0
+
+    @property
+    def body_bytes(self) -> int:
+        """The most a non-streamed reply's whole JSON body may be: twice what
+        its text and one call's arguments may be (JSON escaping), plus room
+        for the envelope."""
+        return 2 * (self.reply_bytes + self.tool_argument_bytes) + 64 * 1024
+
+
+@dataclass(frozen=True)
 class ProviderOptions:
     timeouts: Timeouts = field(default_factory=Timeouts)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     max_line_bytes: int = 4 * 1024 * 1024  # a longer stream line is a protocol error
+    #: The most a plain (not streamed) JSON answer may be, e.g. a model list.
+    max_body_bytes: int = 16 * 1024 * 1024
+    limits: ReplyLimits = field(default_factory=ReplyLimits)
     #: Seconds an in-process model stays loaded after its last use (0: freed at once).
     keep_loaded_seconds: float = 0.0
 

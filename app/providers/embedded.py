@@ -57,6 +57,7 @@ from app.providers.embedded_engine import (
     release_engine,
 )
 from app.providers.gguf_file import GGUFError, quantization, read_metadata
+from app.providers.limits import guard_reply
 from app.providers.openai_chunks import ChunkParser
 from app.providers.openai_wire import message_to_wire
 from app.providers.sampling import ALL_SETTINGS, sampling_fields
@@ -142,8 +143,12 @@ class EmbeddedProvider(ChatProvider):
                                     self.options.keep_loaded_seconds)
 
     # -- chat ------------------------------------------------------------------
-    async def stream_chat(self, request: ChatRequest) -> AsyncIterator[RunEvent]:
-        reply = ChunkParser(time.perf_counter())
+    def stream_chat(self, request: ChatRequest) -> AsyncIterator[RunEvent]:
+        return guard_reply(self._events(request), self.options.limits, self.config.name)
+
+    async def _events(self, request: ChatRequest) -> AsyncIterator[RunEvent]:
+        reply = ChunkParser(time.perf_counter(), where=self.config.name,
+                            argument_limit=self.options.limits.tool_argument_bytes)
         try:
             await self._use_context(request.context_length)
             loading = self._engine is None and \
@@ -174,7 +179,12 @@ class EmbeddedProvider(ChatProvider):
                     yield Status(state="waiting_engine" if isinstance(item, Waiting)
                                  else "generating")
                     continue
-                for event in reply.feed(item):
+                try:
+                    events = reply.feed(item)
+                except ProviderError as error:   # a malformed chunk, or a call too large
+                    yield error.to_event()
+                    return
+                for event in events:
                     if request.stream:
                         yield event
                     else:

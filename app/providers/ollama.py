@@ -39,6 +39,13 @@ from app.domain.events import ErrorKind, StopReason
 from app.domain.generation import GenerationSetting
 from app.logs import redact_url
 from app.providers.base import ChatProvider, ProviderError, ProviderOptions
+from app.providers.limits import (
+    arguments_size,
+    guard_reply,
+    reply_size_error,
+    tool_arguments_error,
+)
+from app.providers.openai_chunks import MAX_NAME_CHARS, malformed
 from app.providers.sampling import ALL_SETTINGS, sampling_fields
 from app.providers.transport import HttpTransport
 
@@ -77,9 +84,14 @@ class OllamaProvider(ChatProvider):
         await self._http.aclose()
 
     # -- chat ------------------------------------------------------------------
-    async def stream_chat(self, request: ChatRequest) -> AsyncIterator[RunEvent]:
+    def stream_chat(self, request: ChatRequest) -> AsyncIterator[RunEvent]:
+        return guard_reply(self._events(request), self.options.limits, self._http.label)
+
+    async def _events(self, request: ChatRequest) -> AsyncIterator[RunEvent]:
         body = chat_body(request)
-        reader = _ReplyReader(where=self._http.label, started=time.perf_counter())
+        limits = self.options.limits
+        reader = _ReplyReader(where=self._http.label, started=time.perf_counter(),
+                              argument_limit=limits.tool_argument_bytes)
         try:
             if request.stream:
                 async with self._http.stream_lines("POST", "/api/chat", body) as lines:
@@ -91,11 +103,10 @@ class OllamaProvider(ChatProvider):
                         if reader.finished:
                             break
             else:
-                data = await self._http.request_json("POST", "/api/chat", body)
-                if not isinstance(data, dict):
-                    raise ProviderError("protocol", f"{self._http.label} answered with "
-                                        "something that is not a chat reply")
-                for event in reader.feed(data):
+                text = await self._http.read_text(
+                    "POST", "/api/chat", body, limits.body_bytes,
+                    lambda: reply_size_error(self._http.label, limits.reply_bytes))
+                for event in reader.feed(parse_line(text, self._http.label)):
                     yield event
             if not reader.finished:
                 raise ProviderError("protocol", f"{self._http.label} ended the reply "
@@ -253,8 +264,9 @@ class _ReplyReader:
     """Turns reply objects (stream lines, or the one non-streamed reply)
     into run events, and keeps what the final Usage needs."""
 
-    def __init__(self, where: str, started: float) -> None:
+    def __init__(self, where: str, started: float, argument_limit: int | None = None) -> None:
         self.where = where
+        self.argument_limit = argument_limit
         self.started = started
         self.first_output: float | None = None
         self.calls = 0
@@ -275,7 +287,9 @@ class _ReplyReader:
                                 retryable=kind == "server" and not self.started_reply)
         events: list[RunEvent] = []
         message = chunk.get("message")
-        if isinstance(message, dict):
+        if message is not None and not isinstance(message, dict):
+            raise malformed(self.where, "message is not an object")
+        if message:
             events.extend(self._message_events(message))
         if chunk.get("done") is True:
             events.extend(self._final_events(chunk))
@@ -289,19 +303,34 @@ class _ReplyReader:
             events.append(ThinkingDelta(text=thinking))
         if isinstance(content, str) and content:
             events.append(TextDelta(text=content))
-        for raw in message.get("tool_calls") or []:
+        tool_calls = message.get("tool_calls")
+        if tool_calls is not None and not isinstance(tool_calls, list):
+            raise malformed(self.where, "tool_calls is not a list")
+        for raw in tool_calls or ():
             events.append(self._tool_call(raw))
         if events and self.first_output is None:
             self.first_output = time.perf_counter()
         return events
 
     def _tool_call(self, raw: Any) -> ToolCall:
-        function = raw.get("function") if isinstance(raw, dict) else None
-        if not isinstance(function, dict) or not function.get("name"):
-            raise ProviderError("protocol", f"{self.where} sent a tool call without a name")
-        self.calls += 1
-        call_id = raw.get("id") or f"call_{self.calls}"
+        if not isinstance(raw, dict):
+            raise malformed(self.where, "a tool call that is not an object")
+        function = raw.get("function")
+        if not isinstance(function, dict):
+            raise malformed(self.where, "a tool call whose function is not an object")
+        name = function.get("name")
+        if not isinstance(name, str) or not name or len(name) > MAX_NAME_CHARS:
+            raise malformed(self.where, "a tool call whose name is not text"
+                            if name else "a tool call without a name")
+        call_id = raw.get("id")
+        if call_id is not None and not isinstance(call_id, str):
+            raise malformed(self.where, "a tool call whose id is not text")
         arguments = function.get("arguments", {})
+        if self.argument_limit is not None and \
+                arguments_size(arguments) > self.argument_limit:
+            raise tool_arguments_error(self.where, name, self.argument_limit)
+        self.calls += 1
+        call_id = call_id[:MAX_NAME_CHARS] if call_id else f"call_{self.calls}"
         if isinstance(arguments, str):  # not Ollama's documented shape, but seen via proxies
             try:
                 parsed = json.loads(arguments)
@@ -310,7 +339,7 @@ class _ReplyReader:
                 pass
         elif not isinstance(arguments, dict):
             arguments = {} if arguments is None else json.dumps(arguments)
-        return ToolCall(call_id=str(call_id), name=str(function["name"]), arguments=arguments)
+        return ToolCall(call_id=call_id, name=name, arguments=arguments)
 
     def _final_events(self, chunk: dict[str, Any]) -> list[RunEvent]:
         now = time.perf_counter()

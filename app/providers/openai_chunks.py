@@ -28,10 +28,13 @@ from typing import Any
 
 from app.domain import RunEvent, TextDelta, ThinkingDelta, ToolCall, Usage
 from app.domain.events import StopReason
+from app.providers.base import ProviderError
+from app.providers.limits import tool_arguments_error, utf8_size
 
 _STOP_REASONS: dict[str, StopReason] = {"stop": "stop", "length": "length",
                                         "tool_calls": "tool_calls",
                                         "function_call": "tool_calls"}
+MAX_NAME_CHARS = 1024  # a tool name or call id longer than this is not one
 
 
 class ThinkSplitter:
@@ -77,30 +80,55 @@ class ThinkSplitter:
 
 
 class ToolCallAssembler:
-    """Collects tool-call fragments per ``index`` into complete calls."""
+    """Collects tool-call fragments per ``index`` into complete calls.
 
-    def __init__(self) -> None:
+    A fragment of the wrong shape is a protocol error; a call whose
+    arguments grow past ``argument_limit`` bytes is refused as they arrive
+    (ReplyLimitError), so they never pile up in memory."""
+
+    def __init__(self, where: str = "the server", argument_limit: int | None = None) -> None:
         self._calls: dict[int, dict[str, Any]] = {}
+        self.where = where
+        self.argument_limit = argument_limit
 
-    def add(self, fragments: list[dict]) -> None:
+    def add(self, fragments: list) -> None:
         for position, fragment in enumerate(fragments):
             if not isinstance(fragment, dict):
-                continue
+                raise malformed(self.where, "a tool call that is not an object")
             index = fragment.get("index", position)
-            call = self._calls.setdefault(index, {"id": None, "name": "", "args": []})
-            if fragment.get("id"):
-                call["id"] = fragment["id"]
-            function = fragment.get("function") or {}
+            if not _is_int(index):
+                raise malformed(self.where, "a tool call whose index is not a number")
+            call = self._calls.setdefault(index, {"id": None, "name": "", "args": [],
+                                                  "size": 0})
+            call_id = fragment.get("id")
+            if call_id is not None and not isinstance(call_id, str):
+                raise malformed(self.where, "a tool call whose id is not text")
+            if call_id:
+                call["id"] = call_id[:MAX_NAME_CHARS]
+            function = fragment.get("function")
+            if function is None:
+                continue
+            if not isinstance(function, dict):
+                raise malformed(self.where, "a tool call whose function is not an object")
             name = function.get("name")
+            if name is not None and not isinstance(name, str):
+                raise malformed(self.where, "a tool call whose name is not text")
             if name and name != call["name"]:
                 # OpenAI sends the name once; llama.cpp repeats it in every
                 # fragment; a few servers split it. Append only new parts.
                 call["name"] += name
+                if len(call["name"]) > MAX_NAME_CHARS:
+                    raise malformed(self.where, "a tool call with an overlong name")
             arguments = function.get("arguments")
-            if isinstance(arguments, str):
-                call["args"].append(arguments)
-            elif arguments is not None:  # some servers send the object itself
-                call["args"].append(json.dumps(arguments))
+            if arguments is None:
+                continue
+            if not isinstance(arguments, str):  # some servers send the object itself
+                arguments = json.dumps(arguments)
+            call["size"] += utf8_size(arguments)
+            if self.argument_limit is not None and call["size"] > self.argument_limit:
+                self._calls.clear()
+                raise tool_arguments_error(self.where, call["name"], self.argument_limit)
+            call["args"].append(arguments)
 
     def take(self) -> list[ToolCall]:
         """The complete calls in index order (each only once)."""
@@ -108,6 +136,16 @@ class ToolCallAssembler:
                  for i, c in sorted(self._calls.items())]
         self._calls.clear()
         return calls
+
+
+def malformed(where: str, what: str) -> ProviderError:
+    """A stream chunk of the wrong shape: a protocol error, never a raw
+    TypeError from deep inside the parser."""
+    return ProviderError("protocol", f"{where} sent a malformed stream chunk: {what}")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def make_tool_call(call_id: str | None, name: str, raw_arguments: str, index: int) -> ToolCall:
@@ -137,7 +175,9 @@ class ChunkParser:
     else ``counted_prompt_tokens`` (set by a caller that tokenized the prompt).
     """
 
-    def __init__(self, started: float | None = None) -> None:
+    def __init__(self, started: float | None = None, *, where: str = "the server",
+                 argument_limit: int | None = None) -> None:
+        self.where = where
         self.started = time.perf_counter() if started is None else started
         self.first_at: float | None = None
         self.last_at: float | None = None
@@ -146,18 +186,31 @@ class ChunkParser:
         self.usage: dict[str, Any] | None = None
         self.counted_prompt_tokens: int | None = None
         self.think = ThinkSplitter()
-        self.tools = ToolCallAssembler()
+        self.tools = ToolCallAssembler(where, argument_limit)
         self.called_tools = False
 
     def feed(self, chunk: dict[str, Any]) -> list[RunEvent]:
         """Events for one chunk (or one whole reply): its usage is kept, its
-        first choice parsed (we never ask for more than one)."""
+        first choice parsed (we never ask for more than one). A field of
+        the wrong type raises ProviderError (protocol)."""
         usage = chunk.get("usage")
-        if isinstance(usage, dict) and usage:
+        if usage is not None and not isinstance(usage, dict):
+            raise malformed(self.where, "usage is not an object")
+        if usage:
             self.usage = usage
+        choices = chunk.get("choices")
+        if choices is None:
+            return []
+        if not isinstance(choices, list):
+            raise malformed(self.where, "choices is not a list")
         out: list[RunEvent] = []
-        for choice in chunk.get("choices") or ():
-            if isinstance(choice, dict) and choice.get("index", 0) == 0:
+        for choice in choices:
+            if not isinstance(choice, dict):
+                raise malformed(self.where, "a choice that is not an object")
+            index = choice.get("index", 0)
+            if not _is_int(index):
+                raise malformed(self.where, "a choice whose index is not a number")
+            if index == 0:
                 out += self.on_choice(choice)
         return out
 
@@ -166,7 +219,7 @@ class ChunkParser:
         (``message``)."""
         delta = choice.get("delta") or choice.get("message") or {}
         if not isinstance(delta, dict):
-            delta = {}
+            raise malformed(self.where, "a delta that is not an object")
         out: list[RunEvent] = []
         reasoning = delta.get("reasoning_content") or delta.get("reasoning")
         reasoning = reasoning if isinstance(reasoning, str) else ""
@@ -177,9 +230,11 @@ class ChunkParser:
         if content:
             out += self.think.feed(content)
         tool_calls = delta.get("tool_calls")
-        if not tool_calls and isinstance(delta.get("function_call"), dict):
+        if tool_calls is not None and not isinstance(tool_calls, list):
+            raise malformed(self.where, "tool_calls is not a list")
+        if not tool_calls and delta.get("function_call") is not None:
             tool_calls = [{"index": 0, "function": delta["function_call"]}]  # legacy shape
-        if isinstance(tool_calls, list) and tool_calls:
+        if tool_calls:
             self.tools.add(tool_calls)
         else:
             tool_calls = None
@@ -189,7 +244,9 @@ class ChunkParser:
             if self.first_at is None:
                 self.first_at = self.last_at
         finish = choice.get("finish_reason")
-        if finish and isinstance(finish, str):
+        if finish is not None and not isinstance(finish, str):
+            raise malformed(self.where, "finish_reason is not text")
+        if finish:
             self.finish = finish
             out += self.complete()
         return out

@@ -31,6 +31,7 @@ from app.domain import (
 from app.domain.generation import GenerationSetting
 from app.logs import redact_url
 from app.providers.base import ChatProvider, ProviderError, ProviderOptions
+from app.providers.limits import guard_reply, reply_size_error
 from app.providers.sse import sse_data
 from app.domain.provider import DEFAULT_BASE_URLS
 from app.providers.openai_chunks import ChunkParser
@@ -86,8 +87,12 @@ class OpenAICompatProvider(ChatProvider):
         await self.transport.aclose()
 
     # -- chat ------------------------------------------------------------------
-    async def stream_chat(self, request: ChatRequest) -> AsyncIterator[RunEvent]:
-        reply = ChunkParser(time.perf_counter())
+    def stream_chat(self, request: ChatRequest) -> AsyncIterator[RunEvent]:
+        return guard_reply(self._events(request), self.options.limits, self.label)
+
+    async def _events(self, request: ChatRequest) -> AsyncIterator[RunEvent]:
+        reply = ChunkParser(time.perf_counter(), where=self.label,
+                            argument_limit=self.options.limits.tool_argument_bytes)
         body = request_body(request, request.stream, self.generation_settings)
         source = self._stream(body, reply) if request.stream else self._complete(body, reply)
         try:
@@ -108,7 +113,7 @@ class OpenAICompatProvider(ChatProvider):
         """Events of a streamed reply; ends with an Error or before Usage/Done."""
         saw_done = False
         async with self.transport.stream_lines("POST", "/chat/completions", body) as lines, \
-                aclosing(sse_data(lines)) as payloads:
+                aclosing(sse_data(lines, self.options.max_line_bytes, self.label)) as payloads:
             async for data in payloads:
                 if data == "[DONE]":
                     saw_done = True
@@ -142,8 +147,7 @@ class OpenAICompatProvider(ChatProvider):
 
     async def _complete(self, body: dict, reply: ChunkParser) -> AsyncIterator[RunEvent]:
         """Events of a non-streamed reply (the same sequence as a stream)."""
-        async with self.transport.stream_lines("POST", "/chat/completions", body) as lines:
-            text = "\n".join([line async for line in lines])
+        text = await self._whole_body(body)
         try:
             data = json.loads(text)
         except ValueError:
@@ -161,6 +165,13 @@ class OpenAICompatProvider(ChatProvider):
             for event in reply.complete():
                 yield event
             reply.finish = "stop"
+
+    async def _whole_body(self, body: dict) -> str:
+        """A non-streamed reply's body, refused past ``limits.body_bytes``."""
+        limits = self.options.limits
+        return await self.transport.read_text(
+            "POST", "/chat/completions", body, limits.body_bytes,
+            lambda: reply_size_error(self.label, limits.reply_bytes))
 
     # -- metadata --------------------------------------------------------------
     async def list_models(self) -> list[ModelInfo]:

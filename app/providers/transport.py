@@ -11,7 +11,7 @@ import json
 import logging
 import ssl
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from email.utils import parsedate_to_datetime
 from datetime import UTC, datetime
@@ -192,19 +192,50 @@ class HttpTransport:
         server's version header, for connection tests)."""
         where = self.label
         t = timeout or self.options.timeouts.first_byte
+        request = self._client.build_request(
+            method, path, json=body,
+            timeout=httpx.Timeout(t, connect=self.options.timeouts.connect))
         try:
-            response = await self._client.request(method, path, json=body,
-                                                  timeout=httpx.Timeout(t, connect=self.options.timeouts.connect))
+            response = await self._client.send(request, stream=True)
+            try:
+                content = await self._bounded_body(response, self.options.max_body_bytes)
+            finally:
+                await response.aclose()
         except Exception as exc:  # classified below; unknown errors re-raised
             raise classify_exception(exc, where, "before answering") from exc
         if response.status_code >= 400:
-            raise classify_status(response.status_code, response.content, response.headers,
-                                  where)
+            raise classify_status(response.status_code, content, response.headers, where)
         try:
-            return response.json(), response.headers
+            return json.loads(content), response.headers
         except ValueError as exc:
             raise ProviderError("protocol", f"{where} answered with something that is "
                                 "not JSON") from exc
+
+    async def _bounded_body(self, response: httpx.Response, limit: int) -> bytes:
+        """The whole body of a plain answer, refused past ``limit`` bytes (a
+        hostile server's endless model list never fills the memory)."""
+        body = bytearray()
+        async for chunk in response.aiter_bytes():  # decoded (gzip), chunk by chunk
+            body += chunk
+            if len(body) > limit:
+                raise ProviderError("limit", f"{self.label} sent an answer larger than "
+                                    f"{limit // (1024 * 1024)} MB")
+        return bytes(body)
+
+    async def read_text(self, method: str, path: str, body: Any, max_chars: int,
+                        too_large: Callable[[], ProviderError]) -> str:
+        """A whole non-streamed reply body (through the bounded line reader,
+        with the same timeouts and retries as a stream); ``too_large()`` is
+        raised once it passes ``max_chars``."""
+        parts: list[str] = []
+        size = 0
+        async with self.stream_lines(method, path, body) as lines:
+            async for line in lines:
+                size += len(line) + 1
+                if size > max_chars:
+                    raise too_large()
+                parts.append(line)
+        return "\n".join(parts)
 
     # -- streaming ---------------------------------------------------------------
     @asynccontextmanager
