@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from app import __version__, gc_pause
 from app.commands.common import CliError
+from app.commands.output import error_line
 from app.logs import LOG_FILENAME, configure_logging
 from app.settings import AppSettings, SettingsError, load_settings
 from app.store import Store, StoreError
@@ -209,5 +210,5 @@ def _run_command(args: argparse.Namespace, settings: AppSettings) -> int:
 
 def _fail(message: str) -> int:
     """Report an error as exactly one line on stderr; returns the exit code."""
-    sys.stderr.write(f"{PROG}: error: {' '.join(message.split())}\n")
+    sys.stderr.write(f"{PROG}: error: {error_line(message)}\n")
     return 1

@@ -15,11 +15,16 @@ Output:
   printed; they are stored on the message (``conversations show ID --json``,
   ``meta.attempts``).
 
+Everything printed is made terminal-safe (app/commands/terminal_text.py):
+control sequences in the reply, tool names and errors are shown, not obeyed;
+``--json`` lines escape them and keep their exact values.
+
 Tools: the agent's tools run as the model calls them. In text mode each call
 and result is one compact line on stderr (``[tool] NAME ARGS`` /
-``[tool] NAME -> RESULT``). On a terminal, stderr also shows what the engine
-is doing before the first token (``loading model…``, ``waiting for the
-engine…``; erased when the reply starts) and notes a reply that stopped at
+``[tool] NAME -> RESULT``, cut to 120 characters: a log, not a question; a tool
+that asks first shows the whole call before asking, see tool_approval.py).
+On a terminal, stderr also shows what the engine is doing before the first
+token (``loading model…``, ``waiting for the engine…``; erased when the reply starts) and notes a reply that stopped at
 its max tokens; ``--json`` prints those states as ``status`` lines. Tools
 that ask first prompt on the terminal; with
 no terminal they are denied unless named with ``--approve NAME`` (a tool, a
@@ -42,6 +47,7 @@ from typing import assert_never
 from app.commands.common import CliError, get_conversation, positive_int, resolve_agent
 from app.commands.native_stderr import NATIVE_STDERR_FILENAME, native_stderr_to
 from app.commands.output import warn
+from app.commands.terminal_text import json_safe, json_text, terminal_text
 from app.commands.tool_approval import CliApprover, terminal_from_stdio
 from app.core.fallback import Attempt
 from app.core.runner import AgentRunner, RunConfig, RunnerDeps
@@ -162,7 +168,9 @@ async def _open_async_store(path) -> AsyncStore:
 
 
 class _Printer:
-    """Writes events to stdout as they arrive."""
+    """Writes events to stdout as they arrive. Model text, tool names and
+    arguments are untrusted: they go through terminal_text (JSON through
+    json_safe); only our own status-line sequences are written raw."""
 
     def __init__(self, *, json_lines: bool) -> None:
         self.json_lines = json_lines
@@ -174,12 +182,12 @@ class _Printer:
         self._status_shown = False       # a status line is on stderr, to be erased
 
     def line(self, data: dict) -> None:
-        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(data) + "\n")
         sys.stdout.flush()
 
     def event(self, event: RunEvent) -> None:
         if self.json_lines:
-            sys.stdout.write(event.model_dump_json() + "\n")
+            sys.stdout.write(json_safe(event.model_dump_json()) + "\n")
             sys.stdout.flush()
             return
         match event:
@@ -190,7 +198,7 @@ class _Printer:
             case TextDelta():
                 self._clear_status()
                 if event.text:
-                    sys.stdout.write(event.text)
+                    sys.stdout.write(terminal_text(event.text))
                     sys.stdout.flush()
                     self._open_line = not event.text.endswith("\n")
             case ToolCall():
@@ -225,7 +233,7 @@ class _Printer:
 
     def _tool_line(self, line: str) -> None:
         self.end()      # the reply's text so far keeps its own line
-        sys.stderr.write(line + "\n")
+        sys.stderr.write(terminal_text(line) + "\n")
         sys.stderr.flush()
 
     def attempt(self, attempt: Attempt) -> None:

@@ -67,7 +67,7 @@ def list_conversations(args: argparse.Namespace, store: Store) -> int:
     names = {agent.id: agent.name for agent in agents.list_agents(store)}
     table(["ID", "TITLE", "AGENT", "MESSAGES", "UPDATED", "FLAGS"],
           [(c.id, one_line(c.title, 40), names.get(c.agent_id, c.agent_id), c.message_count,
-            c.updated_at, _flags(c.pinned, c.archived)) for c in conversations])
+            c.updated_at, _flags(c.pinned, c.archived, c.damaged)) for c in conversations])
     return 0
 
 
@@ -84,7 +84,8 @@ def show_conversation(args: argparse.Namespace, store: Store) -> int:
     fields([("Conversation", conversation.id), ("Title", conversation.title),
             ("Agent", agent.name), ("Created", conversation.created_at),
             ("Updated", conversation.updated_at),
-            ("Flags", _flags(conversation.pinned, conversation.archived) or None),
+            ("Flags", _flags(conversation.pinned, conversation.archived,
+                             conversation.damaged) or None),
             ("Messages", len(messages))])
     for message in messages:
         say()
@@ -135,5 +136,10 @@ def _message_header(message: Message) -> str:
     return f"[{format_time(message.created_at)}] {message.role} ({', '.join(details)})"
 
 
-def _flags(pinned: bool, archived: bool) -> str:
-    return " ".join(flag for flag, on in (("pinned", pinned), ("archived", archived)) if on)
+def _flags(pinned: bool, archived: bool, damaged: str | None = None) -> str:
+    """``damaged``: the stored fields that could not be read (shown, so the
+    person knows why a time says 1970; the chat can still be deleted)."""
+    flags = [flag for flag, on in (("pinned", pinned), ("archived", archived)) if on]
+    if damaged:
+        flags.append(f"damaged ({damaged})")
+    return " ".join(flags)

@@ -17,6 +17,7 @@ import sys
 
 from app.commands.common import CliError
 from app.commands.output import fields, print_json, say, table
+from app.commands.terminal_text import terminal_text
 from app.core.tools.base import ToolError
 from app.core.tools.mcp_admin import (
     McpConfigError,
@@ -196,7 +197,7 @@ def _print_details(config: McpServerConfig, out=None) -> None:
         fields(lines)
     else:
         for label, value in lines:
-            out.write(f"{label}: {value}\n")
+            out.write(f"{label}: {terminal_text(str(value))}\n")
 
 
 def _env_shown(value: str) -> str:

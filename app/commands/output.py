@@ -1,8 +1,12 @@
-"""Printing command results: one JSON document, or aligned human-readable text."""
+"""Printing command results: one JSON document, or aligned human-readable text.
+
+Everything printed goes through app/commands/terminal_text.py: text has its
+control characters made visible (untrusted names, titles, replies and errors
+cannot drive the terminal), JSON has the ones json.dumps leaves raw escaped.
+"""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterable, Sequence
@@ -10,6 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
+
+from app.commands.terminal_text import json_text, terminal_text
 
 # ANSI "bold + reverse" for search matches on a capable terminal.
 _ANSI_MATCH_START = "\x1b[1;7m"
@@ -29,21 +35,37 @@ def to_jsonable(value: Any) -> Any:
 
 def print_json(value: Any) -> None:
     """Write ``value`` as one JSON document on stdout."""
-    sys.stdout.write(json.dumps(to_jsonable(value), ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_text(to_jsonable(value), indent=2) + "\n")
 
 
 def say(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
+    """A line on stdout, its control characters made visible."""
+    sys.stdout.write(terminal_text(text) + "\n")
+
+
+def say_marked(text: str, marks: tuple[str, str], shown: tuple[str, str]) -> None:
+    """Like ``say``, with the ``marks`` pair in ``text`` (control characters,
+    e.g. the store's match markers) replaced by ``shown`` after escaping, so
+    our own highlighting reaches the terminal and nothing else does."""
+    start, end = marks
+    line = shown[0].join(shown[1].join(terminal_text(piece) for piece in part.split(end))
+                         for part in text.split(start))
+    sys.stdout.write(line + "\n")
 
 
 def warn(text: str) -> None:
     """A note on stderr that does not make the command fail."""
-    sys.stderr.write(f"agentdesk: note: {text}\n")
+    sys.stderr.write(f"agentdesk: note: {terminal_text(text)}\n")
+
+
+def error_line(text: str) -> str:
+    """The one-line form of an error message for stderr (made safe)."""
+    return terminal_text(" ".join(text.split()), newlines=False)
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """Print rows as left-aligned columns under ``headers``."""
-    cells = [[_cell(value) for value in row] for row in rows]
+    cells = [[terminal_text(_cell(value), newlines=False) for value in row] for row in rows]
     widths = [len(header) for header in headers]
     for row in cells:
         for index, value in enumerate(row):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from app.commands.common import positive_int, resolve_agent
-from app.commands.output import format_time, match_markers, print_json, say
+from app.commands.output import format_time, match_markers, print_json, say, say_marked
+from app.domain.search import HIGHLIGHT_END, HIGHLIGHT_START
 from app.store import Store
 from app.store.search_reader import SearchReader
 
@@ -44,5 +45,6 @@ def search_messages(args: argparse.Namespace, store: Store) -> int:
         say(f"conversation {hit.conversation_id} · {hit.conversation_title} · "
             f"{names.get(hit.agent_id, hit.agent_id)} · {hit.role} · "
             f"{format_time(hit.created_at)} · message {hit.message_id}")
-        say("    " + " ".join(hit.snippet_with(start, end).split()))
+        say_marked("    " + " ".join(hit.snippet.split()), (HIGHLIGHT_START, HIGHLIGHT_END),
+                   (start, end))
     return 0

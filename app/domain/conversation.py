@@ -18,3 +18,7 @@ class Conversation(BaseModel):
     message_count: int = 0
     # The last message of the branch that is shown (None: no messages).
     active_leaf_id: int | None = None
+    # Set by the store when part of the stored row could not be read (e.g. a
+    # time that is no time): which fields, in words. Views show the row as
+    # damaged; it can still be opened, exported as far as it reads, and deleted.
+    damaged: str | None = None

@@ -50,3 +50,6 @@ class Message(BaseModel):
     parent_id: int | None = None
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)
+    # Set by the store when part of the stored row could not be read: which
+    # fields, in words (they hold defaults). Never saved.
+    damaged: str | None = None

@@ -2,9 +2,9 @@
 
 from app.store.async_store import AsyncStore
 from app.store.database import DATABASE_FILENAME
-from app.store.errors import DuplicateNameError, NotFoundError, StoreError
+from app.store.errors import DamagedValueError, DuplicateNameError, NotFoundError, StoreError
 from app.store.notices import EXTERNAL, ChangeNotice
 from app.store.store import Store
 
-__all__ = ["AsyncStore", "ChangeNotice", "DATABASE_FILENAME", "DuplicateNameError", "EXTERNAL",
-           "NotFoundError", "Store", "StoreError"]
+__all__ = ["AsyncStore", "ChangeNotice", "DATABASE_FILENAME", "DamagedValueError",
+           "DuplicateNameError", "EXTERNAL", "NotFoundError", "Store", "StoreError"]

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from peewee import IntegrityError, SqliteDatabase
 
 from app.domain import AgentRevision, AgentSpec
 from app.domain.clock import utc_now
-from app.store.codec import json_from_db, json_to_db, time_from_db, time_to_db
+from app.store.codec import json_from_db, json_to_db, time_or_damaged, time_to_db
 from app.store.errors import DuplicateNameError, NotFoundError
 from app.store.notices import NoticeHub
 from app.store.tables import Tables
+
+log = logging.getLogger(__name__)
 
 # Fields that are part of an agent's configuration (and so of a revision).
 _SPEC_FIELDS = (
@@ -131,6 +135,11 @@ class AgentRepository:
 
     @staticmethod
     def _to_spec(row) -> AgentSpec:
+        damage: list[str] = []
+        created_at = time_or_damaged(row.created_at, "created time", damage)
+        updated_at = time_or_damaged(row.updated_at, "updated time", damage)
+        if damage:  # the agent stays usable and deletable; its times read as 1970
+            log.warning("agent %s: damaged %s in the database", row.id, ", ".join(damage))
         return AgentSpec(
             id=row.id, name=row.name, system_prompt=row.system_prompt,
             provider=row.provider, model=row.model, temperature=row.temperature,
@@ -139,12 +148,11 @@ class AgentRepository:
             local_only=bool(row.local_only), max_turns=row.max_turns,
             tool_policies=json_from_db(row.tool_policies, {}), workspace=row.workspace,
             generation=json_from_db(row.generation, {}),
-            revision=row.revision, created_at=time_from_db(row.created_at),
-            updated_at=time_from_db(row.updated_at),
+            revision=row.revision, created_at=created_at, updated_at=updated_at,
         )
 
     @staticmethod
     def _to_revision(row) -> AgentRevision:
         spec = AgentSpec(**json_from_db(row.spec), id=row.agent_id, revision=row.revision)
         return AgentRevision(agent_id=row.agent_id, revision=row.revision, spec=spec,
-                             created_at=time_from_db(row.created_at))
+                             created_at=time_or_damaged(row.created_at, "time", []))

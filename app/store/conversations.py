@@ -6,7 +6,7 @@ from peewee import SqliteDatabase, fn
 
 from app.domain import Conversation
 from app.domain.clock import utc_now
-from app.store.codec import time_from_db, time_to_db
+from app.store.codec import time_or_damaged, time_to_db
 from app.store.errors import NotFoundError
 from app.store.notices import NoticeHub
 from app.store.tables import Tables
@@ -94,9 +94,22 @@ class ConversationRepository:
 
     @staticmethod
     def _to_conversation(row) -> Conversation:
+        """The row as a Conversation; a field that cannot be read (a time that
+        is no time, a title that is not text) gets a stand-in and the row is
+        marked ``damaged``, so one bad row never fails a list or a delete."""
+        damage: list[str] = []
+        created_at = time_or_damaged(row.created_at, "created time", damage)
+        updated_at = time_or_damaged(row.updated_at, "last activity time", damage)
+        title = row.title
+        if not isinstance(title, str):
+            damage.append("title")
+            title = ""
+        leaf = row.active_leaf_id if isinstance(row.active_leaf_id, int) else None
+        if leaf is None and row.active_leaf_id is not None:
+            damage.append("shown branch")
         return Conversation(
-            id=row.id, agent_id=row.agent_id, title=row.title, pinned=bool(row.pinned),
-            archived=bool(row.archived), created_at=time_from_db(row.created_at),
-            updated_at=time_from_db(row.updated_at), message_count=row.message_count,
-            active_leaf_id=row.active_leaf_id,
+            id=row.id, agent_id=row.agent_id, title=title, pinned=bool(row.pinned),
+            archived=bool(row.archived), created_at=created_at, updated_at=updated_at,
+            message_count=row.message_count, active_leaf_id=leaf,
+            damaged=", ".join(damage) or None,
         )

@@ -18,3 +18,16 @@ class DuplicateNameError(StoreError):
                          else f"a {what} named {name!r} already exists")
         self.what = what
         self.name = name
+
+
+class DamagedValueError(StoreError):
+    """A stored value cannot be read (a time that is no time, JSON that does not
+    parse). Repositories mark such rows damaged rather than fail a whole list."""
+
+    def __init__(self, what: str, value: object) -> None:
+        shown = repr(value)
+        if len(shown) > 60:
+            shown = shown[:57] + "…"
+        super().__init__(f"damaged {what} in the database: {shown}")
+        self.what = what
+        self.value = value

@@ -4,8 +4,14 @@ from peewee import IntegrityError, SqliteDatabase
 
 from app.domain import Message, MessageStatus, ToolCallRecord, UsageStats
 from app.domain.clock import utc_now
-from app.store.codec import json_from_db, json_to_db, time_from_db, time_to_db
-from app.store.errors import NotFoundError
+from app.store.codec import (
+    json_from_db,
+    json_to_db,
+    time_from_db,
+    time_or_damaged,
+    time_to_db,
+)
+from app.store.errors import DamagedValueError, NotFoundError
 from app.store.message_tree import AT_LEAF, MessageTree, Versions, _AtLeaf
 from app.store.notices import NoticeHub
 from app.store.tables import Tables
@@ -267,13 +273,51 @@ def _from_tuple(row: tuple) -> Message:
     """A message from its column values in ``_PAGE_FIELDS`` order."""
     (id_, conversation_id, role, content, tool_calls, tool_call_id, status, model,
      provider, agent_revision, usage, error, meta, created_at, updated_at, parent_id) = row
-    # The empty JSON values are by far the most common; skip the parser for them.
-    return Message(
-        id=id_, conversation_id=conversation_id, role=role, content=content,
-        tool_calls=[] if tool_calls in ("[]", "", None) else json_from_db(tool_calls, []),
-        tool_call_id=tool_call_id, status=status, model=model, provider=provider,
-        agent_revision=agent_revision, usage=json_from_db(usage) or None, error=error,
-        meta={} if meta in ("{}", "", None) else json_from_db(meta, {}),
-        created_at=time_from_db(created_at), updated_at=time_from_db(updated_at),
-        parent_id=parent_id,
-    )
+    try:
+        # The empty JSON values are by far the most common; skip the parser for them.
+        return Message(
+            id=id_, conversation_id=conversation_id, role=role, content=content,
+            tool_calls=[] if tool_calls in ("[]", "", None) else json_from_db(tool_calls, []),
+            tool_call_id=tool_call_id, status=status, model=model, provider=provider,
+            agent_revision=agent_revision, usage=json_from_db(usage) or None, error=error,
+            meta={} if meta in ("{}", "", None) else json_from_db(meta, {}),
+            created_at=time_from_db(created_at), updated_at=time_from_db(updated_at),
+            parent_id=parent_id,
+        )
+    except (DamagedValueError, ValueError):  # ValidationError and JSON errors too
+        return _salvage(row)
+
+
+def _salvage(row: tuple) -> Message:
+    """A message from a row some of whose columns cannot be read: each such
+    column gets its default and is named in ``damaged`` (content is kept: it
+    is what the person wants back)."""
+    values = dict(zip(_PAGE_FIELDS, row, strict=True))
+    damage: list[str] = []
+    fields: dict = {"id": values["id"], "conversation_id": values["conversation_id"],
+                    "parent_id": values["parent_id"] if isinstance(values["parent_id"], int)
+                    else None,
+                    "created_at": time_or_damaged(values["created_at"], "created time", damage),
+                    "updated_at": time_or_damaged(values["updated_at"], "updated time",
+                                                  damage)}
+    for name in ("role", "content", "status", "tool_call_id", "model", "provider",
+                 "error", "agent_revision", "tool_calls", "usage", "meta"):
+        value = values[name]
+        try:
+            if name in ("tool_calls", "usage", "meta"):
+                value = json_from_db(value, None) or None
+            if value is not None:
+                Message.model_validate({"conversation_id": 0, "role": "user",
+                                        name: value})
+                fields[name] = value
+        except ValueError:
+            damage.append(_COLUMN_WORDS.get(name, name))
+    fields.setdefault("role", "assistant")  # an unreadable role shows as a reply
+    if not isinstance(fields.get("content", ""), str):
+        fields["content"] = ""
+    fields["damaged"] = ", ".join(damage) or "unreadable row"
+    return Message(**fields)
+
+
+_COLUMN_WORDS = {"tool_calls": "tool calls", "tool_call_id": "tool call id",
+                 "agent_revision": "agent revision"}

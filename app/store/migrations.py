@@ -278,6 +278,31 @@ def _v8_prefix_index(db: SqliteDatabase) -> None:
     db.execute_sql("INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')")
 
 
+#: Every stored time column (table, column), for ``_v9_pad_short_years``.
+TIME_COLUMNS = (
+    ("agents", "created_at"), ("agents", "updated_at"),
+    ("agent_revisions", "created_at"),
+    ("conversations", "created_at"), ("conversations", "updated_at"),
+    ("messages", "created_at"), ("messages", "updated_at"),
+    ("memories", "created_at"), ("memories", "updated_at"),
+    ("conversation_imports", "imported_at"),
+)
+
+
+def _v9_pad_short_years(db: SqliteDatabase) -> None:
+    """Zero-pad the years below 1000 that the old codec wrote unpadded
+    (``strftime("%Y")``: ``'999-01-01T…'``). The codec reads both, but only the
+    padded text sorts as time (``'999-…'`` sorted after ``'2024-…'``, so a
+    chat imported with such a date stayed at the top of every list). No
+    schema change; one scan of each time column."""
+    for table, column in TIME_COLUMNS:
+        short = " OR ".join(f"{column} GLOB '{digits}-[0-9][0-9]-*'"
+                            for digits in ("[0-9]", "[0-9][0-9]", "[0-9][0-9][0-9]"))
+        db.execute_sql(
+            f"UPDATE {table} SET {column} = substr('0000', 1, 5 - instr({column}, '-'))"
+            f" || {column} WHERE {short}")
+
+
 STEPS: Sequence[Step] = (
     _v1_initial,
     _v2_full_text_index,
@@ -287,6 +312,7 @@ STEPS: Sequence[Step] = (
     _v6_conversation_imports,
     _v7_generation_and_versions,
     _v8_prefix_index,
+    _v9_pad_short_years,
 )
 LATEST_VERSION = len(STEPS)
 

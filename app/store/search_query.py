@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 from app.domain import SearchHit
 from app.domain.search import HIGHLIGHT_END, HIGHLIGHT_START, SearchPage
-from app.store.codec import time_from_db
+from app.store.codec import time_or_damaged
 
 #: Above this many matches a query is answered newest-first instead of ranked
 #: (ranking 10,000 matches costs ~25 ms on the 2-core machine of docs/PERFORMANCE.md).
@@ -102,4 +102,4 @@ def _hit(row: Sequence, snippet: str | None, rank: float, created_at: str) -> Se
     """``row`` is (message id, conversation id, title, agent id, role)."""
     return SearchHit(message_id=row[0], conversation_id=row[1], conversation_title=row[2],
                      agent_id=row[3], role=row[4], snippet=snippet or "", rank=rank,
-                     created_at=time_from_db(created_at))
+                     created_at=time_or_damaged(created_at, "time", []))

@@ -6,7 +6,7 @@ from peewee import IntegrityError, SqliteDatabase
 
 from app.domain.clock import utc_now
 from app.domain.tools import CustomToolRecord, McpServerConfig, Memory
-from app.store.codec import json_from_db, json_to_db, time_from_db, time_to_db
+from app.store.codec import json_from_db, json_to_db, time_or_damaged, time_to_db
 from app.store.errors import DuplicateNameError, NotFoundError
 from app.store.notices import NoticeHub
 from app.store.tables import Tables
@@ -54,8 +54,8 @@ class MemoryRepository:
     @staticmethod
     def _to_memory(row) -> Memory:
         return Memory(id=row.id, agent_id=row.agent_id, content=row.content,
-                      created_at=time_from_db(row.created_at),
-                      updated_at=time_from_db(row.updated_at))
+                      created_at=time_or_damaged(row.created_at, "created time", []),
+                      updated_at=time_or_damaged(row.updated_at, "updated time", []))
 
 
 class CustomToolRepository:

@@ -92,7 +92,8 @@ def test_terminal_prompt_is_asked_and_answered(cli, scripted, monkeypatch):
     result = cli("chat", "--agent", "worker", "do it")
     assert result.code == 0, result.err
     assert len(tool.started) == 1
-    [prompt] = written
+    shown, prompt = written                     # the whole call, then the question
+    assert shown == "risky asks to run (risk: low):\n  x:\n    7\n"
     assert prompt.startswith("Allow risky to run risky(") and prompt.endswith("[y/N] ")
 
 
