@@ -32,6 +32,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
+from PySide6.QtGui import QBrush, QFont, QGuiApplication, QPalette
 
 from app.domain import Conversation
 from app.ops import chats
@@ -53,8 +54,27 @@ def sort_key(conversation: Conversation) -> tuple[int, float, int]:
             -(conversation.id or 0))
 
 
+def chat_label(conversation: Conversation) -> str:
+    """The chat's name in lists and questions: its title, or for a row the store
+    could not read whole (``damaged``) "Damaged chat #12" and the title if any."""
+    if not conversation.damaged:
+        return conversation.title
+    label = f"Damaged chat #{conversation.id}"
+    return f"{label} · {conversation.title}" if conversation.title.strip() else label
+
+
+def damaged_text(conversation: Conversation) -> str:
+    """The tooltip of a damaged row: what could not be read, and what still works."""
+    return (f"{chat_label(conversation)}\nPart of this chat could not be read from the "
+            f"database ({conversation.damaged}).\nIt can still be opened, exported "
+            f"as far as it reads, and deleted.")
+
+
 def activity_text(when: datetime, now: datetime | None = None) -> str:
-    local = when.astimezone()
+    try:
+        local = when.astimezone()
+    except OverflowError:  # year 1 or 9999 shown in a zone that moves it off the calendar
+        local = when
     now = now or datetime.now().astimezone()
     if local.date() == now.date():
         return local.strftime("%H:%M")
@@ -100,7 +120,13 @@ class ConversationListModel(QAbstractListModel):
             return None
         conversation = self._rows.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return conversation.title
+            return chat_label(conversation)
+        if conversation.damaged and role == Qt.ItemDataRole.ForegroundRole:
+            return QBrush(QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText))
+        if conversation.damaged and role == Qt.ItemDataRole.FontRole:
+            font = QFont()
+            font.setItalic(True)
+            return font
         if role == Qt.ItemDataRole.DecorationRole:
             if conversation.id in self._running:
                 return running_icon()
@@ -108,6 +134,8 @@ class ConversationListModel(QAbstractListModel):
         if role == self.RunningRole:
             return conversation.id in self._running
         if role == Qt.ItemDataRole.ToolTipRole:
+            if conversation.damaged:
+                return damaged_text(conversation)
             count = conversation.message_count
             return (f"{conversation.title}\n{count} message{'s' if count != 1 else ''} · "
                     f"last activity {activity_text(conversation.updated_at)}")

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QInputDialog, QLineEdit, QListView, QMenu, QWidget
 from app.domain import Conversation
 from app.ops import chats
 from app.services.store_bridge import StoreBridge
-from app.ui.conversation_list_model import ConversationListModel
+from app.ui.conversation_list_model import ConversationListModel, chat_label
 from app.ui.elided_rows import elide_rows
 from app.ui.prompts import confirm
 
@@ -184,7 +184,7 @@ class ConversationPanel(QListView):
                 name="delete-conversation")
 
         confirm(self, "Delete chat",
-                f"Delete “{conversation.title}” and all its messages?",
+                f"Delete “{chat_label(conversation)}” and all its messages?",
                 delete_now, yes_text="Delete", informative="This cannot be undone.")
 
 
