@@ -23,6 +23,7 @@ from app.commands.output import error_line
 from app.logs import LOG_FILENAME, configure_logging
 from app.settings import AppSettings, SettingsError, load_settings
 from app.store import Store, StoreError
+from app.store.database import describe_database_error
 from app.store.migrations import SchemaTooNewError
 
 if TYPE_CHECKING:
@@ -137,6 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         gc_pause.resume(freeze=False)
         return _run_command(args, settings)
     except CliError as exc:
+        if args.handler is None:          # the window was to start: say it there too
+            _show_startup_error(str(exc))
         return _fail(str(exc))
     except KeyboardInterrupt:
         sys.stderr.write(f"{PROG}: interrupted\n")
@@ -154,9 +157,26 @@ def _load_settings(args: argparse.Namespace) -> AppSettings:
                           max_bytes=settings.logging.max_bytes,
                           backups=settings.logging.backups)
     except OSError as exc:
+        if settings.home.is_dir() and not os.access(settings.home, os.W_OK):
+            # Read-only data: the read commands still work (unlogged); a write
+            # says the data is read-only (app/store/database.py).
+            return settings
         raise CliError(f"cannot write the log in {settings.log_dir}: "
                        f"{exc.strerror or exc}") from None
     return settings
+
+
+def _show_startup_error(message: str) -> None:
+    """The window's start failed before it had a window: a box says why (one
+    started by double-click has no terminal to read stderr in)."""
+    try:
+        from app.ui.qt_import import import_pyside
+        import_pyside()
+        from app.ui.application import show_startup_error
+    except ImportError:
+        log.warning("no window to show the start error in: %s", message)
+        return
+    show_startup_error(message)
 
 
 def _start_gui(settings: AppSettings) -> int:
@@ -178,8 +198,10 @@ def _open_store(settings: AppSettings) -> Store:
     try:
         # recover=False: a GUI may be running and streaming right now; marking
         # its open reply "partial" is the GUI's job when it starts, not ours.
-        return Store(path, recover=False)
-    except SchemaTooNewError as exc:
+        # allow_read_only: read commands work on read-only data; a write says
+        # the data is read-only (ReadOnlyDataError, via _run_command).
+        return Store(path, recover=False, allow_read_only=True)
+    except (SchemaTooNewError, StoreError) as exc:   # DataAccessError: what to do
         raise CliError(str(exc)) from None
     except Exception as exc:  # reported: the file is unreadable or not a database
         log.exception("cannot open database %s", path)
@@ -201,6 +223,10 @@ def _run_command(args: argparse.Namespace, settings: AppSettings) -> int:
     except (CliError, KeyboardInterrupt):
         raise
     except Exception as exc:  # reported on stderr; the traceback goes to the log
+        problem = describe_database_error(exc, settings.database_path)
+        if problem is not None:          # read-only, damaged, disk full: what to do
+            log.warning("command %s: %s (%s)", args.command, problem, exc)
+            raise CliError(str(problem)) from None
         log.exception("command failed: %s", args.command)
         raise CliError(f"unexpected {type(exc).__name__}: {exc} "
                        f"(details in {settings.log_dir / LOG_FILENAME})") from None

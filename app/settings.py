@@ -197,14 +197,49 @@ class SettingsError(ValueError):
     """The settings file or an override is invalid."""
 
 
+_ACCESS_FIX = ("give your user access to it (e.g. chmod u+rwx on the folder, u+rw on "
+               "the file), or use another data folder with --home / AGENTDESK_HOME")
+
+
+def check_readable(folder: Path) -> None:
+    """Refuse, in one line saying what to do, a data folder or settings file
+    that cannot be read (SettingsError), before anything reads them: a
+    permission error or a folder where the file should be would otherwise end
+    in a traceback, or (a folder named settings.json) be silently ignored and
+    later overwritten by Settings' save."""
+    file = folder / SETTINGS_FILENAME
+    try:
+        if folder.exists() and not folder.is_dir():
+            raise SettingsError(f"the data folder {folder} is a file, not a folder: move "
+                                "it aside, or use another data folder with --home")
+        if folder.is_dir() and not os.access(folder, os.R_OK | os.X_OK):
+            raise SettingsError(f"cannot read the data folder {folder}: permission "
+                                f"denied — {_ACCESS_FIX}")
+        if not (file.exists() or file.is_symlink()):
+            return
+        if not file.is_file():
+            raise SettingsError(f"cannot read the settings file {file}: it is not a "
+                                "file — move it aside to start with the default settings")
+        if not os.access(file, os.R_OK):
+            raise SettingsError(f"cannot read the settings file {file}: permission "
+                                f"denied — {_ACCESS_FIX}")
+    except OSError as exc:   # stat itself refused (a folder above without x, a loop)
+        raise SettingsError(f"cannot read the data folder {folder}: "
+                            f"{exc.strerror or exc} — {_ACCESS_FIX}") from None
+
+
 def load_settings(home: Path | str | None = None, **overrides: Any) -> AppSettings:
     """Build the settings from every source, ``overrides`` (CLI flags) winning."""
     folder = data_home(home)
+    check_readable(folder)
     _settings_file.set(folder / SETTINGS_FILENAME)
     try:
         settings = AppSettings(**overrides)
     except ValueError as exc:
         raise SettingsError(f"invalid settings: {exc}") from exc
+    except OSError as exc:   # the file changed between the check and the read
+        raise SettingsError(f"cannot read the settings file {folder / SETTINGS_FILENAME}: "
+                            f"{exc.strerror or exc} — {_ACCESS_FIX}") from None
     finally:
         _settings_file.set(None)
     settings.home = folder

@@ -9,10 +9,18 @@ from pathlib import Path
 from app.domain import live_files
 from app.store.agents import AgentRepository
 from app.store.conversations import ConversationRepository
-from app.store.database import DATABASE_FILENAME, integrity_ok, open_database
+from app.store.database import (
+    DATABASE_FILENAME,
+    check_database_file,
+    describe_database_error,
+    integrity_ok,
+    is_writable,
+    open_database,
+)
+from app.store.errors import ReadOnlyDataError
 from app.store.imports import ImportRepository
 from app.store.messages import MessageRepository
-from app.store.migrations import migrate
+from app.store.migrations import LATEST_VERSION, migrate, schema_version
 from app.store.notices import EXTERNAL, Listener, NoticeHub
 from app.store.providers import ProviderRepository
 from app.store.search import SearchIndex
@@ -25,20 +33,49 @@ from app.store.tool_records import (
 
 
 class Store:
-    def __init__(self, path: Path | str, *, recover: bool = True) -> None:
+    def __init__(self, path: Path | str, *, recover: bool = True,
+                 allow_read_only: bool = False) -> None:
         """Open the database at ``path``, upgrade its schema, and (by default)
-        mark replies interrupted by a crash as partial."""
+        mark replies interrupted by a crash as partial.
+
+        Data that cannot be used as it is raises a DataAccessError whose
+        message says what to do (app/store/database.py): a 0-byte or damaged
+        file, no permission. Read-only data raises ReadOnlyDataError unless
+        ``allow_read_only``: then it opens read-only (``self.read_only``) and
+        every write fails as ReadOnlyDataError (via describe_database_error).
+        """
         self.path = Path(path)
-        self.db = open_database(path)
+        self.read_only = False
+        if str(path) != ":memory:":
+            check_database_file(self.path)
+            if not is_writable(self.path):
+                if not allow_read_only or not self.path.exists():
+                    raise ReadOnlyDataError.at(
+                        self.path, "AgentDesk needs to write there" if self.path.exists()
+                        else "has no database yet, so none can be created")
+                self.read_only = True
+        try:
+            self.db = open_database(path, read_only=self.read_only)
+        except Exception as exc:  # SQLite's refusal, said with what to do
+            problem = describe_database_error(exc, self.path, opening=True)
+            if problem is None or problem is exc:
+                raise
+            raise problem from exc
         # Known as live while open: nothing else in this process may open() it.
         self._live = str(path) != ":memory:"
         if self._live:
             live_files.register(self.path)
         try:
+            if self.read_only and schema_version(self.db) < LATEST_VERSION:
+                raise ReadOnlyDataError.at(self.path,
+                                           "its database needs a schema upgrade first")
             migrate(self.db)
-        except Exception:
+        except Exception as exc:
             self.close()
-            raise
+            problem = describe_database_error(exc, self.path, opening=True)
+            if problem is None or problem is exc:
+                raise
+            raise problem from exc
         # Notices wait for the commit of the transaction that raised them.
         self.hub = NoticeHub(after_commit=self.db.after_commit)
         tables = bind_tables(self.db)
@@ -52,7 +89,7 @@ class Store:
         self.mcp_servers = McpServerRepository(self.db, tables, self.hub)
         self.imports = ImportRepository(self.db, tables, self.hub)
         self.recovered_message_ids: list[int] = []
-        if recover:
+        if recover and not self.read_only:
             self.recovered_message_ids = self.messages.recover_interrupted()
         self._data_version = self._read_data_version()
 

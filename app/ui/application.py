@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Callable
 
 import qasync
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import __version__, gc_pause
 from app.logs import configure_logging
@@ -32,6 +34,7 @@ from app.ops.data import BackupError, apply_pending_restore
 from app.services.store_bridge import StoreBridge
 from app.settings import APP_NAME, AppSettings
 from app.store import AsyncStore
+from app.store.errors import DataAccessError, ReadOnlyDataError
 from app.ui.agent_list_model import AgentListModel
 from app.ui.error_report import ErrorReporter
 from app.ui.first_paint import after_first_paint, log_first_paint
@@ -155,6 +158,9 @@ async def _open_store(settings: AppSettings) -> AsyncStore:
     try:
         _apply_pending_restore(settings)
         store = await AsyncStore.open(path)
+    except DataAccessError as exc:   # read-only, damaged, empty: says what to do
+        log.warning("cannot open database %s: %s", path, exc)
+        raise StartupError(str(exc)) from exc
     except Exception as exc:  # unreadable, not a database, schema too new, ...
         log.exception("cannot open database %s", path)
         raise StartupError(f"cannot open the database {path}: {exc}") from exc
@@ -184,9 +190,38 @@ def _ensure_log_file(settings: AppSettings) -> None:
                       backups=settings.logging.backups)
 
 
+def show_startup_error(message: str) -> None:
+    """Why the application cannot start, in a box (plain text: the message
+    names paths), waited for: no event loop runs yet or any more."""
+    create_application()
+    box = QMessageBox(QMessageBox.Icon.Critical, f"{APP_NAME} cannot start", message,
+                      QMessageBox.StandardButton.Ok)
+    box.setObjectName("startupError")
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.exec()
+
+
+def _writable_data(settings: AppSettings) -> None:
+    """StartupError when the data folder cannot be written: the window needs
+    to (the database, its log, the single-instance lock); the CLI's read
+    commands still work there."""
+    home = settings.home
+    if home.is_dir() and not os.access(home, os.W_OK | os.X_OK):
+        raise StartupError(str(ReadOnlyDataError.at(
+            settings.database_path, "AgentDesk needs to write there")))
+
+
 def run_gui(settings: AppSettings) -> int:
     """Start the desktop application; returns the process exit code."""
-    _ensure_log_file(settings)
+    try:
+        _writable_data(settings)
+        _ensure_log_file(settings)
+    except (StartupError, OSError) as exc:
+        message = str(exc) if isinstance(exc, StartupError) else (
+            f"cannot write the log in {settings.log_dir}: {exc.strerror or exc}")
+        sys.stderr.write(f"agentdesk: {message}\n")
+        show_startup_error(message)
+        return 1
     app = create_application()
     # One instance per data folder: a second launch asks the first to come
     # forward and ends here, before the database is opened.
@@ -198,6 +233,7 @@ def run_gui(settings: AppSettings) -> int:
         code = qasync.run(run_app(settings, app, instance=instance))
     except StartupError as exc:
         sys.stderr.write(f"agentdesk: {exc}\n")
+        show_startup_error(str(exc))
         return 1
     finally:
         instance.close()
