@@ -88,8 +88,13 @@ def indented(text: str, prefix: str = "    ") -> None:
 
 
 def format_time(value: datetime) -> str:
-    """A stored UTC time in the local time zone, to the minute."""
-    return value.astimezone().strftime("%Y-%m-%d %H:%M")
+    """A stored UTC time in the local time zone, to the minute (in UTC when the
+    local zone would move it off the calendar: year 1 west of UTC)."""
+    try:
+        local = value.astimezone()
+    except OverflowError:
+        local = value
+    return local.isoformat(sep=" ", timespec="minutes")[:16]
 
 
 def match_markers() -> tuple[str, str]:

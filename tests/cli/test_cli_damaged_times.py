@@ -115,3 +115,26 @@ def test_delete_the_agent_of_damaged_chats(cli, damaged, open_store):
     assert listed.code == 0 and listed.json() == []
     assert cli("search", "zebra", "--json").json() == []
     assert [a.name for a in open_store().agents.list()] == ["bob"]
+
+
+def test_show_year_one_chat_west_of_utc(cli, make_agent, open_store, monkeypatch):
+    """Year 1 round-trips now; shown in a zone west of UTC it must not overflow."""
+    import time
+    from datetime import UTC, datetime
+
+    ada = make_agent("ada")
+    store = open_store()
+    chat = store.conversations.create(ada["id"], "Dawn of time")
+    store.messages.add(Message(conversation_id=chat.id, role="user", content="first",
+                               created_at=datetime(1, 1, 1, 2, 0, tzinfo=UTC)))
+    store.db.execute_sql("UPDATE messages SET created_at = ? WHERE conversation_id = ?",
+                         ("0001-01-01T02:00:00.000000Z", chat.id))
+    try:
+        with monkeypatch.context() as west:
+            west.setenv("TZ", "XST+5")
+            time.tzset()
+            result = cli("conversations", "show", str(chat.id))
+    finally:
+        time.tzset()
+    assert result.code == 0, result.err
+    assert "[0001-01-01 02:00] user" in result.out

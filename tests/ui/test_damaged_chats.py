@@ -136,10 +136,10 @@ def test_activity_of_year_one_west_of_utc_does_not_overflow(monkeypatch) -> None
 
     from app.ui.conversation_list_model import activity_text
 
-    monkeypatch.setenv("TZ", "XST+5")
-    time.tzset()
     try:
-        assert "Jan" in activity_text(datetime(1, 1, 1, 2, 0, tzinfo=UTC))
+        with monkeypatch.context() as west:
+            west.setenv("TZ", "XST+5")
+            time.tzset()
+            assert "Jan" in activity_text(datetime(1, 1, 1, 2, 0, tzinfo=UTC))
     finally:
-        monkeypatch.undo()
         time.tzset()
