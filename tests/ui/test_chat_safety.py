@@ -64,7 +64,7 @@ def test_load_resource_hook_is_what_qt_asks(qtbot) -> None:
     assert "file:///etc/passwd" in browser.resource_requests
 
 
-def test_hostile_reply_renders_without_running_loading_or_freezing(view, recorder) -> None:
+def test_hostile_reply_renders_without_running_loading_or_freezing(view, recorder, qtbot) -> None:
     view.begin_reply(9)
     step = 20_000
     flushes = 0
@@ -73,7 +73,7 @@ def test_hostile_reply_renders_without_running_loading_or_freezing(view, recorde
         view.flush()
         flushes += 1
     view.finish_reply(9, "complete")
-    QApplication.processEvents()
+    qtbot.waitUntil(lambda: not view.is_drawing())  # drawn over several event-loop turns
     widget = view.message_widget(9)
     segment = widget.segments()[0]
     stream = segment.stream
@@ -98,16 +98,18 @@ def test_hostile_reply_renders_without_running_loading_or_freezing(view, recorde
     assert recorder.asked == [] and recorder.opened == []
 
 
-def test_unclosed_fence_and_deep_lists_stream_as_text(view) -> None:
+def test_unclosed_fence_and_deep_lists_stream_as_text(view, qtbot) -> None:
     reply = ("\n".join("  " * depth + "- nested" for depth in range(500))
              + "\n\n```python\nprint('this fence never closes')\n")
     view.begin_reply(11)
     for start in range(0, len(reply), 500):
         view.append_text(11, reply[start:start + 500])
         view.flush()
+    qtbot.waitUntil(lambda: not view.is_drawing())  # one turn draws about a frame's worth
     segment = view.message_widget(11).segments()[0]
     assert "print('this fence never closes')" in segment.toPlainText()  # as the open tail
     view.finish_reply(11, "complete")
+    qtbot.waitUntil(lambda: not view.is_drawing())
     stream = segment.stream
     assert [b.kind for b in stream.blocks][-1] == "fence"
     assert stream.code[-1] == "print('this fence never closes')"

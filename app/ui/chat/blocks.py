@@ -54,31 +54,46 @@ def _list_kind(line: str) -> str | None:
 
 
 class BlockSplitter:
-    """Feed streamed text; get finished blocks back; ``tail()`` is the open block."""
+    """Feed streamed text; get finished blocks back; ``tail()`` is the open block.
+
+    Linear in the text fed, however it is cut: the open block is
+    ``_buf[_base:]`` (emitting a block moves ``_base`` instead of copying the
+    rest of the buffer), a line search never looks further than the size limit,
+    and whether the open block has content yet is a flag, not a re-scan.
+    """
 
     def __init__(self) -> None:
         self._reset()
 
     def _reset(self) -> None:
-        self._buf = ""       # text of the open block (everything not yet emitted)
+        self._buf = ""       # the open block is _buf[_base:]; earlier text is spent
+        self._base = 0
         self._scan = 0       # index in _buf of the next complete line to scan
         self._fence: tuple[str, int] | None = None  # (char, length) while in a fence
         self._lang = ""
         self._blank = False  # the previous scanned line was blank
+        self._content = False  # the open block has a non-blank scanned line
         self._list: str | None = None  # list kind of the open block's first line
         self._degraded = False  # the open block was force-split: rest is plain
 
     def feed(self, text: str) -> list[Block]:
         """Add ``text``; return the blocks it finished, in order."""
+        if self._base:  # drop spent text once per feed (amortised: linear overall)
+            self._buf = self._buf[self._base:]
+            self._scan -= self._base
+            self._base = 0
         self._buf += text
         out: list[Block] = []
         while True:
-            # Scan lines only up to the size limit, so no block grows past it.
-            end = self._buf.find("\n", self._scan)
-            while 0 <= end < FORCE_SPLIT_CHARS:
+            # Scan lines only up to the size limit, so no block grows past it (and
+            # a search for the next newline never runs past it either).
+            limit = self._base + FORCE_SPLIT_CHARS
+            end = self._buf.find("\n", self._scan, limit)
+            while end >= 0:
                 self._scan_line(self._scan, end + 1, out)
-                end = self._buf.find("\n", self._scan)
-            if len(self._buf) <= FORCE_SPLIT_CHARS:
+                limit = self._base + FORCE_SPLIT_CHARS
+                end = self._buf.find("\n", self._scan, limit)
+            if len(self._buf) - self._base <= FORCE_SPLIT_CHARS:
                 return out
             self._force_split(out)
 
@@ -95,25 +110,27 @@ class BlockSplitter:
 
     def tail(self) -> Block | None:
         """The open block, or None when there is nothing pending."""
-        if not self._buf.strip():
+        text = self._buf[self._base:]
+        if not text.strip():
             return None
         if self._degraded:
-            return Block(self._buf, "plain")
+            return Block(text, "plain")
         if self._fence is not None:
-            return Block(self._buf, "fence", self._lang, closed=False)
-        return Block(self._buf, "markdown")
+            return Block(text, "fence", self._lang, closed=False)
+        return Block(text, "markdown")
 
     # -- scanning ---------------------------------------------------------------------
     def _emit(self, cut: int, out: list[Block], kind: BlockKind = "markdown") -> None:
-        text = self._buf[:cut]
-        self._buf = self._buf[cut:]
-        self._scan -= cut
+        """Finish the open block at ``cut`` (an index in ``_buf``)."""
+        text = self._buf[self._base:cut]
+        self._base = cut
         if text.strip():
             if self._degraded:
                 kind = "plain"
             out.append(Block(text, kind, self._lang if kind == "fence" else ""))
         self._degraded = False
         self._list = None
+        self._content = False
 
     def _scan_line(self, start: int, end: int, out: list[Block]) -> None:
         line = self._buf[start:end].rstrip("\n")
@@ -134,11 +151,12 @@ class BlockSplitter:
             self._fence = (fence[0], len(fence))
             self._lang = match.group(2)
             self._blank = False
+            self._content = True
             return
         if not line.strip():
             self._blank = True
             return
-        starts_block = not self._buf[:start].strip()
+        starts_block = not self._content
         if self._blank and not line[0].isspace() and not starts_block:
             kind = _list_kind(line)
             if kind is None or kind != self._list:
@@ -147,14 +165,18 @@ class BlockSplitter:
         if starts_block:
             self._list = _list_kind(line)
         self._blank = False
+        self._content = True
 
     def _force_split(self, out: list[Block]) -> None:
         """Cut an over-long open block; what is cut off was scanned already."""
-        cut = self._buf.rfind("\n", 0, FORCE_SPLIT_CHARS) + 1
-        if cut < FORCE_SPLIT_CHARS // 2:
-            cut = FORCE_SPLIT_CHARS  # one huge line: cut inside it
+        limit = self._base + FORCE_SPLIT_CHARS
+        cut = self._buf.rfind("\n", self._base, limit) + 1
+        if cut - self._base < FORCE_SPLIT_CHARS // 2:
+            cut = limit  # one huge line: cut inside it
+        content = bool(self._buf[cut:self._scan].strip())  # at most the size limit
         self._degraded = True
         self._emit(cut, out, "plain")
         # The open block goes on as plain text until its natural end.
         self._degraded = True
-        self._scan = max(self._scan, 0)
+        self._content = content
+        self._scan = max(self._scan, cut)

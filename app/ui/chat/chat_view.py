@@ -43,6 +43,7 @@ from app.ui.chat.message_parts import make_copy_menu
 from app.ui.chat.message_widget import MessageWidget
 from app.ui.chat.frames import ChatColumn, FramePainter
 from app.ui.chat.greeting import ChatGreeting
+from app.ui.chat.render_pump import RenderPump
 from app.ui.chat.reply_state import reply_seconds
 from app.ui.chat.scroll_keeper import ScrollKeeper
 from app.ui.chat.theme import ChatTheme
@@ -71,6 +72,8 @@ class ChatView(QWidget):
         self.link_policy = link_policy or LinkPolicy()
         self._theme = ChatTheme.from_palette(self.palette())
         self._renderer = MarkdownRenderer(self._theme.render)
+        # Text drawing of all messages, about a frame's worth per event-loop turn.
+        self.render_pump = RenderPump(self)
         # Shared by all messages: no style sheet on the messages, one Copy menu.
         self._frames = FramePainter(self._theme)
         self._copy_menu: QMenu | None = None
@@ -119,6 +122,7 @@ class ChatView(QWidget):
     # -- loading ----------------------------------------------------------------------
     def clear(self) -> None:
         for widget in self._order:
+            widget.stop_drawing()
             widget.setParent(None)
             widget.deleteLater()
         self._widgets.clear()
@@ -175,7 +179,8 @@ class ChatView(QWidget):
             self._copy_menu = make_copy_menu(self)
         widget = MessageWidget(message_id, role, renderer=self._renderer, theme=self._theme,
                                frames=self._frames, copy_menu=self._copy_menu,
-                               created_at=created_at, model=model, provider=provider)
+                               created_at=created_at, model=model, provider=provider,
+                               pump=self.render_pump)
         widget.sig_action.connect(lambda action, w=widget: self._on_action(w, action))
         widget.sig_link.connect(self.open_link)
         widget.sig_approval.connect(self.sig_approval)
@@ -319,6 +324,7 @@ class ChatView(QWidget):
         for call_id in widget.tool_blocks:
             self._calls.pop(call_id, None)
         self._dirty.discard(message_id)
+        widget.stop_drawing()
         widget.setParent(None)
         widget.deleteLater()
 
@@ -342,6 +348,10 @@ class ChatView(QWidget):
 
     def is_following(self) -> bool:
         return self._scroller.follow
+
+    def is_drawing(self) -> bool:
+        """Finished text is still being drawn over the next event-loop turns."""
+        return self.render_pump.busy
 
     # -- actions and links ------------------------------------------------------------
     def _on_action(self, widget: MessageWidget, action: str) -> None:

@@ -29,9 +29,11 @@ from app.ui.chat.message_parts import ActionRow, MessageBubble, ModelBadge
 from app.ui.chat.reply_state import ReplyStateLabel
 from app.ui.chat.frames import FRAME_BORDER, FramePainter, set_text_colour
 from app.ui.chat.segments import ErrorBar, TextSegment, ThinkingSection
+from app.ui.chat.stream_renderer import Pump
 from app.ui.chat.theme import ChatTheme
 from app.ui.chat.tool_block import ToolCallBlock
 from app.ui.chat.version_switch import VersionSwitch
+from app.ui.plain_text import tooltip
 
 ROLE_TITLES = {"user": "You", "assistant": "Assistant", "system": "System", "tool": "Tool"}
 USER_INDENT = 72
@@ -68,9 +70,11 @@ class MessageWidget(QWidget):
                  theme: ChatTheme, frames: FramePainter, copy_menu: QMenu,
                  created_at: datetime | None = None,
                  model: str | None = None, provider: str | None = None,
-                 parent: QWidget | None = None) -> None:
-        """``frames`` and ``copy_menu`` are the view's, shared by its messages."""
+                 parent: QWidget | None = None, pump: Pump | None = None) -> None:
+        """``frames``, ``copy_menu`` and ``pump`` (drawing spread over event-loop
+        turns) are the view's, shared by its messages."""
         super().__init__(parent)
+        self._pump = pump
         self.message_id = message_id
         self.role = role
         self.status = "complete"
@@ -175,7 +179,8 @@ class MessageWidget(QWidget):
     def set_model(self, model: str | None, provider: str | None) -> None:
         if model:
             self.model_badge.setText(model)
-            self.model_badge.setToolTip(f"{model} via {provider}" if provider else model)
+            self.model_badge.setToolTip(tooltip(f"{model} via {provider}" if provider
+                                                else model))
         self.model_badge.setVisible(bool(model))
 
     # -- content ----------------------------------------------------------------------
@@ -197,7 +202,7 @@ class MessageWidget(QWidget):
     def append_text(self, text: str) -> None:
         self.set_state(None)
         if self._open_segment is None:
-            segment = TextSegment(self._renderer, self._theme)
+            segment = TextSegment(self._renderer, self._theme, pump=self._pump)
             segment.sig_link.connect(self.sig_link)
             self._segments.append(segment)
             self._content.addWidget(segment)
@@ -300,7 +305,12 @@ class MessageWidget(QWidget):
         return "\n\n".join(s.stream.text.strip() for s in self._segments if s.stream.text.strip())
 
     def plain_text(self) -> str:
-        return "\n\n".join(p for p in (s.plain_text(self._renderer) for s in self._segments) if p)
+        return "\n\n".join(p for p in (s.plain_text() for s in self._segments) if p)
+
+    def stop_drawing(self) -> None:
+        """Drop drawing still queued for later turns (the message leaves the view)."""
+        for segment in self._segments:
+            segment.stop_drawing()
 
     def resource_requests(self) -> list[str]:
         """Every resource any of this message's documents asked for (should be none)."""

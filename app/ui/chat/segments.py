@@ -7,7 +7,6 @@ from PySide6.QtGui import (
     QGuiApplication,
     QPaintEvent,
     QTextCursor,
-    QTextDocumentFragment,
 )
 from PySide6.QtWidgets import (
     QFrame,
@@ -21,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from app.ui.chat.markdown_render import MarkdownRenderer
 from app.ui.chat.safe_browser import SafeTextBrowser
-from app.ui.chat.stream_renderer import StreamRenderer
+from app.ui.chat.stream_renderer import Pump, StreamRenderer
 from app.ui.chat.frames import FramePainter, set_text_colour
 from app.ui.chat.theme import ChatTheme
 
@@ -44,25 +43,33 @@ class TextSegment(SafeTextBrowser):
     """A run of Markdown text inside a message, rendered incrementally."""
 
     def __init__(self, renderer: MarkdownRenderer, theme: ChatTheme,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, pump: Pump | None = None) -> None:
+        """``pump``: the view's (drawing spread over event-loop turns)."""
         super().__init__(parent)
         self.setObjectName("messageText")
         self._renderer = renderer
+        self._pump = pump
         self.document().setDefaultStyleSheet(document_css(theme))
-        self.stream = StreamRenderer(self.document(), renderer)
+        self.stream = StreamRenderer(self.document(), renderer, pump)
         self.sig_action.connect(self._on_action)
 
     def restyle(self, theme: ChatTheme) -> None:
         """Draw the text again in new colours (only on a theme switch)."""
         old = self.stream
+        self.stop_drawing()
         self.document().clear()
         self.document().setDefaultStyleSheet(document_css(theme))
-        self.stream = StreamRenderer(self.document(), self._renderer)
+        self.stream = StreamRenderer(self.document(), self._renderer, self._pump)
         self.stream.append(old.text)
         if old.finished:
             self.stream.finish()
         else:
             self.stream.flush()
+
+    def stop_drawing(self) -> None:
+        """Drop drawing still queued for later turns (the segment is going away)."""
+        if self._pump is not None:
+            self._pump.discard(self.stream)
 
     def _on_action(self, action: str) -> None:
         kind, _, arg = action.partition("/")
@@ -71,17 +78,10 @@ class TextSegment(SafeTextBrowser):
             if code is not None:
                 QGuiApplication.clipboard().setText(code)
 
-    def plain_text(self, renderer: MarkdownRenderer) -> str:
-        """The text without Markdown syntax (code blocks kept verbatim)."""
-        parts: list[str] = []
-        for block in self.stream.all_blocks():
-            if block.kind == "markdown":
-                html = renderer.render(block).html
-                parts.append(QTextDocumentFragment.fromHtml(html).toPlainText().strip())
-            else:
-                parts.append(renderer.render(block).code[0] if block.kind == "fence"
-                             else block.text.strip())
-        return "\n\n".join(part for part in parts if part)
+    def plain_text(self) -> str:
+        """The text without Markdown syntax (code blocks kept verbatim; blocks too
+        complex for Markdown, or past the message's budget, as they came)."""
+        return "\n\n".join(part for part in self.stream.plain_text() if part)
 
 
 class ThinkingSection(QWidget):
