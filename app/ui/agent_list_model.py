@@ -31,6 +31,7 @@ from app.domain import AgentSpec
 from app.services.store_bridge import StoreBridge
 from app.store import EXTERNAL, ChangeNotice, StoreError
 from app.ui.avatars import agent_icon
+from app.ui.plain_text import tooltip
 from app.ui.sorted_rows import SortedRows
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ class AgentListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DecorationRole:
             return agent_icon(spec.name)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{spec.name}\n{describe_model(spec)}"
+            return tooltip(f"{spec.name}\n{describe_model(spec)}")
         if role == self.AgentRole:
             return spec
         if role == self.AgentIdRole:

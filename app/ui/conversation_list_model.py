@@ -39,6 +39,7 @@ from app.ops import chats
 from app.services.store_bridge import StoreBridge
 from app.store import EXTERNAL, ChangeNotice, StoreError
 from app.ui.avatars import blank_icon, pin_icon, running_icon
+from app.ui.plain_text import tooltip
 from app.ui.sorted_rows import SortedRows
 
 log = logging.getLogger(__name__)
@@ -135,10 +136,10 @@ class ConversationListModel(QAbstractListModel):
             return conversation.id in self._running
         if role == Qt.ItemDataRole.ToolTipRole:
             if conversation.damaged:
-                return damaged_text(conversation)
+                return tooltip(damaged_text(conversation))
             count = conversation.message_count
-            return (f"{conversation.title}\n{count} message{'s' if count != 1 else ''} · "
-                    f"last activity {activity_text(conversation.updated_at)}")
+            return tooltip(f"{conversation.title}\n{count} message{'s' if count != 1 else ''}"
+                           f" · last activity {activity_text(conversation.updated_at)}")
         if role == self.ConversationRole:
             return conversation
         if role == self.ConversationIdRole:

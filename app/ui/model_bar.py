@@ -40,6 +40,7 @@ from app.core.provider_advice import failure_report
 from app.core.wording import plural
 from app.domain import AgentSpec, ConnectionReport, ModelInfo, ProviderConfig
 from app.services.provider_service import ProviderService
+from app.ui.plain_text import tooltip
 
 log = logging.getLogger(__name__)
 
@@ -252,7 +253,7 @@ class ModelBar(QWidget):
 
     def _update_status_tooltip(self) -> None:
         name = self.provider_combo.currentData() or ""
-        self.provider_combo.setToolTip(status_tooltip(name, self.reports.get(name))
+        self.provider_combo.setToolTip(tooltip(status_tooltip(name, self.reports.get(name)))
                                        if name else "No provider")
 
     def _show_model(self, model: str, models: list[ModelInfo] | None = None) -> None:

@@ -2,6 +2,10 @@
 
 Opened with ``open()``, never ``exec()``: a nested event loop inside a
 running qasync task would let another task step run inside this one.
+
+Their texts are plain text, never HTML, and open no links: titles, names,
+file names and errors put into them come from models, files and servers
+(app/ui/plain_text.py).
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
+
+from app.ui.plain_text import plain_box
 
 
 def confirm(parent: QWidget, title: str, text: str, on_yes: Callable[[], None], *,
@@ -20,6 +26,7 @@ def confirm(parent: QWidget, title: str, text: str, on_yes: Callable[[], None], 
     box.setObjectName("confirmMessage")
     if informative:
         box.setInformativeText(informative)
+    plain_box(box)
     yes = box.addButton(yes_text, QMessageBox.ButtonRole.AcceptRole)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -38,6 +45,7 @@ def inform(parent: QWidget, title: str, text: str, *, warning: bool = False) -> 
     icon = QMessageBox.Icon.Warning if warning else QMessageBox.Icon.Information
     box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
     box.setObjectName("warningMessage" if warning else "infoMessage")
+    plain_box(box)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.open()
     return box

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWi
 
 from app.ui.chat.frames import set_text_colour
 from app.ui.chat.theme import ChatTheme
+from app.ui.plain_text import tooltip
 
 NAME_CHARS = 80  # a longer agent name is cut (it is one heading line)
 MIN_BUTTON_WIDTH = 60  # px: below their text's width, so they never widen the view
@@ -74,7 +75,7 @@ class ChatGreeting(QWidget):
         for text in starters:
             button = QPushButton(text)
             button.setObjectName("starterButton")
-            button.setToolTip(text)
+            button.setToolTip(tooltip(text))
             button.setCursor(Qt.CursorShape.PointingHandCursor)
             # Narrow views (the quick chat) cut long prompts instead of widening.
             button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)

@@ -15,6 +15,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app.ui.chat.markdown_render import is_allowed_url
+from app.ui.plain_text import plain_box
 
 ConfirmFn = Callable[[QWidget | None, str], bool]
 OpenFn = Callable[[QUrl], object]
@@ -30,6 +31,7 @@ def confirm_with_dialog(parent: QWidget | None, url: str) -> bool:
     box.setInformativeText(url)
     box.setStandardButtons(QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    plain_box(box)                      # the address is shown, never rendered
     return box.exec() == QMessageBox.StandardButton.Open
 
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.ops.agents import RevisionEntry
+from app.ui.plain_text import tooltip
 
 
 def revision_label(entry: RevisionEntry) -> str:
@@ -58,7 +59,7 @@ class AgentHistory(QWidget):
             item = QListWidgetItem(revision_label(entry))
             item.setData(Qt.ItemDataRole.UserRole, entry.revision)
             item.setData(Qt.ItemDataRole.UserRole + 1, entry.current)
-            item.setToolTip(entry.summary)
+            item.setToolTip(tooltip(entry.summary))
             self.list.addItem(item)
         self._update_button()
 

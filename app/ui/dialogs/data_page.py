@@ -36,6 +36,7 @@ from app.services.data_service import DataService
 from app.ui.dialogs.widgets import Spinner, error_color
 from app.ui.export_all import choose_export_file, describe_export, export_all
 from app.ui.file_dialogs import file_dialog
+from app.ui.plain_text import tooltip
 
 
 def describe_backup(info: BackupInfo) -> str:
@@ -203,4 +204,4 @@ class DataPage(QWidget):
         body = html.escape(text)
         self.status.setText(f"<span style='color:{error_color(self)}'>{body}</span>"
                             if error else body)
-        self.status.setToolTip(text)
+        self.status.setToolTip(tooltip(text))

@@ -32,6 +32,7 @@ from app.store import StoreError
 from app.ui.dialogs.model_picker import ModelCombo, ProviderCombo
 from app.ui.dialogs.provider_editor import ProviderEditor
 from app.ui.dialogs.widgets import Spinner, error_color
+from app.ui.plain_text import tooltip
 
 log = logging.getLogger(__name__)
 
@@ -247,13 +248,19 @@ class ProvidersPage(QWidget):
             self.result.setText(f"✔ {body}")
         else:
             self.result.setText(f"<span style='color:{error_color(self)}'>✖ {body}</span>")
-        self.result.setToolTip(describe_report(report))
+        self._set_result_text(describe_report(report))
+
+    def _set_result_text(self, text: str) -> None:
+        """The plain result: the tooltip (escaped) and the accessible description."""
+        self._result_text = text
+        self.result.setToolTip(tooltip(text))
+        self.result.setAccessibleDescription(text)
 
     def result_text(self) -> str:
         """The result as plain text (what a screen reader says)."""
-        return self.result.toolTip() or ""
+        return getattr(self, "_result_text", "")
 
     def _show_error(self, text: str) -> None:
         self.result.setText(f"<span style='color:{error_color(self)}'>"
                             f"{html.escape(text[:1].upper() + text[1:])}</span>")
-        self.result.setToolTip(text)
+        self._set_result_text(text)
