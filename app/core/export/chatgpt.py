@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from app.core.export.foreign import active_branch, build, epoch_time, safe
+from app.core.export.foreign import active_branch, build, epoch_time, safe, unusable_times
+from app.core.export.memory_budget import MemoryBudget
 from app.core.export.model import ParsedConversation
-from app.core.export.validation import ImportLimits, check_depth, clean_title, require
+from app.core.export.validation import ImportLimits, check_data, clean_title, require
 from app.core.wording import plural
 
 _TEXT_TYPES = ("text", "multimodal_text")
@@ -31,7 +32,7 @@ def is_chatgpt(data: Any) -> bool:
                                for i in items[:50])
 
 
-def parse_chatgpt(data: Any, limits: ImportLimits
+def parse_chatgpt(data: Any, limits: ImportLimits, budget: MemoryBudget | None = None
                   ) -> tuple[list[ParsedConversation], list[tuple[str, str]], list[str]]:
     items = data if isinstance(data, list) else [data]
     parsed, skipped = [], []
@@ -39,7 +40,8 @@ def parse_chatgpt(data: Any, limits: ImportLimits
     for number, raw in enumerate(items, 1):
         title = clean_title(raw.get("title") if isinstance(raw, dict) else None, limits,
                             f"ChatGPT conversation {number}")
-        result = safe(lambda raw=raw, title=title: _conversation(raw, title, limits, omitted),
+        result = safe(lambda raw=raw, title=title: _conversation(raw, title, limits, omitted,
+                                                                 budget),
                       title, skipped)
         if result is not None:
             parsed.append(result)
@@ -49,14 +51,17 @@ def parse_chatgpt(data: Any, limits: ImportLimits
     return parsed, skipped, notes
 
 
-def _conversation(raw: Any, title: str, limits: ImportLimits,
-                  omitted: Counter[str]) -> ParsedConversation:
+def _conversation(raw: Any, title: str, limits: ImportLimits, omitted: Counter[str],
+                  budget: MemoryBudget | None) -> ParsedConversation:
     require(isinstance(raw, dict), "not a conversation object")
     mapping = raw.get("mapping")
     require(isinstance(mapping, dict), "no message tree ('mapping')")
-    check_depth(mapping, "the message tree", limits.max_depth)
+    check_data(mapping, "the message tree", limits.max_depth)
+    # Numbers anywhere (create_time 10**400, a literal of 5,000 digits) skip
+    # this conversation with a reason, never the file.
+    check_data(raw, "the conversation", limits.max_depth + 1)
     leaf = raw.get("current_node")
-    if leaf not in mapping:
+    if not isinstance(leaf, str) or leaf not in mapping:   # a list or dict: unhashable
         leaf = _newest_leaf(mapping)
     chain = active_branch(mapping, leaf, lambda node: node.get("parent"),
                           limits.max_messages)
@@ -67,7 +72,8 @@ def _conversation(raw: Any, title: str, limits: ImportLimits,
             turns.append(turn)
     return build("chatgpt", raw, title=title, created=epoch_time(raw.get("create_time")),
                  updated=epoch_time(raw.get("update_time")), turns=turns, limits=limits,
-                 archived=raw.get("is_archived") is True)
+                 archived=raw.get("is_archived") is True, budget=budget,
+                 notes=unusable_times(raw, ("create_time", "update_time")))
 
 
 def _turn(message: Any, omitted: Counter[str]) -> dict | None:

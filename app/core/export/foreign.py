@@ -6,18 +6,23 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from app.core.export.memory_budget import MemoryBudget, spend_messages
 from app.core.export.model import ParsedConversation, source_fingerprint
 from app.core.export.validation import ImportLimits, Invalid, check_text, require
 from app.domain import Conversation, Message
 
 _EPOCH_MIN = datetime(1990, 1, 1, tzinfo=UTC).timestamp()
 _EPOCH_MAX = datetime(2200, 1, 1, tzinfo=UTC).timestamp()
+# Nanoseconds up to 2200 fit; anything longer is no time.
+_INT_SECONDS_MAX = 2**63
 
 
 def epoch_time(value: Any) -> datetime | None:
     """A Unix time (seconds; milli/micro/nanoseconds recognised by size) as UTC."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
+    if isinstance(value, int) and abs(value) > _INT_SECONDS_MAX:
+        return None   # 10**400: float() would overflow
     seconds = float(value)
     for _ in range(3):
         if seconds <= _EPOCH_MAX:
@@ -26,6 +31,17 @@ def epoch_time(value: Any) -> datetime | None:
     if not _EPOCH_MIN <= seconds <= _EPOCH_MAX:
         return None
     return datetime.fromtimestamp(seconds, UTC)
+
+
+def unusable_times(raw: dict, keys: tuple[str, ...]) -> list[str]:
+    """Notes for the conversation times in ``raw`` that are present but no
+    time (10**400, a string, a date outside 1990–2200): they are ignored."""
+    notes = []
+    for key in keys:
+        value = raw.get(key)
+        if value is not None and epoch_time(value) is None:
+            notes.append(f"{key} {repr(value)[:40]} is not a usable time; it was ignored")
+    return notes
 
 
 def active_branch(nodes: dict, leaf: Any, parent_of: Callable[[Any], Any],
@@ -49,9 +65,11 @@ def active_branch(nodes: dict, leaf: Any, parent_of: Callable[[Any], Any],
 def build(kind: str, raw: dict, *, title: str, created: datetime | None,
           updated: datetime | None, turns: list[dict], limits: ImportLimits,
           pinned: bool = False, archived: bool = False,
-          notes: list[str] | None = None) -> ParsedConversation:
+          notes: list[str] | None = None,
+          budget: MemoryBudget | None = None) -> ParsedConversation:
     """A ParsedConversation from turns ``{role, content, time, model, source_id}``."""
     require(turns, "no text messages on the current branch")
+    spend_messages(budget, len(turns))
     first_time = next((t["time"] for t in turns if t["time"]), None)
     created = created or first_time
     require(created is not None, "no usable times in the conversation")

@@ -9,12 +9,14 @@ or already present (same title, start and content), is skipped as a duplicate.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from app.core.export import json_format, markdown_import
 from app.core.export.agent_grants import withhold_grants
 from app.core.export.chatgpt import is_chatgpt, parse_chatgpt
+from app.core.export.memory_budget import MemoryBudget
 from app.core.export.model import (
     ImportedConversation,
     ImportRejected,
@@ -30,6 +32,9 @@ from app.domain import AgentSpec
 from app.store import Store
 
 DEFAULT_AGENT_NAME = "Imported"
+# The first character after a BOM and white space (without copying the text,
+# as lstrip would for a 200 MB file that starts with a newline).
+_FIRST_CHARACTER = re.compile(r"[\ufeff \t\r\n]*(.)", re.DOTALL)
 
 Parsed = tuple[str, list[ParsedConversation], list[tuple[str, str]], list[str]]
 
@@ -40,12 +45,19 @@ def import_file(store: Store, path: Path | str, *, agent_name: str | None = None
     that cannot be imported at all (nothing is written then)."""
     path = Path(path)
     text = read_source(path, limits)
-    return import_text(store, text, path.name, agent_name=agent_name, limits=limits)
+    parsed = parse_source(text, path.name, limits)
+    del text  # the parsed conversations hold what they need; free the rest early
+    return _write(store, parsed, path.name, agent_name)
 
 
 def import_text(store: Store, text: str, name: str, *, agent_name: str | None = None,
                 limits: ImportLimits = DEFAULT_LIMITS) -> ImportReport:
-    fmt, parsed, skipped, notes = parse_source(text, name, limits)
+    return _write(store, parse_source(text, name, limits), name, agent_name)
+
+
+def _write(store: Store, parsed_source: Parsed, name: str,
+           agent_name: str | None) -> ImportReport:
+    fmt, parsed, skipped, notes = parsed_source
     chosen = None
     if agent_name is not None:
         chosen = store.agents.find_by_name(agent_name)
@@ -71,28 +83,35 @@ def import_text(store: Store, text: str, name: str, *, agent_name: str | None = 
 
 
 def parse_source(text: str, name: str, limits: ImportLimits = DEFAULT_LIMITS) -> Parsed:
-    """(format, conversations, [(title, reason) skipped], notes) of a file's text."""
-    head = text.lstrip("\ufeff \t\r\n")[:1]
+    """(format, conversations, [(title, reason) skipped], notes) of a file's text.
+
+    What the file would cost in memory is estimated and charged to a budget
+    (memory_budget.py) before each big step builds it."""
+    budget = MemoryBudget.for_size(len(text), limits.memory_ratio, limits.memory_floor,
+                                   name)
+    start = _FIRST_CHARACTER.match(text)
+    head = start.group(1) if start else ""
     if head in ("{", "["):
-        return _parse_json_source(parse_json(text, name), name, limits)
+        return _parse_json_source(parse_json(text, name, budget), name, limits, budget)
     if markdown_import.is_our_markdown(text):
-        parsed, skipped = markdown_import.parse_our_markdown(text, limits)
+        parsed, skipped = markdown_import.parse_our_markdown(text, limits, budget)
         return "agentdesk-markdown", parsed, skipped, []
-    parsed, skipped = markdown_import.parse_generic_markdown(text, name, limits)
+    parsed, skipped = markdown_import.parse_generic_markdown(text, name, limits, budget)
     return "markdown", parsed, skipped, []
 
 
-def _parse_json_source(data: Any, name: str, limits: ImportLimits) -> Parsed:
+def _parse_json_source(data: Any, name: str, limits: ImportLimits,
+                       budget: MemoryBudget) -> Parsed:
     if json_format.is_our_document(data):
-        parsed, skipped = json_format.parse_document(data, limits)
+        parsed, skipped = json_format.parse_document(data, limits, budget)
         return "agentdesk-json", parsed, skipped, []
     if isinstance(data, dict) and data.get("format") == json_format.AGENT_FORMAT:
         raise ImportRejected(f"{name} is an agent file, not conversations "
                              "(import it with: agentdesk agents import FILE)")
     if is_chatgpt(data):
-        return ("chatgpt", *parse_chatgpt(data, limits))
+        return ("chatgpt", *parse_chatgpt(data, limits, budget))
     if is_openwebui(data):
-        return ("openwebui", *parse_openwebui(data, limits))
+        return ("openwebui", *parse_openwebui(data, limits, budget))
     raise ImportRejected(f"{name} is JSON but not a known conversation export (expected "
                          "an AgentDesk export, a ChatGPT conversations.json or an "
                          "Open WebUI chat export)")

@@ -23,10 +23,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 
+from app.core.export.dates import RANGE_TEXT, clamp_times
+from app.core.export.memory_budget import MemoryBudget, spend_messages
 from app.core.export.model import (
     ConversationBundle,
     ImportRejected,
@@ -38,7 +41,9 @@ from app.core.export.validation import (
     DEFAULT_LIMITS,
     ImportLimits,
     Invalid,
+    check_data,
     check_depth,
+    check_int,
     check_text,
     clean_title,
     require,
@@ -81,7 +86,8 @@ def is_our_document(data: Any) -> bool:
     return isinstance(data, dict) and data.get("format") == FORMAT
 
 
-def parse_document(data: dict, limits: ImportLimits = DEFAULT_LIMITS
+def parse_document(data: dict, limits: ImportLimits = DEFAULT_LIMITS,
+                   budget: MemoryBudget | None = None
                    ) -> tuple[list[ParsedConversation], list[tuple[str, str]]]:
     """(conversations that can be imported, [(title, reason) skipped])."""
     version = data.get("version")
@@ -100,13 +106,14 @@ def parse_document(data: dict, limits: ImportLimits = DEFAULT_LIMITS
     for number, entry in enumerate(entries, 1):
         label = _label(entry, number)
         try:
-            parsed.append(parse_entry(entry, limits))
+            parsed.append(parse_entry(entry, limits, budget))
         except Invalid as exc:
             skipped.append((label, str(exc)))
     return parsed, skipped
 
 
-def parse_entry(entry: Any, limits: ImportLimits = DEFAULT_LIMITS) -> ParsedConversation:
+def parse_entry(entry: Any, limits: ImportLimits = DEFAULT_LIMITS,
+                budget: MemoryBudget | None = None) -> ParsedConversation:
     require(isinstance(entry, dict), "not a conversation object")
     head = entry.get("conversation")
     require(isinstance(head, dict), "no 'conversation' object")
@@ -114,6 +121,7 @@ def parse_entry(entry: Any, limits: ImportLimits = DEFAULT_LIMITS) -> ParsedConv
     require(isinstance(raw_messages, list), "no 'messages' list")
     require(len(raw_messages) <= limits.max_messages,
             f"{len(raw_messages):,} messages; the limit is {limits.max_messages:,}")
+    spend_messages(budget, len(raw_messages))
     title = head.get("title")
     require(isinstance(title, str), "the title is missing")
     check_text(title, "the title", limits.max_title_chars)
@@ -128,8 +136,18 @@ def parse_entry(entry: Any, limits: ImportLimits = DEFAULT_LIMITS) -> ParsedConv
             updated_at=head.get("updated_at", head["created_at"]))
     except (KeyError, ValidationError) as exc:
         raise Invalid(f"invalid conversation: {_reason(exc)}") from None
-    messages = [parse_message(raw, number, limits)
-                for number, raw in enumerate(raw_messages, 1)]
+    messages = []
+    after = conversation.created_at
+    for number, raw in enumerate(raw_messages, 1):
+        # A message without times follows the one before it (never "now":
+        # the same file must give the same conversation every time).
+        message = parse_message(raw, number, limits, after)
+        after = message.created_at
+        messages.append(message)
+    # A literal of 5,000 digits anywhere skips this conversation, never the
+    # whole file (checked after the messages, whose own checks word it better).
+    check_data(entry, "the conversation", limits.max_depth + 3)
+    conversation, messages = clamp_times(conversation, messages, notes)
     parents, leaf = parse_tree(raw_messages, head.get("active_leaf_id"))
     agent = parse_agent(entry.get("agent"), notes)
     return ParsedConversation(conversation, messages, content_fingerprint(
@@ -160,7 +178,8 @@ def parse_tree(raw_messages: list, leaf_id: Any) -> tuple[list[int | None] | Non
     return parents, index[leaf_id]
 
 
-def parse_message(raw: Any, number: int, limits: ImportLimits) -> Message:
+def parse_message(raw: Any, number: int, limits: ImportLimits,
+                  after: datetime | None = None) -> Message:
     what = f"message {number}"
     require(isinstance(raw, dict), f"{what} is not an object")
     content = raw.get("content", "")
@@ -168,11 +187,16 @@ def parse_message(raw: Any, number: int, limits: ImportLimits) -> Message:
     check_text(content, f"{what}", limits.max_message_chars)
     for key in ("tool_calls", "meta", "usage"):
         check_depth(raw.get(key), f"{what} {key}", limits.max_depth)
+    check_int(raw.get("agent_revision"), f"{what} agent_revision")
     for key in ("error", "model", "provider", "tool_call_id"):
         if isinstance(raw.get(key), str):
             check_text(raw[key], f"{what} {key}", limits.max_message_chars)
     values = {k: v for k, v in raw.items()
               if k not in ("id", "conversation_id", "parent_id")}   # ids: parse_tree
+    if after is not None and values.get("created_at") is None:
+        values["created_at"] = after
+    if values.get("updated_at") is None and "created_at" in values:
+        values["updated_at"] = values["created_at"]
     try:
         return Message(conversation_id=0, **values)
     except (TypeError, ValidationError) as exc:
@@ -187,8 +211,14 @@ def parse_agent(raw: Any, notes: list[str]) -> AgentSpec | None:
         notes.append("the agent snapshot is not an object; using the default agent")
         return None
     try:
+        for key, value in raw.items():   # max_turns over 2^63 failed on save
+            if key not in _AGENT_IDENTITY:
+                check_int(value, key)
         return AgentSpec.model_validate(
             {k: v for k, v in raw.items() if k not in _AGENT_IDENTITY})
+    except Invalid as exc:
+        notes.append(f"the agent snapshot is invalid ({exc}); using the default agent")
+        return None
     except ValidationError as exc:
         notes.append(f"the agent snapshot is invalid ({_reason(exc)}); "
                      "using the default agent")
@@ -205,6 +235,10 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
+        if where in ("created_at", "updated_at") and "date" in str(first.get("msg")):
+            shown = repr(first.get("input"))[:60]
+            return (f"{where}: {shown} is not a date AgentDesk can store "
+                    f"(ISO 8601, {RANGE_TEXT})")
         return f"{where}: {first.get('msg')}" if where else str(first.get("msg"))
     if isinstance(exc, KeyError):
         return f"missing {exc.args[0]!r}"

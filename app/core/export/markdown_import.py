@@ -9,12 +9,12 @@ transcript is split at role headings (``## User``, ``### Assistant``, ``## You``
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import PurePath
 
 from app.core.export import markdown_format as md
 from app.core.export.json_format import parse_entry
+from app.core.export.memory_budget import MemoryBudget, spend_messages
 from app.core.export.model import ImportRejected, ParsedConversation, source_fingerprint
 from app.core.export.validation import (
     DEFAULT_LIMITS,
@@ -22,6 +22,7 @@ from app.core.export.validation import (
     Invalid,
     check_text,
     clean_title,
+    loads,
 )
 from app.domain import Conversation, Message
 from app.domain.clock import utc_now
@@ -38,14 +39,22 @@ _ROLE_HEADING_RE = re.compile(
     r"^#{1,4}[ \t]+(?:\*\*|__)?[^\w\n]{0,3}[ \t]*([A-Za-z]+)\b(?:\*\*|__)?[^\n]*$")
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _TITLE_RE = re.compile(r"^#[ \t]+(.+?)[ \t#]*$")
+# The lines _split_turns looks at: headings (role or title) and code fences.
+_SIGNIFICANT_LINE_RE = re.compile(r"^(?:#{1,4}[ \t]| {0,3}(?:`{3}|~{3})).*$", re.MULTILINE)
+_DATA_COMMENT = md.MESSAGE_PREFIX
 
 
 def is_our_markdown(text: str) -> bool:
-    return text.lstrip("\ufeff").startswith(md.MARKER)
+    start = 1 if text.startswith("\ufeff") else 0   # no lstrip: it copies the text
+    return text.startswith(md.MARKER, start)
 
 
-def parse_our_markdown(text: str, limits: ImportLimits = DEFAULT_LIMITS
+def parse_our_markdown(text: str, limits: ImportLimits = DEFAULT_LIMITS,
+                       budget: MemoryBudget | None = None
                        ) -> tuple[list[ParsedConversation], list[tuple[str, str]]]:
+    # Each data comment becomes a message: charge them all before reading any
+    # (200 MB of tiny comments would otherwise be millions of models).
+    spend_messages(budget, text.count(_DATA_COMMENT))
     entries: list[dict] = []
     broken: list[tuple[str, str]] = []
     pos = 0
@@ -54,7 +63,7 @@ def parse_our_markdown(text: str, limits: ImportLimits = DEFAULT_LIMITS
         if match is None:
             break
         try:
-            data = json.loads(match.group(2))
+            data = loads(match.group(2))
         except (ValueError, RecursionError):
             data = None
         pos = match.end()
@@ -84,7 +93,7 @@ def parse_our_markdown(text: str, limits: ImportLimits = DEFAULT_LIMITS
     parsed, skipped = [], list(broken)
     for number, entry in enumerate(entries, 1):
         try:
-            parsed.append(parse_entry(entry, limits))
+            parsed.append(parse_entry(entry, limits))   # messages charged above
         except Invalid as exc:
             title = entry["conversation"].get("title")
             skipped.append((clean_title(title, limits, f"conversation {number}"), str(exc)))
@@ -120,10 +129,11 @@ def _content_after(text: str, start: int, chars: object) -> tuple[str, int, bool
     return segment.strip("\n").removesuffix("\n---").strip("\n"), stop, False
 
 
-def parse_generic_markdown(text: str, name: str, limits: ImportLimits = DEFAULT_LIMITS
+def parse_generic_markdown(text: str, name: str, limits: ImportLimits = DEFAULT_LIMITS,
+                           budget: MemoryBudget | None = None
                            ) -> tuple[list[ParsedConversation], list[tuple[str, str]]]:
     """One conversation from a transcript with role headings."""
-    title, turns = _split_turns(text)
+    title, turns = _split_turns(text, budget)
     if not turns:
         raise ImportRejected(f"{name} has no role headings (such as '## User' and "
                              "'## Assistant'): not a conversation transcript")
@@ -144,11 +154,18 @@ def parse_generic_markdown(text: str, name: str, limits: ImportLimits = DEFAULT_
                                source_times=False)], []
 
 
-def _split_turns(text: str) -> tuple[str | None, list[tuple[str, str]]]:
+def _split_turns(text: str, budget: MemoryBudget | None = None
+                 ) -> tuple[str | None, list[tuple[str, str]]]:
+    """(title, [(role, content)]). Only heading and fence lines matter, so only
+    those are visited (found by one regular expression); a turn's content is
+    the slice of text between its heading and the next one (never a list of
+    every line: 200 MB of short lines would be millions of strings)."""
+    text = text.replace("\r\n", "\n")
     title: str | None = None
-    turns: list[tuple[str, list[str]]] = []
+    heads: list[tuple[str, int, int]] = []   # (role, heading start, content start)
     fence = ""
-    for line in text.replace("\r\n", "\n").split("\n"):
+    for line_match in _SIGNIFICANT_LINE_RE.finditer(text):
+        line = line_match.group()
         opening = _FENCE_RE.match(line)
         if opening:
             mark = opening.group(1)
@@ -160,18 +177,17 @@ def _split_turns(text: str) -> tuple[str | None, list[tuple[str, str]]]:
         elif not fence:
             role = _role_of(line)
             if role:
-                turns.append((role, []))
+                spend_messages(budget, 1)
+                heads.append((role, line_match.start(), line_match.end() + 1))
                 continue
-            if title is None and not turns:
+            if title is None and not heads:
                 found = _TITLE_RE.match(line)
                 if found:
                     title = found.group(1)
-                    continue
-        if turns:
-            turns[-1][1].append(line)
     result = []
-    for role, lines in turns:
-        content = "\n".join(lines).strip("\n")
+    for number, (role, _, start) in enumerate(heads):
+        stop = heads[number + 1][1] - 1 if number + 1 < len(heads) else len(text)
+        content = text[start:stop].strip("\n") if start < stop else ""
         content = re.sub(r"\n+-{3,}\s*$", "", content).strip("\n")
         if content:
             result.append((role, content))

@@ -108,9 +108,11 @@ def message_record(message: Message) -> dict:
 def content_fingerprint(conversation: Conversation, messages: Sequence[Message],
                         parents: Sequence[int | None] | None = None) -> str:
     """sha256 of a conversation's content: title, start time and every message
-    without ids (and, when it has versions, which message follows which). The
-    same conversation gives the same fingerprint wherever it is stored, so an
-    export imported back next to its original is recognised."""
+    without ids or times (and, when it has versions, which message follows
+    which). The same conversation gives the same fingerprint wherever it is
+    stored, so an export imported back next to its original is recognised.
+    Message times are left out: a file without them gets times made up at
+    import, and the same file must be recognised the second time."""
     canonical: dict = {
         "title": conversation.title,
         "created_at": conversation.created_at.isoformat(),
@@ -119,6 +121,7 @@ def content_fingerprint(conversation: Conversation, messages: Sequence[Message],
     if parents is not None and not is_linear(parents):
         canonical["parents"] = list(parents)
     for record in canonical["messages"]:
+        record.pop("created_at", None)
         record.pop("updated_at", None)
     text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

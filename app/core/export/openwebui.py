@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.core.export.foreign import active_branch, build, epoch_time, safe
+from app.core.export.foreign import active_branch, build, epoch_time, safe, unusable_times
+from app.core.export.memory_budget import MemoryBudget
 from app.core.export.model import ParsedConversation
-from app.core.export.validation import ImportLimits, check_depth, clean_title, require
+from app.core.export.validation import ImportLimits, check_data, clean_title, require
 
 
 def is_openwebui(data: Any) -> bool:
@@ -24,7 +25,7 @@ def is_openwebui(data: Any) -> bool:
         and ("history" in i["chat"] or "messages" in i["chat"]) for i in items[:50])
 
 
-def parse_openwebui(data: Any, limits: ImportLimits
+def parse_openwebui(data: Any, limits: ImportLimits, budget: MemoryBudget | None = None
                     ) -> tuple[list[ParsedConversation], list[tuple[str, str]], list[str]]:
     items = data if isinstance(data, list) else [data]
     parsed, skipped = [], []
@@ -34,23 +35,26 @@ def parse_openwebui(data: Any, limits: ImportLimits
         if not title and isinstance(chat, dict):
             title = chat.get("title")
         title = clean_title(title, limits, f"Open WebUI chat {number}")
-        result = safe(lambda raw=raw, title=title: _conversation(raw, title, limits),
+        result = safe(lambda raw=raw, title=title: _conversation(raw, title, limits, budget),
                       title, skipped)
         if result is not None:
             parsed.append(result)
     return parsed, skipped, []
 
 
-def _conversation(raw: Any, title: str, limits: ImportLimits) -> ParsedConversation:
+def _conversation(raw: Any, title: str, limits: ImportLimits,
+                  budget: MemoryBudget | None) -> ParsedConversation:
     require(isinstance(raw, dict), "not a chat object")
     chat = raw.get("chat")
     require(isinstance(chat, dict), "no 'chat' object")
-    check_depth(chat, "the chat", limits.max_depth)
+    check_data(chat, "the chat", limits.max_depth)
+    check_data(raw, "the chat", limits.max_depth + 1)   # numbers outside the chat too
     history = chat.get("history")
     nodes = history.get("messages") if isinstance(history, dict) else None
     if isinstance(nodes, dict) and nodes:
         leaf = history.get("currentId")
-        require(leaf in nodes, "the history's currentId names no message")
+        require(isinstance(leaf, str) and leaf in nodes,   # a list or dict: unhashable
+                "the history's currentId names no message")
         chain = active_branch(nodes, leaf, lambda node: node.get("parentId"),
                               limits.max_messages)
         items = [nodes[node_id] for node_id in chain]
@@ -74,4 +78,6 @@ def _conversation(raw: Any, title: str, limits: ImportLimits) -> ParsedConversat
                       "source_id": item.get("id")})
     return build("openwebui", raw, title=title, created=epoch_time(raw.get("created_at")),
                  updated=epoch_time(raw.get("updated_at")), turns=turns, limits=limits,
-                 pinned=raw.get("pinned") is True, archived=raw.get("archived") is True)
+                 pinned=raw.get("pinned") is True, archived=raw.get("archived") is True,
+                 budget=budget,
+                 notes=unusable_times(raw, ("created_at", "updated_at")))

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.bounded_read import BoundedReadError, read_bounded
+from app.core.export.memory_budget import MemoryBudget, spend_json
 from app.core.export.model import ImportRejected
 
 
@@ -27,6 +28,10 @@ class ImportLimits:
     max_messages: int = 200_000  # per conversation
     max_conversations: int = 100_000  # per file
     max_depth: int = 64  # nesting of tool arguments / metadata
+    # Memory an import may use for what it parses: this many times the file's
+    # size, at least memory_floor bytes (memory_budget.py).
+    memory_ratio: float = 3.0
+    memory_floor: int = 64 * 1024 * 1024
 
 
 DEFAULT_LIMITS = ImportLimits()
@@ -65,9 +70,43 @@ def _rejection(exc: BoundedReadError, limits: ImportLimits) -> str:
     return f"{path.name} is not UTF-8 text (bad byte at offset {exc.offset})"
 
 
-def parse_json(text: str, name: str) -> Any:
+#: Integers a conversation may hold: what SQLite stores (signed 64-bit).
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+#: Longest integer literal converted at all (Python refuses over 4,300 digits
+#: with a ValueError; no stored number needs more than 19).
+_MAX_INT_DIGITS = 40
+
+
+class TooLongNumber:
+    """An integer literal too long to convert, kept as a marker so that only
+    the conversation holding it is skipped (check_data names it)."""
+
+    __slots__ = ("digits",)
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+    def __repr__(self) -> str:
+        return f"<a number of {self.digits:,} digits>"
+
+
+def _parse_int(literal: str) -> int | TooLongNumber:
+    digits = len(literal) - literal.startswith("-")
+    return int(literal) if digits <= _MAX_INT_DIGITS else TooLongNumber(digits)
+
+
+def loads(text: str) -> Any:
+    """``json.loads`` that never converts an over-long integer literal (a
+    TooLongNumber stands in for it)."""
+    return json.loads(text, parse_int=_parse_int)
+
+
+def parse_json(text: str, name: str, budget: MemoryBudget | None = None) -> Any:
+    """The file's JSON data; ImportRejected when it is not JSON, nested without
+    end, or would take more memory than ``budget`` allows (checked first)."""
+    spend_json(budget, text)
     try:
-        return json.loads(text)
+        return loads(text)
     except json.JSONDecodeError as exc:
         raise ImportRejected(f"{name} is not valid JSON: {exc.msg} (line {exc.lineno}, "
                              f"column {exc.colno})") from None
@@ -102,6 +141,12 @@ def title_controls_replaced(title: str) -> str:
 
 def check_depth(value: Any, what: str, limit: int) -> None:
     """Refuse JSON data nested deeper than ``limit`` (checked without recursion)."""
+    check_data(value, what, limit)
+
+
+def check_data(value: Any, what: str, limit: int) -> None:
+    """Refuse JSON data nested deeper than ``limit``, or holding an integer
+    literal too long to convert (TooLongNumber); checked without recursion."""
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
@@ -110,6 +155,17 @@ def check_depth(value: Any, what: str, limit: int) -> None:
                 raise Invalid(f"{what} is nested more than {limit} levels deep")
             children = item.values() if isinstance(item, dict) else item
             stack.extend((child, depth + 1) for child in children)
+        elif isinstance(item, TooLongNumber):
+            raise Invalid(f"{what} holds a number of {item.digits:,} digits")
+
+
+def check_int(value: Any, what: str) -> None:
+    """Refuse an integer the store keeps in an INTEGER column (signed 64 bits)
+    when it does not fit (a revision of 2^63 raised OverflowError on save)."""
+    if isinstance(value, int) and not isinstance(value, bool) and not (
+            INT_MIN <= value <= INT_MAX):
+        raise Invalid(f"{what} is out of range ({len(str(abs(value)))} digits; "
+                      f"the limit is {INT_MAX:,})")
 
 
 def require(condition: bool, message: str) -> None:
