@@ -1,0 +1,336 @@
+"""Downloads of model files for the embedded engine.
+
+``DownloadManager(models_dir)`` runs several downloads at once on the running
+asyncio loop (the window's qasync loop, or ``asyncio.run`` in the CLI):
+
+- bytes go to ``<filename>.part`` (written and hashed off the loop, see
+  part_writer.py); the file appears under its own name only after its SHA-256
+  matched, by one rename: a partial or wrong file is never used;
+- the SHA-256 is the catalogue's, else the one the server publishes
+  (``X-Linked-ETag``); with neither the download is refused before any byte;
+- free disk space is checked before downloading (and again once the server
+  told the size): less than the bytes still to come is refused;
+- pause and resume use ``Range: bytes=N-``; a server that ignores Range answers
+  200 and the download restarts from zero (``note`` says so);
+- the state lives in ``.downloads/<id>.json`` (download_state.py), so after an
+  app restart ``resume_pending()`` continues what was running;
+- cancel deletes the part file and the state;
+- every stop has a typed cause (download_errors.py); a resumable one (refused
+  connection, a transfer cut mid-way, a 5xx) is retried ``retries`` times
+  with a growing delay, then left ``failed`` for ``resume``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import shutil
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from app.core.models import download_state as store
+from app.core.models.download_errors import (
+    DiskFull, DownloadError, DownloadRefused, InsufficientSpace, UnknownDownload)
+from app.core.models.download_http import download_client
+from app.core.models.download_state import DownloadRecord
+from app.core.models.download_transfer import Transfer
+from app.domain.model_library import DownloadProgress, DownloadState, ModelFile
+
+log = logging.getLogger(__name__)
+
+ClientFactory = Callable[[], httpx.AsyncClient]
+FreeSpace = Callable[[Path], int]
+Subscriber = Callable[[DownloadProgress], None]
+
+_STOPPED: frozenset[DownloadState] = frozenset({"paused", "done", "failed", "cancelled"})
+_SPEED_WINDOW_S = 4.0
+
+
+def disk_free_bytes(path: Path) -> int:
+    return shutil.disk_usage(path).free
+
+
+@dataclass
+class _Download:
+    record: DownloadRecord
+    received: int = 0
+    task: asyncio.Task | None = None
+    error: DownloadError | None = None
+    stopped: asyncio.Event = field(default_factory=asyncio.Event)
+    samples: deque = field(default_factory=deque)
+    last_notice: float = 0.0
+
+
+class DownloadManager:
+    """Downloads into ``models_dir``; see the module docstring."""
+
+    def __init__(self, models_dir: Path, client_factory: ClientFactory = download_client, *,
+                 free_space: FreeSpace = disk_free_bytes, max_parallel: int = 3,
+                 retries: int = 3, retry_delay: float = 2.0,
+                 progress_interval: float = 0.25) -> None:
+        self.models_dir = Path(models_dir)
+        self._client_factory = client_factory
+        self._client: httpx.AsyncClient | None = None
+        self.free_space = free_space
+        self._slots = asyncio.Semaphore(max_parallel)
+        self.retries = retries
+        self.retry_delay = retry_delay
+        self.progress_interval = progress_interval
+        self._downloads: dict[str, _Download] = {}
+        self._subscribers: list[Subscriber] = []
+
+    # -- the interface ---------------------------------------------------------------
+    async def start(self, file: ModelFile) -> str:
+        """Begin downloading ``file``; returns its id (the running download's id
+        when that file is already being downloaded). Raises ``DownloadRefused``
+        (``InsufficientSpace`` among them) before anything is written."""
+        for download in self._downloads.values():
+            if download.record.filename == file.filename and download.record.state not in {
+                    "done", "cancelled"}:
+                if download.record.state in {"paused", "failed"}:
+                    await self.resume(download.record.id)
+                return download.record.id
+        self._check_startable(file)
+        record = DownloadRecord(id=secrets.token_hex(8), filename=file.filename,
+                                urls=list(file.urls), size_bytes=file.size_bytes,
+                                sha256=file.sha256)
+        part = store.part_path(self.models_dir, file.filename)
+        self.check_space(record, part.stat().st_size if part.exists() else 0)
+        self.models_dir.mkdir(parents=True, exist_ok=True)
+        store.save(self.models_dir, record)
+        download = _Download(record, received=part.stat().st_size if part.exists() else 0)
+        self._downloads[record.id] = download
+        self._launch(download)
+        return record.id
+
+    async def pause(self, download_id: str) -> None:
+        download = self._get(download_id)
+        if download.record.state in _STOPPED:
+            return
+        await self._stop_task(download)
+        part = store.part_path(self.models_dir, download.record.filename)
+        download.received = part.stat().st_size if part.exists() else 0
+        self._set(download, "paused", persist=True)
+
+    async def resume(self, download_id: str) -> None:
+        """Continue a paused or failed download (from its kept bytes where the
+        server allows; a failed checksum starts again from zero)."""
+        download = self._get(download_id)
+        if download.record.state not in {"paused", "failed"}:
+            return
+        download.error = None
+        download.record.error = None
+        self._launch(download)
+
+    async def cancel(self, download_id: str) -> None:
+        """Stop and delete the partial file and the saved state."""
+        download = self._get(download_id)
+        if download.record.state in {"done", "cancelled"}:
+            return
+        await self._stop_task(download)
+        await asyncio.to_thread(self._delete_files, download.record)
+        download.received = 0
+        self._set(download, "cancelled")
+
+    def progress(self) -> list[DownloadProgress]:
+        return [self._progress(d) for d in self._downloads.values()]
+
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        """Call ``callback(progress)`` on every change (a few times a second while
+        running, and on every state change). Returns the unsubscribe function."""
+        self._subscribers.append(callback)
+        return lambda: self._subscribers.remove(callback) if callback in self._subscribers \
+            else None
+
+    async def resume_pending(self) -> list[str]:
+        """Pick up the downloads saved by an earlier run: those that were running
+        (or queued, or verifying) start again; paused and failed ones are listed
+        as they were. Returns the ids started."""
+        started = []
+        records = await asyncio.to_thread(store.load_all, self.models_dir)
+        for record in records:
+            if record.id in self._downloads:
+                continue
+            part = store.part_path(self.models_dir, record.filename)
+            download = _Download(record, received=part.stat().st_size if part.exists() else 0)
+            self._downloads[record.id] = download
+            if record.state in {"queued", "running", "verifying"}:
+                self._launch(download)
+                started.append(record.id)
+            else:
+                download.stopped.set()
+        return started
+
+    async def wait(self, download_id: str) -> DownloadProgress:
+        """Until the download stops running (done, failed, cancelled or paused)."""
+        download = self._get(download_id)
+        await download.stopped.wait()
+        return self._progress(download)
+
+    def failure(self, download_id: str) -> DownloadError | None:
+        """The typed error that stopped a failed download."""
+        return self._get(download_id).error
+
+    def path_of(self, download_id: str) -> Path:
+        """Where the finished file is (or will be)."""
+        return self.models_dir / self._get(download_id).record.filename
+
+    async def aclose(self) -> None:
+        """Stop for an app exit: running downloads keep their saved state, so the
+        next ``resume_pending`` continues them."""
+        for download in list(self._downloads.values()):
+            await self._stop_task(download)
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    # -- checks ----------------------------------------------------------------------
+    def _check_startable(self, file: ModelFile) -> None:
+        if (self.models_dir / file.filename).exists():
+            raise DownloadRefused(f"{file.filename} is already in the models folder.")
+        if not file.urls:
+            raise DownloadRefused(f"{file.filename} has no download address.")
+        for url in file.urls:
+            if httpx.URL(url).scheme not in {"http", "https"}:
+                raise DownloadRefused(f"Not a web address: {url}")
+
+    def check_space(self, record: DownloadRecord, have: int) -> None:
+        """Refuse when the free space is less than the bytes still to come."""
+        total = record.total or record.size_bytes
+        if total is None:
+            return
+        needed = max(total - have, 0)
+        folder = self.models_dir if self.models_dir.exists() else self.models_dir.parent
+        free = self.free_space(folder)
+        if free < needed:
+            raise InsufficientSpace(
+                f"Not enough disk space for {record.filename}: {_mb(needed)} more needed, "
+                f"{_mb(free)} free in {self.models_dir}.", needed=needed, free=free)
+
+    # -- running ---------------------------------------------------------------------
+    def _launch(self, download: _Download) -> None:
+        download.stopped.clear()
+        self._set(download, "queued", persist=True)
+        download.task = asyncio.get_running_loop().create_task(
+            self._run(download), name=f"download {download.record.filename}")
+
+    async def _run(self, download: _Download) -> None:
+        async with self._slots:
+            attempt = 0
+            while True:
+                self._set(download, "running", persist=True)
+                try:
+                    transfer = Transfer(self, download.record, self._client_or_new())
+                    await transfer.run()
+                except DownloadError as exc:
+                    if exc.resumable and attempt < self.retries and not isinstance(exc, DiskFull):
+                        attempt += 1
+                        log.info("download %s: %s; retry %d", download.record.filename,
+                                 exc, attempt)
+                        await asyncio.sleep(self.retry_delay * 2 ** (attempt - 1))
+                        continue
+                    self._fail(download, exc)
+                    return
+                self._finish(download)
+                return
+
+    def _client_or_new(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = self._client_factory()
+        return self._client
+
+    async def _stop_task(self, download: _Download) -> None:
+        task, download.task = download.task, None
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    def _finish(self, download: _Download) -> None:
+        store.delete(self.models_dir, download.record.id)
+        self._set(download, "done")
+
+    def _fail(self, download: _Download, exc: DownloadError) -> None:
+        log.warning("download %s failed: %s", download.record.filename, exc)
+        download.error = exc
+        download.record.error = str(exc)
+        download.record.resumable = exc.resumable
+        self._set(download, "failed", persist=True)
+
+    def _delete_files(self, record: DownloadRecord) -> None:
+        store.part_path(self.models_dir, record.filename).unlink(missing_ok=True)
+        store.delete(self.models_dir, record.id)
+
+    # -- called by the transfer ------------------------------------------------------
+    def received(self, record: DownloadRecord, count: int, *, force: bool = False) -> None:
+        """The part file now holds ``count`` bytes (notified at most every
+        ``progress_interval`` seconds unless forced)."""
+        download = self._downloads[record.id]
+        download.received = count
+        now = time.monotonic()
+        download.samples.append((now, count))
+        while download.samples and now - download.samples[0][0] > _SPEED_WINDOW_S:
+            download.samples.popleft()
+        if force or now - download.last_notice >= self.progress_interval:
+            download.last_notice = now
+            self._notify(download)
+
+    def changed(self, record: DownloadRecord, state: DownloadState | None = None) -> None:
+        """The record changed (total, published checksum, note, state): save it."""
+        download = self._downloads[record.id]
+        if state is not None:
+            self._set(download, state, persist=True)
+        else:
+            store.save(self.models_dir, record)
+            self._notify(download)
+
+    # -- state and notices -----------------------------------------------------------
+    def _set(self, download: _Download, state: DownloadState, *, persist: bool = False) -> None:
+        download.record.state = state
+        if state != "running":
+            download.samples.clear()
+        if persist:
+            store.save(self.models_dir, download.record)
+        if state in _STOPPED:
+            download.stopped.set()
+        self._notify(download)
+
+    def _progress(self, download: _Download) -> DownloadProgress:
+        record = download.record
+        speed = eta = None
+        samples = download.samples
+        if record.state == "running" and len(samples) >= 2 and samples[-1][0] > samples[0][0]:
+            speed = (samples[-1][1] - samples[0][1]) / (samples[-1][0] - samples[0][0])
+            if record.total is not None and speed > 0:
+                eta = max(record.total - download.received, 0) / speed
+        extra = {"note": record.note} if "note" in DownloadProgress.model_fields else {}
+        return DownloadProgress(id=record.id, filename=record.filename,
+                                received=download.received, total=record.total or
+                                record.size_bytes, bytes_per_s=speed, eta_s=eta,
+                                state=record.state, error=record.error, **extra)
+
+    def _notify(self, download: _Download) -> None:
+        if not self._subscribers:
+            return
+        progress = self._progress(download)
+        for callback in list(self._subscribers):
+            try:
+                callback(progress)
+            except Exception:  # a subscriber's bug must not stop the download
+                log.exception("download progress subscriber failed")
+
+    def _get(self, download_id: str) -> _Download:
+        try:
+            return self._downloads[download_id]
+        except KeyError:
+            raise UnknownDownload(download_id) from None
+
+
+def _mb(count: int) -> str:
+    return f"{count / 1e6:,.1f} MB"
+
