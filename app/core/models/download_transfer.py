@@ -138,10 +138,15 @@ class Transfer:
             await writer.open()
             received = offset
             self.manager.received(self.record, received, force=True)
-            async for chunk in response.aiter_raw():
-                await writer.write(chunk)
-                received += len(chunk)
-                self.manager.received(self.record, received)
+            try:
+                async for chunk in response.aiter_raw():
+                    await writer.write(chunk)
+                    received += len(chunk)
+                    self.manager.received(self.record, received)
+            except httpx.TransportError:
+                # close() below keeps every byte that came: resume starts after it
+                self.manager.received(self.record, received, force=True)
+                raise
             total = self.record.total
             if total is not None and received != total:
                 raise TransferInterrupted(f"The server sent {received:,} of {total:,} bytes; "

@@ -12,12 +12,15 @@ from __future__ import annotations
 import asyncio
 import errno
 import hashlib
+import logging
 import os
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from app.core.models.download_errors import DiskFull, DownloadError
+
+log = logging.getLogger(__name__)
 
 BLOCK_BYTES = 4 << 20
 _IN_FLIGHT = 2
@@ -102,10 +105,12 @@ class PartWriter:
             raise _disk_error(exc, self.path) from exc
 
     async def close(self) -> None:
-        """Let writes in flight end (their errors no longer matter), close the file."""
-        for future in self._pending:
-            future.cancel()
-        self._pending.clear()
+        """Write what came (a pause or a cut keeps every received byte), then
+        close the file. A write error here only means fewer bytes are kept."""
+        try:
+            await self.flush()
+        except DownloadError as exc:
+            log.info("%s: last bytes not kept: %s", self.path.name, exc)
         handle, self._handle = self._handle, None
         if handle is not None:
             await asyncio.get_running_loop().run_in_executor(self._executor, handle.close)
