@@ -1,4 +1,5 @@
-"""``agentdesk models [--provider NAME] [--refresh]``: the merged model list.
+"""``agentdesk models [--provider NAME] [--refresh]``: the merged model list;
+``agentdesk models search|info|list``: the model library (model_library_cli.py).
 
 Every enabled provider is asked concurrently (app.core.discovery). Providers
 that fail are notes on stderr with their fix; the command fails only when no
@@ -11,11 +12,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
+import importlib.util
 import json
 import logging
 import os
 from pathlib import Path
 
+from app.commands import model_library_cli
 from app.commands.common import CliError
 from app.commands.output import print_json, say, table, warn
 from app.commands.provider_checks import failure_line, find_provider
@@ -35,6 +39,25 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
                         help="ask the providers again instead of using the "
                              "list cached in the last minute")
     parser.set_defaults(handler=list_models)
+    # Without a subcommand: the merged provider list above, exactly as before.
+    commands = parser.add_subparsers(dest="models_command", metavar="COMMAND")
+    model_library_cli.register(commands, common)
+    listing = commands.add_parser(
+        "list", parents=[common],
+        help="the local models in the data folder, then the enabled providers' models")
+    listing.add_argument("--provider", metavar="NAME", help="only this provider's models")
+    listing.add_argument("--refresh", action="store_true",
+                         help="ask the providers again instead of using the cached list")
+    listing.set_defaults(handler=list_everything)
+    register_library_commands(commands, common)
+
+
+def register_library_commands(commands, common: argparse.ArgumentParser) -> None:
+    """``models pull`` and ``models remove`` (app/commands/model_pull.py) register
+    here once that module exists."""
+    if importlib.util.find_spec("app.commands.model_pull") is None:
+        return
+    importlib.import_module("app.commands.model_pull").register(commands, common)
 
 
 def list_models(args: argparse.Namespace, store: Store) -> int:
@@ -45,16 +68,11 @@ def list_models(args: argparse.Namespace, store: Store) -> int:
     elif not any(c.enabled for c in store.providers.list()):
         raise CliError("no enabled providers — add one with: "
                        "agentdesk providers add NAME --kind ...")
-    cache_path = store.path.parent / CACHE_FILE
-    catalog = ModelCatalog(store.providers.list)
-    _load_cache(catalog, cache_path)
-    fetch = catalog.refresh if args.refresh else catalog.get
-    result = asyncio.run(fetch(args.provider))
-    _save_cache(catalog, cache_path)
+    result = _provider_models(args, store)
     if args.json:
         print_json({"models": result.models, "errors": result.errors})
     else:
-        _print_table(result)
+        print_provider_models(result)
     if not result.answered:
         raise CliError(_all_failed(result))
     if not args.json:
@@ -63,7 +81,43 @@ def list_models(args: argparse.Namespace, store: Store) -> int:
     return 0
 
 
-def _print_table(result: Catalog) -> None:
+def list_everything(args: argparse.Namespace, store: Store) -> int:
+    """``models list``: the installed local models, then the providers' models
+    (a provider that fails, or none enabled, is a note: the local list answered)."""
+    installed = model_library_cli.installed_models(model_library_cli.models_dir(store))
+    if args.provider is not None:
+        find_provider(store, args.provider)
+    providers = any(c.enabled for c in store.providers.list()
+                    if args.provider is None or c.name == args.provider)
+    result = _provider_models(args, store) if providers else None
+    if args.json:
+        print_json({"installed": [m.model_dump(mode="json") for m in installed],
+                    "models": result.models if result else [],
+                    "errors": result.errors if result else {}})
+        return 0
+    model_library_cli.print_installed(installed)
+    if result is None:
+        warn("no enabled providers — add one with: agentdesk providers add NAME --kind ...")
+        return 0
+    say()
+    print_provider_models(result)
+    for name, report in result.errors.items():
+        warn(f"{name}: {failure_line(report)}")
+    return 0
+
+
+def _provider_models(args: argparse.Namespace, store: Store) -> Catalog:
+    """The merged provider list (cached for a minute unless ``--refresh``)."""
+    cache_path = store.path.parent / CACHE_FILE
+    catalog = ModelCatalog(store.providers.list)
+    _load_cache(catalog, cache_path)
+    fetch = catalog.refresh if args.refresh else catalog.get
+    result = asyncio.run(fetch(args.provider))
+    _save_cache(catalog, cache_path)
+    return result
+
+
+def print_provider_models(result: Catalog) -> None:
     if not result.models:
         if result.answered:
             say("no models found")
