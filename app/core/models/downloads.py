@@ -102,8 +102,11 @@ class DownloadManager:
                                 sha256=file.sha256)
         part = store.part_path(self.models_dir, file.filename)
         self.check_space(record, part.stat().st_size if part.exists() else 0)
-        self.models_dir.mkdir(parents=True, exist_ok=True)
-        store.save(self.models_dir, record)
+        try:
+            self.models_dir.mkdir(parents=True, exist_ok=True)
+            store.save(self.models_dir, record)
+        except OSError as exc:
+            raise DownloadRefused(f"Cannot write in {self.models_dir}: {exc}") from exc
         download = _Download(record, received=part.stat().st_size if part.exists() else 0)
         self._downloads[record.id] = download
         self._launch(download)
@@ -286,7 +289,7 @@ class DownloadManager:
         if state is not None:
             self._set(download, state, persist=True)
         else:
-            store.save(self.models_dir, record)
+            self._save(record)
             self._notify(download)
 
     # -- state and notices -----------------------------------------------------------
@@ -295,10 +298,18 @@ class DownloadManager:
         if state != "running":
             download.samples.clear()
         if persist:
-            store.save(self.models_dir, download.record)
+            self._save(download.record)
         if state in _STOPPED:
             download.stopped.set()
         self._notify(download)
+
+    def _save(self, record: DownloadRecord) -> None:
+        """Save the record; a full or read-only disk leaves the older one (logged):
+        the part file's size stays the truth about the bytes."""
+        try:
+            store.save(self.models_dir, record)
+        except OSError as exc:
+            log.warning("could not save the state of %s: %s", record.filename, exc)
 
     def _progress(self, download: _Download) -> DownloadProgress:
         record = download.record
