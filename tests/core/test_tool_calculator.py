@@ -162,14 +162,15 @@ def test_long_expressions_are_refused() -> None:
     limits = Limits(max_length=20)
     assert evaluate("1+" * 9 + "1", limits) == 10
     assert "too long" in refused("1+" * 10 + "1", limits)
-    assert "too long" in refused("1" * 1001)
+    assert "too long" in refused("1" * 200_001)
 
 
 @pytest.mark.parametrize("expression", [
     "-" * 500 + "1",
     "not " * 240 + "1",
-    "1+" * 499 + "1",
+    "1+(" * 150 + "1" + ")" * 150,
     "2**" * 300 + "2",
+    "+".join(["1"] * 10_000) + "+" + "-" * 500 + "1",  # a long chain, then deep
     "sqrt(" * 150 + "4" + ")" * 150,
 ])
 def test_deep_nesting_is_refused_without_crashing(expression: str) -> None:
@@ -182,6 +183,30 @@ def test_the_parsers_own_limits_give_clear_messages() -> None:
     huge = Limits(max_length=200_000)
     assert "too deeply nested" in refused("-" * 100_000 + "1", huge)
     assert "too many nested parentheses" in refused("(" * 300 + "1" + ")" * 300, huge)
+
+
+@pytest.mark.parametrize("terms", [101, 500, 2_000, 10_000])
+def test_a_long_flat_sum_is_not_nesting(terms: int) -> None:
+    # Issue 15 item 12: more than ~100 terms were refused as "too deeply nested".
+    assert evaluate("+".join(["1"] * terms)) == terms
+    assert evaluate(" + ".join(str(n) for n in range(terms))) == sum(range(terms))
+    assert evaluate("-".join(["2"] * terms)) == 2 - 2 * (terms - 1)
+    assert evaluate("*".join(["1.5"] * terms) + " > 0") is True
+
+
+def test_long_chains_keep_python_precedence() -> None:
+    # Past ~3,000 terms Python's own parser gives up; the fallback parser
+    # must agree with Python on precedence and associativity.
+    body = " + ".join(["2 * 3 ** 2 - 7 // 2 % 5 / 4"] * 4_000)
+    expected = 4_000 * (2 * 3 ** 2 - 7 // 2 % 5 / 4)
+    assert evaluate(body) == pytest.approx(expected)
+    assert evaluate("+".join(["1"] * 5_000) + " == 5000 and not 1 > 2 or 0") is True
+    assert evaluate("-".join(["2"] * 5_000) + " - 2 ** -1 ** 2") == 2 - 2 * 4_999 - 0.5
+    assert evaluate("+".join(["sqrt(4)"] * 5_000) + " + max(1, (2 + 3) * 2)") == 10_010.0
+    assert "'^' is not supported" in refused("+".join(["1"] * 5_000) + " ^ 2")
+    assert "attribute access" in refused("+".join(["1"] * 5_000) + " + math.pi")
+    assert "strings are not allowed" in refused("+".join(["1"] * 5_000) + " + 'a'")
+    assert "unknown name" in refused("+".join(["1"] * 5_000) + " + os")
 
 
 def test_node_count_is_bounded() -> None:

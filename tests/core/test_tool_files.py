@@ -284,3 +284,54 @@ def test_workspace_root_may_itself_be_a_symlink(tmp_path: Path) -> None:
     (tmp_path / "linked").symlink_to(real)
     assert Workspace(tmp_path / "linked").root == real.resolve()
     assert run("read_file", tmp_path / "linked", path="f.txt").content == "inside"
+
+
+# -- issue 15 item 12: offsets, long names, huge writes ------------------------------
+
+
+@pytest.mark.parametrize("offset", [2**62, 2**63, 2**64 + 7, 10**30])
+def test_read_offset_past_the_end_is_a_clear_refusal(workspace: Path, offset: int,
+                                                     caplog) -> None:
+    message = refused("read_file", workspace, path="notes.txt", offset=offset)
+    assert f"offset {offset} is past the end of notes.txt (30 bytes)" in message
+    assert "unexpected" not in message.lower()
+    assert not [r for r in caplog.records if r.exc_info]  # no traceback in the log
+    at_end = run("read_file", workspace, path="notes.txt", offset=30)
+    assert at_end.status == "ok" and "end of file" in at_end.content
+
+
+@pytest.mark.parametrize("name", [
+    "n" * 242, "n" * 250 + ".txt", "n" * 255,
+    "é" * 127,  # 254 bytes in UTF-8
+    "n" * 252 + "é",  # 254 bytes, the temporary name cut inside a character
+])
+def test_names_up_to_the_limit_can_be_written(workspace: Path, name: str) -> None:
+    outcome = run("write_file", workspace, path=f"long/{name}", content="data")
+    assert outcome.status == "ok", outcome.content
+    assert (workspace / "long" / name).read_text() == "data"
+    assert os.listdir(workspace / "long") == [name]  # no temporary file left
+    again = run("write_file", workspace, path=f"long/{name}", content="more")
+    assert again.content.startswith("replaced")
+
+
+def test_names_past_the_limit_are_refused_clearly(workspace: Path) -> None:
+    assert "longer than 255 characters" in refused("write_file", workspace,
+                                                   path="n" * 256, content="x")
+    assert "longer than 255 bytes" in refused("write_file", workspace,
+                                              path="é" * 128, content="x")
+
+
+def test_a_huge_write_is_refused_before_it_is_encoded(workspace: Path) -> None:
+    import tracemalloc
+
+    content = "é" * (48 * 1024 * 1024)  # 48 MB of text, 96 MB once encoded
+    tracemalloc.start()
+    try:
+        outcome = run("write_file", workspace, path="huge.txt", content=content)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert outcome.is_error and "at most" in outcome.content
+    assert "refused: too large" in run.asked[0].summary
+    assert peak < 8 * 1024 * 1024, f"{peak} bytes allocated to refuse it"
+    assert not (workspace / "huge.txt").exists()

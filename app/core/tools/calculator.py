@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.core.tools.base import FunctionTool, Tool, ToolError
+from app.core.tools.calc_parser import FlatParseError, parse_flat
 
 Number = int | float | bool
 
@@ -33,9 +34,11 @@ class CalculatorError(ToolError):
 
 @dataclass(frozen=True)
 class Limits:
-    max_length: int = 1_000  # characters of expression text
-    max_nodes: int = 2_000  # syntax-tree nodes
-    max_depth: int = 100  # syntax-tree nesting (the evaluator recurses per level)
+    # A flat sum of 10,000 terms fits: chains of one operator are not nesting.
+    max_length: int = 200_000  # characters of expression text
+    max_nodes: int = 100_000  # syntax-tree nodes
+    max_depth: int = 100  # real nesting (the evaluator recurses per level); the
+    # left operand of a binary operator is not a level: chains are walked in a loop
     max_bits: int = 10_000  # size of any integer result
     max_factorial: int = 1_000  # largest n for factorial / comb / perm
     max_round_digits: int = 1_000  # largest |ndigits| for round()
@@ -173,12 +176,22 @@ class _Evaluator:
         return _UNARY[type(node.op)](self.run(node.operand))
 
     def _BinOp(self, node: ast.BinOp) -> Any:
-        if type(node.op) in _UNSUPPORTED_OPERATORS:
-            raise CalculatorError(_UNSUPPORTED_OPERATORS[type(node.op)])
-        left, right = self.run(node.left), self.run(node.right)
-        if isinstance(node.op, ast.Pow):
-            self._check_power(left, right)
-        return _BINARY[type(node.op)](left, right)
+        """A left-associative chain (``1 + 2 + ... + n``) is walked in a loop,
+        not recursively: its length is not nesting."""
+        chain: list[ast.BinOp] = []
+        operand: ast.AST = node
+        while isinstance(operand, ast.BinOp):
+            if type(operand.op) in _UNSUPPORTED_OPERATORS:
+                raise CalculatorError(_UNSUPPORTED_OPERATORS[type(operand.op)])
+            chain.append(operand)
+            operand = operand.left
+        value = self.run(operand)
+        for link in reversed(chain):
+            right = self.run(link.right)
+            if isinstance(link.op, ast.Pow):
+                self._check_power(value, right)
+            value = self._checked(_BINARY[type(link.op)](value, right))
+        return value
 
     def _check_power(self, base: Number, exponent: Number) -> None:
         """Refuse an integer power whose result would exceed the size limit,
@@ -244,8 +257,12 @@ def _parse(expression: str, limits: Limits) -> ast.Expression:
         raise CalculatorError(f"invalid expression: {exc.msg}") from exc
     except ValueError as exc:  # e.g. null bytes
         raise CalculatorError(f"invalid expression: {exc}") from exc
-    except (RecursionError, MemoryError) as exc:  # the parser's own nesting limit
+    except MemoryError as exc:  # the parser's own nesting limit
         raise CalculatorError("the expression is too deeply nested") from exc
+    except RecursionError:
+        # Python 3.11 builds no tree deeper than ~3x the recursion limit, and
+        # a long flat chain is that deep: parse it without recursion instead.
+        tree = _parse_flat(text, limits)
     _check_shape(tree, limits)
     return tree
 
@@ -263,7 +280,20 @@ def _check_shape(tree: ast.AST, limits: Limits) -> None:
         if depth > limits.max_depth:
             raise CalculatorError(f"the expression is too deeply nested (more than "
                                   f"{limits.max_depth} levels)")
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+        for child in ast.iter_child_nodes(node):
+            # The evaluator walks a chain's left operands in a loop (_BinOp).
+            chained = isinstance(node, ast.BinOp) and child is node.left
+            stack.append((child, depth if chained else depth + 1))
+
+
+def _parse_flat(text: str, limits: Limits) -> ast.Expression:
+    def too_deep() -> CalculatorError:
+        return CalculatorError(f"the expression is too deeply nested (more than "
+                               f"{limits.max_depth} levels)")
+    try:
+        return parse_flat(text, limits.max_depth, too_deep)
+    except FlatParseError as exc:
+        raise CalculatorError(str(exc)) from None
 
 
 def evaluate(expression: str, limits: Limits | None = None,

@@ -17,6 +17,7 @@ from typing import Any
 from app.core.tools.base import FunctionTool, Tool, ToolContext
 from app.core.tools.file_search import search_files
 from app.core.tools.workspace_fs import (
+    MAX_NAME_BYTES,
     SNIFF_BYTES,
     O_NOFOLLOW,
     DirRef,
@@ -65,6 +66,9 @@ def read_file(path: str, offset: int = 0, *, context: ToolContext) -> str:
     with _workspace(context).locate(path) as found:
         fd, info = open_regular(found)
         try:
+            if offset > info.st_size:  # also any offset the OS could not seek to
+                raise WorkspaceError(f"offset {offset} is past the end of {found.rel} "
+                                     f"({info.st_size} bytes)")
             head = read_at(fd, 0, SNIFF_BYTES) if offset else b""
             data = read_at(fd, offset, READ_WINDOW)
         finally:
@@ -148,7 +152,11 @@ def write_file(path: str, content: str, *, context: ToolContext) -> str:
         path: Path relative to the workspace, with / separators.
         content: The complete new content of the file.
     """
-    data = content.encode("utf-8")
+    if len(content) > WRITE_LIMIT:  # every character is at least one byte:
+        # refuse before encoding (a 1 GB string would need another GB or more)
+        raise WorkspaceError(f"the content is {len(content)} characters; at most "
+                             f"{WRITE_LIMIT} bytes can be written at once")
+    data = content.encode("utf-8")  # at most 4 x WRITE_LIMIT bytes
     if len(data) > WRITE_LIMIT:
         raise WorkspaceError(f"the content is {len(data)} bytes; at most {WRITE_LIMIT} "
                              "bytes can be written at once")
@@ -175,7 +183,7 @@ def _atomic_write(found: Located, data: bytes, mode: int) -> None:
     """Write to a new temporary file next to the target, then rename over it:
     readers see the old or the new content, never half of it."""
     final = found.name
-    temp_name = f".{os.path.basename(final)}.{secrets.token_hex(4)}.tmp"
+    temp_name = temporary_name(os.path.basename(final))
     if found.dir_fd is None:
         temp_name = os.path.join(os.path.dirname(final), temp_name)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | O_NOFOLLOW | getattr(os, "O_BINARY", 0)
@@ -197,9 +205,23 @@ def _atomic_write(found: Located, data: bytes, mode: int) -> None:
         raise
 
 
+def temporary_name(final: str) -> str:
+    """``.<name>.<random>.tmp``, with the name shortened (on a character
+    boundary) so the whole stays within MAX_NAME_BYTES: a file name of 255
+    bytes can still be written."""
+    suffix = f".{secrets.token_hex(4)}.tmp"
+    room = MAX_NAME_BYTES - 1 - len(suffix)
+    stem = final.encode("utf-8")[:room].decode("utf-8", errors="ignore")
+    return f".{stem}{suffix}"
+
+
 class _WriteTool(FunctionTool):
     def summarize(self, arguments: dict[str, Any]) -> str:
         content = arguments.get("content", "")
+        if not isinstance(content, str) or len(content) > WRITE_LIMIT:
+            size = (f"{len(content)} characters" if isinstance(content, str)
+                    else "non-text content")
+            return f"write {size} to {arguments.get('path', '?')} (refused: too large)"
         return (f"write {len(content.encode('utf-8'))} bytes to "
                 f"{arguments.get('path', '?')} in the workspace")
 

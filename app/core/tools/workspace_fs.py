@@ -44,6 +44,7 @@ HAS_DIR_FD = os.open in os.supports_dir_fd and os.stat in os.supports_dir_fd
 
 MAX_PATH_CHARS = 1024
 MAX_NAME_CHARS = 255
+MAX_NAME_BYTES = 255  # NAME_MAX of common file systems, in UTF-8 bytes
 MAX_SYMLINK_HOPS = 40
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
@@ -75,6 +76,10 @@ def split_path(path: str) -> list[str]:
                              "the workspace")
     if any(len(part) > MAX_NAME_CHARS for part in parts):
         raise WorkspaceError(f"a path component is longer than {MAX_NAME_CHARS} characters")
+    if any(len(part.encode("utf-8", errors="surrogatepass")) > MAX_NAME_BYTES
+           for part in parts):
+        raise WorkspaceError(f"a path component is longer than {MAX_NAME_BYTES} bytes "
+                             "in UTF-8")
     return parts
 
 
