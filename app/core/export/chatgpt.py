@@ -91,7 +91,10 @@ def _turn(message: Any, omitted: Counter[str]) -> dict | None:
         omitted[str(kind or "unknown")] += 1
         return None
     texts, missing = [], 0
-    for part in content.get("parts") or []:
+    parts = content.get("parts")
+    if not isinstance(parts, list):   # a number or an object: no text parts
+        parts = [parts] if isinstance(parts, str) else []
+    for part in parts:
         if isinstance(part, str):
             texts.append(part)
         else:
