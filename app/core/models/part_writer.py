@@ -41,7 +41,8 @@ class PartWriter:
         self.offset = offset
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="download-writer")
         self._pending: deque[Future] = deque()
-        self._buffer = bytearray()
+        self._chunks: list[bytes] = []
+        self._buffered = 0
         self._hash = hashlib.sha256()
         self._handle = None
 
@@ -61,24 +62,28 @@ class PartWriter:
                     left -= len(block)
 
     async def write(self, data: bytes) -> None:
-        self._buffer += data
-        if len(self._buffer) >= BLOCK_BYTES:
+        """Queue ``data``; every ``BLOCK_BYTES`` the chunks go to the worker
+        as they are (no copy on the loop)."""
+        self._chunks.append(data)
+        self._buffered += len(data)
+        if self._buffered >= BLOCK_BYTES:
             await self._submit()
 
     async def _submit(self) -> None:
-        block, self._buffer = self._buffer, bytearray()
-        if not block:
+        chunks, self._chunks, self._buffered = self._chunks, [], 0
+        if not chunks:
             return
         while len(self._pending) >= _IN_FLIGHT:
             await self._settle(self._pending.popleft())
-        self._pending.append(self._executor.submit(self._append, block))
+        self._pending.append(self._executor.submit(self._append, chunks))
 
-    def _append(self, block: bytearray) -> None:
-        view = memoryview(block)
-        while view:
-            written = self._handle.write(view)
-            view = view[written:]
-        self._hash.update(block)
+    def _append(self, chunks: list[bytes]) -> None:
+        for chunk in chunks:
+            view = memoryview(chunk)
+            while view:
+                written = self._handle.write(view)
+                view = view[written:]
+            self._hash.update(chunk)
 
     async def _settle(self, future: Future) -> None:
         try:

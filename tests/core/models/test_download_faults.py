@@ -130,10 +130,10 @@ def test_disk_full_while_writing_keeps_bytes_and_resumes(real_gguf, models_dir, 
     real_append = part_writer.PartWriter._append
     state = {"full": True}
 
-    def append(self, block):
-        if state["full"] and self._handle.tell() + len(block) > 40 * MB:
+    def append(self, chunks):
+        if state["full"] and self._handle.tell() + sum(map(len, chunks)) > 40 * MB:
             raise OSError(errno.ENOSPC, "No space left on device")
-        real_append(self, block)
+        real_append(self, chunks)
 
     monkeypatch.setattr(part_writer.PartWriter, "_append", append)
 
