@@ -206,7 +206,8 @@ class AgentRunner:
         context = ToolContext(workspace=agent_workspace(agent, self._settings),
                               agent_id=agent.id, conversation_id=self._conversation_id,
                               approver=self._approver, store=self._store,
-                              settings=self._settings)
+                              settings=self._settings,
+                              python_unisolated=agent.python_unisolated)
         lookup = tool_lookup(self._registry, tools, agent.tool_policies)
         try:
             async with aclosing(self._rounds(system, user, specs, tools, budget, fixed,

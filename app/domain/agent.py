@@ -44,6 +44,10 @@ class AgentSpec(BaseModel):
     # Folder the file and python tools are confined to; None = the default
     # per-agent folder in the data folder (workspaces/<agent id>).
     workspace: str | None = None
+    # Let the python tool run where real isolation is unavailable (macOS,
+    # Windows, no user namespaces, running as root). Off by default; set only
+    # by the person after a warning, never by an imported file (not portable).
+    python_unisolated: bool = False
     # How many earlier turns are sent as memory; None = as many as fit, 0 = none.
     max_turns: int | None = Field(default=None, ge=0)
     revision: int = 0
@@ -61,7 +65,8 @@ class AgentSpec(BaseModel):
     def portable(self) -> dict:
         """The agent as shareable JSON data: no database identity, no timestamps."""
         data = self.model_dump(
-            mode="json", exclude={"id", "revision", "created_at", "updated_at"}
+            mode="json", exclude={"id", "revision", "created_at", "updated_at",
+                                  "python_unisolated"}
         )
         data["generation"] = self.generation.compact()
         return data

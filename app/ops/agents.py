@@ -47,6 +47,7 @@ FIELD_LABELS: dict[str, str] = {
     "local_only": "local only",
     "workspace": "workspace",
     "generation": "generation settings",
+    "python_unisolated": "python without isolation",
 }
 
 

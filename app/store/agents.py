@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 _SPEC_FIELDS = (
     "name", "system_prompt", "provider", "model", "temperature", "max_tokens",
     "streaming", "tools", "fallbacks", "local_only", "max_turns", "tool_policies",
-    "workspace", "generation",
+    "workspace", "generation", "python_unisolated",
 )
 
 
@@ -148,6 +148,7 @@ class AgentRepository:
             local_only=bool(row.local_only), max_turns=row.max_turns,
             tool_policies=json_from_db(row.tool_policies, {}), workspace=row.workspace,
             generation=json_from_db(row.generation, {}),
+            python_unisolated=bool(row.python_unisolated),
             revision=row.revision, created_at=created_at, updated_at=updated_at,
         )
 

@@ -303,6 +303,13 @@ def _v9_pad_short_years(db: SqliteDatabase) -> None:
             f" || {column} WHERE {short}")
 
 
+def _v10_python_isolation(db: SqliteDatabase) -> None:
+    """``agents.python_unisolated``: the person let this agent's python tool
+    run where real isolation is unavailable (off for every existing agent)."""
+    db.execute_sql("ALTER TABLE agents ADD COLUMN python_unisolated INTEGER NOT NULL "
+                   "DEFAULT 0")
+
+
 STEPS: Sequence[Step] = (
     _v1_initial,
     _v2_full_text_index,
@@ -313,6 +320,7 @@ STEPS: Sequence[Step] = (
     _v7_generation_and_versions,
     _v8_prefix_index,
     _v9_pad_short_years,
+    _v10_python_isolation,
 )
 LATEST_VERSION = len(STEPS)
 

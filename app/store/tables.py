@@ -35,6 +35,7 @@ class _AgentRow(Model):
     tool_policies = TextField(default="{}")
     workspace = TextField(null=True)
     generation = TextField(default="{}")
+    python_unisolated = BooleanField(default=False)
     revision = IntegerField(default=1)
     created_at = TextField()
     updated_at = TextField()

@@ -16,7 +16,13 @@ import pytest
 
 from app.core.tools import ApprovalRequest, ToolContext, execute_tool
 from app.core.tools.python_exec import PYTHON_TOOL, format_result, python_tool
-from app.core.tools.sandbox import SandboxLimits, SandboxResult, namespaces_available, run_python
+from app.core.tools.sandbox import (
+    SandboxLimits,
+    SandboxResult,
+    isolation,
+    namespaces_available,
+    run_python,
+)
 
 LINUX = sys.platform.startswith("linux")
 # kernel.pid_max belongs to each PID namespace from Linux 6.14 on: the task cap.
@@ -86,12 +92,17 @@ def test_runs_code_and_reports(tmp_path: Path) -> None:
 
     code = ("import sys, os\nprint('sum', sum(range(10)))\nprint('oops', file=sys.stderr)\n"
             "open('result.csv', 'w').write('a,b')\nsys.exit(3)")
+    isolated = isolation().available  # not as root: then the agent must allow it
     outcome = asyncio.run(execute_tool(python_tool(LIMITS), {"code": code},
-                                       ToolContext(workspace=tmp_path, approver=allow)))
+                                       ToolContext(workspace=tmp_path, approver=allow,
+                                                   python_unisolated=not isolated)))
     assert outcome.status == "ok"
-    assert outcome.content.splitlines() == [
+    lines = outcome.content.splitlines()
+    assert lines[:8] == [
         "exit status: 3", "stdout:", "sum 45", "", "stderr:", "oops", "",
         "files it wrote (deleted after the run): result.csv"]
+    assert lines[8:] == ([] if isolated else [lines[8]])
+    assert isolated or lines[8].startswith("sandbox: NOT isolated")
 
 
 def test_isolated_interpreter_in_fresh_folder(namespaces: bool) -> None:

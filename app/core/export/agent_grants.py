@@ -106,7 +106,10 @@ def withhold_grants(spec: AgentSpec, defaults: Mapping[str, ApprovalPolicy] | No
             withheld.append(PolicyGrant(tool, policy, default))
         else:
             kept[tool] = policy
-    safe = spec.model_copy(update={"tool_policies": kept, "workspace": None})
+    # "Run without isolation" is never taken from a file (the person sets it
+    # in the agent's settings, after a warning).
+    safe = spec.model_copy(update={"tool_policies": kept, "workspace": None,
+                                   "python_unisolated": False})
     return safe, AgentGrants(tuple(withheld), spec.workspace)
 
 

@@ -76,6 +76,9 @@ class ToolContext:
     store: AsyncStore | None = None
     settings: AppSettings | None = None
     allow_private_addresses: bool = False
+    # The agent's "run without isolation" (AgentSpec.python_unisolated): lets
+    # the python tool run where real isolation is unavailable.
+    python_unisolated: bool = False
 
 
 class Tool(ABC):

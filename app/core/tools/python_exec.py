@@ -4,10 +4,18 @@ The script runs in a separate isolated interpreter with limits, without the
 app's environment and, on Linux, without network and with a read-only view of
 the file system outside its temporary folder (see sandbox.py). The model gets
 stdout, stderr, the exit status and whether a limit stopped the run.
+
+Fail closed: where real isolation is unavailable (``sandbox.isolation()``:
+macOS, Windows, Linux without user namespaces, running as root) the tool
+refuses with the reason, unless the person turned on "run without isolation"
+for the agent (``AgentSpec.python_unisolated``, passed in the ToolContext).
+Then it runs with whatever protections remain (namespaces where they still
+work, e.g. as root) and the result names what was missing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import signal
 from typing import Any
 
@@ -16,7 +24,7 @@ from app.core.tools.sandbox import (
     SandboxError,
     SandboxLimits,
     SandboxResult,
-    namespaces_available,
+    isolation,
     run_python,
 )
 
@@ -28,7 +36,24 @@ _REASONS = {
     "cpu": "it used more than its CPU-time limit of {cpu} s",
     "output": "it printed more than the output limit of {output} bytes",
     "memory": "it ran out of memory (limit {memory} MB)",
+    "signal": ("it was killed by a signal that none of the tool's limits sent (the "
+               "script itself, another process, or the system's out-of-memory killer)"),
 }
+# What each protection means, for the line that lists the missing ones.
+_PROTECTIONS = {
+    "network_isolated": "no network", "pid_namespace": "own process space",
+    "environment_scrubbed": "the app's environment out of reach",
+    "read_only_fs": "read-only files outside its folder",
+    "capabilities_dropped": "no privileges", "seccomp": "seccomp filter",
+}
+UNISOLATED_SETTING = "run without isolation"
+
+
+def refusal(reason: str) -> str:
+    """What the model (and the person) read when the tool stays off."""
+    return (f"the python tool is off: real isolation is not available here ({reason}). "
+            f"The user can turn on \"{UNISOLATED_SETTING}\" for this agent in its "
+            "settings to run code anyway.")
 
 
 class PythonTool(Tool):
@@ -42,7 +67,8 @@ class PythonTool(Tool):
         self.use_namespaces = use_namespaces
         # Our own limits fire first; this outer one only catches a stuck sandbox.
         self.timeout = self.limits.wall_seconds + 15
-        isolated = use_namespaces if use_namespaces is not None else namespaces_available()
+        found = isolation()
+        isolated = use_namespaces if use_namespaces is not None else found.namespaces
         network = ("without network access" if isolated
                    else "with network access (not blocked on this system)")
         self.description = (
@@ -50,7 +76,10 @@ class PythonTool(Tool):
             f"temporary folder that is deleted afterwards, {network}, "
             f"with at most {self.limits.wall_seconds:g} s of time and "
             f"{self.limits.memory_bytes // (1024 * 1024)} MB of memory. Only the "
-            "standard library is guaranteed. Print the results you need.")
+            "standard library is guaranteed. Print the results you need."
+            + ("" if found.available else
+               " Real isolation is not available on this system; the tool runs only "
+               f"for agents the user allowed to \"{UNISOLATED_SETTING}\"."))
         self.parameters = {
             "type": "object",
             "properties": {"code": {"type": "string",
@@ -79,9 +108,14 @@ class PythonTool(Tool):
         return f"run Python code: {lines[0][:120]}{more}"
 
     async def call(self, arguments: dict[str, Any], context: ToolContext) -> str:
+        found = await asyncio.to_thread(isolation)
+        if not found.available and not context.python_unisolated:
+            raise ToolError(refusal(found.reason))
+        use_namespaces = (self.use_namespaces if self.use_namespaces is not None
+                          else found.namespaces)
         try:
             result = await run_python(arguments["code"], self.limits,
-                                      use_namespaces=self.use_namespaces)
+                                      use_namespaces=use_namespaces)
         except SandboxError as exc:
             raise ToolError(str(exc)) from exc
         return format_result(result, self.limits)
@@ -113,7 +147,20 @@ def format_result(result: SandboxResult, limits: SandboxLimits) -> str:
                                                f"{limits.output_bytes} bytes]" if cut else ""))
     if result.files:
         parts.append("files it wrote (deleted after the run): " + ", ".join(result.files))
+    if result.protections and not result.protections.get("isolated", True):
+        parts.append(protection_note(result.protections))
     return "\n".join(parts)
+
+
+def protection_note(protections: dict[str, Any]) -> str:
+    """One line: the run was not isolated, and what did and did not apply."""
+    had = [label for key, label in _PROTECTIONS.items() if protections.get(key)]
+    missing = [label for key, label in _PROTECTIONS.items() if not protections.get(key)]
+    if protections.get("runs_as_root"):
+        missing.append("not root")
+    return ("sandbox: NOT isolated (the user allowed this agent to run without isolation)"
+            f"; missing: {', '.join(missing) or 'nothing'}"
+            f"; in force: {', '.join(['limits', *had])}")
 
 
 def python_tool(limits: SandboxLimits | None = None) -> Tool:

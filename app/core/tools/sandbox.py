@@ -15,11 +15,18 @@ Used by the ``python`` tool. Every run gets:
 On Linux, when ``unshare`` (util-linux) can create user namespaces, the run
 also gets its own network namespace (no network at all, loopback included),
 PID namespace (when its first process ends or is killed, the kernel kills every
-process it forked), a bounded number of tasks, a read-only view of the whole
-file system except its folder, and no capabilities (see sandbox_boot.py).
-Elsewhere (macOS, Windows, Linux without user namespaces) those are not
-enforced and ``SandboxResult.protections`` says so; docs/ARCHITECTURE.md
-("Tool sandboxing") lists what holds where.
+process it forked; no process of the app is visible, so neither is its
+environment in ``/proc``), a bounded number of tasks, a read-only view of the
+whole file system except its folder, no capabilities and a seccomp filter
+against nested namespaces, mounts and ptrace (see sandbox_boot.py,
+sandbox_seccomp.py). That is "real isolation" (``isolation()``).
+
+Elsewhere (macOS, Windows, Linux without user namespaces or without the
+filter, or the app running as root, where the code would stay root for every
+file) real isolation is unavailable: the python tool refuses to run unless the
+person allowed it for that agent ("run without isolation"), and
+``SandboxResult.protections`` says exactly what applied. docs/SECURITY.md
+lists what holds where.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ import functools
 import json
 import logging
 import os
+import platform
 import shutil
 import signal
 import subprocess
@@ -38,6 +46,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from app.core.tools import sandbox_seccomp
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +87,42 @@ class SandboxResult:
 
 class SandboxError(Exception):
     """The sandbox could not be set up; the code did not run."""
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """Whether the python tool can really isolate code here, and if not, why."""
+
+    available: bool
+    reason: str = ""  # why not, in words for the person and the model
+    namespaces: bool = False  # the namespace sandbox can still be used (e.g. as root)
+
+
+def _platform_name() -> str:
+    return {"darwin": "macOS", "win32": "Windows"}.get(sys.platform, sys.platform)
+
+
+def isolation() -> Isolation:
+    """Real isolation needs Linux user namespaces, the seccomp filter for this
+    processor, and the app not running as root."""
+    if not sys.platform.startswith("linux"):
+        return Isolation(False, f"on {_platform_name()} the python tool has no sandbox: "
+                         "the code would run with your user's access to files, the "
+                         "network and your other processes")
+    namespaces = namespaces_available()
+    if not namespaces:
+        return Isolation(False, "this Linux does not let AgentDesk create user namespaces "
+                         "(unshare failed), so the code would run with your user's access "
+                         "to files, the network and your other processes")
+    if not sandbox_seccomp.supported():
+        return Isolation(False, "there is no seccomp filter for this processor "
+                         f"({platform.machine()}), so code could undo the sandbox",
+                         namespaces=True)
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        return Isolation(False, "AgentDesk runs as root: inside the sandbox the code would "
+                         "still be root for every file on this machine (it could read "
+                         "any secret)", namespaces=True)
+    return Isolation(True, namespaces=True)
 
 
 @functools.cache
@@ -146,7 +192,9 @@ async def run_python(code: str, limits: SandboxLimits = SandboxLimits(), *,
                      use_namespaces: bool | None = None) -> SandboxResult:
     """Run ``code`` under the sandbox; never leaves a process behind.
 
-    ``use_namespaces`` None means: whenever this machine allows it."""
+    ``use_namespaces`` None means: whenever this machine allows it. Whether
+    the run may happen at all without real isolation is the caller's
+    decision (python_exec.py asks ``isolation()`` first)."""
     if use_namespaces is None:
         use_namespaces = await asyncio.to_thread(namespaces_available)
     root = Path(tempfile.mkdtemp(prefix="agentdesk-py-")).resolve()
@@ -167,6 +215,7 @@ async def _run(script: Path, workdir: Path, limits: SandboxLimits,
     status_read, status_write = os.pipe() if os.name == "posix" else (-1, -1)
     config = {
         "namespaces": use_namespaces, "workdir": str(workdir), "status_fd": status_write,
+        "seccomp": sandbox_seccomp.supported(),
         "max_tasks": limits.max_tasks, "wall_seconds": limits.wall_seconds,
         "argv": [sys.executable, "-I", str(script)],
         "limits": {"cpu": limits.cpu_seconds, "as": limits.memory_bytes,
@@ -230,7 +279,23 @@ async def _run(script: Path, workdir: Path, limits: SandboxLimits,
         for task in readers:
             task.cancel()
         protections = _read_status(status_read)
-    return _result(process.returncode, reason, out, err, protections, use_namespaces)
+    return _result(process.returncode, reason, out, err, protections, use_namespaces, limits)
+
+
+def _signal_reason(signum: int, status: dict[str, Any],
+                   limits: SandboxLimits) -> tuple[str | None, bool]:
+    """Why a run ended by a signal (that we did not send): RLIMIT_CPU sends
+    SIGXCPU at the limit and SIGKILL a second later; any other SIGKILL (the
+    script itself, another process, the kernel's out-of-memory killer) is
+    reported as such, never as the CPU limit."""
+    if signum == getattr(signal, "SIGXCPU", -1):
+        return "cpu", True
+    if signum == signal.SIGKILL:
+        used = status.get("cpu_seconds")
+        if isinstance(used, int | float) and used >= limits.cpu_seconds:
+            return "cpu", True
+        return "signal", False
+    return None, False
 
 
 async def _wait_briefly(process: asyncio.subprocess.Process) -> None:
@@ -262,7 +327,8 @@ def _read_status(fd: int) -> dict[str, Any]:
 
 
 def _result(code: int | None, reason: str | None, out: _Capped, err: _Capped,
-            status: dict[str, Any], use_namespaces: bool) -> SandboxResult:
+            status: dict[str, Any], use_namespaces: bool,
+            limits: SandboxLimits) -> SandboxResult:
     if code == BOOT_ABORT_STATUS and "error" in status:
         raise SandboxError(f"the python sandbox could not be set up: {status['error']}")
     if "exit" in status:  # how the user's code itself ended
@@ -273,18 +339,27 @@ def _result(code: int | None, reason: str | None, out: _Capped, err: _Capped,
         reason = "timeout"
     killed = reason is not None
     stderr = err.text()
-    if reason is None and code is not None and code < 0 and -code in (
-            getattr(signal, "SIGXCPU", -1), signal.SIGKILL):
-        reason, killed = "cpu", True
+    signum = -code if code is not None and code < 0 else None
+    if reason is None and signum is not None:
+        reason, killed = _signal_reason(signum, status, limits)
     elif reason is None and "MemoryError" in stderr[-2000:]:
         reason = "memory"
+    root = hasattr(os, "geteuid") and os.geteuid() == 0
     protections = {
-        "isolated_interpreter": True, "environment_scrubbed": True,
+        "isolated_interpreter": True,
+        "own_environment_minimal": True,  # its own variables: PATH, LANG, HOME, TMP
+        # The app's environment (API keys) is out of reach only when no process
+        # of the app is visible: /proc/<pid>/environ of the same user is readable.
+        "environment_scrubbed": use_namespaces,
         "network_isolated": use_namespaces, "pid_namespace": use_namespaces,
         "task_limit": bool(status.get("task_limit")),
         "read_only_fs": bool(status.get("read_only_fs")),
         "capabilities_dropped": bool(status.get("capabilities_dropped")),
+        "seccomp": bool(status.get("seccomp")),
+        "runs_as_root": root,
         "rlimits": list(status.get("rlimits", [])),
     }
+    protections["isolated"] = (use_namespaces and not root and all(
+        protections[key] for key in ("read_only_fs", "capabilities_dropped", "seccomp")))
     return SandboxResult(out.text(), stderr, code, killed, reason, out.overflow,
                          err.overflow, protections=protections)

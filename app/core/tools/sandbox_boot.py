@@ -20,10 +20,15 @@ capability of its own user namespace, which it uses to:
   PIDs come from a window of ``max_tasks`` numbers only;
 - remount every mount read-only except the run's temporary folder;
 - drop every capability (bounding set, inheritable, no_new_privs) so the user's
-  code can undo none of it.
+  code can undo none of it;
+- install the seccomp filter of sandbox_seccomp.py (no nested namespaces, no
+  mounts, no ptrace, no kill(-1), ...), which a nested user namespace would
+  otherwise get around.
 
-Failing to make the file system read-only or to drop capabilities aborts the
-run (exit status 125): the tool fails closed rather than run less isolated.
+Failing to make the file system read-only, to drop capabilities or to install
+the filter aborts the run (exit status 125): the tool fails closed rather than
+run less isolated. Without namespaces (only when the person allowed a run
+without isolation) the filter is still installed where it can be, and reported.
 """
 
 from __future__ import annotations
@@ -220,6 +225,28 @@ def _report(fd: int, message: dict[str, object]) -> None:
         os.write(fd, (json.dumps(message) + "\n").encode())
 
 
+def _install_seccomp(status: dict[str, object], required: bool) -> None:
+    """Block new namespaces, mounts, ptrace, kill(-1) ... (sandbox_seccomp.py,
+    loaded by path: ``python -I`` does not put this folder on sys.path). With
+    namespaces a failure aborts the run; without, it is reported."""
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sandbox_seccomp.py")
+    try:
+        spec = importlib.util.spec_from_file_location("sandbox_seccomp", path)
+        if spec is None or spec.loader is None:
+            raise OSError(f"cannot load {path}")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.install()
+    except OSError as exc:
+        status["seccomp"] = False
+        if required:
+            raise OSError(f"could not install the seccomp filter: {exc}") from exc
+        return
+    status["seccomp"] = True
+
+
 class _Stop(Exception):
     """Raised by a signal handler to interrupt the wait for the child."""
 
@@ -256,11 +283,12 @@ def _supervise(argv: list[str], workdir: str, fd: int, reap_all: bool,
             os._exit(127)
     signal.setitimer(signal.ITIMER_REAL, wall_seconds)
     wait_status: int | None = None
+    cpu = 0.0  # CPU seconds the child used: tells RLIMIT_CPU's SIGKILL from others
     try:
         while True:
-            pid, status = os.wait()
+            pid, status, usage = os.wait4(-1, 0)
             if pid == child:
-                wait_status = status
+                wait_status, cpu = status, usage.ru_utime + usage.ru_stime
                 break
     except _Stop:
         pass
@@ -268,17 +296,19 @@ def _supervise(argv: list[str], workdir: str, fd: int, reap_all: bool,
     if wait_status is None:  # stopped: end the child (it may have just ended)
         try:
             os.kill(child, signal.SIGKILL)
-            wait_status = os.waitpid(child, 0)[1]
+            _pid, wait_status, usage = os.wait4(child, 0)
+            cpu = usage.ru_utime + usage.ru_stime
         except (ProcessLookupError, ChildProcessError):
             wait_status = signal.SIGKILL  # reaped in the race: a raw "killed" status
     signal.setitimer(signal.ITIMER_REAL, 0)
     if reap_all:
         kill_descendants()
     if os.WIFSIGNALED(wait_status):
-        _report(fd, {"signal": os.WTERMSIG(wait_status), "timeout": why[:1] == ["timeout"]})
+        _report(fd, {"signal": os.WTERMSIG(wait_status), "timeout": why[:1] == ["timeout"],
+                     "cpu_seconds": round(cpu, 3)})
         return 128 + os.WTERMSIG(wait_status)
     code = os.waitstatus_to_exitcode(wait_status)
-    _report(fd, {"exit": code})
+    _report(fd, {"exit": code, "cpu_seconds": round(cpu, 3)})
     return code
 
 
@@ -295,6 +325,8 @@ def main() -> None:
             status["read_only_fs"] = True
             drop_capabilities()
             status["capabilities_dropped"] = True
+        if config.get("seccomp"):
+            _install_seccomp(status, required=config["namespaces"])
     except OSError as exc:
         status["error"] = str(exc)
     if os.name != "posix":  # no fork, no resource limits: just run it
