@@ -139,6 +139,13 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     tools.add_argument("--tool", action="append", metavar="NAME",
                        help="enable a tool (repeatable); replaces the current tools")
     tools.add_argument("--no-tools", action="store_true", help="no tools")
+    isolation = edit.add_mutually_exclusive_group()
+    isolation.add_argument(
+        "--python-without-isolation", action="store_true",
+        help="let the python tool run where real isolation is unavailable (macOS, "
+             "Windows, no user namespaces, running as root); prints what that means")
+    isolation.add_argument("--python-isolated-only", action="store_true",
+                           help="the python tool runs only with real isolation (default)")
     edit.set_defaults(handler=edit_agent)
 
     rename = commands.add_parser("rename", parents=[common], help="rename an agent")
@@ -164,6 +171,12 @@ def edit_agent(args: argparse.Namespace, store: Store) -> int:
         changes["tools"] = []
     if generation_changes(args):
         changes["generation"] = generation_from(args, current.generation)
+    if args.python_without_isolation or args.python_isolated_only:
+        changes["python_unisolated"] = bool(args.python_without_isolation)
+    if changes.get("python_unisolated") and not current.python_unisolated:
+        from app.core.tools.python_exec import unisolated_warning
+
+        warn(f"warning: {unisolated_warning()}")
     if not changes:
         raise CliError("nothing to change — give at least one option "
                        "(see: agentdesk agents edit --help)")

@@ -49,6 +49,22 @@ _PROTECTIONS = {
 UNISOLATED_SETTING = "run without isolation"
 
 
+def unisolated_warning() -> str:
+    """What the person reads before allowing an agent to run Python without
+    isolation (window: a confirmation; CLI: printed with the flag)."""
+    found = isolation()
+    here = ("Real isolation is available on this computer, so the setting changes "
+            "nothing here; it matters if AgentDesk runs where isolation is not "
+            "available." if found.available else
+            f"Real isolation is not available on this computer: {found.reason}.")
+    return (f"{here} With \"{UNISOLATED_SETTING}\" on, Python code written by the model "
+            "runs (after you approve each run, unless you changed that) with your "
+            "user's rights: it can read and change your files, use the network, read "
+            "AgentDesk's environment (API keys set in variables) and signal your other "
+            "programs. Limits on time, memory and output still apply. Turn it on only "
+            "for an agent and model you trust.")
+
+
 def refusal(reason: str) -> str:
     """What the model (and the person) read when the tool stays off."""
     return (f"the python tool is off: real isolation is not available here ({reason}). "
