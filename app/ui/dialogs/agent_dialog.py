@@ -95,6 +95,7 @@ class AgentDialog(AsyncDialog):
         self.local_only.setChecked(initial.local_only)
         self.fallbacks.set_entries(initial.fallbacks)
         self.workspace.setText(initial.workspace or "")
+        self.python_unisolated.setChecked(initial.python_unisolated)
         self.generation.set_settings(initial.generation)
         self._wire()
         self._validate()
@@ -109,6 +110,7 @@ class AgentDialog(AsyncDialog):
         self.tools = tools_page.tools
         self.workspace = tools_page.workspace
         self.workspace_button = tools_page.workspace_button
+        self.python_unisolated = tools_page.python_unisolated
         routing_page = AgentRoutingPage()
         self.local_only = routing_page.local_only
         self.local_only_note = routing_page.local_only_note
@@ -148,6 +150,7 @@ class AgentDialog(AsyncDialog):
     def _wire(self) -> None:
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
+        self.python_unisolated.clicked.connect(self._unisolated_clicked)
         self.form.sig_changed.connect(self._validate)
         self.form.name.textChanged.connect(self._schedule_name_check)
         self.form.sig_provider_chosen.connect(self._provider_chosen)
@@ -226,6 +229,19 @@ class AgentDialog(AsyncDialog):
         if self._loaded:
             self.tools.set_tools(self._tool_entries, spec.tools, spec.tool_policies)
         self._validate()
+
+    def _unisolated_clicked(self, on: bool) -> None:
+        """Turning "run without isolation" on takes a confirmation that says
+        what it means; turning it off does not."""
+        if not on:
+            return
+        self.python_unisolated.setChecked(False)
+        from app.core.tools.python_exec import unisolated_warning
+
+        self.confirm("Run Python without isolation?",
+                     "Python code from the model could then run without a sandbox.",
+                     lambda: self.python_unisolated.setChecked(True),
+                     yes_text="Run without isolation", informative=unisolated_warning())
 
     def _local_only_toggled(self, on: bool) -> None:
         self.local_only_note.setVisible(on)
@@ -318,6 +334,7 @@ class AgentDialog(AsyncDialog):
                          fallbacks=self.fallbacks.targets(),
                          local_only=self.local_only.isChecked(),
                          workspace=self.workspace.text().strip() or None,
+                         python_unisolated=self.python_unisolated.isChecked(),
                          generation=self.generation.settings())
 
     def accept(self) -> None:
@@ -365,6 +382,7 @@ class AgentDialog(AsyncDialog):
         self._spec = restored
         self.form.set_spec(restored)
         self.local_only.setChecked(restored.local_only)
+        self.python_unisolated.setChecked(restored.python_unisolated)
         self.fallbacks.set_entries(restored.fallbacks)
         self.workspace.setText(restored.workspace or "")
         self.generation.set_settings(restored.generation)

@@ -42,6 +42,12 @@ class AgentToolsPage(QWidget):
         folder.addWidget(self.workspace, 1)
         folder.addWidget(self.workspace_button)
         layout.addLayout(folder)
+        # Off by default; turning it on asks first (AgentDialog._unisolated_clicked).
+        self.python_unisolated = QCheckBox(
+            "Run Python without isolation where real isolation is unavailable "
+            "(macOS, Windows, no user namespaces, running as root)")
+        self.python_unisolated.setObjectName("pythonUnisolatedCheck")
+        layout.addWidget(self.python_unisolated)
 
 
 class AgentRoutingPage(QWidget):
