@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from app.core.export.agent_grants import AgentGrants
 from app.domain import AgentSpec
 from app.ops import exchange
 from app.services.store_bridge import StoreBridge
 from app.ui.prompts import confirm
+
+if TYPE_CHECKING:  # the exporters load on the first import, not at start
+    from app.core.export.agent_grants import AgentGrants
 
 OBJECT_NAME = "grantPermissions"
 
