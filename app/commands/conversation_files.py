@@ -13,6 +13,7 @@ from pathlib import Path
 
 from app.commands.common import CliError, cli_message, positive_int
 from app.commands.output import print_json, say, warn
+from app.commands.terminal_text import terminal_text
 from app.core.export import FORMATS, ImportRejected, render
 from app.ops import exchange
 from app.core.wording import plural
@@ -53,8 +54,11 @@ def export_conversations(args: argparse.Namespace, store: Store) -> int:
         raise CliError("a PDF export needs a file: add -o FILE")
     try:
         if not args.output:
-            sys.stdout.write(render(exchange.load_conversations(store, ids), args.format,
-                                    theme=args.theme))
+            text = render(exchange.load_conversations(store, ids), args.format,
+                          theme=args.theme)
+            # On a terminal the export is read, not saved: the chat's text must not
+            # drive it (escape sequences shown, not obeyed); a pipe gets the file as is.
+            sys.stdout.write(terminal_text(text) if sys.stdout.isatty() else text)
             return 0
         result = exchange.export_conversations(
             store, Path(args.output), args.format, ids, theme=args.theme,

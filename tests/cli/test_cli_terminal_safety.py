@@ -176,3 +176,17 @@ def test_titles_and_names_in_lists_and_details_are_escaped(cli, hostile_agent, o
     listed = cli("conversations", "list", "--json")
     assert json.loads(listed.out)[0]["title"] == "Title " + HOSTILE
     assert acting(listed.out) - {"\n"} == set()
+
+
+def test_an_export_shown_on_a_terminal_is_escaped_and_piped_as_is(
+        cli, hostile_agent, open_store, monkeypatch):
+    store = open_store()
+    conversation = store.conversations.create(store.agents.list()[0].id, "Export")
+    store.messages.add(Message(conversation_id=conversation.id, role="assistant",
+                               content="text " + HOSTILE))
+    piped = cli("conversations", "export", str(conversation.id), "--format", "md")
+    assert piped.code == 0 and OSC52 in piped.out            # a file's bytes, untouched
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    shown = cli("conversations", "export", str(conversation.id), "--format", "md")
+    assert shown.code == 0 and acting(shown.out) == set()
+    assert "\\x1b]52;c;" in shown.out
