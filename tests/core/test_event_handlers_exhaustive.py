@@ -46,6 +46,14 @@ def _names(node: ast.AST) -> set[str]:
         {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)}
 
 
+def _event_classes(node: ast.AST) -> set[str]:
+    """Class names in an isinstance() tuple that may be run events: bare names,
+    or qualified through the events module (``sqlite3.Error`` is not ``Error``)."""
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} | {
+        n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)
+        and isinstance(n.value, ast.Name) and n.value.id in {"events", "domain"}}
+
+
 def _pattern_classes(pattern: ast.pattern) -> set[str]:
     found = set()
     for node in ast.walk(pattern):
@@ -82,7 +90,7 @@ def problems_in(source: str, where: str) -> tuple[list[str], set[str]]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
                 and node.func.id == "isinstance" and len(node.args) == 2 \
-                and _names(node.args[1]) & EVENT_TYPES:
+                and _event_classes(node.args[1]) & EVENT_TYPES:
             problems.append(f"{where}:{node.lineno} isinstance over a run event "
                             "(use match ... case _: assert_never)")
     return problems, handlers
