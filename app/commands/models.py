@@ -24,6 +24,7 @@ from app.commands.common import CliError
 from app.commands.output import print_json, say, table, warn
 from app.commands.provider_checks import failure_line, find_provider
 from app.core.discovery import Catalog, ModelCatalog
+from app.domain.chat import BASE_MODEL_NOTE
 from app.store import Store
 
 log = logging.getLogger(__name__)
@@ -124,7 +125,8 @@ def print_provider_models(result: Catalog) -> None:
         return
     table(["PROVIDER", "MODEL", "SIZE", "QUANT", "CONTEXT", "CAPABILITIES", "LOADED"],
           [(m.provider, m.id, _size(m.size_bytes), m.quantization, m.context_length,
-            m.capabilities, m.loaded) for m in result.models])
+            [*m.capabilities, BASE_MODEL_NOTE] if m.base_model else m.capabilities,
+            m.loaded) for m in result.models])
 
 
 def _all_failed(result: Catalog) -> str:

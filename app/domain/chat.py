@@ -50,6 +50,9 @@ class ChatRequest(BaseModel):
     stop: list[str] = Field(default_factory=list)
 
 
+BASE_MODEL_NOTE = "base model"  # how lists mark a model that completes text, not chats
+
+
 class ModelInfo(BaseModel):
     """One model as discovered on one provider."""
 
@@ -63,14 +66,20 @@ class ModelInfo(BaseModel):
     context_length: int | None = None
     capabilities: list[str] = Field(default_factory=list)  # e.g. "tools", "vision"
     loaded: bool | None = None
+    #: True for a base model: it continues text rather than chats (no chat
+    #: template, not instruction-tuned); None when the provider does not tell.
+    base_model: bool | None = None
 
     @property
     def label(self) -> str:
-        """Human label: name, then size and quantization where known."""
+        """Human label: name, then size and quantization where known, and
+        "base model" for one that completes text rather than chats."""
         parts = [self.display_name or self.id]
         extra = [p for p in (self.parameter_size, self.quantization) if p]
         if self.size_bytes:
             extra.insert(0, f"{self.size_bytes / 1e9:.1f} GB")
+        if self.base_model:
+            extra.append(BASE_MODEL_NOTE)
         return parts[0] + (f" ({', '.join(extra)})" if extra else "")
 
 

@@ -56,7 +56,7 @@ from app.providers.embedded_engine import (
     loaded_engine,
     release_engine,
 )
-from app.providers.gguf_file import GGUFError, quantization, read_metadata
+from app.providers.gguf_file import GGUFError, instruction_tuned, quantization, read_metadata
 from app.providers.limits import guard_reply
 from app.providers.openai_chunks import ChunkParser
 from app.providers.openai_wire import message_to_wire
@@ -215,6 +215,7 @@ class EmbeddedProvider(ChatProvider):
             # them; only a forced call (a named tool) works then.
             capabilities=["tools"] if "tools" in template else [],
             loaded=loaded_engine(path.resolve(), self.n_ctx) is not None,
+            base_model=not instruction_tuned(metadata, path.stem),
         )]
 
     def _read_metadata(self, path: Path) -> tuple[dict[str, Any], int]:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from app.providers.base import ProviderError
+from app.providers.embedded_chat import chat_setup, token_text
 from app.providers.gguf_file import is_gguf
 from app.providers.llama_logs import route_llama_logs
 
@@ -76,6 +77,7 @@ class Engine:
         self.n_ctx = n_ctx
         self.llama: Any = None
         self.chat_format: str | None = None
+        self.formatter: Any = None  # a Jinja2ChatFormatter of the model's template
         self.refs = 0
         self.generation_lock = threading.Lock()
         self.workers: set[threading.Thread] = set()  # live generation threads
@@ -109,8 +111,13 @@ class Engine:
                 raise ProviderError(
                     "server", f"the embedded engine could not load {self.path.name}: {exc}"
                 ) from exc
-            self.chat_format = _choose_chat_format(llama)
-            llama.chat_format = self.chat_format
+            self.chat_format, self.formatter = chat_setup(
+                llama.metadata or {}, llama.token_eos(), llama.token_bos(),
+                lambda token: token_text(llama, token))
+            if self.formatter is not None:
+                llama.chat_handler = self.formatter.to_chat_handler()
+            else:
+                llama.chat_format = self.chat_format
             self.loaded_on = threading.current_thread().name
             self.load_count += 1
             self.llama = llama
@@ -121,11 +128,13 @@ class Engine:
         formatter = self._formatter()
         if formatter is None:
             return None
+        from jinja2 import TemplateError  # installed with llama_cpp
+
         try:
             result = formatter(messages=messages, tools=tools)
             tokens = self.llama.tokenize(result.prompt.encode("utf-8"),
                                          add_bos=not result.added_special, special=True)
-        except (ValueError, TypeError, KeyError) as exc:
+        except (ValueError, TypeError, KeyError, TemplateError) as exc:
             log.debug("prompt token count unavailable: %s", exc)
             return None
         return len(tokens)
@@ -133,6 +142,8 @@ class Engine:
     def _formatter(self) -> Callable | None:
         from llama_cpp import llama_chat_format
 
+        if self.formatter is not None:
+            return self.formatter
         if self.chat_format == "gemma":
             return llama_chat_format.format_gemma
         if self.chat_format == "chatml":
@@ -145,16 +156,6 @@ class Engine:
             llama, self.llama = self.llama, None
         if llama is not None:
             llama.close()
-
-
-def _choose_chat_format(llama: Any) -> str:
-    """Keep the GGUF's own chat template; without one, Gemma models use the
-    ``gemma`` format and anything else ChatML (llama.cpp would guess Llama 2)."""
-    metadata = getattr(llama, "metadata", {}) or {}
-    if "tokenizer.chat_template" in metadata and llama.chat_format:
-        return llama.chat_format
-    architecture = str(metadata.get("general.architecture", ""))
-    return "gemma" if architecture.startswith("gemma") else "chatml"
 
 
 def acquire_engine(path: Path, n_ctx: int) -> Engine:

@@ -136,3 +136,34 @@ def quantization(metadata: dict[str, Any], stem: str) -> str | None:
         return FILE_TYPES[file_type]
     match = _QUANT_IN_NAME.search(stem)
     return match.group(1).upper() if match else None
+
+
+CHAT_TEMPLATE_KEY = "tokenizer.chat_template"
+# Words in general.finetune / general.name / the file name that say how a
+# model was trained: "gemma-3-270m-it", "Qwen2.5 7B Instruct", "Llama-3-8B-base".
+_TUNED_WORDS = re.compile(r"(?i)(?:^|[^a-z0-9])(it|instruct|chat|sft|dpo|rlhf|assistant)"
+                          r"(?=$|[^a-z0-9])")
+_BASE_WORDS = re.compile(r"(?i)(?:^|[^a-z0-9])(base|pt|pretrain|pretrained)(?=$|[^a-z0-9])")
+
+
+def chat_template(metadata: dict[str, Any]) -> str | None:
+    """The model's own Jinja chat template (``tokenizer.chat_template``), if any."""
+    value = metadata.get(CHAT_TEMPLATE_KEY)
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def instruction_tuned(metadata: dict[str, Any], stem: str = "") -> bool:
+    """Whether the model was tuned to follow chat turns (else it is a base
+    model that only continues text).
+
+    A model without a chat template is taken as a base model: nothing tells
+    the engine how to write a conversation for it, and the GGUF converters
+    copy the template of every instruction-tuned model they convert. With a
+    template, ``general.finetune`` / ``general.name`` / the file name saying
+    "base" or "pt" (and not "it"/"instruct"/"chat") still mark a base model —
+    some base releases ship their family's template."""
+    if chat_template(metadata) is None:
+        return False
+    names = " ".join(str(metadata.get(key) or "") for key in
+                     ("general.finetune", "general.name")) + " " + stem
+    return bool(_TUNED_WORDS.search(names)) or not _BASE_WORDS.search(names)
