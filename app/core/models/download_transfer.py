@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import httpx
 
@@ -22,8 +22,18 @@ from app.core.models.download_state import DownloadRecord
 from app.core.models.part_writer import PartWriter
 from app.logs import redact_url
 
-if TYPE_CHECKING:
-    from app.core.models.downloads import DownloadManager
+class TransferOwner(Protocol):
+    """What a transfer needs from its DownloadManager (downloads.py), named here
+    so that this module does not import the manager back."""
+
+    models_dir: Path
+
+    def check_space(self, record: DownloadRecord, have: int) -> None: ...
+
+    def changed(self, record: DownloadRecord, state: str | None = None) -> None: ...
+
+    def received(self, record: DownloadRecord, count: int, *,
+                 force: bool = False) -> None: ...
 
 NO_RANGE_NOTE = "The server does not support resuming: the download restarted from zero."
 
@@ -34,7 +44,7 @@ class _Restart(Exception):
 
 
 class Transfer:
-    def __init__(self, manager: DownloadManager, record: DownloadRecord,
+    def __init__(self, manager: TransferOwner, record: DownloadRecord,
                  client: httpx.AsyncClient) -> None:
         self.manager = manager
         self.record = record
