@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
@@ -198,6 +198,9 @@ def refresh_style_sheets(app: QApplication) -> int:
     switch to dark. Setting the sheet again polishes it with the new palette,
     giving the pixels of a start in that theme.
     """
+    # Widgets already handed to deleteLater (closed boxes, finished pickers)
+    # go first: polishing one that is being torn down can crash inside Qt.
+    app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     count = 0
     for widget in app.allWidgets():
         sheet = widget.styleSheet()
