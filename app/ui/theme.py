@@ -203,6 +203,11 @@ def refresh_style_sheets(app: QApplication) -> int:
     app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     count = 0
     for widget in app.allWidgets():
+        # Only what is on screen: hidden leftovers (a window being torn down, a
+        # widget parked off-screen) crashed inside Qt when polished; a window
+        # shown later is polished with the palette of that moment.
+        if not widget.window().isVisible():
+            continue
         sheet = widget.styleSheet()
         if sheet:
             widget.setStyleSheet(sheet)
