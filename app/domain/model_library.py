@@ -21,7 +21,9 @@ USE_CASES: tuple[UseCase, ...] = get_args(UseCase)
 Capability = Literal["tools", "vision", "embeddings"]
 CAPABILITIES: tuple[Capability, ...] = get_args(Capability)
 
-ModelSource = Literal["download", "import-copy", "import-link", "bundled"]
+#: How a model came to the library; "file" is a GGUF outside the models folder
+#: that was only looked at (``models info PATH``), not installed.
+ModelSource = Literal["download", "import-copy", "import-link", "bundled", "file"]
 
 DownloadState = Literal["queued", "running", "paused", "verifying", "done", "failed",
                         "cancelled"]
@@ -34,6 +36,10 @@ UNCONFIRMABLE_FIELDS: frozenset[str] = frozenset({
     "capabilities", "ram_bytes", "parameters", "filename"})
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+#: Plain http is accepted only on this computer (the tests' and benchmark's
+#: loopback server); a model from anywhere else comes over https.
+_LOOPBACK_HTTP = re.compile(r"http://(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?(/|$)",
+                            re.IGNORECASE)
 
 
 class ModelFile(BaseModel):
@@ -69,8 +75,8 @@ class ModelFile(BaseModel):
     @classmethod
     def _https_urls(cls, value: list[str]) -> list[str]:
         for url in value:
-            if not url.startswith("https://"):
-                raise ValueError(f"download URLs are https: {url!r}")
+            if not (url.startswith("https://") or _LOOPBACK_HTTP.match(url)):
+                raise ValueError(f"download URLs are https (or http on loopback): {url!r}")
         return value
 
 
@@ -153,6 +159,11 @@ class InstalledModel(BaseModel):
     #: None when neither the metadata nor the name tells.
     instruction_tuned: bool | None = None
     source: ModelSource = "download"
+    #: The model's own name from its metadata (``general.name``), if any.
+    model_name: str | None = None
+    #: Why the file cannot be used (a link whose target is gone, a damaged
+    #: header); None for a usable model.
+    problem: str | None = None
 
 
 class DownloadProgress(BaseModel):
@@ -168,3 +179,6 @@ class DownloadProgress(BaseModel):
     eta_s: float | None = None
     state: DownloadState = "queued"
     error: str | None = None
+    #: Something the person should know that is not an error (e.g. the server
+    #: cannot resume, so the download restarted from zero).
+    note: str | None = None

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
 
 from app.core.models.downloads import DownloadManager
 from app.domain.model_library import DownloadProgress, ModelFile
@@ -49,15 +48,10 @@ _UNSET = object()
 def model_file(server: GgufServer, filename: str = "model.gguf", *, sha256: object = _UNSET,
                size: object = _UNSET) -> ModelFile:
     """A catalogue file for the server's GGUF (the real SHA-256 and size unless
-    given). ModelFile accepts https addresses; where it refuses the loopback
-    http:// one, the same fields are set without its URL check."""
-    fields = dict(filename=filename, urls=[server.url],
-                  sha256=sha256_of(server.path) if sha256 is _UNSET else sha256,
-                  size_bytes=server.size if size is _UNSET else size, quantization="Q4_K_M")
-    try:
-        return ModelFile(**fields)
-    except ValidationError:
-        return ModelFile.model_construct(**fields)
+    given), at the server's loopback http:// address (which ModelFile accepts)."""
+    return ModelFile(filename=filename, urls=[server.url],
+                     sha256=sha256_of(server.path) if sha256 is _UNSET else sha256,
+                     size_bytes=server.size if size is _UNSET else size, quantization="Q4_K_M")
 
 
 def progress_of(manager: DownloadManager, download_id: str) -> DownloadProgress:

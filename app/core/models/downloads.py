@@ -28,7 +28,7 @@ import secrets
 import shutil
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -151,14 +151,17 @@ class DownloadManager:
         return lambda: self._subscribers.remove(callback) if callback in self._subscribers \
             else None
 
-    async def resume_pending(self) -> list[str]:
+    async def resume_pending(self, filenames: Collection[str] | None = None) -> list[str]:
         """Pick up the downloads saved by an earlier run: those that were running
         (or queued, or verifying) start again; paused and failed ones are listed
-        as they were. Returns the ids started."""
+        as they were. Returns the ids started. With ``filenames`` only the
+        records of those files are picked up (``agentdesk models pull`` takes
+        back its own download and leaves the rest to the window)."""
         started = []
         records = await asyncio.to_thread(store.load_all, self.models_dir)
         for record in records:
-            if record.id in self._downloads:
+            if record.id in self._downloads or (
+                    filenames is not None and record.filename not in filenames):
                 continue
             part = store.part_path(self.models_dir, record.filename)
             download = _Download(record, received=part.stat().st_size if part.exists() else 0)
@@ -319,11 +322,10 @@ class DownloadManager:
             speed = (samples[-1][1] - samples[0][1]) / (samples[-1][0] - samples[0][0])
             if record.total is not None and speed > 0:
                 eta = max(record.total - download.received, 0) / speed
-        extra = {"note": record.note} if "note" in DownloadProgress.model_fields else {}
         return DownloadProgress(id=record.id, filename=record.filename,
                                 received=download.received, total=record.total or
                                 record.size_bytes, bytes_per_s=speed, eta_s=eta,
-                                state=record.state, error=record.error, **extra)
+                                state=record.state, error=record.error, note=record.note)
 
     def _notify(self, download: _Download) -> None:
         if not self._subscribers:
