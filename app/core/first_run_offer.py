@@ -7,8 +7,11 @@ the person accepts:
 
 - a model server already running here (Ollama, LM Studio, found by
   app/core/local_probe.py): an agent on its best chat model (CHAT_PICK_RULE);
-- otherwise the catalogue's recommended small chat model for this computer
-  (app/ops/model_catalogue.recommended), with its download size;
+- otherwise the catalogue's recommended *small* chat model for this computer
+  (the catalogue's RECOMMEND_RULE among entries of at most
+  FIRST_RUN_MAX_DOWNLOAD bytes: a first model should arrive within minutes on
+  an ordinary connection — 1 GB at 10 MB/s is under two minutes; the larger
+  picks are one click away in the Model Library), with its download size;
 - always: the bundled model, described as what it is.
 
 CHAT_PICK_RULE (``best_chat_model``): models that are neither base models nor
@@ -33,6 +36,8 @@ from app.domain.model_library import CatalogueEntry
 #: person chose already; it is found by ``providers detect`` instead).
 OFFERED_KINDS = ("ollama", "lmstudio")
 SERVER_NAMES = {"ollama": "Ollama", "lmstudio": "LM Studio", "llamacpp": "llama.cpp"}
+#: The largest download the first run offers (see the module docstring).
+FIRST_RUN_MAX_DOWNLOAD = 1_000_000_000
 #: Runtime memory on top of the weights (catalogue RAM_RULE's factor).
 _WEIGHTS_OVERHEAD = 1.2
 BUNDLED_NOTE = ("The built-in Gemma 3 270M stays available offline. It is a small base "

@@ -4,8 +4,8 @@
   default agent) and the person has not turned the offer down;
 - ``find_offer``: probes Ollama and LM Studio on loopback, lists their models
   and picks the best chat model of each (app/core/first_run_offer.py); when no
-  server has a chat model, the catalogue's recommended chat model for this
-  computer instead (with its size);
+  server has a chat model, the catalogue's recommended small chat model for
+  this computer instead (with its size; ``small_recommendation``);
 - ``accept_server``: a provider for the server (the stored one at that address
   if there is one) and an agent on the picked model;
 - ``download`` then ``accept_download``: the recommended files through the
@@ -26,9 +26,10 @@ from pathlib import Path
 
 from app.core import atomic_file, first_run
 from app.core.first_run_offer import (
-    OFFERED_KINDS, DownloadOffer, FirstRunOffer, ServerOffer, agent_name_for,
-    best_chat_model)
+    FIRST_RUN_MAX_DOWNLOAD, OFFERED_KINDS, DownloadOffer, FirstRunOffer, ServerOffer,
+    agent_name_for, best_chat_model)
 from app.core.local_probe import DetectedServer, probe_local_servers
+from app.core.models import catalogue
 from app.core.models.downloads import DownloadManager
 from app.core.provider_factory import build_provider
 from app.domain import AgentSpec, ProviderConfig
@@ -90,6 +91,15 @@ def wants_offer(store: Store, settings: AppSettings) -> bool:
 
 
 # -- finding the offer ---------------------------------------------------------------------
+def small_recommendation(fit: model_catalogue.MachineFit) -> CatalogueEntry | None:
+    """The catalogue's chat pick for this computer among the downloads of at
+    most FIRST_RUN_MAX_DOWNLOAD bytes (a catalogue entry without a size is not
+    offered here: its size could not be shown)."""
+    small = [entry for entry in catalogue.load_catalogue()
+             if entry.size_bytes is not None and entry.size_bytes <= FIRST_RUN_MAX_DOWNLOAD]
+    return catalogue.recommend(fit.memory_bytes, fit.free_disk_bytes, "chat", small)
+
+
 async def list_server_models(config: ProviderConfig) -> list[ModelInfo]:
     options = ProviderOptions(timeouts=Timeouts(connect=LIST_TIMEOUT_S,
                                                 first_byte=LIST_TIMEOUT_S,
@@ -105,7 +115,7 @@ async def list_server_models(config: ProviderConfig) -> list[ModelInfo]:
 async def find_offer(settings: AppSettings, providers: Sequence[ProviderConfig], *,
                      probe: Probe = probe_local_servers,
                      list_models: ListModels = list_server_models,
-                     recommend: Recommend = model_catalogue.recommended) -> FirstRunOffer:
+                     recommend: Recommend = small_recommendation) -> FirstRunOffer:
     """What to offer (see the module docstring); never raises for a server
     that does not answer its model list (it is offered without a model)."""
     models_dir = model_downloads.models_dir(settings)

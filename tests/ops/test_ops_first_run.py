@@ -151,3 +151,22 @@ def test_chat_agent_ends_the_offer_and_a_damaged_state_file_offers_again(store, 
                                           base_url="http://127.0.0.1:11434"))
     store.agents.create(AgentSpec(name="Mine", provider="Ollama", model="llama3.2"))
     assert not ops.wants_offer(store, settings)
+
+
+def test_first_run_recommends_a_small_chat_download_that_fits():
+    from app.core.first_run_offer import FIRST_RUN_MAX_DOWNLOAD
+    from app.ops.model_catalogue import MachineFit, recommended
+
+    roomy = MachineFit(memory_bytes=32_000_000_000, free_disk_bytes=500_000_000_000)
+    picked = ops.small_recommendation(roomy)
+    assert picked.size_bytes <= FIRST_RUN_MAX_DOWNLOAD and picked.instruction_tuned
+    assert "chat" in picked.use_cases and "tools" in picked.capabilities
+    # The unrestricted pick for such a computer is a bigger download.
+    assert recommended(roomy).size_bytes > FIRST_RUN_MAX_DOWNLOAD
+    small_memory = MachineFit(memory_bytes=2_000_000_000, free_disk_bytes=None)
+    smaller = ops.small_recommendation(small_memory)
+    assert smaller.ram_bytes <= 0.6 * 2_000_000_000 and smaller.size_bytes < picked.size_bytes
+    assert ops.small_recommendation(MachineFit(memory_bytes=1_000_000_000,
+                                               free_disk_bytes=None)) is None
+    no_disk = MachineFit(memory_bytes=32_000_000_000, free_disk_bytes=500_000_000)
+    assert ops.small_recommendation(no_disk) is None
