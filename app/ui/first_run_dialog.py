@@ -30,6 +30,7 @@ from app.domain import AgentSpec
 from app.domain.model_library import DownloadProgress
 from app.ops import first_run as ops
 from app.ops import model_downloads
+from app.ops import providers as provider_ops
 from app.services.store_bridge import StoreBridge
 from app.settings import AppSettings
 from app.ui.plain_text import plain_label
@@ -208,7 +209,7 @@ async def offer_first_run(window: MainWindow, bridge: StoreBridge, settings: App
     """Show the offer over ``window`` when it applies (see the module docstring)."""
     if not await bridge.run(lambda s: ops.wants_offer(s, settings)):
         return None
-    providers = await bridge.run(lambda s: s.providers.list())
+    providers = await bridge.run(provider_ops.list_providers)
     offer = await ops.find_offer(settings, providers, **find_options)
     dialog = FirstRunDialog(bridge, settings, offer, manager_source, window)
     dialog.setWindowModality(Qt.WindowModality.NonModal)
