@@ -111,6 +111,7 @@ async def _run_window(settings: AppSettings, app: QApplication, reporter: ErrorR
             after_first_paint(window, lambda: gc_pause.resume(freeze=True))
             window.show()
             shell.start()
+            _resume_model_downloads(bridge, settings)
             window.focus_composer()
             log.info("window shown")
             if on_shown is not None:
@@ -141,6 +142,13 @@ async def _first_run(store: AsyncStore, settings: AppSettings) -> None:
         log.exception("first run: creating the defaults failed")
         return
     log.info("first run: %s (%s)", result.status, result.message)
+
+
+def _resume_model_downloads(bridge: StoreBridge, settings: AppSettings) -> None:
+    """Continue the model downloads an earlier run left (app/ui/models/service.py)."""
+    from app.ui.models.service import service_for
+
+    bridge.spawn(service_for(bridge, settings).resume_if_pending(), name="resume-downloads")
 
 
 def _apply_appearance(app: QApplication, settings: AppSettings) -> None:

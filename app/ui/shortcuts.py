@@ -37,6 +37,7 @@ class WindowActions:
     export_agent: QAction
     import_agent: QAction
     settings: QAction
+    model_library: QAction
     quit: QAction
     search: QAction
     focus_composer: QAction
@@ -78,6 +79,7 @@ def build_actions(window: QMainWindow) -> WindowActions:
         export_agent=_action(window, "Export A&gent…", "exportAgentAction"),
         import_agent=_action(window, "Import Agen&t…", "importAgentAction"),
         settings=_action(window, "&Settings…", "settingsAction", SHORTCUTS["settings"]),
+        model_library=_action(window, "Model &Library…", "modelLibraryAction"),
         quit=_action(window, "&Quit", "quitAction", SHORTCUTS["quit"]),
         search=_action(window, "&Search All Chats", "searchAction", SHORTCUTS["search"]),
         focus_composer=_action(window, "&Focus Message Box", "focusComposerAction",
@@ -110,7 +112,7 @@ def build_actions(window: QMainWindow) -> WindowActions:
     _fill(bar.addMenu("&Agent"), [actions.new_agent, actions.edit_agent,
                                   actions.duplicate_agent, None, actions.delete_agent])
     _fill(bar.addMenu("&View"), [actions.focus_composer, None, actions.check_connection,
-                                 actions.refresh_models])
+                                 actions.refresh_models, None, actions.model_library])
     _fill(bar.addMenu("&Chat"), [actions.send, actions.stop, actions.regenerate, None,
                                  actions.rename_chat, actions.pin_chat, actions.archive_chat,
                                  actions.delete_chat])

@@ -1,4 +1,4 @@
-"""The main window's New Agent, Edit Agent and Settings dialogs.
+"""The main window's New Agent, Edit Agent, Settings and Model Library dialogs.
 
 One per kind (an open one is raised, never a second made); each deletes
 itself on close, so it is tracked by a DialogRegistry, never kept in a plain
@@ -63,6 +63,17 @@ class WindowDialogs:
             dialog.sig_settings_saved.connect(self._settings_saved)
             return dialog
         self.registry.open("settings", make)
+
+    def open_model_library(self) -> None:
+        """The Model Library window (its downloads outlive it: app/ui/models/service.py)."""
+        from app.ui.models.service import service_for
+        from app.ui.models.window import ModelLibraryWindow
+
+        def make() -> ModelLibraryWindow:
+            service = service_for(self._bridge, self._window.settings)
+            return ModelLibraryWindow(self._bridge, service, providers=self._providers,
+                                      parent=self._window)
+        self.registry.open("model-library", make)
 
     def _settings_saved(self, settings: AppSettings) -> None:
         self._window.settings = settings
