@@ -1,22 +1,25 @@
-"""``agentdesk models search [QUERY] [--use-case U]`` and ``models info ID``: the
-curated catalogue (app/ops/model_catalogue.py), with this computer's
-recommended pick marked; and the installed-models part of ``models list``."""
+"""``agentdesk models search [QUERY] [--use-case U]`` and ``models info
+ID|NAME|PATH``: the curated catalogue (app/ops/model_catalogue.py), with this
+computer's recommended pick marked, or an installed model / .gguf file
+(app/core/models/library.py); and the installed-models part of ``models list``."""
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 from pathlib import Path
 from typing import Any
 
-from app.commands.common import CliError
+from app.commands.common import CliError, cli_message
 from app.commands.output import fields, print_json, say, table
+from app.core.models.library import LibraryError, ModelLibrary, ModelNotFound
 from app.domain.model_library import USE_CASES, CatalogueEntry, InstalledModel
 from app.ops import model_catalogue as ops
 from app.store import Store
 
 MODELS_FOLDER = "models"
+SOURCE_TEXT = {"download": "downloaded", "import-copy": "imported (a copy)",
+               "import-link": "imported (a link to the file where it is)",
+               "bundled": "bundled with the app", "file": "a file, not installed"}
 RECOMMENDED_MARK = "*"
 
 
@@ -31,8 +34,11 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     search.set_defaults(handler=search_models)
 
     info = commands.add_parser("info", parents=[common],
-                               help="every detail of one catalogue model, with its sources")
-    info.add_argument("id", metavar="ID", help="a catalogue id (see: agentdesk models search)")
+                               help="every detail of one catalogue model, with its sources, "
+                                    "or of an installed model or a .gguf file")
+    info.add_argument("id", metavar="ID|NAME|PATH",
+                      help="a catalogue id (see: agentdesk models search), an installed "
+                           "model (see: agentdesk models list) or a .gguf file")
     info.set_defaults(handler=show_info)
 
 
@@ -67,7 +73,7 @@ def show_info(args: argparse.Namespace, store: Store) -> int:
     try:
         entry = ops.entry_info(args.id)
     except ops.UnknownModelError as exc:
-        raise CliError(str(exc)) from None
+        return _show_installed(args, store, exc)
     installed = ops.is_installed(entry, ops.installed_filenames(models_dir(store)))
     if args.json:
         print_json({**_entry_json(entry), "installed": installed})
@@ -98,14 +104,44 @@ def show_info(args: argparse.Namespace, store: Store) -> int:
     return 0
 
 
+def _show_installed(args: argparse.Namespace, store: Store,
+                    unknown: ops.UnknownModelError) -> int:
+    """``models info NAME|PATH``: an installed model or a .gguf file."""
+    try:
+        model = ModelLibrary(models_dir(store)).info(args.id)
+    except ModelNotFound:
+        raise CliError(str(unknown)) from None
+    except LibraryError as exc:
+        raise CliError(cli_message(str(exc))) from None
+    if args.json:
+        print_json(model.model_dump(mode="json"))
+        return 0
+    print_model(model)
+    return 0
+
+
 def installed_models(folder: Path) -> list[InstalledModel]:
-    """The models in the folder: from the model library (app/core/models/library.py)
-    when it is there, else the finished ``.gguf`` files by name and size."""
-    if importlib.util.find_spec("app.core.models.library") is None:
-        return [InstalledModel(name=path.name, path=str(path), size_bytes=path.stat().st_size)
-                for path in sorted(folder.glob("*.gguf")) if path.is_file()]
-    library = importlib.import_module("app.core.models.library")
-    return list(library.ModelLibrary(folder).installed())
+    """The models in the folder (app/core/models/library.py)."""
+    return ModelLibrary(folder).installed()
+
+
+def print_model(model: InstalledModel) -> None:
+    """Every detail of an installed model or a .gguf file."""
+    fields([
+        ("name", model.name), ("model name", model.model_name), ("path", model.path),
+        ("size", f"{model.size_bytes:,} bytes"), ("architecture", model.architecture),
+        ("quantization", model.quantization), ("context", model.context_length),
+        ("chat template", "yes" if model.has_chat_template else "no"),
+        ("instruction-tuned", _tuned(model.instruction_tuned)),
+        ("source", SOURCE_TEXT.get(model.source, model.source)),
+        *([("problem", model.problem)] if model.problem else []),
+    ])
+
+
+def _tuned(value: bool | None) -> str:
+    if value is None:
+        return "unknown"
+    return "yes" if value else "no — a base model: it completes text, it does not chat"
 
 
 def print_installed(models: list[InstalledModel]) -> None:
@@ -114,7 +150,8 @@ def print_installed(models: list[InstalledModel]) -> None:
         return
     table(["LOCAL MODEL", "SIZE", "QUANT", "CONTEXT", "CHAT", "SOURCE"],
           [(m.name, _size(m.size_bytes), m.quantization, m.context_length,
-            _chat(m), m.source) for m in models])
+            _chat(m), f"{m.source} ({m.problem})" if m.problem else m.source)
+           for m in models])
 
 
 def _chat(model: InstalledModel) -> str | None:

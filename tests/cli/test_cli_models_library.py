@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.models import system
+from app.core.models import library, system
 from tests.support.discovery_helpers import OLLAMA_TAGS, ollama_server
 
 GB = 1024**3
@@ -147,7 +147,13 @@ def test_info_of_an_unknown_model_is_one_line(cli, machine):
     assert "no catalogue model 'gpt-99' — see: agentdesk models search" in result.error_line
 
 
-def test_list_shows_local_models_then_the_providers_models(cli, home, machine):
+@pytest.fixture
+def no_bundled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The package's model assembled in the user cache is not listed."""
+    monkeypatch.setattr(library, "bundled_model_files", lambda: [])
+
+
+def test_list_shows_local_models_then_the_providers_models(cli, home, machine, no_bundled):
     alone = cli("models", "list")
     assert alone.code == 0, alone.err
     assert "no local models installed" in alone.out

@@ -90,10 +90,17 @@ class DownloadManager:
         """Begin downloading ``file``; returns its id (the running download's id
         when that file is already being downloaded). Raises ``DownloadRefused``
         (``InsufficientSpace`` among them) before anything is written."""
-        for download in self._downloads.values():
+        for download in list(self._downloads.values()):
             if download.record.filename == file.filename and download.record.state not in {
                     "done", "cancelled"}:
                 if download.record.state in {"paused", "failed"}:
+                    if download.record.sha256 != file.sha256:
+                        # The catalogue now names another file (a release updated
+                        # it): the kept bytes and the old checksum are not for it.
+                        await self.cancel(download.record.id)
+                        break
+                    download.record.urls = list(file.urls)
+                    download.record.size_bytes = file.size_bytes
                     await self.resume(download.record.id)
                 return download.record.id
         self._check_startable(file)
