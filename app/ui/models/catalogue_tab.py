@@ -18,7 +18,7 @@ from app.domain.model_library import USE_CASES, CatalogueEntry
 from app.ops import model_catalogue
 from app.ops.model_catalogue import CatalogueRow, MachineFit
 from app.ui.models import text
-from app.ui.plain_text import plain_label
+from app.ui.plain_text import plain_label, tooltip
 
 COLUMNS = ["Name", "Size", "Quantization", "Context", "Licence", "RAM", "Good for", ""]
 STATUS_COLUMN = len(COLUMNS) - 1
@@ -67,6 +67,7 @@ class CatalogueTab(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COLUMNS.index("Good for"), QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
+        self._row_height = QPushButton("Download").sizeHint().height()
         self.details = plain_label(QLabel())
         self.details.setObjectName("catalogueDetails")
         self.details.setWordWrap(True)
@@ -115,7 +116,10 @@ class CatalogueTab(QWidget):
             item = self._item(row)
             self.list.addTopLevelItem(item)
             status = self._status(row)
-            item.setSizeHint(STATUS_COLUMN, status.sizeHint())
+            # Every row as tall as a button: labelled rows line up with the others.
+            hint = status.sizeHint()
+            hint.setHeight(max(hint.height(), self._row_height))
+            item.setSizeHint(STATUS_COLUMN, hint)
             self.list.setItemWidget(item, STATUS_COLUMN, status)
             wanted = current if current is not None else self.pick
             if wanted is not None and row.entry.id == wanted.id:
@@ -151,6 +155,7 @@ class CatalogueTab(QWidget):
                   text.size(entry.ram_bytes), text.bounded(entry.good_for, 160), ""]
         item = QTreeWidgetItem(values)
         item.setData(0, EntryRole, entry)
+        item.setToolTip(COLUMNS.index("Good for"), tooltip(text.bounded(entry.good_for, 600)))
         if row.recommended:
             font = item.font(0)
             font.setBold(True)
