@@ -28,7 +28,7 @@ from app.commands.output import print_json, say, warn
 from app.commands.terminal_text import terminal_text
 from app.core.models import download_state
 from app.core.models.download_errors import DownloadError
-from app.core.models.library import LibraryError
+from app.core.models.library import LibraryError, ModelNotFound
 from app.domain.model_library import DownloadProgress
 from app.ops import model_catalogue, model_downloads
 from app.ops import model_library as ops
@@ -53,7 +53,8 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "remove", parents=[common],
         help="delete an installed model (a linked one: only the link)")
     remove.add_argument("name", metavar="NAME", help="an installed model (see: agentdesk "
-                        "models list), or with --provider the server's model name")
+                        "models list) or a pulled catalogue id, or with --provider the "
+                        "server's model name")
     remove.add_argument("--provider", metavar="NAME", help="delete it from an Ollama server")
     remove.set_defaults(handler=remove_model)
 
@@ -163,18 +164,31 @@ def remove_model(args: argparse.Namespace, store: Store) -> int:
         return 0
     settings = _settings(args)
     try:
-        path = ops.remove(settings, args.name)
+        paths = [ops.remove(settings, args.name)]
+    except ModelNotFound as exc:
+        paths = _remove_entry(settings, args.name, exc)
     except LibraryError as exc:
         raise CliError(cli_message(str(exc))) from None
-    users = ops.providers_using(store, path)
+    users = sorted({name for path in paths for name in ops.providers_using(store, path)})
     if args.json:
-        print_json({"removed": str(path), "providers_using_it": users})
+        print_json({"removed": [str(p) for p in paths], "providers_using_it": users})
         return 0
-    say(f"removed {path}")
+    for path in paths:
+        say(f"removed {path}")
     for name in users:
         warn(f"provider {name!r} used this model file: its chats fail until it is "
              "given another model")
     return 0
+
+
+def _remove_entry(settings: AppSettings, entry_id: str, unknown: ModelNotFound) -> list[Path]:
+    """``remove ID``: the files a catalogue model's pull brought."""
+    try:
+        return ops.remove_entry(settings, entry_id)
+    except model_catalogue.UnknownModelError:
+        raise CliError(cli_message(str(unknown))) from None
+    except LibraryError as exc:
+        raise CliError(cli_message(str(exc))) from None
 
 
 def import_model(args: argparse.Namespace, store: Store) -> int:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.core.models.downloads import DownloadManager
-from app.core.models.library import ImportMode, LibraryError, ModelLibrary
+from app.core.models.library import ImportMode, LibraryError, ModelLibrary, ModelNotFound
 from app.domain.model_library import CatalogueEntry, DownloadProgress, InstalledModel
 from app.ops import model_catalogue, model_downloads
 from app.settings import AppSettings
@@ -59,6 +59,18 @@ def info(settings: AppSettings, name_or_path: str | Path) -> InstalledModel:
 def remove(settings: AppSettings, name: str) -> Path:
     """Delete an installed model (a linked one: the link only); the path removed."""
     return library(settings).remove(name)
+
+
+def remove_entry(settings: AppSettings, entry_id: str) -> list[Path]:
+    """Delete the installed files of the catalogue model ``entry_id`` (what
+    ``pull_catalogue`` brought); raises UnknownModelError or ModelNotFound."""
+    entry = model_catalogue.entry_info(entry_id)
+    lib = library(settings)
+    present = [f.filename for f in entry.files
+               if (lib.models_dir / f.filename).is_file()]
+    if not present:
+        raise ModelNotFound(f"{entry.id} is not installed — see: agentdesk models list")
+    return [lib.remove(filename) for filename in present]
 
 
 def import_gguf(settings: AppSettings, path: str | Path, mode: ImportMode = "copy",

@@ -5,6 +5,7 @@ real process; pull and remove through an in-test Ollama."""
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
@@ -14,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from app.commands.model_pull import ProgressPrinter
 from app.core.models import catalogue, download_state, library
-from app.domain.model_library import CatalogueEntry
+from app.domain.model_library import CatalogueEntry, DownloadProgress
 from tests.providers.ollama_admin_server import MID_PULL_ERROR, OllamaLibraryServer
 from tests.support.download_helpers import MB, model_file, real_gguf  # noqa: F401 (fixture)
 from tests.support.gguf_server import ServerOptions, gguf_server
@@ -101,14 +103,22 @@ def test_a_whole_session_pull_list_info_remove_and_import(cli, home, real_gguf, 
     assert both.code == 2
 
     # remove each; the linked file stays where it was
-    for name in ("gemma-link", "mine", FILENAME):
+    assert cli("providers", "add", "on-mine", "--kind", "embedded",
+               "--model-path", str(models / "mine.gguf")).code == 0
+    for name in ("gemma-link", "mine"):
         removed = cli("models", "remove", name)
         assert removed.code == 0, removed.err
         assert removed.out.startswith("removed ")
+    assert "provider 'on-mine' used this model file" in removed.err
+    by_id = cli("models", "remove", ENTRY_ID, "--json")          # what `pull ID` brought
+    assert by_id.code == 0, by_id.err
+    assert by_id.json() == {"removed": [str(models / FILENAME)], "providers_using_it": []}
     assert real_gguf.path.stat().st_size == real_gguf.size and mine.exists()
     assert _names(cli) == {}
     gone = cli("models", "remove", NAME)
     assert gone.code == 1 and f"no installed model '{NAME}'" in gone.error_line
+    again = cli("models", "remove", ENTRY_ID)
+    assert again.code == 1 and f"{ENTRY_ID} is not installed" in again.error_line
     outside = cli("models", "remove", "../agentdesk.db")
     assert outside.code == 1 and "not a model name in the models folder" in outside.error_line
     assert (home / "agentdesk.db").exists()
@@ -223,3 +233,34 @@ def test_pull_and_remove_through_an_ollama_provider(cli):
     assert wrong.code == 1 and "Ollama provider only" in wrong.error_line
     unknown = cli("models", "remove", "x", "--provider", "nobody")
     assert unknown.code == 1 and "nobody" in unknown.error_line
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_on_a_terminal_is_one_rewritten_line_and_escaped():
+    stream = _Terminal()
+    printer = ProgressPrinter(stream)
+    name = "evil\x1b]0;title\x07.gguf"
+    for received, state in ((0, "queued"), (50 * MB, "running"), (100 * MB, "running")):
+        printer(DownloadProgress(id="a", filename=name, received=received, total=100 * MB,
+                                 state=state))
+    printer.end_line()
+    printer.end_line()
+    text = stream.getvalue()
+    assert text.count("\r\x1b[2K") == 3 and text.endswith("\n") and text.count("\n") == 1
+    assert "\x07" not in text and "evil\\x1b]0;title\\x07.gguf: 50.0 MB of 100.0 MB (50%)" in text
+    assert text.replace("\r\x1b[2K", "").count("\x1b") == 0
+
+    piped = io.StringIO()
+    lines = ProgressPrinter(piped)
+    for received in range(0, 101 * MB, MB):          # a line per 10 %, not per update
+        lines(DownloadProgress(id="a", filename="m.gguf", received=received, total=100 * MB,
+                               state="running"))
+    lines(DownloadProgress(id="a", filename="m.gguf", received=100 * MB, total=100 * MB,
+                           state="done", note="restarted from zero"))
+    out = piped.getvalue().splitlines()
+    assert len(out) == 13 and out[-2] == "m.gguf: done (100.0 MB of 100.0 MB)"
+    assert out[-1] == "agentdesk: note: restarted from zero"
