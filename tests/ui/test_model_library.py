@@ -158,3 +158,29 @@ def test_theme_switched_both_ways_while_open(aio, bridge, settings, qtbot):
     qtbot.waitUntil(lambda: lightness() > 200, timeout=WAIT_MS)
     assert picture_lightness() > 170
     library.close()
+
+
+def test_closing_the_window_leaves_the_download_running(aio, bridge, settings, qtbot,
+                                                        real_gguf, add_entries):
+    with gguf_server(real_gguf.path, ServerOptions(throttle_bps=20 * MB)) as server:
+        entry = loopback_entry(server, "loopback-close", "close.gguf")
+        add_entries(entry)
+        window = open_window(qtbot, bridge, settings)
+        library = open_library(window, qtbot)
+        service = library.service
+        library.catalogue.download_button(entry.id).click()
+        qtbot.waitUntil(lambda: len(library.downloads.rows) == 1, timeout=WAIT_MS)
+        library.close()
+        qtbot.waitUntil(lambda: not shiboken6.isValid(library), timeout=WAIT_MS)
+        # Progress goes on with no window to show it (and nothing touches the old one).
+        before = service.progress()[0].received
+        qtbot.waitUntil(lambda: service.progress()[0].received > before + 2 * MB,
+                        timeout=LONG_MS)
+        again = open_library(window, qtbot)
+        row = next(iter(again.downloads.rows.values()))
+        assert row.progress.state == "running" and row.progress.received > before + 2 * MB
+        assert row.bar.value() == row.progress.received * 100 // row.progress.total
+        server.options.throttle_bps = None
+        qtbot.waitUntil(lambda: row.progress.state == "done", timeout=LONG_MS)
+        qtbot.waitUntil(lambda: "close" in again.installed.names(), timeout=WAIT_MS)
+        again.close()
