@@ -112,6 +112,7 @@ async def _run_window(settings: AppSettings, app: QApplication, reporter: ErrorR
             window.show()
             shell.start()
             _resume_model_downloads(bridge, settings)
+            _offer_first_run(window, bridge, settings)
             window.focus_composer()
             log.info("window shown")
             if on_shown is not None:
@@ -149,6 +150,17 @@ def _resume_model_downloads(bridge: StoreBridge, settings: AppSettings) -> None:
     from app.ui.models.service import service_for
 
     bridge.spawn(service_for(bridge, settings).resume_if_pending(), name="resume-downloads")
+
+
+def _offer_first_run(window: MainWindow, bridge: StoreBridge, settings: AppSettings) -> None:
+    """Offer a chat model while none is set up (app/ui/first_run_dialog.py);
+    its download goes through the app's one download manager."""
+    from app.ui.first_run_dialog import offer_first_run, select_created_agent
+    from app.ui.models.service import service_for
+
+    bridge.spawn(offer_first_run(window, bridge, settings, service_for(bridge, settings).ready,
+                                 on_agent=lambda agent: select_created_agent(window, agent)),
+                 name="first-run-offer")
 
 
 def _apply_appearance(app: QApplication, settings: AppSettings) -> None:
