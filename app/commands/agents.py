@@ -141,7 +141,8 @@ def list_agents(args: argparse.Namespace, store: Store) -> int:
     if args.json:
         print_json(agents)
     elif not agents:
-        say("no agents yet — create one with: agentdesk agents create --name ...")
+        say("no agents yet — create one with: agentdesk agents create --name ..., "
+            "or let agentdesk setup find a chat model")
     else:
         table(["ID", "NAME", "PROVIDER", "MODEL", "TEMP", "REV", "UPDATED"],
               [(a.id, a.name, a.provider, a.model, a.temperature, a.revision, a.updated_at)

@@ -85,3 +85,8 @@ def test_setup_server_that_is_not_running_is_a_clear_error(cli):
     result = cli("setup", "--server", "lmstudio", *ports())
     assert result.code == 1
     assert "no LM Studio server answered on port" in result.error_line
+
+
+def test_an_empty_agent_list_points_to_setup(cli):
+    result = cli("agents", "list")
+    assert result.code == 0 and "agentdesk setup" in result.out
