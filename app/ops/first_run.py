@@ -32,6 +32,7 @@ from app.core.local_probe import DetectedServer, probe_local_servers
 from app.core.models import catalogue
 from app.core.models.downloads import DownloadManager
 from app.core.provider_factory import build_provider
+from app.core.secrets import SecretError
 from app.domain import AgentSpec, ProviderConfig
 from app.domain.chat import ModelInfo
 from app.domain.model_library import CatalogueEntry, DownloadProgress
@@ -141,7 +142,7 @@ async def _server_offer(server: DetectedServer, providers: Sequence[ProviderConf
     config = configured or server.as_config(f"detected-{server.kind}")
     try:
         models = await list_models(config)
-    except (ProviderError, OSError, TimeoutError) as exc:
+    except (ProviderError, SecretError, OSError, TimeoutError) as exc:
         log.info("first run: %s at %s did not list its models: %s", server.kind,
                  server.base_url, exc)
         models = []

@@ -170,3 +170,16 @@ def test_first_run_recommends_a_small_chat_download_that_fits():
                                                free_disk_bytes=None)) is None
     no_disk = MachineFit(memory_bytes=32_000_000_000, free_disk_bytes=500_000_000)
     assert ops.small_recommendation(no_disk) is None
+
+
+def test_a_configured_server_whose_key_is_missing_is_offered_without_a_model(
+        settings, monkeypatch):
+    monkeypatch.delenv("AGENTDESK_TEST_NO_SUCH_KEY", raising=False)
+    with OllamaServer() as server:
+        mine = ProviderConfig(name="Mine", kind="ollama", base_url=server.base_url,
+                              api_key_ref="env:AGENTDESK_TEST_NO_SUCH_KEY")
+        offer = asyncio.run(ops.find_offer(settings, [mine], probe=ollama_probe(server),
+                                           recommend=lambda fit: None))
+    [found] = offer.servers
+    assert found.configured == mine and found.model is None and found.model_count == 3
+    assert offer.empty
