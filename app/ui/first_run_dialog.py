@@ -74,9 +74,7 @@ class FirstRunDialog(QDialog):
                 "model fits its memory and free disk. Add a provider in Settings, or look in "
                 "the Model Library.", "nothingOffered"))
         if offer.bundled_note:
-            note = self._text(offer.bundled_note, "bundledNote")
-            note.setEnabled(False)   # muted: a fact, not a choice
-            layout.addWidget(note)
+            layout.addWidget(self._text(offer.bundled_note, "bundledNote"))
         self.status = self._text("", "firstRunStatus")
         layout.addWidget(self.status)
         buttons = QDialogButtonBox(self)

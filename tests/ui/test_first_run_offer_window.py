@@ -154,3 +154,30 @@ def test_the_real_start_offers_a_model_on_a_fresh_data_folder(aio, qapp, qtbot, 
     assert task.result() == 0
     models = model_downloads.models_dir(settings)
     assert not list(models.glob("*.part")) if models.exists() else True
+
+
+def test_offer_switches_theme_both_ways_while_open_and_nothing_is_clipped(
+        aio, qtbot, bridge, window, settings, real_gguf, screenshot_dir):
+    from layout_support import clipping, picture
+
+    from app.ui.theme import theme_manager
+
+    def background() -> int:
+        return dialog.palette().window().color().lightness()
+
+    seed_base_agent(aio, bridge)
+    theme_manager().apply("light")
+    with gguf_server(real_gguf.path) as server:
+        entry = entry_for(server)
+        dialog = offer(aio, window, bridge, settings, probe=no_servers,
+                       recommend=lambda fit: entry)
+        for scheme in ("dark", "light", "dark"):
+            theme_manager().apply(scheme)
+            qtbot.waitUntil(lambda: (background() < 128) == (scheme == "dark"),
+                            timeout=WAIT_MS)
+            picture(dialog).save(str(screenshot_dir / f"first-run-offer-{scheme}.png"))
+            assert dialog.isVisible()
+            for name in ("firstRunHeading", "recommendedModel", "bundledNote"):
+                assert clipping(dialog.findChild(QLabel, name)) == []
+        qtbot.mouseClick(dialog.findChild(QPushButton, "notNow"), Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
