@@ -16,6 +16,7 @@ from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QListView, QMenu, QWidget
 
+from app.ui.contrast_style import pad_items
 from app.domain import Conversation
 from app.ops import chats
 from app.services.store_bridge import StoreBridge
@@ -41,7 +42,7 @@ class ConversationPanel(QListView):
         self.setAccessibleName("Chats")
         self.setModel(model)
         self.setUniformItemSizes(True)
-        self.setStyleSheet("QListView::item { padding: 5px 8px; }")
+        pad_items(self, 8, 5)
         self.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
         elide_rows(self)       # long titles end in "…" (full title in the tooltip)
         self.setSelectionMode(QListView.SelectionMode.ExtendedSelection)

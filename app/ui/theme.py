@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
@@ -173,10 +173,7 @@ class ThemeManager(QObject):
     def _refresh(self) -> None:
         dark = self._wanted_dark()
         palette = dark_palette() if dark else light_palette()
-        changed = palette != self._app.palette()
         self._app.setPalette(palette)
-        if changed:
-            refresh_style_sheets(self._app)
         effective = "dark" if dark else "light"
         if effective != self._effective:
             self._effective = effective
@@ -186,33 +183,6 @@ class ThemeManager(QObject):
     def _on_system_scheme_changed(self, *_args: object) -> None:
         if self._theme == "system":
             self._refresh()
-
-
-def refresh_style_sheets(app: QApplication) -> int:
-    """Polish again every widget that has its own style sheet; returns how many.
-
-    A widget with a style sheet (the lists' item padding, for one) keeps the
-    palette it was polished with: QStyleSheetStyle fixes it on the widget, so
-    a new application palette never reaches it and the agent and chat lists,
-    the settings page list and the Tools & MCP lists stayed white after a
-    switch to dark. Setting the sheet again polishes it with the new palette,
-    giving the pixels of a start in that theme.
-    """
-    # Widgets already handed to deleteLater (closed boxes, finished pickers)
-    # go first: polishing one that is being torn down can crash inside Qt.
-    app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    count = 0
-    for widget in app.allWidgets():
-        # Only what is on screen: hidden leftovers (a window being torn down, a
-        # widget parked off-screen) crashed inside Qt when polished; a window
-        # shown later is polished with the palette of that moment.
-        if not widget.window().isVisible():
-            continue
-        sheet = widget.styleSheet()
-        if sheet:
-            widget.setStyleSheet(sheet)
-            count += 1
-    return count
 
 
 _manager: ThemeManager | None = None

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.contrast_style import pad_items
 from app.services.provider_service import ProviderService
 from app.services.store_bridge import StoreBridge
 from app.ui.agent_list_model import AgentListModel
@@ -58,7 +59,7 @@ class LeftPane(QWidget):
         self.agent_list.setObjectName("agentList")
         self.agent_list.setModel(agents)
         self.agent_list.setUniformItemSizes(True)
-        self.agent_list.setStyleSheet("QListView::item { padding: 4px 6px; }")
+        pad_items(self.agent_list, 6, 4)
         self.agent_list.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
         self.agent_list.setAccessibleName("Agents")
         self.agent_list.setIconSize(QSize(22, 22))

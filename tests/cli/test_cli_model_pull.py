@@ -234,6 +234,15 @@ def test_pull_and_remove_through_an_ollama_provider(cli):
     unknown = cli("models", "remove", "x", "--provider", "nobody")
     assert unknown.code == 1 and "nobody" in unknown.error_line
 
+    # A provider that is down: one clear line, no traceback, for pull and remove.
+    assert cli("providers", "add", "gone", "--kind", "ollama", "--url",
+               "http://127.0.0.1:9").code == 0
+    for verb in ("pull", "remove"):
+        down = cli("models", verb, "gemma3:270m", "--provider", "gone")
+        assert down.code == 1, down.err
+        assert "Traceback" not in down.err
+        assert "127.0.0.1:9" in down.error_line or "gone" in down.error_line
+
 
 class _Terminal(io.StringIO):
     def isatty(self) -> bool:

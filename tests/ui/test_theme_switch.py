@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 import shiboken6
+from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QListView, QWidget
 from pixel_support import Samples, bubble, corner, settle
@@ -22,7 +23,8 @@ from app.store import Store
 from app.ui.dialogs.settings_dialog import SettingsDialog
 from app.ui.main_window import MainWindow
 from app.ui.dialogs.widgets import ERROR_COLOR_DARK, ERROR_COLOR_LIGHT, FieldMessage
-from app.ui.theme import dark_palette, light_palette, refresh_style_sheets, theme_manager
+from app.ui.contrast_style import ContrastStyle, pad_items
+from app.ui.theme import dark_palette, light_palette, theme_manager
 
 
 @pytest.fixture
@@ -131,27 +133,53 @@ def test_a_shown_field_message_takes_the_new_themes_error_colour(qtbot) -> None:
     colour = lambda: message.palette().color(QPalette.ColorRole.WindowText).name()  # noqa: E731
     assert colour() == ERROR_COLOR_LIGHT
     manager.apply("dark")
+    settle()
     assert colour() == ERROR_COLOR_DARK
     manager.apply("light")
+    settle()
     assert colour() == ERROR_COLOR_LIGHT
 
 
-def test_a_styled_list_takes_a_new_palette_only_when_polished_again(qtbot, qapp) -> None:
-    """The Qt behaviour behind the white lists, and what refresh_style_sheets does."""
-    qapp.setPalette(light_palette())
+def test_a_padded_list_takes_a_new_palette_and_keeps_its_row_padding(qtbot, qapp) -> None:
+    """Row padding comes from the style, not a style sheet: a sheet fixed the
+    palette a list was polished with (the lists stayed white after a switch to
+    dark), and polishing every sheet again on a switch crashed inside Qt."""
+    theme_manager().apply("light")
+    assert isinstance(qapp.style(), ContrastStyle)
     parent = QWidget()                              # inside a window, as in the app
     qtbot.addWidget(parent)
-    styled = QListView(parent)
-    styled.setStyleSheet("QListView::item { padding: 4px 6px; }")
-    styled.resize(120, 80)
-    parent.resize(140, 100)
+    plain, padded = QListView(parent), QListView(parent)
+    model = QStringListModel(["Paris", "Rome"], parent)
+    for view in (plain, padded):
+        view.setModel(model)
+    pad_items(padded, 6, 4)
+    padded.move(0, 100)
+    for view in (plain, padded):
+        view.resize(120, 80)
+    parent.resize(140, 200)
     parent.show()
     qtbot.waitExposed(parent)
     settle()
-    assert corner(styled) == "#ffffff"
-    qapp.setPalette(dark_palette())
+    row = lambda view: view.visualRect(model.index(0, 0))  # noqa: E731
+    assert row(padded).height() == row(plain).height() + 8
+    assert not padded.testAttribute(Qt.WidgetAttribute.WA_StyleSheet)
+    assert corner(padded) == "#ffffff"
+    theme_manager().apply("dark")
     settle()
-    assert corner(styled) == "#ffffff"              # the style sheet kept the old palette
-    assert refresh_style_sheets(qapp) >= 1
+    assert corner(padded) == dark_palette().color(QPalette.ColorRole.Base).name()
+    assert row(padded).height() == row(plain).height() + 8
+    theme_manager().apply("light")
     settle()
-    assert corner(styled) == dark_palette().color(QPalette.ColorRole.Base).name()
+    assert corner(padded) == light_palette().color(QPalette.ColorRole.Base).name()
+
+
+def test_no_widget_of_the_window_or_settings_keeps_a_palette_through_a_style_sheet(
+        qtbot, bridge, settings, chat) -> None:
+    """A widget with a style sheet keeps the palette it was polished with and
+    would stay in the old theme after a switch."""
+    window = start(qtbot, bridge, settings, chat, "dark")
+    dialog = open_settings(window, qtbot)
+    styled = [w for w in (*window.findChildren(QWidget), *dialog.findChildren(QWidget))
+              if w.styleSheet()]
+    assert styled == []
+    close(window, dialog, qtbot)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.contrast_style import pad_items
 from app.ops.agents import RevisionEntry
 from app.ui.plain_text import tooltip
 
@@ -33,7 +34,7 @@ class AgentHistory(QWidget):
         self.list.setObjectName("agentHistoryList")
         self.list.setAccessibleName("Earlier revisions")
         self.list.setAlternatingRowColors(True)
-        self.list.setStyleSheet("QListWidget::item { padding: 4px 6px; }")
+        pad_items(self.list, 6, 4)
         self.restore_button = QPushButton("Restore this revision…")
         self.restore_button.setObjectName("restoreRevisionButton")
         self.note = QLabel("Saving keeps the previous settings as a revision. "

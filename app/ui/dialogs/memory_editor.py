@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.contrast_style import pad_items
 from app.core.tools.memory import MAX_FACT_CHARS
 from app.domain.tools import Memory
 from app.ops import memories as memory_ops
@@ -93,7 +94,7 @@ class MemoryEditor(QWidget):
         self.list.setAccessibleName("Remembered facts")
         self.list.setAlternatingRowColors(True)
         self.list.setWordWrap(True)
-        self.list.setStyleSheet("QListWidget::item { padding: 4px 6px; }")
+        pad_items(self.list, 6, 4)
         self.empty = QLabel("Nothing remembered yet.")
         self.empty.setObjectName("memoryEmpty")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.contrast_style import pad_items
 from app.core.secrets import SecretError
 from app.domain import ConnectionReport, ProviderConfig
 from app.logs import redact_url
@@ -64,7 +65,7 @@ class ProvidersPage(QWidget):
         self.list = QListWidget()
         self.list.setObjectName("providerList")
         self.list.setAccessibleName("Providers")
-        self.list.setStyleSheet("QListWidget::item { padding: 5px 6px; }")
+        pad_items(self.list, 6, 5)
         self.add_button = QPushButton("Add…")
         self.add_button.setObjectName("addProviderButton")
         self.edit_button = QPushButton("Edit…")

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.contrast_style import pad_items
 from app.services.data_service import DataService
 from app.services.provider_service import ProviderService
 from app.services.store_bridge import StoreBridge
@@ -70,7 +71,7 @@ class SettingsDialog(AsyncDialog):
         self.nav = QListWidget()
         self.nav.setObjectName("settingsNav")
         self.nav.setFixedWidth(150)
-        self.nav.setStyleSheet("QListWidget::item { padding: 7px 8px; }")
+        pad_items(self.nav, 8, 7)
         self.stack = QStackedWidget()
         for title, page in zip(PAGES, (self.providers, self.appearance, self.data,
                                        self.tools, self.privacy), strict=True):

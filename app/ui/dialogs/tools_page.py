@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.contrast_style import pad_items
 from app.core.tools.base import ToolError
 from app.core.tools.mcp_admin import shown_command_line
 from app.domain.tools import CustomToolRecord, McpServerConfig
@@ -118,7 +119,7 @@ class ToolsPage(QWidget):
         self.editor: McpServerEditor | None = None
         self._testing: str | None = None
         for widget in (self.custom_list, self.mcp_list):
-            widget.setStyleSheet("QListWidget::item { padding: 4px 6px; }")
+            pad_items(widget, 6, 4)
             widget.setWordWrap(True)
 
         custom = QGroupBox("Custom tools (Python files in the data folder's tools/ folder)")

@@ -43,14 +43,19 @@ class FieldMessage(QLabel):
         return self.text() or None
 
     def _colour(self) -> None:
-        sheet = f"color: {error_color(self)};"
-        if self.styleSheet() != sheet:
-            self.setStyleSheet(sheet)
+        """The error colour of the palette it is shown on. Set as the palette's
+        text role, not a style sheet: a sheet fixes the whole palette the label
+        was polished with, and a theme switch would no longer reach it."""
+        colour = QColor(error_color(self))
+        if self.palette().color(QPalette.ColorRole.WindowText) != colour:
+            only_text = QPalette()          # sets this one role: the rest follows the app
+            only_text.setColor(QPalette.ColorRole.WindowText, colour)
+            self.setPalette(only_text)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt name)
         """A theme switch: the error colour of the new theme (as if shown in it)."""
         super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and self.styleSheet():
+        if event.type() == QEvent.Type.PaletteChange:
             self._colour()
 
 
