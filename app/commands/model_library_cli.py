@@ -9,6 +9,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from app.domain import units
 from app.commands.common import CliError, cli_message
 from app.commands.output import fields, print_json, say, table
 from app.core.models.library import LibraryError, ModelLibrary, ModelNotFound
@@ -188,8 +189,4 @@ def _machine(fit: ops.MachineFit) -> str:
 
 
 def _size(size_bytes: int | None) -> str | None:
-    if not size_bytes:
-        return None
-    if size_bytes >= 1e9:
-        return f"{size_bytes / 1e9:.1f} GB"
-    return f"{size_bytes / 1e6:.0f} MB"
+    return units.decimal_size(size_bytes) if size_bytes else None

@@ -19,6 +19,7 @@ import logging
 import os
 from pathlib import Path
 
+from app.domain import units
 from app.commands import model_library_cli
 from app.commands.common import CliError
 from app.commands.output import print_json, say, table, warn
@@ -138,11 +139,7 @@ def _all_failed(result: Catalog) -> str:
 
 
 def _size(size_bytes: int | None) -> str | None:
-    if not size_bytes:
-        return None
-    if size_bytes >= 1e9:
-        return f"{size_bytes / 1e9:.1f} GB"
-    return f"{size_bytes / 1e6:.0f} MB"
+    return units.decimal_size(size_bytes) if size_bytes else None
 
 
 def _load_cache(catalog: ModelCatalog, path: Path) -> None:

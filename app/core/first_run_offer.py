@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from app.domain import units
 from app.core.local_probe import DetectedServer
 from app.core.models.catalogue import SAFE_MEMORY_SHARE
 from app.domain import ProviderConfig
@@ -121,11 +122,7 @@ def best_chat_model(models: Sequence[ModelInfo],
 
 def size_text(size_bytes: int | None) -> str:
     """'253 MB', '1.1 GB', or 'size unknown'."""
-    if not size_bytes:
-        return "size unknown"
-    if size_bytes >= 1_000_000_000:
-        return f"{size_bytes / 1e9:.1f} GB"
-    return f"{size_bytes / 1e6:.0f} MB"
+    return units.decimal_size(size_bytes) if size_bytes else "size unknown"
 
 
 def agent_name_for(model_label: str) -> str:

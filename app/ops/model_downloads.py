@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from app.domain import units
 from app.core.models.downloads import DownloadManager
 from app.domain.model_library import CatalogueEntry, DownloadProgress
 from app.settings import AppSettings
@@ -63,7 +64,7 @@ def describe(progress: DownloadProgress) -> str:
     if progress.bytes_per_s:
         text += f", {progress.bytes_per_s / 1e6:.1f} MB/s"
     if progress.eta_s is not None:
-        text += f", {_duration(progress.eta_s)} left"
+        text += f", {units.duration(progress.eta_s)} left"
     return text
 
 
@@ -71,10 +72,3 @@ def _mb(count: int) -> str:
     return f"{count / 1e6:,.1f} MB"
 
 
-def _duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"

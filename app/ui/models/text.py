@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.domain import units
 from app.domain.model_library import CatalogueEntry, DownloadProgress, InstalledModel
 
 #: Untrusted strings (catalogue, file metadata, servers) are cut to this length.
@@ -17,26 +18,11 @@ def bounded(text: object, limit: int = MAX_SHOWN) -> str:
 
 def size(count: int | None) -> str:
     """'253 MB', '1.2 GB', '—' when unknown."""
-    if count is None:
-        return "—"
-    if count >= 1_000_000_000:
-        return f"{count / 1e9:.1f} GB"
-    if count >= 1_000_000:
-        return f"{count / 1e6:.0f} MB"
-    if count >= 1000:
-        return f"{count / 1e3:.0f} kB"
-    return f"{count} B"
+    return "—" if count is None else units.decimal_size(count)
 
 
 def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+    return "" if seconds is None else units.duration(seconds)
 
 
 def context(tokens: int | None) -> str:
