@@ -189,8 +189,10 @@ class LMStudioAdmin:
         if listed is None:
             raise LoadUnsupported(self.label)
         models = [_v1_model(item) for item in listed]
-        instances = [i for m in models for i in m.loaded_instances if i == model] or \
-            [i for m in models if m.key == model for i in m.loaded_instances]
+        # A key first: LM Studio names a model's first instance after its key,
+        # so matching instance ids first would unload one of several instances.
+        instances = [i for m in models if m.key == model for i in m.loaded_instances] or \
+            [i for m in models for i in m.loaded_instances if i == model]
         if not instances:
             raise LMStudioAdminError("not_found", f"{self.label} has no loaded model or "
                                      f"instance {model!r}")

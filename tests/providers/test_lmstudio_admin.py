@@ -131,3 +131,20 @@ def test_one_session_loads_unloads_and_loads_again() -> None:
             return states
         states = run(studio.url, work)
     assert states == [True, False, True, False]
+
+
+def test_unload_by_key_takes_every_instance_and_an_instance_id_only_its_own() -> None:
+    """LM Studio names a model's first instance after its key: the key still
+    means every instance of the model."""
+    with LMStudioV1Server() as studio:
+        studio.model(QWEN)["loaded_instances"] = [
+            {"id": QWEN, "config": {}}, {"id": f"{QWEN}:2", "config": {}},
+            {"id": f"{QWEN}:3", "config": {}}]
+
+        async def work(admin):
+            one = await admin.unload(f"{QWEN}:3")
+            rest = await admin.unload(QWEN)
+            return one, rest
+        one, rest = run(studio.url, work)
+        assert studio.loaded()[QWEN] == []
+    assert one == [f"{QWEN}:3"] and rest == [QWEN, f"{QWEN}:2"]

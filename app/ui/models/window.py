@@ -1,5 +1,6 @@
 """The Model Library window (objectName ``modelLibrary``): Catalogue,
-Downloads, Installed and — when an Ollama provider is configured — Ollama.
+Downloads, Installed and — when such a provider is configured — Ollama and
+LM Studio.
 
 A non-modal AsyncDialog: every operation runs as a task owned by the
 StoreBridge (file system work in a worker thread), so nothing waits on the UI
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -30,6 +32,10 @@ from app.ui.models.downloads_tab import DownloadsTab
 from app.ui.models.installed_tab import InstalledTab, info_text
 from app.ui.models.service import ModelLibraryService
 from app.ui.plain_text import plain_box
+
+if TYPE_CHECKING:
+    from app.ui.models.lmstudio_tab import LMStudioTab
+    from app.ui.models.ollama_tab import OllamaTab
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +59,8 @@ class ModelLibraryWindow(AsyncDialog):
         self.catalogue = CatalogueTab()
         self.downloads = DownloadsTab()
         self.installed = InstalledTab()
-        self.ollama: QWidget | None = None
+        self.ollama: OllamaTab | None = None
+        self.lmstudio: LMStudioTab | None = None
         self.tabs.addTab(self.catalogue, "Catalogue")
         self.tabs.addTab(self.downloads, "Downloads")
         self.tabs.addTab(self.installed, "Installed")
@@ -86,7 +93,7 @@ class ModelLibraryWindow(AsyncDialog):
         self._update_downloads_title()
         await self._load_models()
         if self.provider_service is not None:
-            await self._load_ollama()
+            await self._load_provider_tabs()
         self.loaded = True
 
     def reload_models(self) -> None:
@@ -105,17 +112,26 @@ class ModelLibraryWindow(AsyncDialog):
             return
         self.installed.set_models(models, str(folder))
 
-    async def _load_ollama(self) -> None:
+    async def _load_provider_tabs(self) -> None:
+        """The Ollama and LM Studio tabs, each when a provider of its kind exists."""
         assert self.provider_service is not None
-        configs = [c for c in await self.provider_service.list() if c.kind == "ollama"]
-        if not configs:
-            return
-        from app.ui.models.ollama_tab import OllamaTab
+        configs = await self.provider_service.list()
+        ollama = [c for c in configs if c.kind == "ollama"]
+        lmstudio = [c for c in configs if c.kind == "lmstudio"]
+        if ollama:
+            from app.ui.models.ollama_tab import OllamaTab
 
-        if self.ollama is None:
-            self.ollama = OllamaTab(self._bridge, self.spawn, self)
-            self.tabs.addTab(self.ollama, "Ollama")
-        self.ollama.set_providers(configs)
+            if self.ollama is None:
+                self.ollama = OllamaTab(self._bridge, self.spawn, self)
+                self.tabs.addTab(self.ollama, "Ollama")
+            self.ollama.set_providers(ollama)
+        if lmstudio:
+            from app.ui.models.lmstudio_tab import LMStudioTab
+
+            if self.lmstudio is None:
+                self.lmstudio = LMStudioTab(self._bridge, self.spawn)
+                self.tabs.addTab(self.lmstudio, "LM Studio")
+            self.lmstudio.set_providers(lmstudio)
 
     # -- downloads -------------------------------------------------------------------------
     def download(self, entry: CatalogueEntry) -> None:
