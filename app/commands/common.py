@@ -19,7 +19,10 @@ log = logging.getLogger(__name__)
 
 def cli_message(text: str) -> str:
     """A message of an op (written as a sentence for the window, "Cannot write …")
-    in the CLI's style ("cannot write …")."""
+    in the CLI's style ("cannot write …"); a name or acronym at the start
+    ("LM Studio at …", "GGUF …") keeps its capitals."""
+    if text[:1].isupper() and text[1:2].isupper():
+        return text
     return text[:1].lower() + text[1:]
 
 

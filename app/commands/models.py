@@ -1,5 +1,6 @@
 """``agentdesk models [--provider NAME] [--refresh]``: the merged model list;
-``agentdesk models search|info|list``: the model library (model_library_cli.py).
+``agentdesk models search|info|list``: the model library (model_library_cli.py);
+``pull|remove|import`` (model_pull.py); ``load|unload`` on LM Studio (model_load.py).
 
 Every enabled provider is asked concurrently (app.core.discovery). Providers
 that fail are notes on stderr with their fix; the command fails only when no
@@ -20,7 +21,7 @@ import os
 from pathlib import Path
 
 from app.domain import units
-from app.commands import model_library_cli
+from app.commands import model_library_cli, model_load
 from app.commands.common import CliError
 from app.commands.output import print_json, say, table, warn
 from app.commands.provider_checks import failure_line, find_provider
@@ -56,10 +57,10 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 
 def register_library_commands(commands, common: argparse.ArgumentParser) -> None:
     """``models pull`` and ``models remove`` (app/commands/model_pull.py) register
-    here once that module exists."""
-    if importlib.util.find_spec("app.commands.model_pull") is None:
-        return
-    importlib.import_module("app.commands.model_pull").register(commands, common)
+    here once that module exists; ``models load|unload`` (model_load.py)."""
+    if importlib.util.find_spec("app.commands.model_pull") is not None:
+        importlib.import_module("app.commands.model_pull").register(commands, common)
+    model_load.register(commands, common)
 
 
 def list_models(args: argparse.Namespace, store: Store) -> int:
