@@ -157,6 +157,24 @@ def classify_exception(exc: Exception, where: str, phase: str) -> ProviderError:
     raise exc
 
 
+async def _close_body(response: httpx.Response, chunks: AsyncIterator[bytes]) -> None:
+    """Close a response left mid-body, in this task: the response first, then
+    the body iterator.
+
+    The iterator is a chain of httpx/httpcore async generators; the inner
+    ones are only dropped, not closed, when the outer one is. Dropped while
+    the connection is still open, each is finalised later by the garbage
+    collector, and its close awaits a lock: on a loop without asyncio's
+    async-generator hooks (qasync's loop in the Qt tests) that fails with
+    "async generator ignored GeneratorExit", on others it runs in another
+    task. With the response closed first, their close has nothing left to do.
+    """
+    await response.aclose()
+    aclose = getattr(chunks, "aclose", None)
+    if aclose is not None:
+        await aclose()
+
+
 class HttpTransport:
     """One base URL with its headers, timeouts and retry policy."""
 
@@ -215,11 +233,16 @@ class HttpTransport:
         """The whole body of a plain answer, refused past ``limit`` bytes (a
         hostile server's endless model list never fills the memory)."""
         body = bytearray()
-        async for chunk in response.aiter_bytes():  # decoded (gzip), chunk by chunk
-            body += chunk
-            if len(body) > limit:
-                raise ProviderError("limit", f"{self.label} sent an answer larger than "
-                                    f"{limit // (1024 * 1024)} MB")
+        chunks = response.aiter_bytes()  # decoded (gzip), chunk by chunk
+        try:
+            async for chunk in chunks:
+                body += chunk
+                if len(body) > limit:
+                    raise ProviderError("limit", f"{self.label} sent an answer larger than "
+                                        f"{limit // (1024 * 1024)} MB")
+        except BaseException:
+            await _close_body(response, chunks)
+            raise
         return bytes(body)
 
     async def read_text(self, method: str, path: str, body: Any, max_chars: int,
@@ -253,8 +276,9 @@ class HttpTransport:
         try:
             yield lines
         finally:
-            # Close the line reader first (it holds the body iterator), so
-            # nothing is left for the garbage collector to finalise later.
+            # The line reader closes the response, then its body iterator
+            # (see _lines); the response is closed here too for a reader that
+            # never started.
             await lines.aclose()
             await response.aclose()
 
@@ -355,7 +379,10 @@ class HttpTransport:
             if pending:
                 yield self._decode(pending, limit).rstrip("\r")
         finally:
-            deadline.close()
+            try:
+                await _close_body(response, chunks)
+            finally:
+                deadline.close()
 
     def _too_long(self, limit: int) -> ProviderError:
         return ProviderError("protocol", f"{self.label} sent a line longer than "
