@@ -27,7 +27,7 @@ from app.commands.model_library_cli import print_model
 from app.commands.output import print_json, say, warn
 from app.commands.terminal_text import terminal_text
 from app.core.models import download_state
-from app.core.models.download_errors import DownloadError
+from app.core.models.download_errors import DownloadBusy, DownloadError
 from app.core.models.library import LibraryError, ModelNotFound
 from app.domain.model_library import DownloadProgress
 from app.ops import model_catalogue, model_downloads
@@ -84,6 +84,9 @@ def pull_model(args: argparse.Namespace, store: Store) -> int:
         printer.end_line()
         sys.stderr.write(f"{PROG}: interrupted: {_kept(settings, args.id)}\n")
         return 130
+    except DownloadBusy as exc:        # the sentence starts with the file's name
+        printer.end_line()
+        raise CliError(str(exc)) from None
     except (model_catalogue.UnknownModelError, LibraryError, DownloadError) as exc:
         raise CliError(cli_message(str(exc))) from None
     if args.json:
@@ -125,6 +128,8 @@ class ProgressPrinter:
         self._seen: dict[str, tuple[str, int]] = {}
 
     def __call__(self, progress: DownloadProgress) -> None:
+        if progress.state == "paused" and progress.error:
+            return   # another process downloads it: the command's one error line says so
         text = terminal_text(model_downloads.describe(progress), newlines=False)
         stopped = progress.state in _STOPPED
         if self.tty:

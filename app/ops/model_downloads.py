@@ -54,6 +54,8 @@ def describe(progress: DownloadProgress) -> str:
     """One line for a progress row or the CLI: '120.0 of 253.1 MB, 12.5 MB/s, 11 s left'."""
     if progress.state == "failed":
         return f"{progress.filename}: failed: {progress.error}"
+    if progress.state == "paused" and progress.error:   # another process downloads it
+        return progress.error
     if progress.state in {"done", "cancelled", "paused", "queued", "verifying"}:
         done = _mb(progress.received)
         total = f" of {_mb(progress.total)}" if progress.total else ""

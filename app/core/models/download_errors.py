@@ -32,6 +32,12 @@ class InsufficientSpace(DownloadRefused):
         self.free = free
 
 
+class DownloadBusy(DownloadRefused):
+    """Another AgentDesk process (the window, or ``agentdesk models pull``) is
+    downloading that file: refused here, and its part file is left alone
+    (see download_lock.py)."""
+
+
 class NoChecksum(DownloadRefused):
     """Neither the catalogue nor the server gives a SHA-256: the file cannot be
     verified, so it is not downloaded."""

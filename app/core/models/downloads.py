@@ -17,7 +17,15 @@ asyncio loop (the window's qasync loop, or ``asyncio.run`` in the CLI):
 - cancel deletes the part file and the state;
 - every stop has a typed cause (download_errors.py); a resumable one (refused
   connection, a transfer cut mid-way, a 5xx) is retried ``retries`` times
-  with a growing delay, then left ``failed`` for ``resume``.
+  with a growing delay, then left ``failed`` for ``resume``;
+- one process at a time downloads a file: the manager holds the file's OS lock
+  (download_lock.py) from start or resume until it pauses, fails, finishes, is
+  cancelled or closed. Another AgentDesk process (the window, ``agentdesk
+  models pull``) downloading it meanwhile makes ``start``/``resume``/``cancel``
+  raise ``DownloadBusy`` before anything is written, and its row is listed
+  ``paused`` with that sentence as ``error`` (kept in memory only: the record
+  on disk belongs to the other process); ``resume_pending`` skips such files.
+  A file that another process finished meanwhile is ``done`` on ``resume``.
 """
 
 from __future__ import annotations
@@ -36,8 +44,10 @@ import httpx
 
 from app.core.models import download_state as store
 from app.core.models.download_errors import (
-    DiskFull, DownloadError, DownloadRefused, InsufficientSpace, UnknownDownload)
+    DiskFull, DownloadBusy, DownloadError, DownloadRefused, InsufficientSpace,
+    UnknownDownload)
 from app.core.models.download_http import download_client
+from app.core.models.download_lock import DownloadLock
 from app.core.models.download_state import DownloadRecord
 from app.core.models.download_transfer import Transfer
 from app.domain.model_library import DownloadProgress, DownloadState, ModelFile
@@ -50,6 +60,7 @@ Subscriber = Callable[[DownloadProgress], None]
 
 _STOPPED: frozenset[DownloadState] = frozenset({"paused", "done", "failed", "cancelled"})
 _SPEED_WINDOW_S = 4.0
+FINISHED_ELSEWHERE_NOTE = "Another AgentDesk process finished this download."
 
 
 def disk_free_bytes(path: Path) -> int:
@@ -59,12 +70,15 @@ def disk_free_bytes(path: Path) -> int:
 @dataclass
 class _Download:
     record: DownloadRecord
+    lock: DownloadLock
     received: int = 0
     task: asyncio.Task | None = None
     error: DownloadError | None = None
     stopped: asyncio.Event = field(default_factory=asyncio.Event)
     samples: deque = field(default_factory=deque)
     last_notice: float = 0.0
+    #: Set while another process holds the file's lock (shown as the row's error).
+    elsewhere: DownloadBusy | None = None
 
 
 class DownloadManager:
@@ -89,7 +103,11 @@ class DownloadManager:
     async def start(self, file: ModelFile) -> str:
         """Begin downloading ``file``; returns its id (the running download's id
         when that file is already being downloaded). Raises ``DownloadRefused``
-        (``InsufficientSpace`` among them) before anything is written."""
+        (``InsufficientSpace``, ``DownloadBusy`` among them) before anything is
+        written."""
+        # A record another process left (paused, failed, or running when it
+        # was killed) is taken up rather than doubled.
+        await self.resume_pending({file.filename})
         for download in list(self._downloads.values()):
             if download.record.filename == file.filename and download.record.state not in {
                     "done", "cancelled"}:
@@ -109,13 +127,21 @@ class DownloadManager:
                                 sha256=file.sha256)
         part = store.part_path(self.models_dir, file.filename)
         self.check_space(record, part.stat().st_size if part.exists() else 0)
+        download = _Download(record, self._lock_for(record))
+        self._downloads[record.id] = download   # a busy one is listed, with the reason
         try:
-            self.models_dir.mkdir(parents=True, exist_ok=True)
+            if not self._claim(download):   # another process finished it just now
+                return record.id
+        except DownloadError as exc:
+            if not isinstance(exc, DownloadBusy):
+                del self._downloads[record.id]
+            raise
+        try:
             store.save(self.models_dir, record)
         except OSError as exc:
+            download.lock.release()
+            del self._downloads[record.id]
             raise DownloadRefused(f"Cannot write in {self.models_dir}: {exc}") from exc
-        download = _Download(record, received=part.stat().st_size if part.exists() else 0)
-        self._downloads[record.id] = download
         self._launch(download)
         return record.id
 
@@ -126,25 +152,39 @@ class DownloadManager:
         await self._stop_task(download)
         part = store.part_path(self.models_dir, download.record.filename)
         download.received = part.stat().st_size if part.exists() else 0
-        self._set(download, "paused", persist=True)
+        self._stop(download, "paused")
 
     async def resume(self, download_id: str) -> None:
         """Continue a paused or failed download (from its kept bytes where the
-        server allows; a failed checksum starts again from zero)."""
+        server allows; a failed checksum starts again from zero). Raises
+        ``DownloadBusy`` while another process downloads the file."""
         download = self._get(download_id)
         if download.record.state not in {"paused", "failed"}:
+            return
+        if not self._claim(download):
             return
         download.error = None
         download.record.error = None
         self._launch(download)
 
     async def cancel(self, download_id: str) -> None:
-        """Stop and delete the partial file and the saved state."""
+        """Stop and delete the partial file and the saved state. Raises
+        ``DownloadBusy`` (touching nothing) while another process downloads it."""
         download = self._get(download_id)
         if download.record.state in {"done", "cancelled"}:
             return
         await self._stop_task(download)
-        await asyncio.to_thread(self._delete_files, download.record)
+        if not download.lock.held:
+            try:
+                download.lock.acquire()
+            except DownloadBusy as exc:
+                self._elsewhere(download, exc)
+                raise
+        try:
+            await asyncio.to_thread(self._delete_files, download.record)
+        finally:
+            download.lock.release()
+        download.elsewhere = None
         download.received = 0
         self._set(download, "cancelled")
 
@@ -163,7 +203,11 @@ class DownloadManager:
         (or queued, or verifying) start again; paused and failed ones are listed
         as they were. Returns the ids started. With ``filenames`` only the
         records of those files are picked up (``agentdesk models pull`` takes
-        back its own download and leaves the rest to the window)."""
+        back its own download and leaves the rest to the window).
+
+        A file another AgentDesk process is downloading is skipped: listed
+        ``paused`` with the reason as its error (``busy_elsewhere()``), its
+        part and record untouched."""
         started = []
         records = await asyncio.to_thread(store.load_all, self.models_dir)
         for record in records:
@@ -171,14 +215,30 @@ class DownloadManager:
                     filenames is not None and record.filename not in filenames):
                 continue
             part = store.part_path(self.models_dir, record.filename)
-            download = _Download(record, received=part.stat().st_size if part.exists() else 0)
+            download = _Download(record, self._lock_for(record),
+                                 received=part.stat().st_size if part.exists() else 0)
             self._downloads[record.id] = download
-            if record.state in {"queued", "running", "verifying"}:
-                self._launch(download)
-                started.append(record.id)
-            else:
+            if record.state not in {"queued", "running", "verifying"}:
                 download.stopped.set()
+                continue
+            try:
+                if self._claim(download):
+                    self._launch(download)
+                    started.append(record.id)
+            except DownloadBusy:
+                log.info("not resuming %s: another AgentDesk process is downloading it",
+                         record.filename)
+            except DownloadError as exc:   # the folder cannot be written
+                log.warning("cannot resume %s: %s", record.filename, exc)
+                download.error = exc
+                record.error = str(exc)
+                self._set(download, "failed")
         return started
+
+    def busy_elsewhere(self) -> list[DownloadProgress]:
+        """The downloads listed here that another process was downloading when
+        this one last tried (``resume_pending``, ``start``, ``resume``, ``cancel``)."""
+        return [self._progress(d) for d in self._downloads.values() if d.elsewhere]
 
     async def wait(self, download_id: str) -> DownloadProgress:
         """Until the download stops running (done, failed, cancelled or paused)."""
@@ -199,6 +259,7 @@ class DownloadManager:
         next ``resume_pending`` continues them."""
         for download in list(self._downloads.values()):
             await self._stop_task(download)
+            download.lock.release()
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -226,8 +287,43 @@ class DownloadManager:
                 f"Not enough disk space for {record.filename}: {_mb(needed)} more needed, "
                 f"{_mb(free)} free in {self.models_dir}.", needed=needed, free=free)
 
+    # -- the file's lock --------------------------------------------------------------
+    def _lock_for(self, record: DownloadRecord) -> DownloadLock:
+        return DownloadLock(self.models_dir, record.filename)
+
+    def _claim(self, download: _Download) -> bool:
+        """Take the file's lock for this process (``DownloadBusy`` when another
+        holds it; the download is then listed with that reason). The bytes kept
+        are what the part file holds now. Returns False when the file was
+        installed meanwhile by another process: that download is ``done``."""
+        try:
+            download.lock.acquire()
+        except DownloadBusy as exc:
+            self._elsewhere(download, exc)
+            raise
+        download.elsewhere = None
+        record = download.record
+        if (self.models_dir / record.filename).exists():
+            store.delete(self.models_dir, record.id)
+            download.lock.release()
+            record.note = FINISHED_ELSEWHERE_NOTE
+            record.error = None
+            download.received = record.total or record.size_bytes or download.received
+            self._set(download, "done")
+            return False
+        part = store.part_path(self.models_dir, record.filename)
+        download.received = part.stat().st_size if part.exists() else 0
+        return True
+
+    def _elsewhere(self, download: _Download, busy: DownloadBusy) -> None:
+        """Another process downloads this file: list it as paused with the reason,
+        in memory only (its record on disk is the other process's)."""
+        download.elsewhere = busy
+        self._set(download, "paused")
+
     # -- running ---------------------------------------------------------------------
     def _launch(self, download: _Download) -> None:
+        """Run the download (its lock is held: ``_claim``)."""
         download.stopped.clear()
         self._set(download, "queued", persist=True)
         download.task = asyncio.get_running_loop().create_task(
@@ -250,6 +346,11 @@ class DownloadManager:
                         continue
                     self._fail(download, exc)
                     return
+                except Exception as exc:  # a bug or an OS error: failed, and the lock freed
+                    log.exception("download %s stopped", download.record.filename)
+                    self._fail(download, DownloadError(
+                        f"The download of {download.record.filename} stopped: {exc}"))
+                    return
                 self._finish(download)
                 return
 
@@ -266,14 +367,23 @@ class DownloadManager:
 
     def _finish(self, download: _Download) -> None:
         store.delete(self.models_dir, download.record.id)
+        download.lock.release()
         self._set(download, "done")
+
+    def _stop(self, download: _Download, state: DownloadState) -> None:
+        """Save the stopped state, give the file's lock up, then tell (so that
+        whoever hears of the stop finds the file free)."""
+        download.record.state = state
+        self._save(download.record)
+        download.lock.release()
+        self._set(download, state)
 
     def _fail(self, download: _Download, exc: DownloadError) -> None:
         log.warning("download %s failed: %s", download.record.filename, exc)
         download.error = exc
         download.record.error = str(exc)
         download.record.resumable = exc.resumable
-        self._set(download, "failed", persist=True)
+        self._stop(download, "failed")
 
     def _delete_files(self, record: DownloadRecord) -> None:
         store.part_path(self.models_dir, record.filename).unlink(missing_ok=True)
@@ -329,10 +439,11 @@ class DownloadManager:
             speed = (samples[-1][1] - samples[0][1]) / (samples[-1][0] - samples[0][0])
             if record.total is not None and speed > 0:
                 eta = max(record.total - download.received, 0) / speed
+        error = str(download.elsewhere) if download.elsewhere else record.error
         return DownloadProgress(id=record.id, filename=record.filename,
                                 received=download.received, total=record.total or
                                 record.size_bytes, bytes_per_s=speed, eta_s=eta,
-                                state=record.state, error=record.error, note=record.note)
+                                state=record.state, error=error, note=record.note)
 
     def _notify(self, download: _Download) -> None:
         if not self._subscribers:

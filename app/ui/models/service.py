@@ -116,6 +116,8 @@ class ModelLibraryService(QObject):
             resumed = await manager.resume_pending()
             if resumed:
                 log.info("resumed %d model download(s) of an earlier run", len(resumed))
+            for busy in manager.busy_elsewhere():   # their rows say why
+                log.info("not resumed: %s", busy.error)
             ready.set()
             await asyncio.Event().wait()   # until the bridge shuts down
         finally:

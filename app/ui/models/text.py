@@ -42,6 +42,10 @@ def progress_line(progress: DownloadProgress) -> str:
     state = progress.state
     if state == "failed":
         return f"Failed: {bounded(progress.error or 'unknown error')}"
+    if state == "paused" and progress.error:
+        # Paused here because another AgentDesk process is downloading it: the
+        # reason is the whole line (DownloadManager lists it so).
+        return bounded(progress.error)
     if state == "running":
         parts = [f"{done}{total}"]
         if progress.bytes_per_s:

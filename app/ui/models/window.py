@@ -19,7 +19,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialogButtonBox, QFileDialog, QMessageBox, QTabWidget, QVBoxLayout, QWidget)
 
-from app.core.models.download_errors import DownloadError
+from app.core.models.download_errors import DownloadBusy, DownloadError
 from app.domain.model_library import CatalogueEntry, DownloadProgress, InstalledModel
 from app.ops import model_catalogue, model_library
 from app.services.provider_service import ProviderService
@@ -138,6 +138,8 @@ class ModelLibraryWindow(AsyncDialog):
         async def start() -> None:
             try:
                 await self.service.download(entry)
+            except DownloadBusy:
+                pass    # its row says so: another AgentDesk process downloads it
             except DownloadError as exc:
                 self.inform("Cannot download", f"{entry.name}: {exc}", warning=True)
                 return
@@ -149,6 +151,8 @@ class ModelLibraryWindow(AsyncDialog):
             self.downloads.set_busy(download_id, True)
             try:
                 await getattr(self.service, action)(download_id)
+            except DownloadBusy:
+                pass    # the row shows the reason; its part is left alone
             except DownloadError as exc:
                 self.inform("Download", str(exc), warning=True)
             finally:
