@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
@@ -29,7 +30,8 @@ from app.services.data_service import DataService
 from app.services.provider_service import ProviderService
 from app.services.store_bridge import StoreBridge
 from app.settings import AppSettings, load_settings
-from app.store import EXTERNAL, ChangeNotice
+from app.ops import agents
+from app.store import EXTERNAL, ChangeNotice, NotFoundError
 from app.ui.agent_actions import AgentActions, forget_agent_chats
 from app.ui.agent_list_model import AgentListModel
 from app.ui.chat_controller import ChatController
@@ -324,9 +326,21 @@ class MainWindow(QMainWindow):
         self._window_dialogs.open_new_agent()
 
     def open_edit_agent(self) -> None:
+        """Edit Agent opens on the agent as stored now, not the list's copy: the
+        list learns of a change (just saved, or made from the CLI) a moment
+        later, and a dialog opened on the old copy would save the old text
+        back over the new."""
         spec = self.current_agent()
-        if spec is not None:
-            self._window_dialogs.open_edit_agent(spec)
+        if spec is not None and spec.id is not None:
+            self._spawn(self._edit_stored_agent(spec.id), "edit-agent")
+
+    async def _edit_stored_agent(self, agent_id: int) -> None:
+        try:
+            stored = await self._bridge.run(partial(agents.get, agent_id=agent_id))
+        except NotFoundError:
+            self._show_status("That agent no longer exists")
+            return
+        self._window_dialogs.open_edit_agent(stored)
 
     def open_settings(self) -> None:
         self._window_dialogs.open_settings()

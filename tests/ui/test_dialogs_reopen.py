@@ -168,3 +168,23 @@ def test_edit_and_resend_opens_again_and_never_twice(aio, bridge, db_path, setti
     assert second is not first and controller.editor is second
     assert second.edit.toPlainText() == "first question"
     second.reject()
+
+
+def test_edit_agent_opens_on_the_stored_agent_not_the_lists_copy(aio, bridge, db_path,
+                                                                 settings, qtbot) -> None:
+    """The list learns of a change a moment later (a save, the CLI): Edit Agent
+    opened on the list's copy showed the old prompt, and OK saved it back."""
+    seed(db_path, "Helper")
+    window = open_window(qtbot, bridge, settings)
+    qtbot.waitUntil(lambda: window.current_agent() is not None, timeout=WAIT_MS)
+    with Store(db_path) as store:               # another writer, as the CLI is
+        spec = store.agents.list()[0]
+        store.agents.update(spec.model_copy(update={"system_prompt": "Changed elsewhere."}))
+    assert window.current_agent().system_prompt != "Changed elsewhere."   # not seen yet
+    window.actions.edit_agent.trigger()
+    dialog = wait_open(window, AgentDialog, qtbot)
+    assert dialog.form.system_prompt.toPlainText() == "Changed elsewhere."
+    dialog.ok_button.click()
+    wait_gone(dialog, qtbot)
+    with Store(db_path) as store:
+        assert store.agents.list()[0].system_prompt == "Changed elsewhere."
