@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages AgentDesk needs, if any are missing: the
 # libraries Qt's window and the tests use, and the compiler and build tools
-# the first set-up needs to build the llama.cpp engine (llama-cpp-python).
+# the first set-up needs to build the llama.cpp engine (llama-cpp-python),
+# and the tools that build and check the Linux installers.
 # Does nothing on systems without apt/dpkg (macOS, Windows), and prints
 # nothing when everything is present.
 #   --list      print the package list, one per line, and exit
@@ -22,6 +23,9 @@ PACKAGES=(
   # building the llama.cpp engine on the first set-up (llama-cpp-python has
   # no wheel for Linux on PyPI): C/C++ compilers, cmake, make, Python headers
   gcc g++ cmake make python3-dev
+  # the Linux installers (packaging/linux/package.sh) and their test: rpmbuild
+  # for the .rpm, the .desktop and AppStream checkers
+  rpm desktop-file-utils appstream
 )
 
 dry_run=${AGENTDESK_DEPS_DRY_RUN:-0}
