@@ -22,7 +22,6 @@ from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QSplitter, QWidget
 
-from app import __version__
 from app.core.fallback import ProviderSource
 from app.domain import AgentSpec, SearchHit
 from app.services.chat_session import RunnerFactory
@@ -148,9 +147,7 @@ class MainWindow(QMainWindow):
         a.delete_chat.triggered.connect(lambda: self._on_chat(self.conversation_list.delete))
         a.shortcuts_help.triggered.connect(lambda: self._inform("Keyboard Shortcuts",
                                                                 shortcuts_text()))
-        a.about.triggered.connect(lambda: self._inform(
-            "About AgentDesk", f"AgentDesk {__version__}\nLocal-first desktop workbench "
-                               "for AI agents."))
+        a.about.triggered.connect(self._window_dialogs.open_about)
         self.new_agent_button.clicked.connect(self.open_new_agent)
         self.new_chat_button.clicked.connect(self.new_chat)
         self.agent_list.selectionModel().currentChanged.connect(self._agent_changed)

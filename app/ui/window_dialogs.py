@@ -1,4 +1,4 @@
-"""The main window's New Agent, Edit Agent, Settings and Model Library dialogs.
+"""The main window's New Agent, Edit Agent, Settings, Model Library and About dialogs.
 
 One per kind (an open one is raised, never a second made); each deletes
 itself on close, so it is tracked by a DialogRegistry, never kept in a plain
@@ -74,6 +74,13 @@ class WindowDialogs:
             return ModelLibraryWindow(self._bridge, service, providers=self._providers,
                                       parent=self._window)
         self.registry.open("model-library", make)
+
+    def open_about(self) -> None:
+        """Help › About (app/ui/about_dialog.py)."""
+        from app.ui.about_dialog import AboutDialog
+
+        self.registry.open("about", lambda: AboutDialog(self._window.settings,
+                                                        parent=self._window))
 
     def _settings_saved(self, settings: AppSettings) -> None:
         self._window.settings = settings

@@ -120,7 +120,7 @@ def test_the_running_app_logs_and_shows_a_slot_error(aio, qapp, qtbot, log_file,
                                                      settings: AppSettings,
                                                      monkeypatch) -> None:
     def broken(*_args: object) -> None:
-        raise ZeroDivisionError("about box broke")
+        raise ZeroDivisionError("shortcuts box broke")
 
     monkeypatch.setattr(MainWindow, "_inform", broken)
     hook = sys.excepthook
@@ -129,13 +129,13 @@ def test_the_running_app_logs_and_shows_a_slot_error(aio, qapp, qtbot, log_file,
     qtbot.waitUntil(lambda: bool(shown), timeout=WAIT_MS)
     window = shown[0]
 
-    window.actions.about.trigger()                 # its slot raises
+    window.actions.shortcuts_help.trigger()        # its slot raises
     qtbot.waitUntil(lambda: bool(boxes(window)), timeout=WAIT_MS)
-    assert "about box broke" in window.statusBar().currentMessage()
-    assert "about box broke" in boxes(window)[0].text()
+    assert "shortcuts box broke" in window.statusBar().currentMessage()
+    assert "shortcuts box broke" in boxes(window)[0].text()
     text = log_file.read_text()
-    assert "Traceback" in text and "ZeroDivisionError: about box broke" in text
-    window.actions.about.trigger()                 # and again: still one box
+    assert "Traceback" in text and "ZeroDivisionError: shortcuts box broke" in text
+    window.actions.shortcuts_help.trigger()        # and again: still one box
     qtbot.waitUntil(lambda: "2 errors so far" in boxes(window)[0].text(), timeout=WAIT_MS)
     assert len(boxes(window)) == 1
 
