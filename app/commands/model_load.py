@@ -26,25 +26,26 @@ from app.store import Store
 
 
 def register(commands, common: argparse.ArgumentParser) -> None:
-    load = commands.add_parser(
-        "load", parents=[common],
-        help="load a model in an LM Studio provider (LM Studio 0.4.0 or later)")
-    load.add_argument("name", metavar="NAME",
-                      help="the model's key, as 'agentdesk models --provider P' lists it")
-    load.add_argument("--provider", metavar="P", required=True,
-                      help="the LM Studio provider")
+    load = _lmstudio_command(commands, common, "load", "load a model in",
+                             "the model's key, as 'agentdesk models --provider P' lists it")
     load.add_argument("--context-length", metavar="N", type=positive_int,
                       help="the context length to load it with (default: LM Studio's)")
     load.set_defaults(handler=load_model)
-
-    unload = commands.add_parser(
-        "unload", parents=[common],
-        help="unload a model from an LM Studio provider (LM Studio 0.4.0 or later)")
-    unload.add_argument("name", metavar="NAME",
-                        help="a model key (every loaded instance of it) or one instance id")
-    unload.add_argument("--provider", metavar="P", required=True,
-                        help="the LM Studio provider")
+    unload = _lmstudio_command(commands, common, "unload", "unload a model from",
+                               "a model key (every loaded instance of it) or one instance id")
     unload.set_defaults(handler=unload_model)
+
+
+def _lmstudio_command(commands, common: argparse.ArgumentParser, verb: str, does: str,
+                      name_help: str) -> argparse.ArgumentParser:
+    """``VERB NAME --provider P``: a command on one model of an LM Studio provider."""
+    command = commands.add_parser(
+        verb, parents=[common],
+        help=f"{does} an LM Studio provider (LM Studio 0.4.0 or later)")
+    command.add_argument("name", metavar="NAME", help=name_help)
+    command.add_argument("--provider", metavar="P", required=True,
+                         help="the LM Studio provider")
+    return command
 
 
 def load_model(args: argparse.Namespace, store: Store) -> int:

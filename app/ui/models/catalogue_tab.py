@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTreeWidget,
-    QTreeWidgetItem, QVBoxLayout, QWidget)
+    QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from app.domain.model_library import USE_CASES, CatalogueEntry
 from app.ops import model_catalogue
 from app.ops.model_catalogue import CatalogueRow, MachineFit
 from app.ui.models import text
-from app.ui.plain_text import plain_label, tooltip
+from app.ui.models.widgets import model_tree, wrapped_label
+from app.ui.plain_text import tooltip
 
 COLUMNS = ["Name", "Size", "Quantization", "Context", "Licence", "RAM", "Good for", ""]
 STATUS_COLUMN = len(COLUMNS) - 1
@@ -49,28 +49,16 @@ class CatalogueTab(QWidget):
         self.use_case.addItem("All uses", None)
         for case in USE_CASES:
             self.use_case.addItem(USE_CASE_LABELS.get(case, case), case)
-        self.recommended = plain_label(QLabel("Reading this computer's memory and disk…"))
-        self.recommended.setObjectName("recommendedLabel")
-        self.recommended.setWordWrap(True)
+        self.recommended = wrapped_label("recommendedLabel",
+                                         "Reading this computer's memory and disk…")
         self.download_pick = QPushButton("Download")
         self.download_pick.setObjectName("downloadRecommended")
         self.download_pick.setVisible(False)
         self.download_pick.clicked.connect(
             lambda: self.pick is not None and self.sig_download.emit(self.pick))
-        self.list = QTreeWidget()
-        self.list.setObjectName("catalogueList")
-        self.list.setColumnCount(len(COLUMNS))
-        self.list.setHeaderLabels(COLUMNS)
-        self.list.setRootIsDecorated(False)
-        self.list.setAlternatingRowColors(True)
-        header = self.list.header()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COLUMNS.index("Good for"), QHeaderView.ResizeMode.Stretch)
-        header.setStretchLastSection(False)
+        self.list = model_tree("catalogueList", COLUMNS, stretch=COLUMNS.index("Good for"))
         self._row_height = QPushButton("Download").sizeHint().height()
-        self.details = plain_label(QLabel())
-        self.details.setObjectName("catalogueDetails")
-        self.details.setWordWrap(True)
+        self.details = wrapped_label("catalogueDetails")
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         filters = QHBoxLayout()

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QHBoxLayout, QHeaderView, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
+    QHBoxLayout, QPushButton, QTreeWidgetItem, QVBoxLayout,
     QWidget)
 
 from app.domain.model_library import InstalledModel
 from app.ui.models import text
-from app.ui.plain_text import plain_label
+from app.ui.models.widgets import model_tree, wrapped_label
 
 COLUMNS = ["Name", "Size", "Architecture", "Quantization", "Context", "Kind", "Source"]
 SOURCE_LABELS = {"download": "downloaded", "import-copy": "imported (copy)",
@@ -33,20 +33,9 @@ class InstalledTab(QWidget):
         super().__init__(parent)
         self.setObjectName("installedTab")
         self.models: list[InstalledModel] = []
-        self.list = QTreeWidget()
-        self.list.setObjectName("installedList")
-        self.list.setColumnCount(len(COLUMNS))
-        self.list.setHeaderLabels(COLUMNS)
-        self.list.setRootIsDecorated(False)
+        self.list = model_tree("installedList", COLUMNS)
         self.list.setUniformRowHeights(True)
-        self.list.setAlternatingRowColors(True)
-        header = self.list.header()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setStretchLastSection(False)
-        self.status = plain_label(QLabel("Reading the models folder…"))
-        self.status.setObjectName("installedStatus")
-        self.status.setWordWrap(True)
+        self.status = wrapped_label("installedStatus", "Reading the models folder…")
         self.info_button = QPushButton("Info…")
         self.info_button.setObjectName("modelInfoButton")
         self.remove_button = QPushButton("Remove…")

@@ -14,24 +14,16 @@ thread. Names and errors come from the server: plain text, bounded.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Coroutine
-from typing import Any
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTreeWidgetItem
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem,
-    QVBoxLayout, QWidget)
-
-from app.domain import ProviderConfig
-from app.providers.lmstudio_admin import LMStudioModel
+from app.providers.lmstudio_admin import LMStudioModel, LMStudioModels
 from app.services.store_bridge import StoreBridge
 from app.ui.models import provider_calls, text
-from app.ui.plain_text import plain_label, tooltip
+from app.ui.models.provider_models_tab import KeyRole, ProviderModelsTab, Spawn
+from app.ui.models.widgets import wrapped_label
+from app.ui.plain_text import tooltip
 
-Spawn = Callable[[Coroutine[Any, Any, Any], str], asyncio.Task[Any]]
 COLUMNS = ["Model", "Type", "Size", "Quantization", "Context", "State"]
-KeyRole = Qt.ItemDataRole.UserRole
 NAME_CHARS = 120
 
 
@@ -46,138 +38,61 @@ def state_text(model: LMStudioModel) -> str:
     return f"Loaded ({count} instances)" if count > 1 else "Loaded"
 
 
-class LMStudioTab(QWidget):
+class LMStudioTab(ProviderModelsTab):
+    models: list[LMStudioModel]
+
     def __init__(self, bridge: StoreBridge, spawn: Spawn) -> None:
-        super().__init__()
-        self.setObjectName("lmstudioTab")
-        self._bridge = bridge
-        self._spawn = spawn
+        super().__init__(bridge, spawn, prefix="lmstudio", server="LM Studio", columns=COLUMNS)
         self._busy = False
-        self.models: list[LMStudioModel] = []
         self.can_load = False
 
-        self.provider = QComboBox()
-        self.provider.setObjectName("lmstudioProvider")
-        self.refresh_button = QPushButton("Refresh")
-        self.refresh_button.setObjectName("lmstudioRefresh")
-        self.list = QTreeWidget()
-        self.list.setObjectName("lmstudioModels")
-        self.list.setColumnCount(len(COLUMNS))
-        self.list.setHeaderLabels(COLUMNS)
-        self.list.setRootIsDecorated(False)
-        self.list.setAlternatingRowColors(True)
-        header = self.list.header()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setStretchLastSection(False)
         self.load_button = QPushButton("Load")
         self.load_button.setObjectName("lmstudioLoad")
         self.unload_button = QPushButton("Unload")
         self.unload_button.setObjectName("lmstudioUnload")
-        self.note = plain_label(QLabel())
-        self.note.setObjectName("lmstudioNote")
-        self.note.setWordWrap(True)
+        self.note = wrapped_label("lmstudioNote")
         self.note.setVisible(False)
-        self.status = plain_label(QLabel())
-        self.status.setObjectName("lmstudioStatus")
-        self.status.setWordWrap(True)
 
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Provider:"))
-        top.addWidget(self.provider, 1)
-        top.addWidget(self.refresh_button)
         actions = QHBoxLayout()
         actions.addWidget(self.load_button)
         actions.addWidget(self.unload_button)
         actions.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.list, 1)
-        layout.addLayout(actions)
-        layout.addWidget(self.note)
-        layout.addWidget(self.status)
+        self._lay_out(actions, self.note)
 
-        self.provider.currentIndexChanged.connect(lambda _i: self.reload())
-        self.refresh_button.clicked.connect(self.reload)
         self.load_button.clicked.connect(self.load_selected)
         self.unload_button.clicked.connect(self.unload_selected)
-        self.list.currentItemChanged.connect(lambda *_: self._update_buttons())
         self._update_buttons()
-
-    @property
-    def provider_name(self) -> str:
-        return self.provider.currentData() or ""
-
-    def set_providers(self, configs: list[ProviderConfig]) -> None:
-        current = self.provider_name
-        self.provider.blockSignals(True)
-        self.provider.clear()
-        for config in configs:
-            self.provider.addItem(text.bounded(config.name, 80), config.name)
-        index = self.provider.findData(current)
-        self.provider.setCurrentIndex(max(index, 0))
-        self.provider.blockSignals(False)
-        self.reload()
 
     # -- listing ---------------------------------------------------------------------
-    def reload(self) -> None:
-        if self.provider_name:
-            self._spawn(self._list(self.provider_name), "lmstudio models")
+    async def _fetch(self, provider: str) -> LMStudioModels:
+        return await provider_calls.lmstudio_models(self._bridge, provider)
 
-    async def _list(self, provider: str, *, keep_status: bool = False) -> None:
-        if not keep_status:
-            self.status.setText("Asking LM Studio for its models…")
-        try:
-            listed = await provider_calls.lmstudio_models(self._bridge, provider)
-        except provider_calls.ProviderAdminError as exc:
-            if provider == self.provider_name:
-                self._show([], can_load=False, note=None)
-                self.status.setText(f"Cannot list the models of {text.bounded(provider, 80)}: "
-                                    f"{text.bounded(str(exc), 300)}")
-            return
-        if provider != self.provider_name:
-            return
+    def _show(self, listed: LMStudioModels | None) -> None:
+        """The rows, the note on what this LM Studio cannot do, and the
+        selection kept across the refresh."""
         selected = self.current_model()
-        self._show(listed.models, can_load=listed.can_load, note=listed.note)
-        self.select(selected)
-        if not keep_status:
-            count = len(listed.models)
-            self.status.setText(f"{count} model{'s' if count != 1 else ''} on "
-                                f"{text.bounded(provider, 80)}.")
-
-    def _show(self, models: list[LMStudioModel], *, can_load: bool, note: str | None) -> None:
-        self.models = models
-        self.can_load = can_load
-        self.list.clear()
-        for model in models:
-            item = QTreeWidgetItem([
-                text.bounded(model.key, NAME_CHARS), text.bounded(model.type, 20),
-                text.size(model.size_bytes), text.bounded(model.quantization or "—", 20),
-                text.context(model.max_context_length), state_text(model)])
-            item.setData(0, KeyRole, model.key)
-            if model.display_name != model.key:
-                item.setToolTip(0, tooltip(text.bounded(model.display_name, NAME_CHARS)))
-            self.list.addTopLevelItem(item)
+        self.can_load = listed is not None and listed.can_load
+        note = listed.note if listed is not None else None
+        self._fill(listed.models if listed is not None else [], self._item)
         self.note.setText(text.bounded(note, 400) if note else "")
         self.note.setVisible(bool(note))
-        self._update_buttons()
+        self.select(selected)
+
+    def _item(self, model: LMStudioModel) -> QTreeWidgetItem:
+        item = QTreeWidgetItem([
+            text.bounded(model.key, NAME_CHARS), text.bounded(model.type, 20),
+            text.size(model.size_bytes), text.bounded(model.quantization or "—", 20),
+            text.context(model.max_context_length), state_text(model)])
+        item.setData(0, KeyRole, model.key)
+        if model.display_name != model.key:
+            item.setToolTip(0, tooltip(text.bounded(model.display_name, NAME_CHARS)))
+        return item
 
     def model_keys(self) -> list[str]:
         return [m.key for m in self.models]
 
     def model(self, key: str | None) -> LMStudioModel | None:
         return next((m for m in self.models if m.key == key), None)
-
-    def current_model(self) -> str | None:
-        item = self.list.currentItem()
-        return item.data(0, KeyRole) if item is not None else None
-
-    def select(self, key: str | None) -> None:
-        for index in range(self.list.topLevelItemCount()):
-            item = self.list.topLevelItem(index)
-            if key is not None and item.data(0, KeyRole) == key:
-                self.list.setCurrentItem(item)
-                return
 
     # -- load / unload -------------------------------------------------------------------
     def load_selected(self) -> None:

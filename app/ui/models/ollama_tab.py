@@ -11,52 +11,29 @@ come from the server: plain text, bounded.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton,
-    QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QProgressBar, QPushButton, QTreeWidgetItem
 
-from app.domain import ProviderConfig
 from app.providers.ollama_admin import OllamaModelDetails, PullProgress
 from app.services.store_bridge import StoreBridge
 from app.ui.models import provider_calls, text
-from app.ui.plain_text import plain_label
+from app.ui.models.provider_models_tab import KeyRole, ProviderModelsTab, Spawn
 
 if TYPE_CHECKING:
     from app.ui.models.window import ModelLibraryWindow
 
-Spawn = Callable[[Coroutine[Any, Any, Any], str], asyncio.Task[Any]]
 COLUMNS = ["Model", "Size", "Parameters", "Quantization", "Context", "Capabilities"]
-NameRole = Qt.ItemDataRole.UserRole
 
 
-class OllamaTab(QWidget):
+class OllamaTab(ProviderModelsTab):
+    models: list[OllamaModelDetails]
+
     def __init__(self, bridge: StoreBridge, spawn: Spawn, window: ModelLibraryWindow) -> None:
-        super().__init__()
-        self.setObjectName("ollamaTab")
-        self._bridge = bridge
-        self._spawn = spawn
+        super().__init__(bridge, spawn, prefix="ollama", server="Ollama", columns=COLUMNS)
         self._window = window
         self._pull_task: asyncio.Task[Any] | None = None
-        self.models: list[OllamaModelDetails] = []
 
-        self.provider = QComboBox()
-        self.provider.setObjectName("ollamaProvider")
-        self.refresh_button = QPushButton("Refresh")
-        self.refresh_button.setObjectName("ollamaRefresh")
-        self.list = QTreeWidget()
-        self.list.setObjectName("ollamaModels")
-        self.list.setColumnCount(len(COLUMNS))
-        self.list.setHeaderLabels(COLUMNS)
-        self.list.setRootIsDecorated(False)
-        self.list.setAlternatingRowColors(True)
-        header = self.list.header()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setStretchLastSection(False)
         self.delete_button = QPushButton("Delete…")
         self.delete_button.setObjectName("ollamaDelete")
         self.name = QLineEdit()
@@ -71,14 +48,7 @@ class OllamaTab(QWidget):
         self.bar.setObjectName("ollamaPullProgress")
         self.bar.setRange(0, 100)
         self.bar.setVisible(False)
-        self.status = plain_label(QLabel())
-        self.status.setObjectName("ollamaStatus")
-        self.status.setWordWrap(True)
 
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Provider:"))
-        top.addWidget(self.provider, 1)
-        top.addWidget(self.refresh_button)
         pull = QHBoxLayout()
         pull.addWidget(self.name, 1)
         pull.addWidget(self.pull_button)
@@ -86,77 +56,33 @@ class OllamaTab(QWidget):
         actions = QHBoxLayout()
         actions.addWidget(self.delete_button)
         actions.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.list, 1)
-        layout.addLayout(actions)
-        layout.addLayout(pull)
-        layout.addWidget(self.bar)
-        layout.addWidget(self.status)
+        self._lay_out(actions, pull, self.bar)
 
-        self.provider.currentIndexChanged.connect(lambda _i: self.reload())
-        self.refresh_button.clicked.connect(self.reload)
         self.pull_button.clicked.connect(self.pull)
         self.name.returnPressed.connect(self.pull)
         self.stop_button.clicked.connect(self.stop_pull)
         self.delete_button.clicked.connect(self.confirm_delete)
-        self.list.currentItemChanged.connect(lambda *_: self._update_buttons())
         self._update_buttons()
-
-    @property
-    def provider_name(self) -> str:
-        return self.provider.currentData() or ""
-
-    def set_providers(self, configs: list[ProviderConfig]) -> None:
-        current = self.provider_name
-        self.provider.blockSignals(True)
-        self.provider.clear()
-        for config in configs:
-            self.provider.addItem(text.bounded(config.name, 80), config.name)
-        index = self.provider.findData(current)
-        self.provider.setCurrentIndex(max(index, 0))
-        self.provider.blockSignals(False)
-        self.reload()
 
     # -- listing ---------------------------------------------------------------------
-    def reload(self) -> None:
-        if self.provider_name:
-            self._spawn(self._load(self.provider_name), "ollama models")
+    async def _fetch(self, provider: str) -> list[OllamaModelDetails]:
+        return await provider_calls.models(self._bridge, provider)
 
-    async def _load(self, provider: str) -> None:
-        self.status.setText("Asking Ollama for its models…")
-        try:
-            models = await provider_calls.models(self._bridge, provider)
-        except provider_calls.ProviderAdminError as exc:
-            models, error = [], str(exc)
-        else:
-            error = None
-        if provider != self.provider_name:
-            return
-        self.models = models
-        self.list.clear()
-        for model in models:
-            item = QTreeWidgetItem([
-                text.bounded(model.name, 120), text.size(model.size_bytes),
-                text.bounded(model.parameter_size or "—", 20),
-                text.bounded(model.quantization or "—", 20), text.context(model.context_length),
-                text.bounded(", ".join(model.capabilities) or "—", 120)])
-            item.setData(0, NameRole, model.name)
-            self.list.addTopLevelItem(item)
-        if error is not None:
-            self.status.setText(f"Cannot list the models of {text.bounded(provider, 80)}: "
-                                f"{text.bounded(error, 300)}")
-        else:
-            self.status.setText(f"{len(models)} model{'s' if len(models) != 1 else ''} on "
-                                f"{text.bounded(provider, 80)}.")
-        self._update_buttons()
+    def _show(self, listed: list[OllamaModelDetails] | None) -> None:
+        self._fill(listed or [], self._item)
+
+    @staticmethod
+    def _item(model: OllamaModelDetails) -> QTreeWidgetItem:
+        item = QTreeWidgetItem([
+            text.bounded(model.name, 120), text.size(model.size_bytes),
+            text.bounded(model.parameter_size or "—", 20),
+            text.bounded(model.quantization or "—", 20), text.context(model.context_length),
+            text.bounded(", ".join(model.capabilities) or "—", 120)])
+        item.setData(0, KeyRole, model.name)
+        return item
 
     def model_names(self) -> list[str]:
         return [m.name for m in self.models]
-
-    def current_model(self) -> str | None:
-        item = self.list.currentItem()
-        return item.data(0, NameRole) if item is not None else None
 
     # -- pull ------------------------------------------------------------------------
     def pull(self) -> None:
