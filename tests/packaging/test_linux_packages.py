@@ -174,13 +174,26 @@ def test_package_metadata(packages: dict[str, Path]) -> None:
     info = subprocess.run(["rpm", "-qp", "--qf", "%{NAME} %{VERSION} %{ARCH} "
                            "%{PAYLOADCOMPRESSOR}\n", str(packages["rpm"])],
                           capture_output=True, text=True, check=True, timeout=60).stdout
-    assert info.split() == ["agentdesk", VERSION, "x86_64", "gzip"]
+    assert info.split() == ["agentdesk", VERSION, "x86_64", "zstd"]
+    assert _ar_members(packages["deb"]) == ["debian-binary", "control.tar.zst", "data.tar.zst"]
     requires = subprocess.run(["rpm", "-qRp", str(packages["rpm"])], capture_output=True,
                               text=True, check=True, timeout=60).stdout
     # Bundled libraries are not requirements (automatic dependencies are off);
     # the system's Qt platform libraries are, by soname.
     assert "libxcb-cursor.so.0()(64bit)" in requires
     assert "python" not in requires.lower()
+
+
+def _ar_members(path: Path) -> list[str]:
+    """The member names of an ar archive (a .deb is one)."""
+    names = []
+    with path.open("rb") as archive:
+        assert archive.read(8) == b"!<arch>\n"
+        while header := archive.read(60):
+            names.append(header[:16].decode().strip().rstrip("/"))
+            size = int(header[48:58])
+            archive.seek(size + size % 2, os.SEEK_CUR)
+    return names
 
 
 def _extract_deb(deb: Path, into: Path) -> Path:
