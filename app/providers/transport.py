@@ -157,7 +157,7 @@ def classify_exception(exc: Exception, where: str, phase: str) -> ProviderError:
     raise exc
 
 
-async def _close_body(response: httpx.Response, chunks: AsyncIterator[bytes]) -> None:
+async def close_body(response: httpx.Response, chunks: AsyncIterator[bytes]) -> None:
     """Close a response left mid-body, in this task: the response first, then
     the body iterator.
 
@@ -241,7 +241,7 @@ class HttpTransport:
                     raise ProviderError("limit", f"{self.label} sent an answer larger than "
                                         f"{limit // (1024 * 1024)} MB")
         except BaseException:
-            await _close_body(response, chunks)
+            await close_body(response, chunks)
             raise
         return bytes(body)
 
@@ -380,7 +380,7 @@ class HttpTransport:
                 yield self._decode(pending, limit).rstrip("\r")
         finally:
             try:
-                await _close_body(response, chunks)
+                await close_body(response, chunks)
             finally:
                 deadline.close()
 

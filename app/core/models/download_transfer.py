@@ -21,6 +21,7 @@ from app.core.models.download_http import content_length, content_range, publish
 from app.core.models.download_state import DownloadRecord
 from app.core.models.part_writer import PartWriter
 from app.logs import redact_url
+from app.providers.transport import close_body
 
 class TransferOwner(Protocol):
     """What a transfer needs from its DownloadManager (downloads.py), named here
@@ -148,14 +149,20 @@ class Transfer:
             await writer.open()
             received = offset
             self.manager.received(self.record, received, force=True)
+            chunks = response.aiter_raw()
             try:
-                async for chunk in response.aiter_raw():
+                async for chunk in chunks:
                     await writer.write(chunk)
                     received += len(chunk)
                     self.manager.received(self.record, received)
             except httpx.TransportError:
                 # close() below keeps every byte that came: resume starts after it
                 self.manager.received(self.record, received, force=True)
+                raise
+            except BaseException:
+                # Paused or cancelled mid-body: close the stream in this task
+                # (see transport.close_body), not later from the garbage collector.
+                await asyncio.shield(close_body(response, chunks))
                 raise
             total = self.record.total
             if total is not None and received != total:
