@@ -71,8 +71,9 @@ fill() {  # fill TEMPLATE > FILE: the @NAME@ values of this build
 step "staging /opt/agentdesk from $dist"
 mkdir -p "$stage/opt" "$stage/usr/bin" "$stage/usr/share/applications" "$stage/usr/share/metainfo"
 cp -al "$dist" "$stage/opt/agentdesk" 2>/dev/null || cp -a "$dist" "$stage/opt/agentdesk"
-# Readable by every user, writable by none but root (the install owns it).
-chmod -R u+rwX,go+rX,go-w "$stage/opt/agentdesk"
+# Readable by every user, writable by none but its owner (root, once
+# installed); the owner's bits stay as the build made them (a read-only model).
+chmod -R go+rX,go-w "$stage/opt/agentdesk"
 ln -s ../../opt/agentdesk/agentdesk "$stage/usr/bin/agentdesk"
 install -m 644 "$HERE/agentdesk.desktop" "$stage/usr/share/applications/agentdesk.desktop"
 fill "$machine" "$HERE/agentdesk.workbench.AgentDesk.metainfo.xml" \
