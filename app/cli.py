@@ -84,6 +84,10 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
                         help="data folder (overrides $AGENTDESK_HOME)")
     parser.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS,
                         help="log file level (default from settings: INFO)")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this installation in a temporary data folder: open "
+                             "the window offscreen, load the built-in model, generate a few "
+                             "tokens, list providers; exit 0 when all passed")
     parser.set_defaults(handler=None, pdf_writer=_write_pdf)
     if not commands:
         return parser
@@ -101,14 +105,14 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
 
 
 def names_no_command(argv: Sequence[str]) -> bool:
-    """True when ``argv`` is only ``--home``/``--log-level``/``--version`` options:
-    the GUI starts, so the command modules (and what they import) are not needed.
+    """True when ``argv`` is only ``--home``/``--log-level``/``--version``/
+    ``--self-test`` options: the GUI (or the self-test) starts, so the command modules (and what they import) are not needed.
     Anything else (a command, --help, an abbreviation, a typo) gets the full parser."""
     tokens = iter(argv)
     for token in tokens:
         if token in _VALUE_OPTIONS:
             next(tokens, None)
-        elif token != "--version" and not token.startswith(
+        elif token not in ("--version", "--self-test") and not token.startswith(
                 tuple(f"{option}=" for option in _VALUE_OPTIONS)):
             return False
     return True
@@ -131,6 +135,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(arguments)
     except SystemExit as exc:  # --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else 2
+    if args.self_test:
+        gc_pause.resume(freeze=False)
+        from app.self_test import run_self_test
+
+        return run_self_test()
     try:
         settings = _load_settings(args)
         if args.handler is None:

