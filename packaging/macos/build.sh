@@ -79,6 +79,14 @@ ditto "$APP" "$STAGE/AgentDesk.app"   # keeps the symlinks and the signature
 ln -s /Applications "$STAGE/Applications"
 cp packaging/NOTICE.txt "$STAGE/NOTICE.txt"
 rm -f "$DMG"
-hdiutil create -volname "AgentDesk $VERSION" -srcfolder "$STAGE" -fs HFS+ -format UDZO -ov "$DMG"
+# hdiutil on hosted runners sometimes fails with "Resource busy": try a few times.
+for attempt in 1 2 3; do
+  if hdiutil create -volname "AgentDesk $VERSION" -srcfolder "$STAGE" -fs HFS+ -format UDZO \
+       -ov "$DMG"; then
+    break
+  fi
+  [ "$attempt" -lt 3 ] || fail "hdiutil could not create $DMG"
+  sleep 10
+done
 hdiutil verify "$DMG"
 step "done: $DMG"

@@ -251,6 +251,18 @@ def test_the_workflow_installs_extras_the_package_has() -> None:
         assert set(wanted) <= extras, (job, wanted)
 
 
+def test_the_builds_target_the_oldest_systems_the_installers_promise() -> None:
+    """Binaries run on systems as old as the build machine's libraries, never older:
+    the Linux job builds on Ubuntu 22.04 (glibc 2.35), the macOS job compiles for the
+    plist's minimum macOS."""
+    jobs = workflow()["jobs"]
+    assert jobs["linux"]["runs-on"] == "ubuntu-22.04"
+    assert jobs["macos"]["env"]["MACOSX_DEPLOYMENT_TARGET"] == plist()["LSMinimumSystemVersion"]
+    readme = (ROOT / "README.md").read_text()
+    major = plist()["LSMinimumSystemVersion"].split(".")[0]
+    assert "Ubuntu 22.04+" in readme and f"macOS {major}+" in readme
+
+
 def test_the_uploaded_artefacts_are_the_ones_the_scripts_make() -> None:
     jobs = workflow()["jobs"]
     version = "${{ needs.version.outputs.version }}"
