@@ -75,8 +75,17 @@ Name: "english"; MessagesFile: "compiler:Default.isl"
 [Tasks]
 Name: "desktopicon"; Description: "{cm:CreateDesktopIcon}"; GroupDescription: "{cm:AdditionalIcons}"; Flags: unchecked
 
+[InstallDelete]
+; An upgrade starts from a clean program folder: a library or model file the new
+; version no longer ships must not be loaded (the app takes the first GGUF in models\).
+; Only the program folder: the data folder is never touched.
+Type: filesandordirs; Name: "{app}\_internal"
+Type: filesandordirs; Name: "{app}\models"
+
 [Files]
-Source: "{#DistDir}\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
+; The model in models\ is read-only: an upgrade replaces it and the uninstaller removes it
+; all the same.
+Source: "{#DistDir}\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs overwritereadonly uninsremovereadonly
 Source: "..\NOTICE.txt"; DestDir: "{app}"; Flags: ignoreversion
 
 [Icons]

@@ -179,6 +179,11 @@ def test_the_uninstaller_keeps_data_unless_asked() -> None:
     assert "MB_DEFBUTTON2" in code                   # No is the default answer
     assert code.index("= IDYES") < code.index("DelTree(")
     assert "[UninstallDelete]" not in ISS.read_text()
+    # An upgrade clears only folders inside the program folder.
+    cleared = re.findall(r'^Type: filesandordirs; Name: "([^"]+)"$',
+                         ISS.read_text().split("[InstallDelete]", 1)[1].split("\n[", 1)[0],
+                         re.MULTILINE)
+    assert cleared and all(name.startswith("{app}\\") for name in cleared)
 
 
 # -- the file association: AgentDesk's JSON export --------------------------------------------
