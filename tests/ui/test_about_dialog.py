@@ -5,6 +5,7 @@ lifetime, in the light theme and then the dark one."""
 from __future__ import annotations
 
 import importlib.metadata
+import importlib.util
 from pathlib import Path
 
 import PySide6
@@ -109,6 +110,21 @@ def test_versions_come_from_what_is_installed() -> None:
     bare = Component("Bare", "no-such-distribution-agentdesk", "json", "MIT", "src")
     assert component_version(bare) == "included"
     assert component_version(Component("Engine", "", "", "MIT", "src")) == "included"
+
+
+def test_an_installed_app_lists_the_model_it_ships(monkeypatch, tmp_path: Path) -> None:
+    """A frozen build leaves the model's package out but ships its file (and the
+    package's metadata): the model is listed with its version, not as missing."""
+    from app.ui import about_dialog
+
+    [gemma] = [c for c in BUNDLED_COMPONENTS if "Gemma" in c.name]
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None
+                        if name == gemma.module else real_find_spec(name, *a))
+    monkeypatch.setattr(about_dialog, "bundled_model_file", lambda: None)
+    assert component_version(gemma) == "not installed in this copy"
+    monkeypatch.setattr(about_dialog, "bundled_model_file", lambda: tmp_path / "m.gguf")
+    assert component_version(gemma) == importlib.metadata.version(gemma.distribution)
 
 
 def test_every_component_names_its_licence_and_source() -> None:
