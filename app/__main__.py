@@ -1,10 +1,20 @@
 """``python -m app`` and the ``agentdesk`` console script."""
 
+import os
 import sys
 
 from app import gc_pause
 
 gc_pause.pause()   # until the window is drawn, or a command starts: see app/gc_pause.py
+
+# The installed Windows program is windowed (PyInstaller console=False): started
+# from Explorer (Start menu, "Open with AgentDesk" on an export) it has no standard
+# streams, sys.stdout and sys.stderr are None, and a command's first line of output
+# would raise after its work is done. They write to the null device instead; the
+# exit code and the log still say how it went.
+for _stream in ("stdout", "stderr"):
+    if getattr(sys, _stream) is None:
+        setattr(sys, _stream, open(os.devnull, "w", encoding="utf-8"))
 
 from app.cli import main  # noqa: E402
 

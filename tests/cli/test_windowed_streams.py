@@ -1,0 +1,54 @@
+"""The installed Windows program has no standard streams when Explorer starts it.
+
+PyInstaller's windowed build (console=False) runs with ``sys.stdout`` and
+``sys.stderr`` set to None; "Open with AgentDesk" on an export runs
+``agentdesk.exe conversations import FILE`` that way. The command must do its
+work and exit 0, not fail on its first line of output. Run here as a real
+process with both streams taken away before ``python -m app`` starts.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from app.cli import main
+from app.domain import AgentSpec, Message
+from app.store import Store
+
+WITHOUT_STREAMS = (
+    "import runpy, sys\n"
+    "sys.stdout = None\n"
+    "sys.stderr = None\n"
+    "sys.argv = ['agentdesk', *sys.argv[1:]]\n"
+    "runpy.run_module('app', run_name='__main__', alter_sys=True)\n"
+)
+
+
+def run_without_streams(*arguments: str) -> int:
+    return subprocess.run([sys.executable, "-c", WITHOUT_STREAMS, *arguments],
+                          capture_output=True, timeout=120).returncode
+
+
+def test_an_import_started_from_explorer_does_its_work_and_exits_0(tmp_path: Path) -> None:
+    source, target = tmp_path / "source", tmp_path / "target"
+    source.mkdir()
+    with Store(source / "agentdesk.db") as store:
+        agent = store.agents.create(AgentSpec(name="Helper", provider="none", model="m"))
+        conversation = store.conversations.create(agent.id, "Trip notes")
+        store.messages.add(Message(conversation_id=conversation.id, role="user",
+                                   content="Pack an umbrella."))
+    exported = tmp_path / "Trip notes.json"
+    assert main(["--home", str(source), "conversations", "export", str(conversation.id),
+                 "--format", "json", "-o", str(exported)]) == 0
+
+    assert run_without_streams("--home", str(target), "conversations", "import",
+                               str(exported)) == 0
+    with Store(target / "agentdesk.db") as store:
+        assert [c.title for c in store.conversations.list()] == ["Trip notes"]
+
+
+def test_a_failing_command_still_exits_non_zero(tmp_path: Path) -> None:
+    assert run_without_streams("--home", str(tmp_path), "conversations", "show", "999") == 1
+    assert run_without_streams("--home", str(tmp_path), "--version") == 0
