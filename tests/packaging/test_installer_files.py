@@ -90,6 +90,14 @@ def test_the_workflow_reads_the_version_the_same_way_and_checks_the_tag() -> Non
     assert workflow()[True]["push"]["tags"] == ["v*"]   # YAML 1.1 reads "on" as True
 
 
+def test_the_version_is_one_every_installer_accepts() -> None:
+    """Inno Setup's VersionInfoVersion takes up to four numbers, and so do
+    CFBundleShortVersionString and the .deb/.rpm: a tag like 1.0.0rc1 would stop
+    the Windows build, so the package version must stay plain."""
+    assert re.fullmatch(r"\d+(\.\d+){1,3}", __version__)
+    assert iss_setup()["VersionInfoVersion"] == "{#AppVersion}"
+
+
 def test_the_installer_files_carry_no_version_of_their_own() -> None:
     assert "#ifndef AppVersion" in ISS.read_text() and "#error" in ISS.read_text()
     assert iss_setup()["AppVersion"] == "{#AppVersion}"
