@@ -24,8 +24,12 @@ PACKAGES=(
   # no wheel for Linux on PyPI): C/C++ compilers, cmake, make, Python headers
   gcc g++ cmake make python3-dev
   # the Linux installers (packaging/linux/package.sh) and their test: rpmbuild
-  # for the .rpm, the .desktop and AppStream checkers
-  rpm desktop-file-utils appstream
+  # for the .rpm, readelf for the libraries the app links, the .desktop and
+  # AppStream checkers
+  rpm binutils desktop-file-utils appstream
+  # what the installed app links on a Wayland desktop (the packages recommend
+  # them; their test checks every library the app links is declared)
+  libwayland-client0 libwayland-cursor0 libwayland-egl1
 )
 
 dry_run=${AGENTDESK_DEPS_DRY_RUN:-0}

@@ -39,6 +39,7 @@ formats=${AGENTDESK_PACKAGE_FORMATS:-deb rpm}
 [ -x "$dist/agentdesk" ] || fail "$dist/agentdesk is not an executable: DIST_DIR must be the frozen app's folder"
 # Both dpkg and rpm accept this; '-' and '_' would split the file names.
 [[ $version =~ ^[0-9][A-Za-z0-9.+~]*$ ]] || fail "version '$version' must start with a digit and hold only letters, digits, '.', '+', '~'"
+command -v readelf >/dev/null || fail "readelf not found (run scripts/system-deps.sh: package binutils)"
 for format in $formats; do
   case $format in
     deb) command -v dpkg-deb >/dev/null || fail "dpkg-deb not found (run scripts/system-deps.sh)" ;;
@@ -65,7 +66,8 @@ stage=$work/root
 
 fill() {  # fill TEMPLATE > FILE: the @NAME@ values of this build
   sed -e "s|@VERSION@|$version|g" -e "s|@DATE@|$(date -u -d "@${SOURCE_DATE_EPOCH:-$(date +%s)}" +%F)|g" \
-      -e "s|@ARCH@|$1|g" -e "s|@STAGE@|$stage|g" -e "s|@INSTALLED_SIZE_KB@|${installed_kb:-0}|g" "$2"
+      -e "s|@ARCH@|$1|g" -e "s|@STAGE@|$stage|g" -e "s|@INSTALLED_SIZE_KB@|${installed_kb:-0}|g" -e "s|@LIBC6@|${libc6:-libc6}|g" "$2" \
+    | awk -v requires="${rpm_requires:-}" '$0 == "@REQUIRES@" { if (requires != "") print requires; next } { print }'
 }
 
 step "staging /opt/agentdesk from $dist"
@@ -95,6 +97,36 @@ for size in "${ICON_SIZES[@]}"; do
   install -D -m 644 "$png" "$stage/usr/share/icons/hicolor/${size}x${size}/apps/agentdesk.png"
 done
 install -D -m 644 "$ROOT/resources/agentdesk.svg" "$stage/usr/share/icons/hicolor/scalable/apps/agentdesk.svg"
+
+step "system libraries the app links"
+# ELF files of the app; readelf's complaints about the rest (scripts, data)
+# are dropped.
+elf_files() { find "$dist" -type f \( -name '*.so' -o -name '*.so.*' -o -perm -u+x \) -print0; }
+# Libraries the app's files link (NEEDED) that it does not carry itself.
+needed=$(comm -23 \
+  <(elf_files | xargs -0 -r readelf -d 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort -u || true) \
+  <(find "$dist" \( -name '*.so' -o -name '*.so.*' \) -printf '%f\n' | sort -u))
+# The newest glibc symbol version any of them uses: the oldest system it runs on.
+glibc=$(elf_files | xargs -0 -r readelf -V -W 2>/dev/null | grep -o 'GLIBC_2\.[0-9]*' \
+  | sed 's/GLIBC_//' | sort -t. -k2,2n -u | tail -n1 || true)
+libc6=libc6; [ -z "$glibc" ] || libc6="libc6 (>= $glibc)"
+# The .rpm's requirements are these sonames (rpm's own automatic form), so
+# they hold on every rpm distribution: glibc by version; the Wayland client
+# libraries only recommended (the X11 platform works without them); libbz2
+# left out (only Python's bz2 module links it, as libbz2.so.1.0, a Debian
+# name rpm distributions spell libbz2.so.1, and the app never imports it).
+rpm_requires=$( {
+  [ -z "$glibc" ] || echo "Requires:       libc.so.6(GLIBC_$glibc)(64bit)"
+  for so in $needed; do
+    case $so in
+      libc.so.*|libm.so.*|libdl.so.*|libpthread.so.*|librt.so.*|libresolv.so.*|libutil.so.*|ld-linux*) ;;
+      libbz2.so.1.0) ;;
+      libwayland-*) echo "Recommends:     $so()(64bit)" ;;
+      *) echo "Requires:       $so()(64bit)" ;;
+    esac
+  done
+} )
+echo "    glibc ${glibc:-(none)}; $(echo "$needed" | grep -c . || true) system libraries"
 
 installed_kb=$(du -sk "$stage" | cut -f1)
 

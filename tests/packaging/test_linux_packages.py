@@ -1,15 +1,16 @@
 """The Linux installers (packaging/linux/package.sh): a .deb and an .rpm.
 
-The .deb is really installed on this machine (dpkg -i; the tests run as root
-in CI), its ``agentdesk`` run from the PATH, its window seen on a virtual X
-display with the window class the menu entry names, then the package is
-removed and purged and the user's data folder must still be there. The .rpm
-is inspected (``rpm -qlp``) for the same layout. The menu entry and the
+The packages of the real frozen app (``packaging/build.sh linux``, built once
+per session by the ``packaging_build`` fixture in tests/packaging/conftest.py)
+are checked: the .deb is really installed on this machine (dpkg -i; the tests
+run as root in CI), the installed ``agentdesk`` run from the PATH with
+``--version`` and ``--self-test``, its window seen on a virtual X display with
+the window class the menu entry names, then the package is removed and
+purged and the user's data folder must still be there. The .rpm is
+inspected (``rpm -qlp``) for the same layout. The menu entry and the
 AppStream file pass their validators.
 
-DIST_DIR stand-in: a folder shaped like the frozen app whose ``agentdesk``
-answers ``--version`` and ``--self-test`` and otherwise starts the app from
-this checkout, so the installed launcher opens a real window.
+package.sh's own argument checks run on a small stand-in app folder.
 """
 
 from __future__ import annotations
@@ -24,17 +25,19 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from app import __version__ as VERSION
 from tests.support.xvfb import TrayDisplay, start_tray_display
 
-pytestmark = pytest.mark.slow
+# The first test to ask for the build may wait for the whole freeze.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]
 
 ROOT = Path(__file__).resolve().parents[2]
 LINUX = ROOT / "packaging" / "linux"
 PACKAGE_SH = LINUX / "package.sh"
-VERSION = "0.1.0"
 ICON_SIZES = (16, 22, 24, 32, 48, 64, 128, 256, 512)
 METAINFO = "agentdesk.workbench.AgentDesk.metainfo.xml"
 TOOLS = ("dpkg-deb", "rpmbuild", "rpm", "desktop-file-validate", "appstreamcli")
@@ -101,21 +104,25 @@ def _package(dist: Path, out: Path, icons: Path, *extra_env: tuple[str, str],
 
 
 @pytest.fixture(scope="module")
-def packages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The .deb and .rpm, built once for this module."""
+def fake_app(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A stand-in app folder and icons, for package.sh's own checks."""
+    work = tmp_path_factory.mktemp("fake-app")
+    return {"dist": _fake_dist(work / "dist"), "icons": _render_icons(work / "icons")}
+
+
+@pytest.fixture(scope="module")
+def packages(packaging_build: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The .deb and .rpm packaging/build.sh linux made of the frozen app."""
     _require_tools()
-    work = tmp_path_factory.mktemp("linux-packages")
-    dist = _fake_dist(work / "dist")
-    icons = _render_icons(work / "icons")
-    done = _package(dist, work / "out", icons)
-    assert done.returncode == 0, done.stderr
-    assert "==> building agentdesk_" in done.stdout and "==> building agentdesk-" in done.stdout
-    deb = work / "out" / f"agentdesk_{VERSION}_amd64.deb"
-    rpm = work / "out" / f"agentdesk-{VERSION}-1.x86_64.rpm"
-    assert deb.is_file() and rpm.is_file(), sorted(p.name for p in (work / "out").iterdir())
-    assert [p.name for p in (work / "out").iterdir() if p.name.startswith(".")] == [], \
-        "the staging folder was left behind"
-    return {"deb": deb, "rpm": rpm, "dist": dist, "icons": icons, "work": work}
+    out = Path(packaging_build.out_dir)
+    assert packaging_build.version == VERSION
+    deb = out / f"agentdesk_{VERSION}_amd64.deb"
+    rpm = out / f"agentdesk-{VERSION}-1.x86_64.rpm"
+    assert deb.is_file() and rpm.is_file(), sorted(p.name for p in out.iterdir())
+    assert [p.name for p in out.iterdir() if p.name.startswith(".package")] == [], \
+        "package.sh left its staging folder behind"
+    return {"deb": deb, "rpm": rpm, "dist": Path(packaging_build.app_dir),
+            "work": tmp_path_factory.mktemp("linux-packages")}
 
 
 def _deb_paths(deb: Path) -> dict[str, str]:
@@ -155,12 +162,47 @@ def test_the_deb_and_the_rpm_install_the_same_layout(packages: dict[str, Path]) 
     # which the .rpm leaves to the system's packages: its files are the same.
     assert expected <= set(deb)
     folders = {"/opt/agentdesk"} | {"/opt/agentdesk/" + str(p.relative_to(packages["dist"]))
-                                    for p in packages["dist"].rglob("*") if p.is_dir()}
+                                    for p in packages["dist"].rglob("*")
+                                    if p.is_dir() and not p.is_symlink()}
     assert {p for p, mode in deb.items() if not mode.startswith("d")} == expected - folders
     assert _rpm_paths(packages["rpm"]) == expected
     assert deb["/usr/bin/agentdesk"].startswith("l")
     assert deb["/opt/agentdesk/agentdesk"] == "-rwxr-xr-x"
-    assert deb["/opt/agentdesk/models/model.gguf"] == "-rw-r--r--"
+    models = [p for p in deb if p.startswith("/opt/agentdesk/models/") and p.endswith(".gguf")]
+    assert len(models) == 1, models       # the bundled model, once
+    assert deb[models[0]][0] == "-" and deb[models[0]][4:] == "r--r--"  # users only read it
+    assert not any(p.endswith(".gguf") for p in deb if p not in models)
+
+
+def _rpm(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["rpm", "--root", str(root), *args], capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_the_rpm_installs_into_a_root_and_erases_cleanly(packages: dict[str, Path]) -> None:
+    """rpm itself unpacks the package (zstd payload, modes, the relative
+    launcher link) into a scratch root, without this Debian system's
+    dependencies (--nodeps): the program starts from there, and erasing the
+    package leaves a user's data folder in that root."""
+    root = packages["work"] / "rpm-root"
+    root.mkdir()
+    assert _rpm(root, "--initdb").returncode == 0
+    done = _rpm(root, "--nodeps", "-i", str(packages["rpm"]))
+    assert done.returncode == 0, done.stderr
+    launcher = root / "usr/bin/agentdesk"
+    assert os.readlink(launcher) == "../../opt/agentdesk/agentdesk"
+    model = next((root / "opt/agentdesk/models").glob("*.gguf"))
+    assert model.stat().st_mode & 0o022 == 0
+    version = subprocess.run([str(launcher), "--version"], capture_output=True, text=True,
+                             timeout=120, env=_user_env(packages["work"]))
+    assert version.stdout.split() == ["agentdesk", VERSION], version.stderr
+    data = root / "home/someone/.local/share/AgentDesk"
+    data.mkdir(parents=True)
+    (data / "agentdesk.db").write_bytes(b"chats")
+    erased = _rpm(root, "-e", "agentdesk")
+    assert erased.returncode == 0, erased.stderr
+    assert not (root / "opt/agentdesk").exists() and not os.path.lexists(launcher)
+    assert (data / "agentdesk.db").read_bytes() == b"chats"
 
 
 def test_package_metadata(packages: dict[str, Path]) -> None:
@@ -178,10 +220,10 @@ def test_package_metadata(packages: dict[str, Path]) -> None:
     assert _ar_members(packages["deb"]) == ["debian-binary", "control.tar.zst", "data.tar.zst"]
     requires = subprocess.run(["rpm", "-qRp", str(packages["rpm"])], capture_output=True,
                               text=True, check=True, timeout=60).stdout
-    # Bundled libraries are not requirements (automatic dependencies are off);
-    # the system's Qt platform libraries are, by soname.
-    assert "libxcb-cursor.so.0()(64bit)" in requires
-    assert "python" not in requires.lower()
+    # Libraries the app carries are not requirements (rpm's automatic
+    # dependencies are off); the system's GL is, by soname.
+    assert "libEGL.so.1()(64bit)" in requires
+    assert "libQt6" not in requires and "python" not in requires.lower()
 
 
 def _ar_members(path: Path) -> list[str]:
@@ -194,6 +236,75 @@ def _ar_members(path: Path) -> list[str]:
             size = int(header[48:58])
             archive.seek(size + size % 2, os.SEEK_CUR)
     return names
+
+
+GLIBC_SONAMES = ("libc.so.", "libm.so.", "libdl.so.", "libpthread.so.", "librt.so.",
+                 "libresolv.so.", "libutil.so.", "ld-linux")
+
+
+def _elf_files(dist: Path) -> list[Path]:
+    return [p for p in dist.rglob("*") if p.is_file() and not p.is_symlink()
+            and p.open("rb").read(4) == b"\x7fELF"]
+
+
+def _system_libraries(dist: Path) -> tuple[set[str], str]:
+    """The libraries the app's ELF files link but do not carry, and the newest
+    glibc symbol version they use (readelf, independent of package.sh's shell)."""
+    needed: set[str] = set()
+    versions: set[tuple[int, int]] = set()
+    for chunk in range(0, len(files := [str(p) for p in _elf_files(dist)]), 200):
+        batch = files[chunk:chunk + 200]
+        dynamic = subprocess.run(["readelf", "-d", *batch], capture_output=True, text=True,
+                                 timeout=300).stdout
+        needed |= set(re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]", dynamic))
+        symbols = subprocess.run(["readelf", "-V", "-W", *batch], capture_output=True,
+                                 text=True, timeout=300).stdout
+        versions |= {(2, int(minor)) for minor in re.findall(r"GLIBC_2\.(\d+)", symbols)}
+    bundled = {p.name for p in dist.rglob("*.so*")}
+    glibc = "2.%d" % max(versions)[1] if versions else ""
+    return needed - bundled, glibc
+
+
+def test_the_packages_require_the_system_libraries_the_app_links(
+        packages: dict[str, Path]) -> None:
+    """A system without one of them gets a dependency to install, not an app
+    that will not start. Checked against what this machine resolves them to."""
+    needed, glibc = _system_libraries(packages["dist"])
+    assert glibc, "the frozen app links glibc"
+    assert "libEGL.so.1" in needed     # never bundled: the system's GL drivers
+    requires = subprocess.run(["rpm", "-qp", "--requires", "--recommends",
+                               str(packages["rpm"])], capture_output=True, text=True,
+                              check=True, timeout=60).stdout.split("\n")
+    assert f"libc.so.6(GLIBC_{glibc})(64bit)" in requires
+    for soname in needed:
+        if not soname.startswith(GLIBC_SONAMES) and soname != "libbz2.so.1.0":
+            assert f"{soname}()(64bit)" in requires, soname
+
+    fields = subprocess.run(["dpkg-deb", "-f", str(packages["deb"]), "Depends", "Recommends"],
+                            capture_output=True, text=True, check=True, timeout=60).stdout
+    declared = set(re.findall(r"[a-z0-9][a-z0-9.+-]+(?= \(|,|$| \|)", fields.replace("\n ", " "),
+                              re.MULTILINE))
+    assert f"libc6 (>= {glibc})" in fields
+    cache = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, check=True,
+                           timeout=60).stdout
+    paths = {}
+    for soname in needed:
+        found = re.search(rf"^\s+{re.escape(soname)} \(libc6,x86-64\) => (\S+)$", cache,
+                          re.MULTILINE)
+        assert found, f"{soname} is not installed here (scripts/system-deps.sh?)"
+        paths[soname] = found[1]
+    # One dpkg -S for all (each call reads every package's file list). A
+    # path may be registered under /lib or /usr/lib (the merged-/usr move).
+    candidates = {soname: {path, os.path.realpath(path), "/usr" + path, path.removeprefix("/usr")}
+                  for soname, path in paths.items()}
+    owners = subprocess.run(["dpkg", "-S", *sorted(set().union(*candidates.values()))],
+                            capture_output=True, text=True, timeout=300).stdout
+    owner_of = {line.split(": ", 1)[1]: line.split(":", 1)[0]
+                for line in owners.splitlines() if ": " in line}
+    for soname, names in candidates.items():
+        owner = {owner_of[name] for name in names if name in owner_of}
+        assert owner, f"no package owns {soname} here"
+        assert owner & declared, f"{soname} comes from {owner}, not in Depends: {fields}"
 
 
 def _extract_deb(deb: Path, into: Path) -> Path:
@@ -227,15 +338,15 @@ def test_the_menu_entry_and_appstream_file_validate(packages: dict[str, Path]) -
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_bad_arguments_give_one_line(packages: dict[str, Path], tmp_path: Path) -> None:
+def test_bad_arguments_give_one_line(fake_app: dict[str, Path], tmp_path: Path) -> None:
     not_an_app = tmp_path / "empty"
     not_an_app.mkdir()
-    done = _package(not_an_app, tmp_path / "out", packages["icons"])
+    done = _package(not_an_app, tmp_path / "out", fake_app["icons"])
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1 and "agentdesk is not an executable" in done.stderr
-    done = _package(packages["dist"], tmp_path / "out", packages["icons"], version="1.0-beta")
+    done = _package(fake_app["dist"], tmp_path / "out", fake_app["icons"], version="1.0-beta")
     assert done.returncode == 1 and "version '1.0-beta'" in done.stderr
-    done = _package(packages["dist"], tmp_path / "out", packages["icons"],
+    done = _package(fake_app["dist"], tmp_path / "out", fake_app["icons"],
                     ("AGENTDESK_PACKAGE_FORMATS", "snap"))
     assert done.returncode == 1 and "unknown package format 'snap'" in done.stderr
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
@@ -313,7 +424,9 @@ def _wait_for_window(display: str, app: subprocess.Popen[bytes],
         assert app.poll() is None, (f"the installed agentdesk exited with {app.returncode}: "
                                     f"{log.read_text(errors='replace')[-2000:]}")
         for window in _app_windows(display):
-            if window[1].startswith("AgentDesk") and _viewable(display, window[0]):
+            # The main window's title (app/ui/main_window.py WINDOW_TITLE); a
+            # start error would be "AgentDesk cannot start".
+            if window[1] == "AgentDesk" and _viewable(display, window[0]):
                 return window
         time.sleep(0.5)
     raise AssertionError(f"no AgentDesk window in {WINDOW_SECONDS}s: {_app_windows(display)}")
