@@ -6,10 +6,11 @@ does not start. In a temporary data folder (never the user's), it
 
 1. opens the main window offscreen (the real start: store, first run, window)
    and closes it the way File › Quit does;
-2. lists the providers the first run created: the built-in model's embedded
+2. loads the keyring's backends (API keys are kept there);
+3. lists the providers the first run created: the built-in model's embedded
    provider must be among them, on the file shipped beside an installed app
    (app/core/bundled_model.py) when there is one;
-3. imports the llama.cpp engine (its native libraries load), loads that
+4. imports the llama.cpp engine (its native libraries load), loads that
    model and generates a few tokens.
 
 Exit status 0 when every step passed; otherwise each failed step printed
@@ -89,6 +90,7 @@ def run_self_test(out: TextIO | None = None) -> int:
         settings = state["settings"]
         assert isinstance(settings, AppSettings)
         window_ok = report.step("window", lambda: _window(settings))
+        report.step("keyring", _keyring)
         engine_ok = report.step("engine", _engine)
         if window_ok and report.step("providers", lambda: _providers(settings, state)):
             if engine_ok:
@@ -121,6 +123,19 @@ def _window(settings: AppSettings) -> str:
     from app.ui.self_test_window import open_and_quit
 
     return open_and_quit(settings)
+
+
+def _keyring() -> str:
+    """The OS keyring (API keys) loads its backends; on Linux the Secret
+    Service one's libraries too (secretstorage, cryptography), whether or not
+    a keyring daemon runs here."""
+    from app.core.secrets import keyring_available
+
+    available = keyring_available()
+    if sys.platform.startswith("linux"):
+        import secretstorage  # noqa: F401 — GNOME Keyring / KWallet are reached through it
+    return ("a system keyring stores API keys" if available else
+            "no system keyring running here (API keys can come from environment variables)")
 
 
 def _engine() -> str:

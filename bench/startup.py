@@ -6,6 +6,8 @@ Usage (from the repository root)::
     .venv/bin/python bench/startup.py --home /tmp/sb     # build there once and keep it ...
     .venv/bin/python bench/startup.py --home /tmp/sb     # ... later runs reuse it
     .venv/bin/python bench/startup.py --runs 9 --idle 3
+    .venv/bin/python bench/startup.py --frozen [APP_DIR]  # the installed app vs source
+                                                          # (bench/startup_frozen.py)
 
 Every number comes from a real process started by this script, on a data folder
 built through the real schema (bench/startup_data.py: 10,000 conversations,
@@ -256,7 +258,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--conversations", type=int, default=10_000)
     parser.add_argument("--messages", type=int, default=200_000)
     parser.add_argument("--big", type=int, default=5_000)
+    parser.add_argument("--frozen", nargs="?", type=Path, const=True, metavar="APP_DIR",
+                        help="instead: the installed (frozen) app's start against the source "
+                             "start, and its size (bench/startup_frozen.py; APP_DIR default "
+                             "dist/agentdesk)")
+    parser.add_argument("--drop-caches", action="store_true",
+                        help="with --frozen: cold starts (drop the page cache; root)")
     args = parser.parse_args(argv)
+    if args.frozen is not None:
+        from bench import startup_frozen
+
+        app_dir = startup_frozen.default_app_dir() if args.frozen is True else args.frozen
+        return startup_frozen.run(app_dir, args.runs, args.drop_caches)
 
     temp = None if args.home else tempfile.mkdtemp(prefix="agentdesk-startup-")
     home = args.home or Path(temp) / "home"

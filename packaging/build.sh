@@ -61,7 +61,9 @@ else
   stamp="$VENV/.agentdesk-pyproject"
   if ! cmp -s pyproject.toml "$stamp"; then
     export CMAKE_ARGS=${CMAKE_ARGS:-"-DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_TILE=OFF"}
-    "$VENV/bin/python" -m pip install --quiet -e ".[local,package]"
+    mkdir -p "$WORK"
+    "$VENV/bin/python" -m pip install --quiet -e ".[local,package]" 2> "$WORK/pip.log" \
+      || { grep -v '^WARNING: Location' "$WORK/pip.log" | tail -30 >&2; exit 1; }
     cp pyproject.toml "$stamp"
   fi
   PY=$VENV/bin/python
@@ -79,12 +81,14 @@ mkdir -p "$WORK"
 "$PY" -m PyInstaller packaging/agentdesk.spec \
   --distpath "$OUT" --workpath "$WORK/pyinstaller" --noconfirm --clean --log-level WARN \
   2> "$WORK/pyinstaller.log" || { tail -30 "$WORK/pyinstaller.log" >&2; exit 1; }
-# The interpreter (pyenv builds keep ~25 MB of debug symbols in libpython and
-# its extension modules) loses its debug symbols and local symbols. Not every library: stripping
-# the wheels' repaired ones (numpy.libs' OpenBLAS) breaks them.
+# Symbols nobody needs at run time: the interpreter's (pyenv builds keep ~20 MB
+# of debug symbols in libpython and lib-dynload) and two Rust extensions' (3 MB).
+# Not every library: stripping the wheels' repaired ones (numpy.libs' OpenBLAS)
+# breaks them ("ELF load command address/offset not page-aligned").
 if command -v strip >/dev/null 2>&1; then
-  find "$APPDIR/_internal" -maxdepth 3 \( -name 'libpython3*.so*' -o -path '*/lib-dynload/*.so' \) \
-    -type f -exec strip --strip-unneeded {} +
+  find "$APPDIR/_internal" -maxdepth 4 -type f \( -name 'libpython3*.so*' \
+    -o -path '*/lib-dynload/*.so' -o -path '*/cryptography/hazmat/bindings/_rust.abi3.so' \
+    -o -path '*/rpds/rpds.*.so' \) -exec strip --strip-unneeded {} +
 fi
 mkdir -p "$APPDIR/share/icons"
 cp -r "$AGENTDESK_ICON_DIR/hicolor" "$APPDIR/share/icons/"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-STEPS = ("settings", "window", "engine", "providers", "model")
+STEPS = ("settings", "window", "keyring", "engine", "providers", "model")
 
 
 def run(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:

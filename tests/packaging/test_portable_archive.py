@@ -96,7 +96,7 @@ def test_self_test_passes_on_the_shipped_model_in_place(unpacked: Path, tmp_path
     lines = result.stdout.splitlines()
     assert result.returncode == 0, result.stdout + result.stderr
     assert lines[-1] == "self-test passed"
-    for step in ("settings", "window", "engine", "providers", "model"):
+    for step in ("settings", "window", "keyring", "engine", "providers", "model"):
         assert any(line.startswith(f"self-test: {step}: ok") for line in lines), result.stdout
     [model] = sorted((unpacked / "models").glob("*.gguf"))
     assert f"installed build, bundled model: {model}" in result.stdout
