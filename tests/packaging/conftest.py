@@ -70,6 +70,14 @@ def _build_env() -> dict[str, str]:
     return env
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that may run the build (in its setup) gets the build's time on
+    top of the suite's per-test timeout (pytest-timeout counts the setup)."""
+    for item in items:
+        if "packaging_build" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.timeout(BUILD_SECONDS + 300))
+
+
 @pytest.fixture(scope="session")
 def packaging_build() -> PackagingBuild:
     OUT_DIR.parent.mkdir(parents=True, exist_ok=True)
