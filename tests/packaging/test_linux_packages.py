@@ -446,6 +446,8 @@ def test_installed_deb_runs_and_removing_it_keeps_the_data(
     self_test = subprocess.run(["agentdesk", "--self-test"], capture_output=True, text=True,
                                env={**env, "QT_QPA_PLATFORM": "offscreen"}, timeout=300)
     assert self_test.returncode == 0, self_test.stdout + self_test.stderr
+    # The installed program runs the model shipped beside it, in place.
+    assert "bundled model: /opt/agentdesk/models/" in self_test.stdout, self_test.stdout
 
     display: TrayDisplay = start_tray_display(tmp_path / "x")
     log = tmp_path / "app.log"
@@ -463,6 +465,8 @@ def test_installed_deb_runs_and_removing_it_keeps_the_data(
     assert wm_class == "AgentDesk", title
     data = home / ".local" / "share" / "AgentDesk"
     assert (data / "agentdesk.db").is_file(), sorted(p.name for p in home.rglob("*"))
+    # One copy of the model on disk: no copy in the data folder or ~/.cache.
+    assert list(home.rglob("*.gguf")) == []
 
     removed = _dpkg("-r", "agentdesk")
     assert removed.returncode == 0, removed.stderr
