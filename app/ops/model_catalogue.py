@@ -10,7 +10,8 @@
 "Installed" is decided from file names: an entry is installed when every one of
 its files is in the models folder (``installed_filenames``; a ``.part`` file
 is a download still under way, never installed), or, for the bundled model,
-when its package is importable. Callers that already know the installed names
+when its package is importable or its file ships beside an installed app
+(app/core/bundled_model.py). Callers that already know the installed names
 (the model library, M-C's ModelLibrary) pass them in instead.
 """
 
@@ -21,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.core.bundled_model import bundled_model_file
 from app.core.models import catalogue, system
 from app.domain.model_library import CatalogueEntry, UseCase
 
@@ -59,9 +61,14 @@ def installed_filenames(models_dir: Path) -> set[str]:
 
 
 def is_installed(entry: CatalogueEntry, filenames: set[str]) -> bool:
-    if entry.bundled_package and importlib.util.find_spec(
-            entry.bundled_package.replace("-", "_")) is not None:
-        return True
+    """In the models folder (``filenames``), or the bundled model: its package
+    installed (a source install), or its file shipped beside an installed app."""
+    if entry.bundled_package:
+        shipped = bundled_model_file()
+        if shipped is not None and shipped.name in {f.filename for f in entry.files}:
+            return True
+        if importlib.util.find_spec(entry.bundled_package.replace("-", "_")) is not None:
+            return True
     return all(f.filename in filenames for f in entry.files)
 
 

@@ -107,3 +107,25 @@ def test_an_installed_app_without_its_model_falls_back_to_the_package(
     from source (here the test environment has the package)."""
     frozen_at(install(tmp_path / "app", model=False))
     assert bundled_model_file() is None
+
+
+def test_the_catalogue_counts_the_shipped_model_as_installed_without_its_package(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, frozen_at) -> None:
+    """An installed app has no model package, only the file beside it: the
+    catalogue's bundled entry (models search, the Model Library) is installed."""
+    import importlib.util
+
+    from app.core.models import catalogue
+    from app.ops.model_catalogue import is_installed
+
+    [entry] = [e for e in catalogue.load_catalogue() if e.bundled_package]
+    real_find_spec = importlib.util.find_spec
+    package = entry.bundled_package.replace("-", "_")
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == package else real_find_spec(name, *a))
+    assert not is_installed(entry, set())     # neither the package nor a shipped file
+    program = install(tmp_path / "app", model=False)
+    (program.parent / "models").mkdir()
+    (program.parent / "models" / entry.main_file.filename).write_bytes(GGUF_HEADER)
+    frozen_at(program)
+    assert is_installed(entry, set())
