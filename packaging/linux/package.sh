@@ -11,6 +11,9 @@
 #   /usr/share/applications/agentdesk.desktop   the menu entry
 #   /usr/share/icons/hicolor/NxN/apps/agentdesk.png, scalable/apps/agentdesk.svg
 #   /usr/share/metainfo/agentdesk.workbench.AgentDesk.metainfo.xml
+# and the licences of AgentDesk and what it bundles (packaging/NOTICE.txt) as
+# /usr/share/doc/agentdesk/copyright (.deb) or
+# /usr/share/licenses/agentdesk/NOTICE.txt (.rpm), where each system keeps them.
 # No maintainer script runs: dpkg's and rpm's file triggers refresh the menu
 # and icon caches, and nothing touches a user's home, so removing (or purging)
 # a package leaves every data folder as it was.
@@ -36,6 +39,7 @@ step() { echo "==> $*"; }
 dist=$1 out=$2 version=$3
 formats=${AGENTDESK_PACKAGE_FORMATS:-deb rpm}
 
+[ -f "$ROOT/packaging/NOTICE.txt" ] || fail "packaging/NOTICE.txt is missing (the bundled components' licences)"
 [ -x "$dist/agentdesk" ] || fail "$dist/agentdesk is not an executable: DIST_DIR must be the frozen app's folder"
 # Both dpkg and rpm accept this; '-' and '_' would split the file names.
 [[ $version =~ ^[0-9][A-Za-z0-9.+~]*$ ]] || fail "version '$version' must start with a digit and hold only letters, digits, '.', '+', '~'"
@@ -139,6 +143,8 @@ for format in $formats; do
     # The control file goes in a copy of the tree's top (not into $stage,
     # which the rpm is built from).
     cp -al "$stage/." "$work/deb/" 2>/dev/null || cp -a "$stage/." "$work/deb/"
+    # Debian keeps each package's licences in /usr/share/doc/PACKAGE/copyright.
+    install -D -m 644 "$ROOT/packaging/NOTICE.txt" "$work/deb/usr/share/doc/agentdesk/copyright"
     mkdir -m 755 "$work/deb/DEBIAN"
     fill "$deb_arch" "$HERE/deb/control.in" > "$work/deb/DEBIAN/control"
     dpkg-deb --root-owner-group -Zzstd -z1 --build "$work/deb" "$deb" >/dev/null
@@ -148,6 +154,7 @@ for format in $formats; do
     step "building $(basename "$rpm")"
     mkdir -p "$work/rpm"
     fill "$machine" "$HERE/rpm/agentdesk.spec.in" > "$work/rpm/agentdesk.spec"
+    cp "$ROOT/packaging/NOTICE.txt" "$work/rpm/NOTICE.txt"
     rpmbuild -bb --quiet --target "$machine" \
       --define "_topdir $work/rpm" --define "_rpmdir $work/rpm/out" \
       --define "_build_name_fmt %%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm" \

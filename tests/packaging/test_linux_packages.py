@@ -40,6 +40,7 @@ LINUX = ROOT / "packaging" / "linux"
 PACKAGE_SH = LINUX / "package.sh"
 ICON_SIZES = (16, 22, 24, 32, 48, 64, 128, 256, 512)
 METAINFO = "agentdesk.workbench.AgentDesk.metainfo.xml"
+DEB_LICENCE = "/usr/share/doc/agentdesk/copyright"
 TOOLS = ("dpkg-deb", "rpmbuild", "rpm", "desktop-file-validate", "appstreamcli")
 # Serialises the install test between test runs on one machine: one dpkg
 # database, one /opt/agentdesk.
@@ -132,8 +133,14 @@ def test_the_deb_and_the_rpm_install_the_same_layout(packages: dict[str, Path]) 
     folders = {"/opt/agentdesk"} | {"/opt/agentdesk/" + str(p.relative_to(packages["dist"]))
                                     for p in packages["dist"].rglob("*")
                                     if p.is_dir() and not p.is_symlink()}
-    assert {p for p, mode in deb.items() if not mode.startswith("d")} == expected - folders
-    assert _rpm_paths(packages["rpm"]) == expected
+    # The licences go where each system keeps them.
+    deb_licence, rpm_licence = DEB_LICENCE, "/usr/share/licenses/agentdesk/NOTICE.txt"
+    assert {p for p, mode in deb.items() if not mode.startswith("d")} == \
+        expected - folders | {deb_licence}
+    assert _rpm_paths(packages["rpm"]) == expected | {rpm_licence}
+    licences = subprocess.run(["rpm", "-qp", "--licensefiles", str(packages["rpm"])],
+                              capture_output=True, text=True, check=True, timeout=60).stdout
+    assert licences.split() == [rpm_licence]
     assert deb["/usr/bin/agentdesk"].startswith("l")
     assert deb["/opt/agentdesk/agentdesk"] == "-rwxr-xr-x"
     models = [p for p in deb if p.startswith("/opt/agentdesk/models/") and p.endswith(".gguf")]
@@ -302,6 +309,8 @@ def test_the_menu_entry_and_appstream_file_validate(packages: dict[str, Path]) -
     text = metainfo.read_text(encoding="utf-8")
     assert f'<release version="{VERSION}"' in text and "@" not in text
     assert "<launchable type=\"desktop-id\">agentdesk.desktop</launchable>" in text
+    notice = (ROOT / "packaging" / "NOTICE.txt").read_text(encoding="utf-8")
+    assert (tree / DEB_LICENCE.lstrip("/")).read_text(encoding="utf-8") == notice
     png = tree / "usr/share/icons/hicolor/256x256/apps/agentdesk.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
