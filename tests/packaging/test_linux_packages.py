@@ -306,6 +306,11 @@ def test_the_menu_entry_and_appstream_file_validate(packages: dict[str, Path]) -
     checked = subprocess.run(["appstreamcli", "validate", "--no-net", str(metainfo)],
                              capture_output=True, text=True, timeout=60)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+    # The installed tree as a whole: the metainfo's launchable is a menu entry
+    # that is really there.
+    checked = subprocess.run(["appstreamcli", "validate-tree", "--no-net", str(tree)],
+                             capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
     text = metainfo.read_text(encoding="utf-8")
     assert f'<release version="{VERSION}"' in text and "@" not in text
     assert "<launchable type=\"desktop-id\">agentdesk.desktop</launchable>" in text
