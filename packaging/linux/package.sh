@@ -7,7 +7,7 @@
 #   agentdesk-VERSION-1.ARCH.rpm    (rpmbuild)
 # Both install the same layout:
 #   /opt/agentdesk/...                          the app, as DIST_DIR has it
-#   /usr/bin/agentdesk -> /opt/agentdesk/agentdesk
+#   /usr/bin/agentdesk -> ../../opt/agentdesk/agentdesk (a relative link)
 #   /usr/share/applications/agentdesk.desktop   the menu entry
 #   /usr/share/icons/hicolor/NxN/apps/agentdesk.png, scalable/apps/agentdesk.svg
 #   /usr/share/metainfo/agentdesk.workbench.AgentDesk.metainfo.xml
