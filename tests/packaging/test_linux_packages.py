@@ -19,6 +19,7 @@ import configparser
 import fcntl
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -464,11 +465,18 @@ def test_installed_deb_runs_and_removing_it_keeps_the_data(
     # The installed program runs the model shipped beside it, in place.
     assert "bundled model: /opt/agentdesk/models/" in self_test.stdout, self_test.stdout
 
+    # Started the way the menu starts it: the installed entry's Exec line
+    # (field codes such as %F dropped), found on the PATH.
+    entry = configparser.ConfigParser(interpolation=None)
+    entry.read("/usr/share/applications/agentdesk.desktop", encoding="utf-8")
+    command = [word for word in shlex.split(entry["Desktop Entry"]["Exec"])
+               if not word.startswith("%")]
+    assert command == ["agentdesk"]
     display: TrayDisplay = start_tray_display(tmp_path / "x")
     log = tmp_path / "app.log"
     try:
         with log.open("wb") as out:
-            app = subprocess.Popen(["agentdesk"], env=display.env(env), cwd=home,
+            app = subprocess.Popen(command, env=display.env(env), cwd=home,
                                    stdout=out, stderr=subprocess.STDOUT)
         try:
             _, title, wm_class = _wait_for_window(display.display, app, log)
