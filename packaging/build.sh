@@ -10,6 +10,7 @@
 #     agentdesk                             packaging/agentdesk.spec): run this
 #     models/<model>.gguf                   the built-in model, once, read-only
 #     share/icons/hicolor/...               the icons (scripts/make_icons.py)
+#     NOTICE.txt                            licences of the bundled components
 #   DIR/agentdesk-VERSION-linux-ARCH.tar.gz the portable archive of that folder
 #   DIR/*.deb, DIR/*.rpm                    from packaging/linux/package.sh
 #
@@ -92,6 +93,8 @@ if command -v strip >/dev/null 2>&1; then
 fi
 mkdir -p "$APPDIR/share/icons"
 cp -r "$AGENTDESK_ICON_DIR/hicolor" "$APPDIR/share/icons/"
+# The licences and notices of what the app carries (Qt LGPL, llama.cpp MIT, Gemma).
+cp packaging/NOTICE.txt "$APPDIR/NOTICE.txt"
 
 progress "the built-in model, once, beside the program"
 mkdir -p "$APPDIR/models"

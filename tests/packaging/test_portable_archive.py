@@ -79,6 +79,9 @@ def test_the_archive_holds_one_folder_with_the_program_and_one_read_only_model(
     # Icons for the desktop (packages install them into the hicolor theme).
     for size in (16, 32, 48, 128, 256, 512):
         assert (unpacked / "share/icons/hicolor" / f"{size}x{size}/apps/agentdesk.png").is_file()
+    # The licences of the bundled components travel with them.
+    notice = (unpacked / "NOTICE.txt").read_text()
+    assert "llama.cpp" in notice and "LGPL" in notice and "Gemma" in notice
     size_mb = folder_mb(unpacked, leave_out=unpacked / "models")
     assert size_mb <= SIZE_GOAL_MB, f"{size_mb:.0f} MB without the model"
 
