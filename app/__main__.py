@@ -3,7 +3,13 @@
 import os
 import sys
 
-from app import gc_pause
+from app import frozen_python
+
+if __name__ == "__main__" and frozen_python.wants_python(sys.argv[1:]):
+    # The installed app started as Python by its own sandbox or file search.
+    sys.exit(frozen_python.run_python(sys.argv[1:]))
+
+from app import gc_pause  # noqa: E402
 
 gc_pause.pause()   # until the window is drawn, or a command starts: see app/gc_pause.py
 

@@ -161,3 +161,20 @@ def test_the_window_opens_on_a_desktop_and_the_first_run_uses_the_shipped_model(
     # Used in place: no copy in the data folder, none assembled under ~/.cache.
     assert not (data / "models").exists() or not list((data / "models").glob("*.gguf"))
     assert not (home / ".cache" / MODEL_PACKAGE).exists()
+
+
+def test_the_program_is_its_own_python_for_its_sandbox_and_file_search(
+        unpacked: Path, tmp_path: Path) -> None:
+    """The python tool's sandbox and the file search start ``sys.executable -I
+    ...``: in the installed app that is this program (app/frozen_python.py)."""
+    home = tmp_path / "home"
+    code = "import json, re, sys; print(json.dumps([sys.argv[1:], bool(re.match('a', 'ab'))]))"
+    result = run(unpacked / "agentdesk", "-I", "-c", code, "x y", home=home)
+    assert (result.returncode, result.stdout) == (0, '[["x y"], true]\n'), result.stderr
+    script = tmp_path / "main.py"
+    script.write_text("import sys\nprint(sum(range(10)))\nsys.exit(3)\n")
+    result = run(unpacked / "agentdesk", "-I", str(script), home=home)
+    assert (result.returncode, result.stdout) == (3, "45\n"), result.stderr
+    # The sandbox's boot script ships as bytecode only, and is found so.
+    boot = unpacked / "_internal" / "app" / "core" / "tools" / "sandbox_boot.py"
+    assert not boot.exists() and boot.with_suffix(".pyc").is_file()

@@ -19,7 +19,7 @@ from pathlib import Path
 # The process-wide helpers beside the domain at the bottom: ``app`` itself
 # (``app/__init__.py``: the version), typed settings, logging and the start-up
 # collector pause. They import nothing from ``app``; every layer above may use them.
-BASE = frozenset({"__init__", "settings", "logs", "gc_pause"})
+BASE = frozenset({"__init__", "settings", "logs", "gc_pause", "frozen_python"})
 _BELOW_CORE = BASE | {"domain", "store", "providers"}
 _BELOW_OPS = _BELOW_CORE | {"core"}
 _HEADLESS = _BELOW_OPS | {"ops"}
@@ -32,6 +32,7 @@ LAYERS: dict[str, frozenset[str]] = {
     "settings": frozenset(),
     "logs": frozenset(),
     "gc_pause": frozenset(),
+    "frozen_python": frozenset(),   # the frozen app as Python for its own subprocesses
     "domain": frozenset(),
     "store": BASE | {"domain"},
     "providers": BASE | {"domain"},
