@@ -144,7 +144,11 @@ def run_floor(home: Path, modules: Path, idle: float, verbose: bool = False) -> 
     return _finish("floor", proc, painted - started, idle)
 
 
-def run_app(home: Path, idle: float) -> Run:
+def start_until_painted(command: list[str], home: Path, what: str) -> tuple[subprocess.Popen,
+                                                                           float]:
+    """Start ``command`` on data folder ``home``; return the running process and
+    the seconds from just before its start to its window's first paint (the
+    log line "window painted", app/ui/first_paint.py)."""
     logs = home / "logs"
     for old in logs.glob("agentdesk.log*"):
         old.unlink()
@@ -158,10 +162,14 @@ def run_app(home: Path, idle: float) -> Run:
         return float(found.group(1)) if found else None
 
     started = time.time()
-    proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=_env(home),
+    proc = subprocess.Popen(command, cwd=ROOT, env=_env(home),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    when = _wait_for(painted, proc, "python -m app")
-    return _finish("app", proc, when - started, idle)
+    return proc, _wait_for(painted, proc, what) - started
+
+
+def run_app(home: Path, idle: float) -> Run:
+    proc, seconds = start_until_painted([sys.executable, "-m", "app"], home, "python -m app")
+    return _finish("app", proc, seconds, idle)
 
 
 def _finish(kind: str, proc: subprocess.Popen, seconds: float, idle: float) -> Run:

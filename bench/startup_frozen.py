@@ -31,11 +31,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from bench.startup import (
-    _PAINTED, ROOT, _env, _machine, _stop, _wait_for, compile_bytecode)
+from bench.startup import ROOT, _machine, _stop, compile_bytecode, start_until_painted
 
 GOAL_TIME_RATIO = 1.2
 GOAL_SIZE_MB = 200.0
@@ -65,27 +63,13 @@ def drop_caches() -> bool:
 
 def start_once(command: list[str], home: Path) -> float:
     """Seconds from starting ``command`` to its window's first paint."""
-    log_file = home / "logs" / "agentdesk.log"
-    for old in log_file.parent.glob("agentdesk.log*"):
-        old.unlink()
-
-    def painted() -> float | None:
-        try:
-            found = _PAINTED.search(log_file.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
-        return float(found.group(1)) if found else None
-
-    started = time.time()
-    proc = subprocess.Popen(command, cwd=ROOT, env=_env(home), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    when = _wait_for(painted, proc, command[-1])
+    proc, seconds = start_until_painted(command, home, command[-1])
     code = _stop(proc)
     if code != 0:
         err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
         raise RuntimeError(f"{' '.join(command)} did not shut down cleanly (status {code}): "
                            f"{err[-2000:]}")
-    return when - started
+    return seconds
 
 
 def run(app_dir: Path, runs: int, cold: bool) -> int:

@@ -13,9 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from app.cli import main
-from app.domain import AgentSpec, Message
 from app.store import Store
+from tests.support.export_data import trip_notes_export
 
 WITHOUT_STREAMS = (
     "import runpy, sys\n"
@@ -32,16 +31,8 @@ def run_without_streams(*arguments: str) -> int:
 
 
 def test_an_import_started_from_explorer_does_its_work_and_exits_0(tmp_path: Path) -> None:
-    source, target = tmp_path / "source", tmp_path / "target"
-    source.mkdir()
-    with Store(source / "agentdesk.db") as store:
-        agent = store.agents.create(AgentSpec(name="Helper", provider="none", model="m"))
-        conversation = store.conversations.create(agent.id, "Trip notes")
-        store.messages.add(Message(conversation_id=conversation.id, role="user",
-                                   content="Pack an umbrella."))
-    exported = tmp_path / "Trip notes.json"
-    assert main(["--home", str(source), "conversations", "export", str(conversation.id),
-                 "--format", "json", "-o", str(exported)]) == 0
+    target = tmp_path / "target"
+    exported = trip_notes_export(tmp_path)
 
     assert run_without_streams("--home", str(target), "conversations", "import",
                                str(exported)) == 0

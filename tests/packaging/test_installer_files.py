@@ -26,10 +26,10 @@ import yaml
 
 from app import __version__
 from app.cli import build_parser, main
-from app.domain import AgentSpec, Message
 from app.ops.exchange import FORMAT_SUFFIXES
 from app.settings import APP_NAME, data_home
 from app.store import Store
+from tests.support.export_data import trip_notes_export
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGING = ROOT / "packaging"
@@ -217,16 +217,8 @@ def test_the_association_is_for_the_export_format_and_not_the_default() -> None:
 def test_the_association_command_imports_an_export(tmp_path: Path, capsys) -> None:
     """The command Explorer runs, with %1 = a real AgentDesk export, run through the
     real CLI into another data folder: the conversation is imported."""
-    source, target = tmp_path / "source", tmp_path / "target"
-    source.mkdir()
-    with Store(source / "agentdesk.db") as store:
-        agent = store.agents.create(AgentSpec(name="Helper", provider="none", model="m"))
-        conversation = store.conversations.create(agent.id, "Trip notes")
-        store.messages.add(Message(conversation_id=conversation.id, role="user",
-                                   content="Pack an umbrella."))
-    exported = tmp_path / "Trip notes.json"
-    assert main(["--home", str(source), "conversations", "export", str(conversation.id),
-                 "--format", "json", "-o", str(exported)]) == 0
+    target = tmp_path / "target"
+    exported = trip_notes_export(tmp_path)
     command = association_command()
     assert command.count('"%1"') == 1
     arguments = [str(exported) if part == '"%1"' else part for part in command]

@@ -101,3 +101,21 @@ def assert_round_trip(items, fmt: str, file_name: str):
             assert snapshot(target) == snapshot(source)
             assert [a.portable() for a in target.agents.list()] == [agent.portable()]
             return report
+
+
+def trip_notes_export(folder: Path) -> Path:
+    """A real JSON export of one short chat ("Trip notes"), made through the CLI
+    from a data folder of its own under ``folder``: what a person double-clicks."""
+    from app.cli import main
+
+    source = folder / "source"
+    source.mkdir()
+    with Store(source / "agentdesk.db") as store:
+        agent = store.agents.create(AgentSpec(name="Helper", provider="none", model="m"))
+        conversation = store.conversations.create(agent.id, "Trip notes")
+        store.messages.add(Message(conversation_id=conversation.id, role="user",
+                                   content="Pack an umbrella."))
+    exported = folder / "Trip notes.json"
+    assert main(["--home", str(source), "conversations", "export", str(conversation.id),
+                 "--format", "json", "-o", str(exported)]) == 0
+    return exported
