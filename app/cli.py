@@ -118,6 +118,46 @@ def names_no_command(argv: Sequence[str]) -> bool:
     return True
 
 
+def split_open_paths(argv: Sequence[str]) -> tuple[list[str], list[str]] | None:
+    """(options, paths) when ``argv`` starts the window with files to open
+    (``agentdesk [OPTIONS] PATH...``, as a file manager starts it); None
+    otherwise (a command, or no paths).
+
+    The first word that is no option decides: a command name is a command; a
+    word that names an existing file or looks like a file name (it has a
+    separator or a suffix) is a path, and so is every later word. Anything
+    else (``agentdesk agnets``) stays a usage error of the full parser. After
+    ``--`` every word is a path.
+    """
+    options: list[str] = []
+    paths: list[str] = []
+    tokens = iter(argv)
+    for token in tokens:
+        if token == "--":
+            paths += list(tokens)
+            break
+        if paths and not token.startswith("-"):
+            paths.append(token)
+        elif token in _VALUE_OPTIONS:
+            options += [token, *(value for value in [next(tokens, None)] if value is not None)]
+        elif token.startswith("-"):
+            options.append(token)
+        elif token in COMMANDS or not _looks_like_a_file(token):
+            return None
+        else:
+            paths.append(token)
+    return (options, paths) if paths else None
+
+
+def _looks_like_a_file(word: str) -> bool:
+    if os.sep in word or "/" in word or Path(word).suffix:
+        return True
+    try:
+        return os.path.lexists(word)
+    except (OSError, ValueError):
+        return False
+
+
 def _write_pdf(pieces: HtmlPieces, path: Path) -> None:
     """``conversations export --format pdf``: Qt's PDF writer, loaded on demand
     (commands sit below the UI and may not import it themselves); in one go,
@@ -130,6 +170,10 @@ def _write_pdf(pieces: HtmlPieces, path: Path) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``agentdesk`` with ``argv`` (default: the process arguments)."""
     arguments = list(sys.argv[1:] if argv is None else argv)
+    opening = split_open_paths(arguments)
+    open_paths: list[str] = []
+    if opening is not None:    # agentdesk PATH...: the window, importing the files
+        arguments, open_paths = opening
     parser = build_parser(commands=not names_no_command(arguments))
     try:
         args = parser.parse_args(arguments)
@@ -143,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = _load_settings(args)
         if args.handler is None:
-            return _start_gui(settings)
+            return _start_gui(settings, open_paths)
         gc_pause.resume(freeze=False)
         return _run_command(args, settings)
     except CliError as exc:
@@ -188,7 +232,7 @@ def _show_startup_error(message: str) -> None:
     show_startup_error(message)
 
 
-def _start_gui(settings: AppSettings) -> int:
+def _start_gui(settings: AppSettings, open_paths: Sequence[str] = ()) -> int:
     try:
         from app.ui.qt_import import import_pyside
         import_pyside()   # before any Qt module: see app/ui/qt_import.py
@@ -197,7 +241,7 @@ def _start_gui(settings: AppSettings) -> int:
         gc_pause.resume(freeze=False)
         raise CliError(f"the desktop window is not available: {exc}") from None
     try:
-        return run_gui(settings)   # resumes collection once the window is drawn
+        return run_gui(settings, open_paths)   # resumes collection once the window is drawn
     finally:
         gc_pause.resume(freeze=False)   # the window never came up
 

@@ -236,6 +236,9 @@ class ImportSummary:
     #: The imported agents that asked for a workspace or tool permissions
     #: they did not get.
     withheld: list[tuple[AgentSpec, AgentGrants]] = field(default_factory=list)
+    #: The ids of the imported conversations, in import order (a window opened
+    #: with files shows the last one).
+    conversation_ids: list[int] = field(default_factory=list)
 
     def text(self) -> str:
         count = len(self.imported)
@@ -278,5 +281,6 @@ def import_files(store: Store, paths: Sequence[Path]) -> ImportSummary:
             summary.skipped.append((path.name, str(exc)))
             continue
         summary.imported += [item.title for item in report.imported]
+        summary.conversation_ids += [item.conversation_id for item in report.imported]
         summary.skipped += [(item.title, item.reason) for item in report.skipped]
     return summary

@@ -22,7 +22,7 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import qasync
 from PySide6.QtCore import Qt
@@ -40,6 +40,7 @@ from app.ui.error_report import ErrorReporter
 from app.ui.first_paint import after_first_paint, log_first_paint
 from app.ui.interrupts import quit_on_interrupt
 from app.ui.main_window import MainWindow
+from app.ui.open_files import FileOpenEvents
 from app.ui.resources import app_icon
 from app.ui.single_instance import Claim, SingleInstance
 
@@ -65,13 +66,22 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 
 async def run_app(settings: AppSettings, app: QApplication, *,
                   on_shown: Callable[[MainWindow], None] | None = None,
-                  instance: SingleInstance | None = None) -> int:
+                  instance: SingleInstance | None = None,
+                  open_paths: Sequence[str] = (),
+                  file_open_events: bool | None = None) -> int:
     """Open the store, show the main window, and run until it is closed.
 
     Returns the exit code (0 after a clean shutdown). ``on_shown`` is called
     with the window once it is visible (used by tests). ``instance``: the
     single-instance server whose "show" requests bring the window forward.
+    ``open_paths``: files to import once the window shows (``agentdesk PATH``,
+    app/ui/open_files.py). ``file_open_events``: take QFileOpenEvent (Finder)
+    paths too; None = on macOS only, where they come.
     """
+    if file_open_events is None:
+        file_open_events = sys.platform == "darwin"
+    # Before the store opens: the file that started the app on macOS comes early.
+    events = FileOpenEvents(app) if file_open_events else None
     loop = asyncio.get_running_loop()
     quit_requested = asyncio.Event()
     # Uncaught errors anywhere (Qt slots, tasks, threads): logged with their
@@ -80,8 +90,12 @@ async def run_app(settings: AppSettings, app: QApplication, *,
     uninstall_hooks = reporter.install(loop)
     try:
         return await _run_window(settings, app, reporter, loop, quit_requested,
-                                 on_shown=on_shown, instance=instance)
+                                 on_shown=on_shown, instance=instance,
+                                 open_paths=open_paths, events=events)
     finally:
+        if events is not None:
+            events.close()
+            events.deleteLater()
         uninstall_hooks()
         reporter.deleteLater()
 
@@ -89,7 +103,8 @@ async def run_app(settings: AppSettings, app: QApplication, *,
 async def _run_window(settings: AppSettings, app: QApplication, reporter: ErrorReporter,
                       loop: asyncio.AbstractEventLoop, quit_requested: asyncio.Event, *,
                       on_shown: Callable[[MainWindow], None] | None,
-                      instance: SingleInstance | None) -> int:
+                      instance: SingleInstance | None, open_paths: Sequence[str],
+                      events: FileOpenEvents | None) -> int:
     store = await _open_store(settings)
     bridge: StoreBridge | None = None
     try:
@@ -117,6 +132,10 @@ async def _run_window(settings: AppSettings, app: QApplication, reporter: ErrorR
             log.info("window shown")
             if on_shown is not None:
                 on_shown(window)
+            if open_paths:
+                shell.opener.open_paths(open_paths)
+            if events is not None:
+                events.attach(shell.opener.open_paths)
             await quit_requested.wait()
         log.info("shutting down")
         window.sig_closed.disconnect(quit_requested.set)
@@ -231,8 +250,9 @@ def _writable_data(settings: AppSettings) -> None:
             settings.database_path, "AgentDesk needs to write there")))
 
 
-def run_gui(settings: AppSettings) -> int:
-    """Start the desktop application; returns the process exit code."""
+def run_gui(settings: AppSettings, open_paths: Sequence[str] = ()) -> int:
+    """Start the desktop application; returns the process exit code.
+    ``open_paths``: files to import (handed to the running instance if there is one)."""
     try:
         _writable_data(settings)
         _ensure_log_file(settings)
@@ -246,11 +266,11 @@ def run_gui(settings: AppSettings) -> int:
     # One instance per data folder: a second launch asks the first to come
     # forward and ends here, before the database is opened.
     instance = SingleInstance(settings.home)
-    if instance.claim() is Claim.FORWARDED:
+    if instance.claim(open_paths) is Claim.FORWARDED:
         return 0
     log.info("AgentDesk started (version %s, data folder %s)", __version__, settings.home)
     try:
-        code = qasync.run(run_app(settings, app, instance=instance))
+        code = qasync.run(run_app(settings, app, instance=instance, open_paths=open_paths))
     except StartupError as exc:
         sys.stderr.write(f"agentdesk: {exc}\n")
         show_startup_error(str(exc))

@@ -20,6 +20,7 @@ from app.ops.exchange import ImportSummary
 from app.ui.drag_drop import ConversationDrag, WindowDropImporter
 from app.ui.file_actions import FileActions
 from app.ui.file_drop import ComposerFileDrop
+from app.ui.open_files import FileOpener
 from app.ui.prompts import warn
 from app.ui.quick_chat import QuickChatWindow
 from app.ui.resources import app_icon
@@ -60,6 +61,9 @@ class DesktopShell(QObject):
             lambda text: warn(window, "File not added", text))
         self.files = FileActions(window, bridge, DataService(bridge, settings.home), self.drop,
                                  lambda: window.settings.export_format, parent=self)
+        #: Files given from outside: command line, a second launch, Finder.
+        self.opener = FileOpener(window, bridge, agents, self.drop, self.bring_forward,
+                                 parent=self)
         self._wire_files()
 
         window.close_guard = self.tray.intercept_close
@@ -68,6 +72,7 @@ class DesktopShell(QObject):
         self.quick_chat.sig_open_in_main.connect(self._open_in_main)
         if instance is not None:
             instance.sig_show_requested.connect(self.bring_forward)
+            instance.sig_open_requested.connect(self.opener.open_paths)
 
     def start(self) -> None:
         self.tray.start()

@@ -28,7 +28,7 @@ import logging
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -187,9 +187,14 @@ class WindowDropImporter(QObject):
             return True
         return False
 
-    def import_paths(self, paths: list[Path]):  # noqa: ANN201 (the task)
+    def import_paths(self, paths: list[Path],  # noqa: ANN201 (the task)
+                     refused: Sequence[tuple[str, str]] = ()):
+        """Import ``paths``; ``refused`` (name, reason) are files the caller
+        could not even open (app/ui/open_files.py), listed as skipped in the
+        same report."""
         async def run() -> ImportSummary:
             summary = await self._bridge.run(partial(exchange.import_files, paths=paths))
+            summary.skipped += list(refused)
             log.info("import of %s: %d imported, %d skipped", summary.files,
                      len(summary.imported), len(summary.skipped))
             self._report(summary)

@@ -2,8 +2,11 @@
 
 The running instance listens on a QLocalServer whose name is derived from the
 user and the data folder (two data folders may each have their own instance).
-A new launch first tries to connect: if someone answers, it sends ``show``,
-waits for the ``ok`` and exits without opening the database.
+A new launch first tries to connect: if someone answers, it sends ``show``
+(or, started with files, ``open`` and their absolute paths as one JSON line),
+waits for the ``ok`` and exits without opening the database. The running
+instance comes forward, and opens the files (app/ui/open_files.py checks them:
+they are only as trustworthy as whoever started the second launch).
 
 A crashed instance leaves its socket file behind (Unix): nobody answers on it,
 so it is removed (``QLocalServer.removeServer``) before listening. Qt would
@@ -17,7 +20,9 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import json
 import logging
+from collections.abc import Sequence
 from enum import Enum
 from pathlib import Path
 
@@ -27,10 +32,16 @@ from PySide6.QtNetwork import QLocalServer, QLocalSocket
 log = logging.getLogger(__name__)
 
 SHOW_REQUEST = b"show\n"
+OPEN_PREFIX = b"open "   # + a JSON list of absolute paths + newline
 SHOW_ACK = b"ok\n"
 CONNECT_MS = 500
 REPLY_MS = 2000
-MAX_REQUEST = 64      # bytes: a request is one short line
+#: Paths sent per request; the receiver takes at most its own MAX_FILES of them.
+MAX_SENT_PATHS = 100
+MAX_PATH_CHARS = 4096
+#: bytes: "show", or "open" with up to MAX_SENT_PATHS paths of up to 4096
+#: characters (JSON-escaped); anything longer is dropped unread.
+MAX_REQUEST = 4 * 1024 * 1024
 LOCK_FILENAME = ".instance.lock"
 LOCK_MS = 5000
 
@@ -63,8 +74,32 @@ class Claim(Enum):
     FORWARDED = "forwarded"    # another instance was asked to show itself
 
 
-def ask_running_instance(name: str, timeout_ms: int = CONNECT_MS) -> bool:
-    """Ask the instance listening on ``name`` to show its window.
+def open_request(paths: Sequence[str]) -> bytes:
+    """The request that asks the running instance to open ``paths`` (made
+    absolute here: the running instance has another working folder)."""
+    # A name longer than any file system takes is cut (and refused there).
+    absolute = [str(Path(path[:MAX_PATH_CHARS + 1]).absolute())
+                for path in list(paths)[:MAX_SENT_PATHS]]
+    return OPEN_PREFIX + json.dumps(absolute).encode() + b"\n"
+
+
+def parse_open_request(line: bytes) -> list[str] | None:
+    """The paths of an ``open`` request line; None when it is not one."""
+    if not line.startswith(OPEN_PREFIX):
+        return None
+    try:
+        paths = json.loads(line[len(OPEN_PREFIX):].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+        return None
+    return paths[:MAX_SENT_PATHS]
+
+
+def ask_running_instance(name: str, timeout_ms: int = CONNECT_MS,
+                         paths: Sequence[str] = ()) -> bool:
+    """Ask the instance listening on ``name`` to show its window (and open
+    ``paths``).
 
     True once the request was delivered (the instance answered ``ok``, or at
     least took the bytes); False when nobody listens.
@@ -73,7 +108,7 @@ def ask_running_instance(name: str, timeout_ms: int = CONNECT_MS) -> bool:
     socket.connectToServer(name)
     if not socket.waitForConnected(timeout_ms):
         return False
-    socket.write(SHOW_REQUEST)
+    socket.write(open_request(paths) if paths else SHOW_REQUEST)
     delivered = socket.waitForBytesWritten(REPLY_MS)
     answered = False
     while delivered and socket.bytesAvailable() < len(SHOW_ACK):
@@ -92,6 +127,8 @@ class SingleInstance(QObject):
 
     #: Another launch asked this instance to show its window.
     sig_show_requested = Signal()
+    #: Another launch was given files: their paths (unchecked), after sig_show_requested.
+    sig_open_requested = Signal(list)
 
     def __init__(self, home: Path | str, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -103,8 +140,9 @@ class SingleInstance(QObject):
         self._server.newConnection.connect(self._accept)
         self.removed_stale = False
 
-    def claim(self) -> Claim:
-        """Become the running instance, or hand over to the one already running.
+    def claim(self, paths: Sequence[str] = ()) -> Claim:
+        """Become the running instance, or hand over to the one already running
+        (with ``paths``, the files this launch was given).
 
         Claims are serialised by a lock file in the data folder (held for the
         few milliseconds of ask + listen), so of two launches started at the same
@@ -115,15 +153,16 @@ class SingleInstance(QObject):
         if not lock.tryLock(LOCK_MS):
             log.warning("single instance: could not take %s; starting anyway", LOCK_FILENAME)
         try:
-            return self._claim()
+            return self._claim(paths)
         finally:
             if lock.isLocked():
                 lock.unlock()
 
-    def _claim(self) -> Claim:
-        if ask_running_instance(self.name):
+    def _claim(self, paths: Sequence[str]) -> Claim:
+        if ask_running_instance(self.name, paths=paths):
             log.info("another AgentDesk is running on this data folder; "
-                     "asked it to show its window")
+                     "asked it to show its window%s",
+                     f" and open {len(paths)} file(s)" if paths else "")
             return Claim.FORWARDED
         # Nobody answered. A socket file still there was left by a crash: with
         # UserAccessOption Qt would silently replace it, so say what happens.
@@ -163,12 +202,16 @@ class SingleInstance(QObject):
                 log.warning("single instance: dropped an oversized request")
                 socket.abort()
             return
-        line = bytes(socket.readLine(MAX_REQUEST).data())
-        if line == SHOW_REQUEST:
-            log.info("another launch asked this instance to show its window")
+        line = bytes(socket.readLine(MAX_REQUEST + 1).data())
+        paths = parse_open_request(line)
+        if line == SHOW_REQUEST or paths is not None:
+            log.info("another launch asked this instance to show its window%s",
+                     f" and open {len(paths)} file(s)" if paths else "")
             socket.write(SHOW_ACK)
             socket.flush()
             self.sig_show_requested.emit()
+            if paths:
+                self.sig_open_requested.emit(paths)
         else:
             log.warning("single instance: unknown request %r", line[:MAX_REQUEST])
         socket.disconnectFromServer()

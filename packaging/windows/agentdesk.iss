@@ -14,7 +14,9 @@
 ;   in models\) into %LOCALAPPDATA%\Programs\AgentDesk for the current user only;
 ; - a Start menu entry, and a desktop shortcut when the person ticks it;
 ; - "Open with AgentDesk" for .json files (AgentDesk's export format): listed in
-;   Explorer's Open with menu, never made the default for every .json file;
+;   Explorer's Open with menu, never made the default for every .json file; it runs
+;   agentdesk.exe "%1": the window opens (or the running one comes forward) and
+;   imports the file as a drop on the window would;
 ; - the uninstaller removes the program and leaves the data folder
 ;   (%LOCALAPPDATA%\AgentDesk: agents, chats, settings, logs, downloaded models) unless
 ;   the person answers Yes to removing it too.
@@ -99,7 +101,7 @@ Name: "{autodesktop}\{#AppName}"; Filename: "{app}\{#AppExeName}"; Tasks: deskto
 Root: HKA; Subkey: "Software\Classes\{#ExportExt}\OpenWithProgids"; ValueType: string; ValueName: "{#ExportProgId}"; ValueData: ""; Flags: uninsdeletevalue
 Root: HKA; Subkey: "Software\Classes\{#ExportProgId}"; ValueType: string; ValueName: ""; ValueData: "AgentDesk export"; Flags: uninsdeletekey
 Root: HKA; Subkey: "Software\Classes\{#ExportProgId}\DefaultIcon"; ValueType: string; ValueName: ""; ValueData: "{app}\{#AppExeName},0"
-Root: HKA; Subkey: "Software\Classes\{#ExportProgId}\shell\open\command"; ValueType: string; ValueName: ""; ValueData: """{app}\{#AppExeName}"" conversations import ""%1"""
+Root: HKA; Subkey: "Software\Classes\{#ExportProgId}\shell\open\command"; ValueType: string; ValueName: ""; ValueData: """{app}\{#AppExeName}"" ""%1"""
 Root: HKA; Subkey: "Software\Classes\Applications\{#AppExeName}\SupportedTypes"; ValueType: string; ValueName: "{#ExportExt}"; ValueData: ""; Flags: uninsdeletekey
 
 [Run]

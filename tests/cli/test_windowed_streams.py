@@ -1,8 +1,8 @@
 """The installed Windows program has no standard streams when Explorer starts it.
 
 PyInstaller's windowed build (console=False) runs with ``sys.stdout`` and
-``sys.stderr`` set to None; "Open with AgentDesk" on an export runs
-``agentdesk.exe conversations import FILE`` that way. The command must do its
+``sys.stderr`` set to None; a command started from a shortcut or Explorer
+(``agentdesk.exe conversations import FILE``) runs that way. It must do its
 work and exit 0, not fail on its first line of output. Run here as a real
 process with both streams taken away before ``python -m app`` starts.
 """

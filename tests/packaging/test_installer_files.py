@@ -25,8 +25,8 @@ import pytest
 import yaml
 
 from app import __version__
-from app.cli import build_parser, main
-from app.ops.exchange import FORMAT_SUFFIXES
+from app.cli import main
+from app.ops.exchange import FORMAT_SUFFIXES, import_files
 from app.settings import APP_NAME, data_home
 from app.store import Store
 from tests.support.export_data import trip_notes_export
@@ -214,19 +214,28 @@ def test_the_association_is_for_the_export_format_and_not_the_default() -> None:
     assert "HKA" in registry and "HKCR" not in registry and "HKLM" not in registry
 
 
-def test_the_association_command_imports_an_export(tmp_path: Path, capsys) -> None:
-    """The command Explorer runs, with %1 = a real AgentDesk export, run through the
-    real CLI into another data folder: the conversation is imported."""
+def test_the_association_command_opens_the_export_in_the_window(
+        tmp_path: Path, monkeypatch) -> None:
+    """The command Explorer runs, with %1 = a real AgentDesk export, through the
+    real CLI: the window starts with that one file to open (app/ui/open_files.py;
+    tests/ui/test_open_files.py runs that import in the real window), and the
+    file it hands over imports into another data folder."""
+    import app.cli
+
     target = tmp_path / "target"
     exported = trip_notes_export(tmp_path)
     command = association_command()
-    assert command.count('"%1"') == 1
+    assert command == ['"%1"']                       # the program, then only the file
     arguments = [str(exported) if part == '"%1"' else part for part in command]
-    build_parser().parse_args(arguments)             # a command the CLI knows
+    started: list[list[str]] = []
+    monkeypatch.setattr(app.cli, "_start_gui",
+                        lambda settings, paths=(): started.append(list(paths)) or 0)
     assert main(["--home", str(target), *arguments]) == 0
-    capsys.readouterr()
+    assert started == [[str(exported)]]
     with Store(target / "agentdesk.db") as store:
+        summary = import_files(store, [Path(p) for p in started[0]])
         assert [c.title for c in store.conversations.list()] == ["Trip notes"]
+    assert summary.imported == ["Trip notes"]
 
 
 # -- the release workflow ---------------------------------------------------------------------

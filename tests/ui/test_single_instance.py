@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from app.logs import LOG_FILENAME
+from app.store import Store
 from app.ui.single_instance import server_name
+from tests.support.export_data import trip_notes_export
 
 REPO = Path(__file__).resolve().parents[2]
 START_S = 30.0
@@ -24,8 +26,8 @@ def _env(home: Path) -> dict[str, str]:
     return {**os.environ, "AGENTDESK_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
 
 
-def _launch(home: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "app"], cwd=REPO, env=_env(home),
+def _launch(home: Path, *paths: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "app", *paths], cwd=REPO, env=_env(home),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -115,4 +117,42 @@ def test_a_stale_socket_of_a_crashed_instance_is_removed(tmp_path: Path) -> None
         assert started.poll() is None
     finally:
         code, err = _stop(started)
+    assert code == 0, err
+
+
+def _titles(home: Path) -> list[str]:
+    with Store(home / "agentdesk.db") as store:
+        return [c.title for a in store.agents.list() for c in store.conversations.list(a.id)]
+
+
+@pytest.mark.slow
+def test_a_launch_with_a_file_imports_it_and_a_second_one_hands_its_file_over(
+        tmp_path: Path) -> None:
+    """``agentdesk PATH`` as the file manager runs it: the first launch imports
+    its file; a second launch with a file (relative to its own folder) hands
+    it to the running one and exits 0; a missing file does not stop anything."""
+    home, files = tmp_path / "home", tmp_path / "files"
+    files.mkdir()
+    export = trip_notes_export(files)
+    first = _launch(home, str(export), str(files / "missing.json"))
+    try:
+        _wait_for_log(first, home, "import of ['Trip notes.json']: 1 imported, 1 skipped")
+        assert _titles(home).count("Trip notes") == 1
+
+        second = subprocess.run([sys.executable, "-m", "app",
+                                 "--home", str(home), export.name],
+                                cwd=files, env={**_env(home), "PYTHONPATH": str(REPO)},
+                                capture_output=True, text=True, timeout=SECOND_S)
+
+        assert second.returncode == 0, second.stderr
+        _wait_for_log(first, home, "show its window and open 1 file(s)")
+        _wait_for_log(first, home, "import of ['Trip notes.json']: 0 imported, 1 skipped",
+                      count=1)
+        _wait_for_log(first, home, "bringing the main window forward")
+        text = _log(home)
+        assert "asked it to show its window and open 1 file(s)" in text
+        assert text.count("store opened") == 1
+        assert _titles(home).count("Trip notes") == 1     # the same file: not twice
+    finally:
+        code, err = _stop(first)
     assert code == 0, err
