@@ -30,13 +30,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, assert_never
 
 from app.core.bundled_model import bundled_model_file
 from app.core.first_run import PROVIDER_NAME
 from app.core.provider_factory import build_provider, options_from_settings
 from app.domain import ChatMessage, ChatRequest, ProviderConfig
-from app.domain.events import Error, TextDelta, Usage
+from app.domain.events import (
+    Done, Error, Status, TextDelta, ThinkingDelta, ToolCall, ToolResult, Usage)
 from app.logs import configure_logging
 from app.settings import AppSettings, load_settings
 from app.store import Store
@@ -190,12 +191,17 @@ async def _stream(config: ProviderConfig, settings: AppSettings) -> tuple[str, i
     tokens = 0
     try:
         async for event in provider.stream_chat(request):
-            if isinstance(event, Error):
-                raise StepFailed(f"the model failed: {event.kind}: {event.message}")
-            if isinstance(event, TextDelta):
-                pieces.append(event.text)
-            elif isinstance(event, Usage) and event.completion_tokens:
-                tokens = event.completion_tokens
+            match event:
+                case Error():
+                    raise StepFailed(f"the model failed: {event.kind}: {event.message}")
+                case TextDelta():
+                    pieces.append(event.text)
+                case Usage():
+                    tokens = event.completion_tokens or tokens
+                case ThinkingDelta() | ToolCall() | ToolResult() | Done() | Status():
+                    pass
+                case _:
+                    assert_never(event)
     finally:
         await provider.aclose()
     return "".join(pieces), max(tokens, 1 if pieces else 0)
