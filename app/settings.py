@@ -113,6 +113,24 @@ class ToolsSettings(BaseModel):
     allow_private_addresses: bool = False
 
 
+class ApiSettings(BaseModel):
+    """The local HTTP API (app/api/), served by the window or ``agentdesk serve``.
+
+    Off by default and bound to 127.0.0.1: any other address is reachable from
+    the network, so Settings asks before saving one. The bearer token is not
+    here: it lives in the keyring (app/core/secrets.py ``api_token``).
+    ``rate_limit_per_minute`` is per token; ``max_body_bytes`` bounds one
+    request body. ``allowed_origins``: browser origins CORS lets in (none: closed).
+    """
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    allowed_origins: list[str] = Field(default_factory=list)
+    rate_limit_per_minute: int = Field(default=120, ge=1, le=100_000)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+
+
 class LoggingSettings(BaseModel):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     max_bytes: int = Field(default=2_000_000, ge=10_000)
@@ -140,6 +158,7 @@ class AppSettings(BaseSettings):
     runner: RunnerSettings = Field(default_factory=RunnerSettings)
     engine: EngineSettings = Field(default_factory=EngineSettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
 
     # Set by load_settings, not read from any source.
     home: Path = Field(default_factory=data_home, exclude=True)

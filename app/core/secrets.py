@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import secrets as _random
 from types import ModuleType
 
 from app.logs import register_secret
@@ -24,6 +25,13 @@ SERVICE = "AgentDesk"
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 NO_KEYRING_TO_STORE = ("no system keyring is available to store the API key; set it in an "
                        "environment variable and refer to it instead (--api-key-env VAR)")
+
+
+API_TOKEN_ENTRY = "api:token"
+#: When set, the only bearer token the HTTP API accepts (``agentdesk serve``).
+API_TOKEN_ENV = "AGENTDESK_API_TOKEN"
+NO_KEYRING_FOR_TOKEN = ("no system keyring is available to keep the API token; set "
+                        f"{API_TOKEN_ENV} to the token the API should accept")
 
 
 def provider_key_entry(provider_name: str) -> str:
@@ -111,3 +119,40 @@ def resolve_key(reference: str | None) -> str | None:
         register_secret(value)
         return value
     raise SecretError(f"unknown API key reference {reference!r}")
+
+
+def _new_token() -> str:
+    return _random.token_urlsafe(32)
+
+
+def api_token() -> str:
+    """The bearer token the local HTTP API accepts: ``$AGENTDESK_API_TOKEN``
+    when set, else the one kept in the keyring, made on first use.
+
+    Raises SecretError (saying to set the variable) when there is no keyring."""
+    value = os.environ.get(API_TOKEN_ENV, "").strip()
+    if value:
+        register_secret(value)
+        return value
+    keyring = _keyring()
+    try:
+        stored = keyring.get_password(SERVICE, API_TOKEN_ENTRY)
+        if not stored:
+            stored = _new_token()
+            keyring.set_password(SERVICE, API_TOKEN_ENTRY, stored)
+    except _keyring_errors() as exc:
+        raise SecretError(NO_KEYRING_FOR_TOKEN) from exc
+    register_secret(stored)
+    return stored
+
+
+def regenerate_api_token() -> str:
+    """Replace the keyring's API token with a new one and return it; the old
+    one stops working as soon as the server reads the new one."""
+    token = _new_token()
+    register_secret(token)
+    try:
+        _keyring().set_password(SERVICE, API_TOKEN_ENTRY, token)
+    except _keyring_errors() as exc:
+        raise SecretError(NO_KEYRING_FOR_TOKEN) from exc
+    return token
