@@ -48,6 +48,10 @@ class AgentSpec(BaseModel):
     # Windows, no user namespaces, running as root). Off by default; set only
     # by the person after a warning, never by an imported file (not portable).
     python_unisolated: bool = False
+    # Tools that ask first which the person allowed for the local HTTP API
+    # (app/api/turns.py): over the API nobody can be asked, so the others are
+    # refused. Set only in the app, never by an API client or an imported file.
+    api_tools: list[str] = Field(default_factory=list)
     # How many earlier turns are sent as memory; None = as many as fit, 0 = none.
     max_turns: int | None = Field(default=None, ge=0)
     revision: int = 0
@@ -66,7 +70,7 @@ class AgentSpec(BaseModel):
         """The agent as shareable JSON data: no database identity, no timestamps."""
         data = self.model_dump(
             mode="json", exclude={"id", "revision", "created_at", "updated_at",
-                                  "python_unisolated"}
+                                  "python_unisolated", "api_tools"}
         )
         data["generation"] = self.generation.compact()
         return data

@@ -1,10 +1,14 @@
 """A conversation: an ordered exchange of messages with one agent."""
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from app.domain.clock import utc_now
+
+#: Where a conversation was started: the window/CLI, or the local HTTP API.
+ConversationOrigin = Literal["app", "api"]
 
 
 class Conversation(BaseModel):
@@ -22,3 +26,5 @@ class Conversation(BaseModel):
     # time that is no time): which fields, in words. Views show the row as
     # damaged; it can still be opened, exported as far as it reads, and deleted.
     damaged: str | None = None
+    # Where it was started: "api" = over the local HTTP API (the window marks it).
+    origin: ConversationOrigin = "app"

@@ -48,6 +48,7 @@ FIELD_LABELS: dict[str, str] = {
     "workspace": "workspace",
     "generation": "generation settings",
     "python_unisolated": "python without isolation",
+    "api_tools": "tools allowed over the API",
 }
 
 

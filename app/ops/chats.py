@@ -9,6 +9,7 @@ directly) and raises the store's typed errors (``NotFoundError`` ...).
 from __future__ import annotations
 
 from app.domain import AgentSpec, Conversation, Message
+from app.domain.conversation import ConversationOrigin
 from app.store import NotFoundError, Store
 
 #: A new chat's title: at most this many words of its first message ...
@@ -32,11 +33,13 @@ def title_for_new_chat(text: str) -> str:
     return words or UNTITLED
 
 
-def start(store: Store, agent_id: int, first_message: str) -> Conversation:
+def start(store: Store, agent_id: int, first_message: str, *,
+          origin: ConversationOrigin = "app") -> Conversation:
     """A new conversation of ``agent_id`` titled after its first message
     (NotFoundError when the agent is gone). The message itself is recorded by
-    the turn that sends it."""
-    return store.conversations.create(agent_id, title_for_new_chat(first_message))
+    the turn that sends it. ``origin="api"``: started over the HTTP API."""
+    return store.conversations.create(agent_id, title_for_new_chat(first_message),
+                                      origin=origin)
 
 
 def get(store: Store, conversation_id: int) -> Conversation:

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 _SPEC_FIELDS = (
     "name", "system_prompt", "provider", "model", "temperature", "max_tokens",
     "streaming", "tools", "fallbacks", "local_only", "max_turns", "tool_policies",
-    "workspace", "generation", "python_unisolated",
+    "workspace", "generation", "python_unisolated", "api_tools",
 )
 
 
@@ -121,6 +121,7 @@ class AgentRepository:
         data["tools"] = json_to_db(data["tools"])
         data["fallbacks"] = json_to_db(data["fallbacks"])
         data["tool_policies"] = json_to_db(data["tool_policies"])
+        data["api_tools"] = json_to_db(data["api_tools"])
         data["generation"] = json_to_db(spec.generation.compact())
         return data
 
@@ -149,6 +150,7 @@ class AgentRepository:
             tool_policies=json_from_db(row.tool_policies, {}), workspace=row.workspace,
             generation=json_from_db(row.generation, {}),
             python_unisolated=bool(row.python_unisolated),
+            api_tools=json_from_db(row.api_tools, []),
             revision=row.revision, created_at=created_at, updated_at=updated_at,
         )
 

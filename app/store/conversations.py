@@ -6,6 +6,7 @@ from peewee import SqliteDatabase, fn
 
 from app.domain import Conversation
 from app.domain.clock import utc_now
+from app.domain.conversation import ConversationOrigin
 from app.store.codec import time_or_damaged, time_to_db
 from app.store.errors import NotFoundError
 from app.store.notices import NoticeHub
@@ -18,12 +19,13 @@ class ConversationRepository:
         self._t = tables
         self._hub = hub
 
-    def create(self, agent_id: int, title: str = "New chat") -> Conversation:
+    def create(self, agent_id: int, title: str = "New chat", *,
+               origin: ConversationOrigin = "app") -> Conversation:
         now = time_to_db(utc_now())
         if self._t.agent.get_or_none(self._t.agent.id == agent_id) is None:
             raise NotFoundError("agent", agent_id)
         row = self._t.conversation.create(
-            agent_id=agent_id, title=title, created_at=now, updated_at=now
+            agent_id=agent_id, title=title, created_at=now, updated_at=now, origin=origin
         )
         self._hub.emit("conversation", "insert", [row.id], agent_id)
         return self.get(row.id)
@@ -112,4 +114,5 @@ class ConversationRepository:
             archived=bool(row.archived), created_at=created_at, updated_at=updated_at,
             message_count=row.message_count, active_leaf_id=leaf,
             damaged=", ".join(damage) or None,
+            origin="api" if row.origin == "api" else "app",
         )

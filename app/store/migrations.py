@@ -310,6 +310,15 @@ def _v10_python_isolation(db: SqliteDatabase) -> None:
                    "DEFAULT 0")
 
 
+def _v11_local_api(db: SqliteDatabase) -> None:
+    """The local HTTP API (app/api/): ``agents.api_tools``, the tools that ask
+    first which the person allowed for API use (none for every existing
+    agent); ``conversations.origin``, where a conversation was started
+    ('app', or 'api' for one started over the HTTP API: the window marks it)."""
+    db.execute_sql("ALTER TABLE agents ADD COLUMN api_tools TEXT NOT NULL DEFAULT '[]'")
+    db.execute_sql("ALTER TABLE conversations ADD COLUMN origin TEXT NOT NULL DEFAULT 'app'")
+
+
 STEPS: Sequence[Step] = (
     _v1_initial,
     _v2_full_text_index,
@@ -321,6 +330,7 @@ STEPS: Sequence[Step] = (
     _v8_prefix_index,
     _v9_pad_short_years,
     _v10_python_isolation,
+    _v11_local_api,
 )
 LATEST_VERSION = len(STEPS)
 

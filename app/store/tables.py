@@ -36,6 +36,7 @@ class _AgentRow(Model):
     workspace = TextField(null=True)
     generation = TextField(default="{}")
     python_unisolated = BooleanField(default=False)
+    api_tools = TextField(default="[]")
     revision = IntegerField(default=1)
     created_at = TextField()
     updated_at = TextField()
@@ -67,6 +68,7 @@ class _ConversationRow(Model):
     pinned = BooleanField(default=False)
     archived = BooleanField(default=False)
     active_leaf_id = IntegerField(null=True)
+    origin = TextField(default="app")
     created_at = TextField()
     updated_at = TextField()
 

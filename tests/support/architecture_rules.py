@@ -41,7 +41,7 @@ LAYERS: dict[str, frozenset[str]] = {
     "services": _HEADLESS,
     "ui": _HEADLESS | {"services"},
     # The headless entry points never load the Qt bridge (app/services).
-    "commands": _HEADLESS,
+    "commands": _HEADLESS | {"api"},    # ``agentdesk serve`` runs the API
     "api": _HEADLESS,  # the coming local HTTP API: calls ops like the CLI
     # The dispatcher: a subcommand, the GUI (loaded only when no subcommand is
     # named) or, once it exists, the API server.

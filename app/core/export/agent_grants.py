@@ -109,7 +109,7 @@ def withhold_grants(spec: AgentSpec, defaults: Mapping[str, ApprovalPolicy] | No
     # "Run without isolation" is never taken from a file (the person sets it
     # in the agent's settings, after a warning).
     safe = spec.model_copy(update={"tool_policies": kept, "workspace": None,
-                                   "python_unisolated": False})
+                                   "python_unisolated": False, "api_tools": []})
     return safe, AgentGrants(tuple(withheld), spec.workspace)
 
 

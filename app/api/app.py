@@ -1,0 +1,57 @@
+"""``create_app(context) -> FastAPI``: the routes, the error envelope, the
+guard (security.py) and, when origins are listed, CORS."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from pydantic import BaseModel
+
+from app import __version__
+from app.api import agents
+from app.api.context import ApiContext
+from app.api.errors import install_handlers
+from app.api.security import Guard
+
+#: The error envelope's schema, for the OpenAPI document.
+ERROR_RESPONSES = {status: {"description": text} for status, text in (
+    (401, "missing or wrong bearer token"), (413, "request body too large"),
+    (421, "wrong Host header"), (429, "rate limited (see Retry-After)"))}
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+
+
+def create_app(context: ApiContext) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await context.open_store()
+        try:
+            yield
+        finally:
+            await context.close_store()
+
+    app = FastAPI(title="AgentDesk local API", version=__version__, lifespan=lifespan,
+                  responses=ERROR_RESPONSES)
+    app.state.context = context
+    install_handlers(app)
+
+    @app.get("/health", response_model=Health, tags=["health"])
+    async def health() -> Health:
+        """Whether the server is up (the one endpoint that needs no token)."""
+        return Health(status="ok", version=__version__)
+
+    app.include_router(agents.router(context))
+
+    if context.allowed_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(context.allowed_origins),
+                           allow_methods=["GET", "POST", "PUT", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type"],
+                           expose_headers=["X-Conversation-Id", "Retry-After"])
+    app.add_middleware(Guard, context=context)
+    return app
