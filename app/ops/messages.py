@@ -9,7 +9,9 @@ store's typed errors.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from app.domain import Conversation, Message
 from app.ops import chats
@@ -20,6 +22,9 @@ from app.store.message_tree import Versions
 PAGE = 20
 #: Messages shown above a message that is scrolled to (a search hit).
 CONTEXT_BEFORE = 6
+
+#: One earlier turn a caller hands over as history: who said it, and what.
+HistoryEntry = tuple[Literal["user", "assistant"], str]
 
 
 @dataclass(frozen=True)
@@ -149,3 +154,15 @@ def delete(store: Store, message_id: int) -> list[int]:
         for found in ids:
             store.messages.delete(found)
     return ids
+
+
+def record_history(store: Store, conversation_id: int,
+                   entries: Sequence[HistoryEntry]) -> list[Message]:
+    """Append earlier turns a caller brought along (the messages of an
+    OpenAI-style request before its last one) to the end of the shown branch,
+    in order, as complete messages, in one transaction, so the next turn reads
+    them as its history. NotFoundError when the conversation is gone."""
+    with store.db.atomic():
+        return [store.messages.add(Message(conversation_id=conversation_id, role=role,
+                                           content=content))
+                for role, content in entries]

@@ -148,3 +148,22 @@ def test_delete_takes_the_tool_results_along_and_keeps_the_rest(store: Store,
     assert messages.delete(store, q0.id) == [q0.id]
     with pytest.raises(NotFoundError):
         messages.delete(store, q0.id)
+
+
+def test_record_history_appends_earlier_turns_in_order_as_complete(store: Store,
+                                                                   agent: AgentSpec) -> None:
+    chat_id, written = _chat(store, agent, 1)
+    added = messages.record_history(store, chat_id, [("user", "My name is Ada."),
+                                                     ("assistant", "Hi Ada.")])
+    shown = messages.shown_branch(store, chat_id)
+    assert [(m.role, m.content, m.status) for m in shown[2:]] == [
+        ("user", "My name is Ada.", "complete"), ("assistant", "Hi Ada.", "complete")]
+    assert [m.id for m in shown] == [m.id for m in written + added]
+    assert added[0].parent_id == written[-1].id and added[1].parent_id == added[0].id
+
+
+def test_record_history_into_a_missing_chat_writes_nothing(store: Store,
+                                                           agent: AgentSpec) -> None:
+    with pytest.raises(NotFoundError):
+        messages.record_history(store, 9999, [("user", "lost")])
+    assert messages.record_history(store, chats.start(store, agent.id, "x").id, []) == []
