@@ -76,10 +76,14 @@ class DesktopShell(QObject):
 
     def start(self) -> None:
         self.tray.start()
+        self.tray.show_api(self.window.api_server)
+        if self.window.settings.api.enabled:
+            self.window.api_server.apply(self.window.settings)
 
     def close(self) -> None:
         """At shutdown: the icon goes away, the quick chat is closed and freed."""
         self.tray.hide()
+        self.window.api_server.close()
         self.quick_chat.close()
         self.quick_chat.deleteLater()
         self.drag.cleanup()

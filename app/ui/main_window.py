@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
                                              default_model=default_model)
         #: The open New Agent / Edit Agent / Settings dialogs, one per kind.
         self.dialogs = self._window_dialogs.registry
+        self.api_server = self._window_dialogs.api_server
         #: Asked on every close except Quit; True keeps the window open (the
         #: desktop shell sends it to the tray). Set by app/ui/desktop_shell.py.
         self.close_guard: Callable[[], bool] | None = None

@@ -9,6 +9,9 @@
 - A reply that finishes while the main window is hidden (and the quick chat
   does not show it) is announced with a tray message; clicking the message
   opens that conversation in the main window.
+- While the local HTTP API is on (or failed to start), the menu shows a line
+  saying so with its request count, and the icon's tooltip names the address
+  (``show_api``); nothing when it is off.
 - No tray on this desktop (``isSystemTrayAvailable()`` false, e.g. offscreen
   or a bare window manager): said once (log and status bar), and the window
   behaves as a normal window: closing it quits.
@@ -31,6 +34,7 @@ from app.ops import chats
 from app.services.store_bridge import StoreBridge
 from app.settings import AppSettings, load_settings
 from app.store import EXTERNAL, ChangeNotice
+from app.ui.api_server import ApiServerController
 from app.ui.open_dialogs import DialogSlot
 
 log = logging.getLogger(__name__)
@@ -87,6 +91,11 @@ class TrayController(QObject):
         self.recent_actions: list[QAction] = []
         self._recent_heading = QAction("Recent agents", self)
         self._recent_heading.setEnabled(False)
+        self.api_action = QAction("", self)
+        self.api_action.setObjectName("trayApiStatus")
+        self.api_action.setEnabled(False)
+        self.api_action.setVisible(False)
+        self._api: ApiServerController | None = None
         self._build_menu([])
         self.icon.setContextMenu(self.menu)
 
@@ -136,6 +145,7 @@ class TrayController(QObject):
                 self.menu.addAction(action)
                 self.recent_actions.append(action)
         self.menu.addSeparator()
+        self.menu.addAction(self.api_action)
         self.menu.addAction(self.quit_action)
         self._update_window_action()
 
@@ -144,6 +154,22 @@ class TrayController(QObject):
             agents = await self._bridge.run(partial(agent_ops.recent, limit=RECENT_AGENTS))
             self._build_menu(agents)
         self._bridge.spawn(load(), name="tray-recent-agents")
+
+    def show_api(self, api: ApiServerController) -> None:
+        """Follow the local API server: a menu line and the tooltip."""
+        self._api = api
+        api.sig_changed.connect(self._api_changed)
+        self._api_changed()
+
+    def _api_changed(self) -> None:
+        api = self._api
+        if api is None:
+            return
+        shown = api.state != "off"
+        self.api_action.setVisible(shown)
+        self.api_action.setText(f"Local API: {api.status_text()}" if shown else "")
+        self.icon.setToolTip(f"AgentDesk · local API on at {api.address}"
+                             if api.state == "on" else "AgentDesk")
 
     def _on_notice(self, notice: ChangeNotice) -> None:
         if notice.entity in ("agent", "conversation", EXTERNAL) and self.available:

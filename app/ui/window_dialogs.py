@@ -14,6 +14,7 @@ from app.domain import AgentSpec
 from app.services.provider_service import ProviderService
 from app.services.store_bridge import StoreBridge
 from app.settings import AppSettings
+from app.ui.api_server import ApiServerController
 from app.ui.open_dialogs import DialogRegistry
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ class WindowDialogs:
                          "model": default_model or window.settings.default_model}
         #: The open dialogs, one per kind ("new-agent", "edit-agent-<id>", "settings").
         self.registry = DialogRegistry()
+        #: The local HTTP API the window serves (off unless settings.api.enabled).
+        self.api_server = ApiServerController(window.settings, parent=window)
 
     def open_new_agent(self) -> None:
         from app.ui.dialogs.agent_dialog import AgentDialog
@@ -59,7 +62,8 @@ class WindowDialogs:
 
         def make() -> SettingsDialog:
             dialog = SettingsDialog(self._bridge, self._window.settings, theme=theme_manager(),
-                                    providers=self._providers, parent=self._window)
+                                    providers=self._providers, api=self.api_server,
+                                    parent=self._window)
             dialog.sig_settings_saved.connect(self._settings_saved)
             return dialog
         self.registry.open("settings", make)

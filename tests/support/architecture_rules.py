@@ -39,7 +39,7 @@ LAYERS: dict[str, frozenset[str]] = {
     "core": _BELOW_CORE,
     "ops": _BELOW_OPS,
     "services": _HEADLESS,
-    "ui": _HEADLESS | {"services"},
+    "ui": _HEADLESS | {"services", "api"},   # the window serves the API (app/ui/api_server.py)
     # The headless entry points never load the Qt bridge (app/services).
     "commands": _HEADLESS | {"api"},    # ``agentdesk serve`` runs the API
     "api": _HEADLESS,  # the coming local HTTP API: calls ops like the CLI

@@ -1,5 +1,5 @@
 """The settings (``settingsDialog``): providers, appearance, data, tools and
-MCP servers, privacy patterns.
+MCP servers, privacy patterns, the local HTTP API.
 
 Two kinds of change, on purpose:
 - Providers, custom tools, MCP servers, backup and restore act on the store
@@ -8,6 +8,8 @@ Two kinds of change, on purpose:
   engine keeps its model, appearance, privacy patterns) are saved by OK
   through ``AppSettings.save()``; appearance shows live while the dialog is
   open and Cancel puts the previous one back.
+- The local API's values are saved by OK too, then the running server follows
+  them (app/ui/api_server.py); only its token acts at once (Regenerate).
 
 Open with ``open()``; ``sig_settings_saved(AppSettings)`` follows OK.
 """
@@ -32,6 +34,8 @@ from app.services.provider_service import ProviderService
 from app.services.store_bridge import StoreBridge
 from app.services.tool_service import ToolService
 from app.settings import AppSettings, EngineSettings, UiSettings
+from app.ui.api_server import ApiServerController
+from app.ui.dialogs.api_page import ApiPage
 from app.ui.dialogs.async_dialog import AsyncDialog
 from app.ui.dialogs.data_page import DataPage
 from app.ui.dialogs.providers_page import ProvidersPage
@@ -41,7 +45,7 @@ from app.ui.theme import ThemeManager
 
 log = logging.getLogger(__name__)
 
-PAGES = ("Providers", "Appearance", "Data", "Tools & MCP", "Privacy")
+PAGES = ("Providers", "Appearance", "Data", "Tools & MCP", "Privacy", "Local API")
 
 
 class SettingsDialog(AsyncDialog):
@@ -51,6 +55,7 @@ class SettingsDialog(AsyncDialog):
     def __init__(self, bridge: StoreBridge, settings: AppSettings, *,
                  theme: ThemeManager | None = None,
                  providers: ProviderService | None = None,
+                 api: ApiServerController | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(bridge, parent)
         self.setObjectName("settingsDialog")
@@ -67,6 +72,8 @@ class SettingsDialog(AsyncDialog):
         self.tools = ToolsPage(ToolService(bridge, log_dir=settings.log_dir), self.spawn,
                                self.confirm)
         self.privacy = PrivacyPage()
+        self.api_server = api
+        self.api = ApiPage(api, self.confirm, self.inform)
 
         self.nav = QListWidget()
         self.nav.setObjectName("settingsNav")
@@ -74,7 +81,7 @@ class SettingsDialog(AsyncDialog):
         pad_items(self.nav, 8, 7)
         self.stack = QStackedWidget()
         for title, page in zip(PAGES, (self.providers, self.appearance, self.data,
-                                       self.tools, self.privacy), strict=True):
+                                       self.tools, self.privacy, self.api), strict=True):
             self.nav.addItem(title)
             self.stack.addWidget(page)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
@@ -95,6 +102,7 @@ class SettingsDialog(AsyncDialog):
         self.providers.keep_loaded.setValue(settings.engine.keep_loaded_minutes)
         self.appearance.set_values(settings.ui.theme, settings.ui.font_size)
         self.privacy.set_patterns(list(settings.privacy_patterns))
+        self.api.set_values(settings.api)
         self.appearance.sig_changed.connect(self._preview_appearance)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -119,6 +127,23 @@ class SettingsDialog(AsyncDialog):
 
     # -- saving ---------------------------------------------------------------------------------
     def accept(self) -> None:
+        problem = self.api.problem()
+        if problem:
+            self.show_page("Local API")
+            self.inform("Settings", f"Local API: {problem}", warning=True)
+            return
+        if self.api.needs_exposure_confirmation(self._settings.api):
+            self.show_page("Local API")
+            host = self.api.host.text().strip()
+            self.confirm("Serve the API on the network?",
+                         f"Serve the local API on {host}? Other computers that can reach "
+                         "this address could then call your agents (with the token).",
+                         self._save, yes_text="Serve on this address",
+                         informative="127.0.0.1 keeps it on this computer only.")
+            return
+        self._save()
+
+    def _save(self) -> None:
         provider, model = self.providers.defaults()
         settings = self._settings
         settings.default_provider = provider
@@ -128,11 +153,14 @@ class SettingsDialog(AsyncDialog):
                                  close_to_tray=settings.ui.close_to_tray)
         settings.privacy_patterns = self.privacy.patterns()
         settings.engine = EngineSettings(keep_loaded_minutes=self.providers.keep_loaded.value())
+        settings.api = self.api.values(settings.api)
         try:
             settings.save()
         except OSError as exc:
             self.inform("Settings", f"The settings could not be saved: {exc}", warning=True)
             return
         log.info("settings saved to %s", settings.settings_file)
+        if self.api_server is not None:
+            self.api_server.apply(settings)
         self.sig_settings_saved.emit(settings)
         super().accept()

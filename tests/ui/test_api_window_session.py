@@ -1,0 +1,65 @@
+"""The window serves the local API when the settings say so: the server starts
+with the desktop shell, the tray menu shows it with its request count, the
+window's Settings edits the same server, and quitting stops it."""
+
+from __future__ import annotations
+
+import socket
+
+import httpx
+import pytest
+from window_support import WAIT_MS, open_window
+
+from app.core.secrets import API_TOKEN_ENV, api_token
+from app.ui.desktop_shell import DesktopShell
+from tests.support.memory_keyring import MemoryKeyring, installed
+
+START_MS = 15_000
+
+
+@pytest.fixture
+def keyring_backend(monkeypatch):
+    monkeypatch.delenv(API_TOKEN_ENV, raising=False)
+    with installed(MemoryKeyring()) as backend:
+        yield backend
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_the_window_serves_the_api_shows_it_in_the_tray_and_stops_it_on_quit(
+        qtbot, bridge, settings, keyring_backend) -> None:
+    port = free_port()
+    settings.api.enabled = True
+    settings.api.port = port
+    window = open_window(qtbot, bridge, settings)
+    shell = DesktopShell(window, bridge, window._model, settings)
+    action = shell.tray.api_action
+    assert not action.isVisible()
+    shell.start()
+    server = window.api_server
+    qtbot.waitUntil(lambda: server.state == "on", timeout=START_MS)
+    base = f"http://127.0.0.1:{port}"
+    assert action.isVisible() and action in shell.tray.menu.actions()
+    assert action.text().startswith(f"Local API: On at {base}")
+    assert shell.tray.icon.toolTip() == f"AgentDesk · local API on at {base}"
+
+    reply = httpx.get(f"{base}/api/agents",
+                      headers={"Authorization": f"Bearer {api_token()}"}, timeout=10)
+    assert reply.status_code == 200, reply.text
+    qtbot.waitUntil(lambda: "· 1 request " in action.text(), timeout=WAIT_MS)
+
+    window._window_dialogs.open_settings()            # the window's own Settings
+    dialog = window.dialogs.get("settings")
+    assert dialog is not None and dialog.api_server is server
+    dialog.show_page("Local API")
+    qtbot.waitUntil(lambda: "1 request " in dialog.api.status.text(), timeout=WAIT_MS)
+    dialog.reject()
+
+    shell.close()                                     # what quitting does
+    assert server.state == "off"
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{base}/health", timeout=5)
