@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 Job = Callable[[], Awaitable[None]]
 _ModelIndex = QModelIndex | QPersistentModelIndex
 PAGE = 500          # conversations listed per agent (newest activity first)
+#: After the title of a chat started over the local HTTP API (app/api/).
+API_MARK = "  · API"
 
 
 def sort_key(conversation: Conversation) -> tuple[int, float, int]:
@@ -121,7 +123,8 @@ class ConversationListModel(QAbstractListModel):
             return None
         conversation = self._rows.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return chat_label(conversation)
+            label = chat_label(conversation)
+            return f"{label}{API_MARK}" if conversation.origin == "api" else label
         if conversation.damaged and role == Qt.ItemDataRole.ForegroundRole:
             return QBrush(QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText))
         if conversation.damaged and role == Qt.ItemDataRole.FontRole:
@@ -138,8 +141,10 @@ class ConversationListModel(QAbstractListModel):
             if conversation.damaged:
                 return tooltip(damaged_text(conversation))
             count = conversation.message_count
+            started = "\nStarted by a program over the local API" \
+                if conversation.origin == "api" else ""
             return tooltip(f"{conversation.title}\n{count} message{'s' if count != 1 else ''}"
-                           f" · last activity {activity_text(conversation.updated_at)}")
+                           f" · last activity {activity_text(conversation.updated_at)}{started}")
         if role == self.ConversationRole:
             return conversation
         if role == self.ConversationIdRole:

@@ -4,6 +4,7 @@ row-level changes (never a reset after the first load)."""
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from app.domain import AgentSpec, Message
 from app.ui.conversation_list_model import ConversationListModel
@@ -85,3 +86,19 @@ def test_switching_agents_and_deleting_the_agent(aio, async_store, bridge, agent
     with qtbot.waitSignal(model.sig_loaded, timeout=WAIT_MS):
         aio.run(async_store.run(lambda s: s.agents.delete(b.id)))
     assert model.rowCount() == 0 and model.agent_id is None
+
+
+def test_a_chat_started_over_the_api_is_marked(aio, async_store, bridge, agents,
+                                               qtbot) -> None:
+    a, _b = agents
+    run = lambda work: aio.run(async_store.run(work))  # noqa: E731
+    run(lambda s: s.conversations.create(a.id, "From a script", origin="api"))
+    run(lambda s: s.conversations.create(a.id, "Typed here"))
+    model = ConversationListModel(bridge)
+    with qtbot.waitSignal(model.sig_loaded, timeout=WAIT_MS):
+        model.set_agent(a.id)
+    assert sorted(titles(model)) == ["From a script  · API", "Typed here"]
+    tips = {model.index(row).data(model.ConversationRole).title:
+            model.index(row).data(Qt.ItemDataRole.ToolTipRole) for row in range(2)}
+    assert "over the local API" in tips["From a script"]
+    assert "API" not in tips["Typed here"]
