@@ -201,3 +201,14 @@ def test_api_page_screenshots(scheme, bridge, settings, host, server, theme, key
     lightness /= len(range(0, image.width(), 9)) * len(range(0, image.height(), 9))
     assert lightness < 90 if scheme == "dark" else lightness > 180
     dialog.reject()
+
+
+def test_a_token_from_the_environment_is_shown_and_not_regenerated(
+        bridge, settings, host, server, keyring_backend, monkeypatch, qtbot) -> None:
+    monkeypatch.setenv(API_TOKEN_ENV, "token-from-the-environment")
+    dialog = open_api_page(bridge, settings, host, server, qtbot)
+    assert dialog.api.token.text() == "token-from-the-environment"
+    assert not dialog.api.regenerate.isEnabled()
+    assert API_TOKEN_ENV in dialog.api.token_message.text()
+    assert keyring_backend.entries == {}
+    dialog.reject()

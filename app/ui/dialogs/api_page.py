@@ -11,6 +11,7 @@ the running server live, with its request count.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
@@ -28,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.secrets import SecretError, api_token, regenerate_api_token
+from app.core.secrets import API_TOKEN_ENV, SecretError, api_token, regenerate_api_token
 from app.settings import ApiSettings
 from app.ui.api_server import ApiServerController, is_loopback
 from app.ui.dialogs.widgets import FieldMessage
@@ -196,7 +197,10 @@ class ApiPage(QWidget):
             for button in (self.show_token, self.copy_token, self.regenerate):
                 button.setEnabled(False)
             return
-        self.token_message.show_problem(None)
+        from_environment = bool(os.environ.get(API_TOKEN_ENV, "").strip())
+        self.regenerate.setEnabled(not from_environment)
+        self.token_message.show_problem(
+            f"Set by {API_TOKEN_ENV}: change it there." if from_environment else None)
 
     def _show_token(self, shown: bool) -> None:
         self.token.setEchoMode(QLineEdit.EchoMode.Normal if shown
