@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from pydantic import BaseModel
 
 from app import __version__
-from app.api import agents
+from app.api import agents, chat
 from app.api.context import ApiContext
 from app.api.errors import install_handlers
 from app.api.security import Guard
@@ -47,6 +47,7 @@ def create_app(context: ApiContext) -> FastAPI:
         return Health(status="ok", version=__version__)
 
     app.include_router(agents.router(context))
+    app.include_router(chat.router(context))
 
     if context.allowed_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(context.allowed_origins),

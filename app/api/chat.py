@@ -1,0 +1,177 @@
+"""``POST /api/agents/{id}/chat``: one turn with an agent (app/api/turns.py).
+
+``stream`` (default true): ``application/x-ndjson``, one line per event in the
+``agentdesk chat --json`` vocabulary (``conversation`` first, then
+``status``, ``token``, ``thinking``, ``tool_call``, ``tool_result``,
+``usage``, ``done`` or ``error``), each with a ``timestamp``. Otherwise one
+JSON reply with the text and its tool calls. Both carry the conversation id
+in ``X-Conversation-Id``. A provider that fails before the reply starts is a
+502 in the envelope; after that, an ``error`` line. A client that goes away
+stops the run; what arrived is kept (the reply is stored as cancelled).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.api import turns
+from app.api.agents import agent_or_404
+from app.api.context import ApiContext
+from app.api.errors import ApiError, not_found
+from app.core.fallback import Attempt
+from app.core.runner import TurnEvent
+from app.domain import AgentSpec, Done, Error, TextDelta, ToolCall, ToolResult, Usage
+from app.ops import chats
+from app.store import NotFoundError
+
+CONVERSATION_HEADER = "X-Conversation-Id"
+NDJSON = "application/x-ndjson"
+
+
+class ChatIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message: str = Field(min_length=1, pattern=r"\S")
+    conversation_id: int | None = Field(default=None, ge=1)
+    stream: bool = True
+
+
+class ToolCallOut(BaseModel):
+    call_id: str
+    name: str
+    arguments: dict | str
+    result: str | None = None
+    is_error: bool = False
+
+
+class ChatReply(BaseModel):
+    conversation_id: int
+    reply: str
+    tool_calls: list[ToolCallOut]
+    stop_reason: Literal["stop", "length", "tool_calls", "cancelled"]
+    usage: dict[str, Any] | None = None
+
+
+def router(context: ApiContext) -> APIRouter:
+    api = APIRouter(prefix="/api/agents", tags=["chat"])
+
+    @api.post("/{agent_id}/chat", response_model=ChatReply,
+              responses={200: {"content": {NDJSON: {}},
+                               "description": "the reply (NDJSON lines when streaming)"},
+                         404: {"description": "no such agent or conversation"},
+                         409: {"description": "the conversation is another agent's"},
+                         502: {"description": "the model provider failed"}})
+    async def chat(agent_id: int, body: ChatIn):
+        limit = context.limits.max_message_chars
+        if len(body.message) > limit:
+            raise ApiError(422, "message_too_long",
+                           f"the message is over {limit} characters",
+                           remediation="send a shorter message")
+        agent = await agent_or_404(context, agent_id)
+        conversation_id = await _conversation(context, agent, body)
+        events = turns.run_turn(context, agent, conversation_id, body.message)
+        headers = {CONVERSATION_HEADER: str(conversation_id)}
+        if not body.stream:
+            return JSONResponse(await _whole_reply(events, conversation_id), headers=headers)
+        first = await _until_content(events)
+        return StreamingResponse(_lines(conversation_id, first, events), media_type=NDJSON,
+                                 headers=headers)
+
+    return api
+
+
+async def _conversation(context: ApiContext, agent: AgentSpec, body: ChatIn) -> int:
+    if body.conversation_id is None:
+        return (await turns.start_conversation(context, agent, body.message)).id
+    try:
+        conversation = await context.run(partial(chats.get,
+                                                 conversation_id=body.conversation_id))
+    except NotFoundError:
+        raise not_found("conversation", body.conversation_id) from None
+    if conversation.agent_id != agent.id:
+        raise ApiError(409, "conflict", f"conversation {conversation.id} belongs to "
+                       "another agent", remediation="omit conversation_id to start a new one")
+    return conversation.id
+
+
+def provider_failure(error: Error) -> ApiError:
+    headers = {}
+    if error.retry_after:
+        headers["Retry-After"] = str(max(1, round(error.retry_after)))
+    return ApiError(502, "provider_error", error.message,
+                    details={"kind": error.kind, "retryable": error.retryable},
+                    remediation="check the agent's provider (Settings, or "
+                                "GET /api/models/{provider}/status)", headers=headers)
+
+
+async def _until_content(events: AsyncIterator[TurnEvent]) -> list[TurnEvent]:
+    """The events up to the first that is content (or the end): a provider
+    that fails before anything arrived is a 502, not a 200 with an error."""
+    seen: list[TurnEvent] = []
+    try:
+        async for event in events:
+            if isinstance(event, Error):
+                raise provider_failure(event)
+            seen.append(event)
+            if isinstance(event, TextDelta | ToolCall | ToolResult | Done):
+                break
+    except BaseException:
+        await events.aclose()
+        raise
+    return seen
+
+
+def _line(data: dict) -> bytes:
+    data["timestamp"] = datetime.now(UTC).isoformat()
+    return (json.dumps(data, ensure_ascii=False) + "\n").encode()
+
+
+async def _lines(conversation_id: int, first: list[TurnEvent],
+                 events: AsyncIterator[TurnEvent]) -> AsyncIterator[bytes]:
+    try:
+        yield _line({"type": "conversation", "conversation_id": conversation_id})
+        for event in first:
+            if not isinstance(event, Attempt):
+                yield _line(event.model_dump(mode="json"))
+        async for event in events:
+            if not isinstance(event, Attempt):
+                yield _line(event.model_dump(mode="json"))
+    finally:
+        await events.aclose()       # a client that went away: the run stops here
+
+
+async def _whole_reply(events: AsyncIterator[TurnEvent], conversation_id: int) -> dict:
+    text: list[str] = []
+    calls: dict[str, ToolCallOut] = {}
+    usage: dict[str, Any] | None = None
+    stop = "stop"
+    try:
+        async for event in events:
+            match event:
+                case Error():
+                    raise provider_failure(event)
+                case TextDelta():
+                    text.append(event.text)
+                case ToolCall():
+                    calls[event.call_id] = ToolCallOut(call_id=event.call_id, name=event.name,
+                                                       arguments=event.arguments)
+                case ToolResult() if event.call_id in calls:
+                    calls[event.call_id].result = event.content
+                    calls[event.call_id].is_error = event.is_error
+                case Usage():
+                    usage = event.model_dump(exclude={"type"})
+                case Done():
+                    stop = event.stop_reason
+    finally:
+        await events.aclose()
+    return ChatReply(conversation_id=conversation_id, reply="".join(text),
+                     tool_calls=list(calls.values()), stop_reason=stop,
+                     usage=usage).model_dump(mode="json")
