@@ -45,4 +45,5 @@ def test_serve_refuses_a_port_in_use_in_one_line(api_home) -> None:
                                 capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        f"agentdesk: error: cannot serve on 127.0.0.1:{port} (is the port in use?)"]
+        f"agentdesk: error: cannot serve on 127.0.0.1:{port} (the port is in use: "
+        "choose another with --port)"]
