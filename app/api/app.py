@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from pydantic import BaseModel
 
 from app import __version__
-from app.api import agents, chat
+from app.api import agents, chat, models, sessions, tools
 from app.api.context import ApiContext
 from app.api.errors import install_handlers
 from app.api.security import Guard
@@ -48,6 +48,9 @@ def create_app(context: ApiContext) -> FastAPI:
 
     app.include_router(agents.router(context))
     app.include_router(chat.router(context))
+    app.include_router(models.router(context))
+    app.include_router(tools.router(context))
+    app.include_router(sessions.router(context))
 
     if context.allowed_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(context.allowed_origins),
