@@ -212,3 +212,23 @@ def test_a_token_from_the_environment_is_shown_and_not_regenerated(
     assert API_TOKEN_ENV in dialog.api.token_message.text()
     assert keyring_backend.entries == {}
     dialog.reject()
+
+
+def test_a_new_port_restarts_the_server_there(
+        bridge, settings, host, server, keyring_backend, qtbot) -> None:
+    first, second = free_port(), free_port()
+    settings.api.enabled = True
+    settings.api.port = first
+    server.apply(settings)
+    qtbot.waitUntil(lambda: server.state == "on", timeout=START_MS)
+    server.apply(settings)                        # nothing changed: left running
+    assert server.state == "on"
+    dialog = open_api_page(bridge, settings, host, server, qtbot)
+    dialog.api.port.setValue(second)
+    with qtbot.waitSignal(dialog.sig_settings_saved, timeout=WAIT_MS):
+        dialog.ok_button.click()
+    qtbot.waitUntil(lambda: server.state == "on" and server.port == second,
+                    timeout=START_MS)
+    assert get(f"http://127.0.0.1:{second}/health", None).status_code == 200
+    with pytest.raises(httpx.ConnectError):
+        get(f"http://127.0.0.1:{first}/health", None)
