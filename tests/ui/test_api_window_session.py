@@ -11,6 +11,8 @@ import pytest
 from window_support import WAIT_MS, open_window
 
 from app.core.secrets import API_TOKEN_ENV, api_token
+from app.domain import AgentSpec, ProviderConfig
+from app.ui.conversation_list_model import API_MARK
 from app.ui.desktop_shell import DesktopShell
 from tests.support.memory_keyring import MemoryKeyring, installed
 
@@ -63,3 +65,37 @@ def test_the_window_serves_the_api_shows_it_in_the_tray_and_stops_it_on_quit(
     assert server.state == "off"
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{base}/health", timeout=5)
+
+
+def test_a_chat_over_the_window_api_shows_in_the_window_marked(
+        qtbot, aio, async_store, bridge, settings, keyring_backend, llama_server) -> None:
+    def seed(s):
+        s.providers.create(ProviderConfig(name="llama", kind="llamacpp",
+                                          base_url=llama_server.base_url))
+        return s.agents.create(AgentSpec(name="gemma", provider="llama",
+                                         model=llama_server.model, max_tokens=8,
+                                         temperature=0.0))
+    agent = aio.run(async_store.run(seed))
+    settings.api.enabled = True
+    settings.api.port = free_port()
+    window = open_window(qtbot, bridge, settings)
+    shell = DesktopShell(window, bridge, window._model, settings)
+    shell.start()
+    server = window.api_server
+    qtbot.waitUntil(lambda: server.state == "on", timeout=START_MS)
+    qtbot.waitUntil(lambda: window.select_agent(agent.id), timeout=WAIT_MS)
+
+    reply = httpx.post(f"{server.address}/api/agents/{agent.id}/chat",
+                       json={"message": "Say hi", "stream": False},
+                       headers={"Authorization": f"Bearer {api_token()}"}, timeout=120)
+    assert reply.status_code == 200, reply.text
+    conversation_id = int(reply.headers["X-Conversation-Id"])
+
+    model = window.conversation_model
+    def listed() -> list[str]:
+        return [model.index(row).data() for row in range(model.rowCount())
+                if model.index(row).data(model.ConversationIdRole) == conversation_id]
+    qtbot.waitUntil(lambda: bool(listed()), timeout=15_000)   # the external-change watch
+    assert listed()[0].endswith(API_MARK)
+    shell.close()
+    assert server.state == "off"
