@@ -191,6 +191,7 @@ class ApiPage(QWidget):
     def load_token(self) -> None:
         try:
             self.token.setText(api_token())
+            self.token.setCursorPosition(0)     # its start shown, not its end
         except SecretError as exc:
             self.token.clear()
             self.token_message.show_problem(str(exc))
@@ -227,6 +228,7 @@ class ApiPage(QWidget):
             self._inform("Token", str(exc), warning=True)
             return
         self.token.setText(token)
+        self.token.setCursorPosition(0)
 
     # -- status --------------------------------------------------------------------------
     def _status_text(self) -> str:
