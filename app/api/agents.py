@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 
 from app.api.context import ApiContext
 from app.api.errors import ApiError, not_found
-from app.api.schemas import AgentIn, AgentOut, Deleted, Page
+from app.api.schemas import AgentIn, AgentOut, Deleted, Id, Page
 from app.ops import agents
 from app.store import DuplicateNameError, NotFoundError
 
@@ -39,13 +39,13 @@ def router(context: ApiContext) -> APIRouter:
         return AgentOut.of(created)
 
     @api.get("/{agent_id}", response_model=AgentOut, responses={404: {"description": "no such agent"}})
-    async def get_agent(agent_id: int) -> AgentOut:
+    async def get_agent(agent_id: Id) -> AgentOut:
         return AgentOut.of(await agent_or_404(context, agent_id))
 
     @api.put("/{agent_id}", response_model=AgentOut,
              responses={404: {"description": "no such agent"},
                         409: {"description": "the name is taken"}})
-    async def replace_agent(agent_id: int, body: AgentIn) -> AgentOut:
+    async def replace_agent(agent_id: Id, body: AgentIn) -> AgentOut:
         spec = await agent_or_404(context, agent_id)
         try:
             saved = await context.run(partial(agents.update, spec=body.applied_to(spec)))
@@ -57,7 +57,7 @@ def router(context: ApiContext) -> APIRouter:
 
     @api.delete("/{agent_id}", response_model=Deleted,
                 responses={404: {"description": "no such agent"}})
-    async def delete_agent(agent_id: int) -> Deleted:
+    async def delete_agent(agent_id: Id) -> Deleted:
         """Deletes the agent with its conversations and memories."""
         try:
             await context.run(partial(agents.delete, agent_id=agent_id))

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.api import turns
 from app.api.agents import agent_or_404
 from app.api.context import ApiContext
+from app.api.schemas import MAX_ID, Id
 from app.api.errors import ApiError, not_found
 from app.core.fallback import Attempt
 from app.core.runner import TurnEvent
@@ -40,7 +41,7 @@ class ChatIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     message: str = Field(min_length=1, pattern=r"\S")
-    conversation_id: int | None = Field(default=None, ge=1)
+    conversation_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     stream: bool = True
 
 
@@ -69,7 +70,7 @@ def router(context: ApiContext) -> APIRouter:
                          404: {"description": "no such agent or conversation"},
                          409: {"description": "the conversation is another agent's"},
                          502: {"description": "the model provider failed"}})
-    async def chat(agent_id: int, body: ChatIn):
+    async def chat(agent_id: Id, body: ChatIn):
         limit = context.limits.max_message_chars
         if len(body.message) > limit:
             raise ApiError(422, "message_too_long",

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.store import DuplicateNameError, NotFoundError
@@ -27,6 +28,52 @@ _OPENAI_TYPES = {400: "invalid_request_error", 401: "authentication_error",
                  403: "permission_error", 404: "not_found_error", 413: "invalid_request_error",
                  421: "invalid_request_error", 422: "invalid_request_error",
                  429: "rate_limit_error", 502: "api_error", 500: "api_error"}
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: Any = None
+    remediation: str | None = None
+
+
+class ErrorReply(BaseModel):
+    """The envelope of every error under /api and /health."""
+
+    error: ErrorBody
+
+
+class OpenAIErrorBody(BaseModel):
+    message: str
+    type: str
+    code: str | None = None
+    param: str | None = None
+
+
+class OpenAIErrorReply(BaseModel):
+    """The error shape under /v1 (OpenAI's)."""
+
+    error: OpenAIErrorBody
+
+
+def document_errors(schema: dict) -> dict:
+    """The OpenAPI document with every 4xx/5xx answer described as the
+    envelope it really is (FastAPI describes 422 as its own shape): the
+    schema test (tests/api/test_api_schema.py) holds the server to it."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for model in (ErrorBody, ErrorReply, OpenAIErrorBody, OpenAIErrorReply):
+        components[model.__name__] = model.model_json_schema(
+            ref_template="#/components/schemas/{model}")
+    for path, operations in schema.get("paths", {}).items():
+        name = "OpenAIErrorReply" if path.startswith("/v1") else "ErrorReply"
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                if status[:1] in ("4", "5"):
+                    response["content"] = {"application/json": {
+                        "schema": {"$ref": f"#/components/schemas/{name}"}}}
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
+    return schema
 
 
 class ApiError(Exception):

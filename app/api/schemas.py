@@ -6,14 +6,20 @@ those are the person's choices in the app)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.domain import AgentSpec
 from app.domain.agent import NAME_MAX_LENGTH
 
 T = TypeVar("T")
+
+#: Largest id SQLite stores (a larger one is simply unknown, never an overflow).
+MAX_ID = 2**63 - 1
+#: An id in a path: a positive whole number SQLite can hold.
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 #: Longest system prompt an API client may set.
 MAX_SYSTEM_PROMPT = 100_000

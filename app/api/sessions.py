@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from app.api.context import ApiContext
+from app.api.schemas import Id
 from app.api.errors import not_found
 from app.ops import chats, messages
 from app.store import NotFoundError
@@ -50,7 +51,7 @@ def router(context: ApiContext) -> APIRouter:
 
     @api.get("/{conversation_id}", response_model=Session,
              responses={404: {"description": "no such conversation"}})
-    async def history(conversation_id: int,
+    async def history(conversation_id: Id,
                       limit: int = Query(100, ge=1, le=MAX_HISTORY)) -> Session:
         try:
             shown = await context.run(partial(messages.shown_chat,
@@ -70,7 +71,7 @@ def router(context: ApiContext) -> APIRouter:
 
     @api.delete("/{conversation_id}", response_model=Cleared,
                 responses={404: {"description": "no such conversation"}})
-    async def clear(conversation_id: int) -> Cleared:
+    async def clear(conversation_id: Id) -> Cleared:
         try:
             gone = await context.run(partial(chats.delete, conversation_id=conversation_id))
         except NotFoundError:

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from app.api.agents import agent_or_404
 from app.api.context import ApiContext
+from app.api.schemas import Id
 from app.core.export.agent_grants import default_policy
 from app.ops import tools
 
@@ -52,7 +53,7 @@ def router(context: ApiContext) -> APIRouter:
 
     @api.get("/{agent_id}", response_model=AgentTools,
              responses={404: {"description": "no such agent"}})
-    async def agent_tools(agent_id: int) -> AgentTools:
+    async def agent_tools(agent_id: Id) -> AgentTools:
         agent = await agent_or_404(context, agent_id)
         described = {entry.name: entry.description for entry in await available()}
         listed = []
