@@ -12,6 +12,7 @@ import socket
 import httpx
 import pytest
 from layout_support import clipping, picture
+from keyring.backends import fail
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 from dialog_helpers import WAIT_MS, click_box_button, host, message_box
 
@@ -232,3 +233,22 @@ def test_a_new_port_restarts_the_server_there(
     assert get(f"http://127.0.0.1:{second}/health", None).status_code == 200
     with pytest.raises(httpx.ConnectError):
         get(f"http://127.0.0.1:{first}/health", None)
+
+
+def test_without_a_keyring_the_page_and_the_server_say_what_to_do(
+        bridge, settings, host, server, monkeypatch, qtbot) -> None:
+    monkeypatch.delenv(API_TOKEN_ENV, raising=False)
+    with installed(fail.Keyring()):
+        dialog = open_api_page(bridge, settings, host, server, qtbot)
+        page = dialog.api
+        assert page.token.text() == ""
+        assert API_TOKEN_ENV in page.token_message.text()
+        assert not any(b.isEnabled() for b in (page.show_token, page.copy_token,
+                                                page.regenerate))
+        page.enabled.setChecked(True)
+        page.port.setValue(free_port())
+        with qtbot.waitSignal(dialog.sig_settings_saved, timeout=WAIT_MS):
+            dialog.ok_button.click()
+    assert server.state == "failed"
+    assert server.status_text().startswith("Not running: no system keyring")
+    assert API_TOKEN_ENV in server.status_text()
