@@ -12,13 +12,15 @@ stops the run; what arrived is kept (the reply is stored as cancelled).
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import suppress
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,6 +34,8 @@ from app.core.runner import TurnEvent
 from app.domain import AgentSpec, Done, Error, TextDelta, ToolCall, ToolResult, Usage
 from app.ops import chats
 from app.store import NotFoundError
+
+T = TypeVar("T")
 
 CONVERSATION_HEADER = "X-Conversation-Id"
 NDJSON = "application/x-ndjson"
@@ -70,7 +74,7 @@ def router(context: ApiContext) -> APIRouter:
                          404: {"description": "no such agent or conversation"},
                          409: {"description": "the conversation is another agent's"},
                          502: {"description": "the model provider failed"}})
-    async def chat(agent_id: Id, body: ChatIn):
+    async def chat(agent_id: Id, body: ChatIn, request: Request):
         limit = context.limits.max_message_chars
         if len(body.message) > limit:
             raise ApiError(422, "message_too_long",
@@ -81,7 +85,8 @@ def router(context: ApiContext) -> APIRouter:
         events = turns.run_turn(context, agent, conversation_id, body.message)
         headers = {CONVERSATION_HEADER: str(conversation_id)}
         if not body.stream:
-            return JSONResponse(await _whole_reply(events, conversation_id), headers=headers)
+            reply = await until_disconnected(request, _whole_reply(events, conversation_id))
+            return JSONResponse(reply, headers=headers)
         first = await _until_content(events)
         return StreamingResponse(_lines(conversation_id, first, events), media_type=NDJSON,
                                  headers=headers)
@@ -101,6 +106,31 @@ async def _conversation(context: ApiContext, agent: AgentSpec, body: ChatIn) -> 
         raise ApiError(409, "conflict", f"conversation {conversation.id} belongs to "
                        "another agent", remediation="omit conversation_id to start a new one")
     return conversation.id
+
+
+async def until_disconnected(request: Request, work: Awaitable[T]) -> T:
+    """``work``'s result; cancelled when the client goes away first (a reply
+    that is not streamed: Starlette only watches streamed ones). The body is
+    read by then, so the next message ``receive`` gives is the disconnect."""
+    task = asyncio.ensure_future(work)
+    watcher = asyncio.ensure_future(_disconnect(request))
+    try:
+        await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watcher.cancel()
+        if not task.done():
+            task.cancel()          # closing the events stores the partial reply
+            with suppress(asyncio.CancelledError):
+                await task
+    if task.cancelled():
+        raise ApiError(400, "client_disconnected", "the client went away; the reply so far "
+                       "is kept in the conversation")
+    return task.result()
+
+
+async def _disconnect(request: Request) -> None:
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 def provider_failure(error: Error) -> ApiError:

@@ -78,7 +78,7 @@ def test_a_client_that_goes_away_stops_the_run_and_the_partial_reply_is_kept(
                 break                                   # the first token: leave
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
-        with Store.in_folder(api_home) as store:
+        with Store.in_folder(api_home, recover=False) as store:   # the server may be writing
             reply = store.messages.all(conversation_id)[-1]
         if reply.status != "streaming" or time.monotonic() > deadline:
             break
@@ -165,3 +165,30 @@ def test_tokens_arrive_as_one_line_each(api_home) -> None:
             lines = _lines(response)
     assert [(line["type"], line.get("text")) for line in lines] == [
         ("conversation", None), ("token", "a"), ("token", "b"), ("done", None)]
+
+
+def test_a_client_that_gives_up_on_a_whole_reply_stops_the_run_too(api_home) -> None:
+    """Not streamed: the client's read times out mid-reply; the run stops and
+    the first words stay stored, marked cancelled."""
+    provider = RoundsProvider(config("local"), [[TextDelta(text="first words"), 600,
+                                                 TextDelta(text="never"), Done()]])
+    agent = add_provider_and_agent(api_home, config("local"), name="slow", model="m")
+    with serve_api(make_context(api_home, providers=source({"local": provider}))) as api:
+        try:
+            httpx.post(f"{api.url}/api/agents/{agent.id}/chat",
+                       json={"message": "go", "stream": False}, headers=api.headers(),
+                       timeout=httpx.Timeout(60, read=1))
+            raise AssertionError("the reply should still be running")
+        except httpx.ReadTimeout:
+            pass
+        deadline = time.monotonic() + WAIT_SECONDS
+        while True:
+            with Store.in_folder(api_home, recover=False) as store:
+                [conversation] = store.conversations.list()
+                stored = store.messages.all(conversation.id)
+            if (len(stored) == 2 and stored[-1].status != "streaming") \
+                    or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+    assert [(m.role, m.content, m.status) for m in stored] == [
+        ("user", "go", "complete"), ("assistant", "first words", "cancelled")]
