@@ -37,7 +37,7 @@ DEFAULT_WORD = "default"  # ``--top-p default``: back to the provider's default
 OPTION_NAMES = {
     "name": "--name", "provider": "--provider", "model": "--model",
     "system_prompt": "--system", "temperature": "--temperature",
-    "max_tokens": "--max-tokens", "tools": "--tool",
+    "max_tokens": "--max-tokens", "tools": "--tool", "api_tools": "--api-tool",
     "top_p": "--top-p", "repeat_penalty": "--repeat-penalty",
     "context_length": "--context-length", "seed": "--seed", "stop": "--stop",
 }
@@ -146,6 +146,14 @@ def register(commands, common: argparse.ArgumentParser) -> None:
              "Windows, no user namespaces, running as root); prints what that means")
     isolation.add_argument("--python-isolated-only", action="store_true",
                            help="the python tool runs only with real isolation (default)")
+    over_api = edit.add_mutually_exclusive_group()
+    over_api.add_argument(
+        "--api-tool", action="append", metavar="NAME",
+        help="let this tool that asks first run when the agent is used over the local "
+             "HTTP API (nobody can be asked there; repeatable, a tool or mcp:SERVER); "
+             "replaces the current list")
+    over_api.add_argument("--no-api-tools", action="store_true",
+                          help="over the API, refuse every tool that asks first (default)")
     edit.set_defaults(handler=edit_agent)
 
     rename = commands.add_parser("rename", parents=[common], help="rename an agent")
@@ -169,6 +177,11 @@ def edit_agent(args: argparse.Namespace, store: Store) -> int:
         changes["tools"] = args.tool
     if args.no_tools:
         changes["tools"] = []
+    if args.api_tool is not None:
+        changes["api_tools"] = list(dict.fromkeys(n.strip() for n in args.api_tool
+                                                  if n.strip()))
+    if args.no_api_tools:
+        changes["api_tools"] = []
     if generation_changes(args):
         changes["generation"] = generation_from(args, current.generation)
     if args.python_without_isolation or args.python_isolated_only:

@@ -327,8 +327,10 @@ class AgentDialog(AsyncDialog):
         values = self.form.values()
         base = {"id": None, "revision": 0}
         if self._spec is not None:
+            # api_tools is set with 'agentdesk agents edit --api-tool' (no field here
+            # yet): kept as it is, not dropped by a save.
             base = {"id": self._spec.id, "revision": self._spec.revision,
-                    "created_at": self._spec.created_at}
+                    "created_at": self._spec.created_at, "api_tools": self._spec.api_tools}
         return AgentSpec(**base, **values, tools=self.tools.selected_tools(),
                          tool_policies=self.tools.policies(),
                          fallbacks=self.fallbacks.targets(),
