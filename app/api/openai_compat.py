@@ -46,6 +46,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.api import turns
 from app.api.context import ApiContext
 from app.api.errors import ApiError
+from app.api.schemas import MAX_ID
 from app.core.fallback import Attempt
 from app.core.runner import TurnEvent
 from app.domain import (AgentSpec, Done, Error, Status, TextDelta, ThinkingDelta, ToolCall,
@@ -327,7 +328,7 @@ def router(context: ApiContext) -> APIRouter:
                          **_ERRORS})
     async def chat_completions(
             body: ChatCompletionRequest, request: Request,
-            x_conversation_id: int | None = Header(default=None, ge=1)) -> Any:
+            x_conversation_id: int | None = Header(default=None, ge=1, le=MAX_ID)) -> Any:
         history, text = split_turn(body, context.limits.max_message_chars)
         agent = await agent_for(body.model)
         conversation_id = await conversation_for(

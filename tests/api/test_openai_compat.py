@@ -301,6 +301,27 @@ def test_a_client_that_goes_away_mid_stream_stops_the_run_and_keeps_the_partial(
         "assistant", "Once upon", "cancelled")
 
 
+def test_a_client_that_stops_waiting_for_a_whole_reply_stops_the_run(home) -> None:
+    seed(home, agent("Slow"))
+    provider = ScriptedProvider(SCRIPTED, [TextDelta(text="Once upon"), 30,
+                                           TextDelta(text=" never")])
+    with serve(home, {"scripted": provider}) as api:
+        with pytest.raises(httpx.ReadTimeout):          # the client gives up and hangs up
+            httpx.post(f"{api.url}/v1/chat/completions", headers=api.headers(), timeout=2,
+                       json={"model": "Slow",
+                             "messages": [{"role": "user", "content": "A story"}]})
+        deadline = time.monotonic() + SETTLE_SECONDS
+        rows: list[dict[str, Any]] = []
+        while time.monotonic() < deadline:
+            rows = read_rows(home / "agentdesk.db",
+                             "SELECT * FROM messages WHERE role = 'assistant'")
+            if rows and rows[-1]["status"] != "streaming":
+                break
+            time.sleep(0.05)
+    assert provider.streams_closed == 1
+    assert [(r["content"], r["status"]) for r in rows] == [("Once upon", "cancelled")]
+
+
 def test_the_real_model_answers_through_v1(home, llama_server) -> None:
     real = ProviderConfig(name="llama", kind="llamacpp", base_url=llama_server.base_url,
                           is_local=True)
