@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from app.commands.common import CliError
 from app.commands.output import say, warn
+from app.commands.terminal_text import json_text
 from app.core.secrets import SecretError, api_token
 from app.settings import SettingsError, load_settings
 from app.store import Store
@@ -93,7 +94,8 @@ async def _serve(context: ApiContext, host: str, port: int, *, json_output: bool
     shown = f"[{host}]" if ":" in host else host
     address = f"http://{shown}:{bound}"
     if json_output:
-        say(f'{{"address": "{address}", "token": "{context.token}"}}')
+        # One line, so a program reads it before the server's first answer.
+        sys.stdout.write(json_text({"address": address, "token": context.token}) + "\n")
     else:
         say(f"AgentDesk API on {address} (docs: {address}/docs)")
         say(f"token: {context.token}")

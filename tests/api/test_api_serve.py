@@ -3,6 +3,7 @@ accepts ($AGENTDESK_API_TOKEN), serves the API there, stops on SIGINT."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -28,6 +29,20 @@ def test_serve_prints_address_and_token_and_serves(api_home) -> None:
         assert httpx.get(f"{url}/api/agents").status_code == 401
         listed = httpx.get(f"{url}/api/agents", headers={"Authorization": "Bearer env-token-42"})
         assert listed.json()["total"] == 0
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+
+
+def test_serve_json_prints_one_document_first(api_home) -> None:
+    env = {**os.environ, "AGENTDESK_HOME": str(api_home), "AGENTDESK_API_TOKEN": "tok"}
+    process = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", "0", "--json"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=env)
+    try:
+        started = json.loads(process.stdout.readline())
+        assert started["token"] == "tok"
+        assert httpx.get(f"{started['address']}/health").status_code == 200
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
