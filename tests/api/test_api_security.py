@@ -102,3 +102,24 @@ def test_an_unknown_path_is_404_in_the_envelope(client) -> None:
     response = client.get("/api/nothing-here")
     assert response.status_code == 404
     assert _envelope(response)["code"] == "not_found"
+
+
+def test_host_names_are_read_without_their_port() -> None:
+    from app.api.security import host_name
+
+    assert [host_name(h) for h in ("127.0.0.1:8000", "LocalHost", "[::1]:80", "::1",
+                                   "evil.example:1", "")] == [
+        "127.0.0.1", "localhost", "::1", "::1", "evil.example", ""]
+
+
+def test_the_rate_limit_window_slides() -> None:
+    from app.api.security import RateLimiter
+
+    now = [0.0]
+    limiter = RateLimiter(clock=lambda: now[0])
+    assert [limiter.retry_after("t", 2) for _ in range(3)] == [0, 0, 60]
+    now[0] = 30.0
+    assert limiter.retry_after("t", 2) == 30
+    assert limiter.retry_after("other", 2) == 0          # per token
+    now[0] = 60.5                                          # the first two slid out
+    assert [limiter.retry_after("t", 2) for _ in range(3)] == [0, 0, 60]
