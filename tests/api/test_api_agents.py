@@ -76,3 +76,24 @@ def test_the_api_keeps_the_settings_only_the_app_may_change(client, api_home) ->
         spec = store.agents.get(agent["id"])
     assert (spec.api_tools, spec.tool_policies, spec.max_tokens) == (
         ["python"], {"python": "ask"}, 64)
+
+
+def test_a_whole_session_serve_stop_and_serve_again(api_home) -> None:
+    """What one server stored, the next one on the same data folder serves;
+    the docs and schema answer with the token."""
+    import httpx
+
+    from tests.api.conftest import make_context
+    from tests.support.api_server import serve_api
+
+    with serve_api(make_context(api_home)) as api:
+        created = httpx.post(f"{api.url}/api/agents", json={"name": "Stays"},
+                             headers=api.headers())
+        assert created.status_code == 201
+        docs = httpx.get(f"{api.url}/docs", headers=api.headers())
+        assert docs.status_code == 200 and "swagger" in docs.text.lower()
+        schema = httpx.get(f"{api.url}/openapi.json", headers=api.headers()).json()
+        assert "/api/agents/{agent_id}/chat" in schema["paths"]
+    with serve_api(make_context(api_home)) as api:
+        listed = httpx.get(f"{api.url}/api/agents", headers=api.headers()).json()
+        assert [agent["name"] for agent in listed["items"]] == ["Stays"]
