@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Awaitable
 from contextlib import suppress
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, assert_never
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -31,7 +31,8 @@ from app.api.schemas import MAX_ID, Id
 from app.api.errors import ApiError, not_found
 from app.core.fallback import Attempt
 from app.core.runner import TurnEvent
-from app.domain import AgentSpec, Done, Error, TextDelta, ToolCall, ToolResult, Usage
+from app.domain import (AgentSpec, Done, Error, Status, TextDelta, ThinkingDelta, ToolCall,
+                        ToolResult, Usage)
 from app.ops import chats
 from app.store import NotFoundError
 
@@ -149,15 +150,32 @@ async def _until_content(events: AsyncIterator[TurnEvent]) -> list[TurnEvent]:
     seen: list[TurnEvent] = []
     try:
         async for event in events:
-            if isinstance(event, Error):
-                raise provider_failure(event)
-            seen.append(event)
-            if isinstance(event, TextDelta | ToolCall | ToolResult | Done):
-                break
+            match event:
+                case Error():
+                    raise provider_failure(event)
+                case TextDelta() | ThinkingDelta() | ToolCall() | ToolResult() | Done():
+                    seen.append(event)
+                    break                    # the reply has started
+                case Usage() | Status() | Attempt():
+                    seen.append(event)
+                case _:
+                    assert_never(event)
     except BaseException:
         await events.aclose()
         raise
     return seen
+
+
+def _shown(event: TurnEvent) -> bytes | None:
+    """The event's NDJSON line; fallback attempts are not shown (as in the CLI)."""
+    match event:
+        case Attempt():
+            return None
+        case TextDelta() | ThinkingDelta() | ToolCall() | ToolResult() | Usage() | Done() \
+                | Error() | Status():
+            return _line(event.model_dump(mode="json"))
+        case _:
+            assert_never(event)
 
 
 def _line(data: dict) -> bytes:
@@ -170,11 +188,11 @@ async def _lines(conversation_id: int, first: list[TurnEvent],
     try:
         yield _line({"type": "conversation", "conversation_id": conversation_id})
         for event in first:
-            if not isinstance(event, Attempt):
-                yield _line(event.model_dump(mode="json"))
+            if (line := _shown(event)) is not None:
+                yield line
         async for event in events:
-            if not isinstance(event, Attempt):
-                yield _line(event.model_dump(mode="json"))
+            if (line := _shown(event)) is not None:
+                yield line
     finally:
         await events.aclose()       # a client that went away: the run stops here
 
@@ -201,6 +219,10 @@ async def _whole_reply(events: AsyncIterator[TurnEvent], conversation_id: int) -
                     usage = event.model_dump(exclude={"type"})
                 case Done():
                     stop = event.stop_reason
+                case ToolResult() | ThinkingDelta() | Status() | Attempt():
+                    pass
+                case _:
+                    assert_never(event)
     finally:
         await events.aclose()
     return ChatReply(conversation_id=conversation_id, reply="".join(text),
