@@ -35,12 +35,12 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Coroutine
 from contextlib import suppress
-from typing import Any, Literal, assert_never
+from typing import Any, Literal, TypeVar, assert_never
 
 from fastapi import APIRouter, Header, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api import turns
@@ -61,7 +61,11 @@ CONVERSATION_HEADER = "X-Conversation-Id"
 #: Most messages one request may carry.
 MAX_MESSAGES = 500
 
+#: The status recorded for a request whose client hung up before the answer (nginx's).
+CLIENT_GONE = 499
+
 _STREAM_MEDIA = "text/event-stream"
+T = TypeVar("T")
 
 
 # -- request -------------------------------------------------------------------
@@ -336,12 +340,16 @@ def router(context: ApiContext) -> APIRouter:
         headers = {CONVERSATION_HEADER: str(conversation_id)}
         reply = _Reply(agent.name)
         events = turns.run_turn(context, agent, conversation_id, text)
-        if not body.stream:
-            await _complete(reply, events, request)
-            if reply.error is not None:
-                raise provider_error(reply.error)
-            return JSONResponse(reply.completion(), headers=headers)
-        deltas = await _start(reply, events)
+        try:
+            if not body.stream:
+                await _while_connected(request, _complete(reply, events))
+                if reply.error is not None:
+                    raise provider_error(reply.error)
+                return JSONResponse(reply.completion(), headers=headers)
+            deltas = await _while_connected(request, _start(reply, events))
+        except _ClientGone:
+            await events.aclose()       # the run stops; its reply so far stays, cancelled
+            return Response(status_code=CLIENT_GONE)
         include_usage = body.stream_options is not None and body.stream_options.include_usage
         return StreamingResponse(_stream(reply, events, deltas, include_usage),
                                  media_type=_STREAM_MEDIA,
@@ -350,15 +358,14 @@ def router(context: ApiContext) -> APIRouter:
     return api
 
 
-async def _complete(reply: _Reply, events: AsyncGenerator[TurnEvent, None],
-                    request: Request) -> None:
-    """Run the turn to its end, or until the client goes away (then it stops)."""
+class _ClientGone(Exception):
+    """The client hung up before the response started."""
 
-    async def consume() -> None:
-        async for event in events:
-            reply.take(event)
 
-    run = asyncio.ensure_future(consume())
+async def _while_connected(request: Request, work: Coroutine[Any, Any, T]) -> T:
+    """``work``, cancelled when the client goes away first (then _ClientGone):
+    before a response starts nobody else listens for the hang-up."""
+    run = asyncio.ensure_future(work)
     gone = _until_disconnected(request)
     try:
         await asyncio.wait({run, gone}, return_when=asyncio.FIRST_COMPLETED)
@@ -366,10 +373,20 @@ async def _complete(reply: _Reply, events: AsyncGenerator[TurnEvent, None],
         gone.cancel()
         if not run.done():
             run.cancel()
-        with suppress(asyncio.CancelledError):
-            await run
+            with suppress(asyncio.CancelledError):
+                await run
+    if run.cancelled():
+        raise _ClientGone()
+    return run.result()
+
+
+async def _complete(reply: _Reply, events: AsyncGenerator[TurnEvent, None]) -> None:
+    """Run the turn to its end."""
+    try:
+        async for event in events:
+            reply.take(event)
+    finally:
         await events.aclose()
-    run.result()
 
 
 async def _start(reply: _Reply, events: AsyncGenerator[TurnEvent, None]) -> list[dict]:

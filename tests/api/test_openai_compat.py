@@ -322,6 +322,26 @@ def test_a_client_that_stops_waiting_for_a_whole_reply_stops_the_run(home) -> No
     assert [(r["content"], r["status"]) for r in rows] == [("Once upon", "cancelled")]
 
 
+def test_a_client_that_hangs_up_before_the_stream_starts_stops_the_run(home) -> None:
+    seed(home, agent("Sleepy"))
+    provider = ScriptedProvider(SCRIPTED, [30, TextDelta(text="late")])   # a long model load
+    with serve(home, {"scripted": provider}) as api:
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.post(f"{api.url}/v1/chat/completions", headers=api.headers(), timeout=2,
+                       json={"model": "Sleepy", "stream": True,
+                             "messages": [{"role": "user", "content": "Hi"}]})
+        deadline = time.monotonic() + SETTLE_SECONDS
+        rows: list[dict[str, Any]] = []
+        while time.monotonic() < deadline:
+            rows = read_rows(home / "agentdesk.db", "SELECT * FROM messages ORDER BY id")
+            if provider.streams_closed and rows[-1]["status"] != "streaming":
+                break
+            time.sleep(0.05)
+    assert provider.streams_closed == 1
+    assert [(r["role"], r["content"], r["status"]) for r in rows] == [
+        ("user", "Hi", "complete"), ("assistant", "", "cancelled")]
+
+
 def test_the_real_model_answers_through_v1(home, llama_server) -> None:
     real = ProviderConfig(name="llama", kind="llamacpp", base_url=llama_server.base_url,
                           is_local=True)
