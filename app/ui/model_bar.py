@@ -22,7 +22,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor, QHideEvent, QIcon, QPainter, QPixmap, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -113,7 +113,6 @@ class ModelBar(QWidget):
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(STATUS_INTERVAL_MS)
         self._status_timer.timeout.connect(lambda: self.check_status())
-        self._status_timer.start()
         self._temperature_timer = QTimer(self)
         self._temperature_timer.setSingleShot(True)
         self._temperature_timer.setInterval(TEMPERATURE_PAUSE_MS)
@@ -344,6 +343,17 @@ class ModelBar(QWidget):
             self._temperature_committed()
 
     # -- connection status -------------------------------------------------------------------------
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        """The periodic connection test runs only while the bar can be seen: a
+        window in the tray (or one closed at quit) sends no requests to the
+        providers and wakes nothing up."""
+        super().showEvent(event)
+        self._status_timer.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt override)
+        super().hideEvent(event)
+        self._status_timer.stop()
+
     def check_status(self, name: str | None = None, *, force: bool = False) -> None:
         """Test the provider's connection in the background. The in-process
         engine is only tested on demand (``force``): its test loads the native

@@ -79,6 +79,23 @@ def test_status_dot_turns_red_for_a_provider_that_is_down(qtbot, bridge, db_path
     assert bar.status_of("other") == "unknown"           # only the chosen one is tested
 
 
+def test_the_periodic_check_runs_only_while_the_window_is_shown(qtbot, bridge, db_path,
+                                                                settings) -> None:
+    """Hidden (the tray, or closed at quit) the window asks no provider anything:
+    a left-over window's timer once fired after its event loop had ended."""
+    seeded(db_path)
+    window = open_window(qtbot, bridge, settings)
+    timer = window.model_bar._status_timer
+    assert timer.isActive()
+    window.hide()
+    assert not timer.isActive()
+    window.show()
+    qtbot.waitExposed(window)
+    assert timer.isActive()
+    window.close()
+    assert not timer.isActive()
+
+
 def test_status_words() -> None:
     assert status_state(None) == "unknown"
     assert status_tooltip("x", None) == "x: not checked yet"
