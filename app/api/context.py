@@ -5,6 +5,7 @@ answers to. One object, built by the host and handed to ``create_app``."""
 from __future__ import annotations
 
 from collections.abc import Callable
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -17,6 +18,22 @@ T = TypeVar("T")
 
 #: Host names every server answers to (besides the address it is bound to).
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
+
+
+#: Addresses that bind every interface.
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+
+
+def machine_names() -> tuple[str, ...]:
+    """This machine's own name and addresses: what a client on the network
+    puts in Host when the server listens on every interface. A name that
+    only resolves here (DNS rebinding) is still refused."""
+    name = socket.gethostname().lower()
+    try:
+        _canonical, aliases, addresses = socket.gethostbyname_ex(name)
+    except OSError:
+        aliases, addresses = [], []
+    return tuple(dict.fromkeys([name, *(a.lower() for a in aliases), *addresses]))
 
 
 @dataclass
@@ -57,8 +74,10 @@ class ApiContext:
                       **overrides) -> "ApiContext":
         """Limits, origins and host names from ``settings.api``."""
         api = settings.api
-        hosts = LOCAL_HOSTS if api.host in (*LOCAL_HOSTS, "0.0.0.0", "::") \
-            else (*LOCAL_HOSTS, api.host)
+        if api.host in WILDCARD_HOSTS:
+            hosts = (*LOCAL_HOSTS, *machine_names())
+        else:
+            hosts = tuple(dict.fromkeys((*LOCAL_HOSTS, api.host.lower())))
         limits = ApiLimits(max_body_bytes=api.max_body_bytes,
                            requests_per_minute=api.rate_limit_per_minute)
         values = dict(settings=settings, token=token, store_path=store_path, limits=limits,

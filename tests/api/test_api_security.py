@@ -123,3 +123,19 @@ def test_the_rate_limit_window_slides() -> None:
     assert limiter.retry_after("other", 2) == 0          # per token
     now[0] = 60.5                                          # the first two slid out
     assert [limiter.retry_after("t", 2) for _ in range(3)] == [0, 0, 60]
+
+
+def test_a_wildcard_bind_answers_to_this_machines_names_only(api_home) -> None:
+    import socket
+
+    from app.api.context import ApiContext
+    from app.settings import load_settings
+
+    settings = load_settings(api_home)
+    wildcard = ApiContext.from_settings(settings.model_copy(update={
+        "api": settings.api.model_copy(update={"host": "0.0.0.0"})}), "t", api_home / "a.db")
+    assert {"127.0.0.1", "localhost", socket.gethostname().lower()} <= set(wildcard.hosts)
+    assert "evil.example" not in wildcard.hosts
+    bound = ApiContext.from_settings(settings.model_copy(update={
+        "api": settings.api.model_copy(update={"host": "192.168.1.9"})}), "t", api_home / "a.db")
+    assert bound.hosts == ("127.0.0.1", "localhost", "192.168.1.9")
