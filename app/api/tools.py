@@ -15,7 +15,7 @@ from app.api.agents import agent_or_404
 from app.api.context import ApiContext
 from app.api.schemas import Id
 from app.core.export.agent_grants import default_policy
-from app.ops import tools
+from app.ops import agents, tools
 
 
 class ToolOut(BaseModel):
@@ -61,7 +61,8 @@ def router(context: ApiContext) -> APIRouter:
             policy = agent.tool_policies.get(name) or default_policy(name)
             listed.append(AgentToolOut(
                 name=name, description=described.get(name, ""), policy=policy,
-                runs_over_api=policy == "auto" or (policy == "ask" and name in agent.api_tools)))
+                runs_over_api=policy == "auto" or (policy == "ask" and agents.allowed_over_api(
+                    agent.api_tools, name))))
         return AgentTools(agent_id=agent.id, tools=listed)
 
     return api

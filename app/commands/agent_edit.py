@@ -27,6 +27,7 @@ from app.commands.common import (
 from app.commands.output import print_json, say, warn
 from app.domain import AgentSpec
 from app.domain.generation import SETTING_LABELS, GenerationSettings
+from app.ops import agents as agent_ops
 from app.store import Store
 
 log = logging.getLogger(__name__)
@@ -150,8 +151,9 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     over_api.add_argument(
         "--api-tool", action="append", metavar="NAME",
         help="let this tool that asks first run when the agent is used over the local "
-             "HTTP API (nobody can be asked there; repeatable, a tool or mcp:SERVER); "
-             "replaces the current list")
+             "HTTP API (nobody can be asked there; repeatable): a name as the agent's "
+             "tool list has it — a tool, a group such as 'files' (all its tools) or "
+             "mcp:SERVER; replaces the current list")
     over_api.add_argument("--no-api-tools", action="store_true",
                           help="over the API, refuse every tool that asks first (default)")
     edit.set_defaults(handler=edit_agent)
@@ -178,8 +180,7 @@ def edit_agent(args: argparse.Namespace, store: Store) -> int:
     if args.no_tools:
         changes["tools"] = []
     if args.api_tool is not None:
-        changes["api_tools"] = list(dict.fromkeys(n.strip() for n in args.api_tool
-                                                  if n.strip()))
+        changes["api_tools"] = agent_ops.api_tool_names(args.api_tool)
     if args.no_api_tools:
         changes["api_tools"] = []
     if generation_changes(args):

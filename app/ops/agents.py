@@ -8,6 +8,14 @@ revisions (history and restore), and the recently used ones.
   the store compares names).
 - ``footprint`` / ``deletion_question``: exactly what deleting an agent
   loses, counted from the store, in the words the confirmation shows.
+- ``api_tool_names`` / ``allowed_over_api``: the tools that ask first and may
+  run over the local HTTP API (``AgentSpec.api_tools``; nobody can be asked
+  there). The rule, the same for the agent dialog, ``agentdesk agents edit
+  --api-tool`` and the API: entries are the names the person sees in the
+  agent's tool list — a tool (``python``), a group (``files``, ``web``, a
+  custom tool file's name) or ``mcp:SERVER`` — and a tool is allowed when its
+  own name, its group's name or its server's ``mcp:SERVER`` is listed (as a
+  policy in ``tool_policies`` applies to a tool or its group).
 
 Every op takes the synchronous ``Store`` first and raises the store's typed
 errors (``NotFoundError``, ``DuplicateNameError``).
@@ -19,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.core.tools.mcp_tools import SERVER_PREFIX, server_prefix
 from app.core.wording import plural
 from app.domain import AgentRevision, AgentSpec
 from app.domain.agent import NAME_MAX_LENGTH
@@ -121,6 +130,22 @@ def update(store: Store, spec: AgentSpec) -> AgentSpec:
 def save(store: Store, spec: AgentSpec) -> AgentSpec:
     """Create (no id) or update (a new revision) the agent."""
     return create(store, spec) if spec.id is None else update(store, spec)
+
+
+# -- tools allowed over the local API ---------------------------------------------------
+def api_tool_names(names: Iterable[str]) -> list[str]:
+    """``names`` as stored in ``api_tools``: stripped, no blanks, no repeats, in order."""
+    return list(dict.fromkeys(name.strip() for name in names if name.strip()))
+
+
+def allowed_over_api(api_tools: Iterable[str], tool: str, group: str | None = None) -> bool:
+    """Whether ``tool`` (the name a tool call uses; ``group``: the group it
+    belongs to, if any) may run over the API without asking anyone."""
+    allowed = api_tool_names(api_tools)
+    if tool in allowed or (group is not None and group in allowed):
+        return True
+    return any(tool.startswith(server_prefix(name[len(SERVER_PREFIX):]))
+               for name in allowed if name.startswith(SERVER_PREFIX))
 
 
 # -- duplicate -----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from app.core.export import import_file
-from app.core.export.agent_file import import_agent
+from app.core.export.agent_file import FORMAT, VERSION, import_agent, read_agent_file
 from app.core.export.agent_grants import (
     AgentGrants,
     PolicyGrant,
@@ -98,3 +98,29 @@ def test_a_conversation_import_never_brings_grants(tmp_path: Path) -> None:
         assert agent.tools == ["python", "files"]
         notes = " ".join(report.notes)
         assert "/home/someone" in notes and "python: runs without asking" in notes
+
+
+def test_an_imported_agent_never_brings_tools_allowed_over_the_api(tmp_path: Path) -> None:
+    """``api_tools`` in a shared agent file (hand-written) or in a conversation
+    export's agent snapshot is dropped on import, granted or not: the person
+    allows tools for the local API in the app, never a file."""
+    shared = {**HOSTILE, "api_tools": ["python", "files", "mcp:fs"]}
+    agent_path = tmp_path / "agent.json"
+    agent_path.write_text(json.dumps({"format": FORMAT, "version": VERSION,
+                                      "agent": shared}), encoding="utf-8")
+    spec = read_agent_file(agent_path)
+    assert spec.api_tools == ["python", "files", "mcp:fs"]     # read, then withheld
+    chats_path = tmp_path / "chats.json"
+    chats_path.write_text(json.dumps({
+        "format": "agentdesk.conversations", "version": 2, "conversations": [{
+            "conversation": {"title": "Hi", "created_at": "2026-01-02T03:04:05+00:00",
+                             "updated_at": "2026-01-02T03:04:05+00:00"},
+            "agent": {**shared, "name": "From a chat"},
+            "messages": [{"role": "user", "content": "hello",
+                          "created_at": "2026-01-02T03:04:05+00:00"}]}]}), encoding="utf-8")
+    with Store(tmp_path / "a.db") as store:
+        for grant in (False, True):
+            created, _missing, _withheld = import_agent(store, spec, grant=grant)
+            assert store.agents.get(created.id).api_tools == []
+        assert import_file(store, chats_path).agents_created == ["From a chat"]
+        assert store.agents.find_by_name("From a chat").api_tools == []

@@ -111,6 +111,7 @@ class AgentDialog(AsyncDialog):
         self.workspace = tools_page.workspace
         self.workspace_button = tools_page.workspace_button
         self.python_unisolated = tools_page.python_unisolated
+        self.api_tools_note = tools_page.api_note
         routing_page = AgentRoutingPage()
         self.local_only = routing_page.local_only
         self.local_only_note = routing_page.local_only_note
@@ -178,7 +179,8 @@ class AgentDialog(AsyncDialog):
         self.fallbacks.set_providers(self._configs)
         self._local_only_toggled(self.local_only.isChecked())
         self._tool_entries = entries = await self._tools_service.available()
-        self.tools.set_tools(entries, current.tools, current.tool_policies)
+        self.tools.set_tools(entries, current.tools, current.tool_policies,
+                             current.api_tools)
         self.tools.sig_changed.connect(self._validate)
         self.tools.sig_changed.connect(self._memory_tool_note)
         self._memory_tool_note()
@@ -327,12 +329,11 @@ class AgentDialog(AsyncDialog):
         values = self.form.values()
         base = {"id": None, "revision": 0}
         if self._spec is not None:
-            # api_tools is set with 'agentdesk agents edit --api-tool' (no field here
-            # yet): kept as it is, not dropped by a save.
             base = {"id": self._spec.id, "revision": self._spec.revision,
-                    "created_at": self._spec.created_at, "api_tools": self._spec.api_tools}
+                    "created_at": self._spec.created_at}
         return AgentSpec(**base, **values, tools=self.tools.selected_tools(),
                          tool_policies=self.tools.policies(),
+                         api_tools=self.tools.api_tools(),
                          fallbacks=self.fallbacks.targets(),
                          local_only=self.local_only.isChecked(),
                          workspace=self.workspace.text().strip() or None,
@@ -388,7 +389,8 @@ class AgentDialog(AsyncDialog):
         self.fallbacks.set_entries(restored.fallbacks)
         self.workspace.setText(restored.workspace or "")
         self.generation.set_settings(restored.generation)
-        self.tools.set_tools(self._tool_entries, restored.tools, restored.tool_policies)
+        self.tools.set_tools(self._tool_entries, restored.tools, restored.tool_policies,
+                             restored.api_tools)
         self.history.set_entries(await self._agents.history(restored.id))
         self._name_checked = restored.name
         self._validate()

@@ -18,6 +18,10 @@ from app.ui.dialogs.fallback_editor import FallbackEditor
 from app.ui.dialogs.tools_editor import ToolsEditor
 from app.ui.dialogs.widgets import FieldMessage
 
+API_TOOLS_NOTE = ("Programs that use this agent through the local API cannot answer an "
+                  "approval question, so there a tool that asks you first is refused — "
+                  "unless you tick “Allow over the local API” for it: then it runs "
+                  "without asking. Off by default; a group (files) covers all its tools.")
 LOCAL_ONLY_NOTE = ("Local-only: replies never leave this computer. Cloud providers are "
                    "disabled in the provider and fallback pickers.")
 
@@ -37,6 +41,10 @@ class AgentToolsPage(QWidget):
         layout.addWidget(QLabel("Tools the agent may use, and whether each one "
                                 "asks you before it runs:"))
         layout.addWidget(self.tools, 1)
+        self.api_note = QLabel(API_TOOLS_NOTE)
+        self.api_note.setObjectName("apiToolsNote")
+        self.api_note.setWordWrap(True)
+        layout.addWidget(self.api_note)
         folder = QHBoxLayout()
         folder.addWidget(QLabel("Workspace folder (files, python):"))
         folder.addWidget(self.workspace, 1)
