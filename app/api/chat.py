@@ -28,6 +28,7 @@ from app.api import turns
 from app.api.agents import agent_or_404
 from app.api.context import ApiContext
 from app.api.schemas import MAX_ID, Id
+from app.api.streaming import coalesced
 from app.api.errors import ApiError, not_found
 from app.core.fallback import Attempt
 from app.core.runner import TurnEvent
@@ -89,7 +90,8 @@ def router(context: ApiContext) -> APIRouter:
             reply = await until_disconnected(request, _whole_reply(events, conversation_id))
             return JSONResponse(reply, headers=headers)
         first = await _until_content(events)
-        return StreamingResponse(_lines(conversation_id, first, events), media_type=NDJSON,
+        return StreamingResponse(coalesced(_lines(conversation_id, first, events)),
+                                 media_type=NDJSON,
                                  headers=headers)
 
     return api
@@ -173,13 +175,20 @@ def _shown(event: TurnEvent) -> bytes | None:
             return None
         case TextDelta() | ThinkingDelta() | ToolCall() | ToolResult() | Usage() | Done() \
                 | Error() | Status():
-            return _line(event.model_dump(mode="json"))
+            # pydantic-core writes the JSON (UTF-8, not ASCII-escaped, as _line);
+            # the timestamp goes in before the closing brace.
+            return b"".join((event.__pydantic_serializer__.to_json(event)[:-1],
+                             b',"timestamp":"', _now().encode(), b'"}\n'))
         case _:
             assert_never(event)
 
 
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
 def _line(data: dict) -> bytes:
-    data["timestamp"] = datetime.now(UTC).isoformat()
+    data["timestamp"] = _now()
     return (json.dumps(data, ensure_ascii=False) + "\n").encode()
 
 

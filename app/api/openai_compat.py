@@ -47,6 +47,7 @@ from app.api import turns
 from app.api.context import ApiContext
 from app.api.errors import ApiError
 from app.api.schemas import MAX_ID
+from app.api.streaming import coalesced
 from app.core.fallback import Attempt
 from app.core.runner import TurnEvent
 from app.domain import (AgentSpec, Done, Error, Status, TextDelta, ThinkingDelta, ToolCall,
@@ -351,7 +352,7 @@ def router(context: ApiContext) -> APIRouter:
             await events.aclose()       # the run stops; its reply so far stays, cancelled
             return Response(status_code=CLIENT_GONE)
         include_usage = body.stream_options is not None and body.stream_options.include_usage
-        return StreamingResponse(_stream(reply, events, deltas, include_usage),
+        return StreamingResponse(coalesced(_stream(reply, events, deltas, include_usage)),
                                  media_type=_STREAM_MEDIA,
                                  headers={**headers, "Cache-Control": "no-cache"})
 
