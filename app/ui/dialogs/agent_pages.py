@@ -20,7 +20,7 @@ from app.ui.dialogs.widgets import FieldMessage
 
 API_TOOLS_NOTE = ("Programs that use this agent through the local API cannot answer an "
                   "approval question, so there a tool that asks you first is refused — "
-                  "unless you tick “Allow over the local API” for it: then it runs "
+                  "unless you tick “Allow” in its Local API column: then it runs "
                   "without asking. Off by default; a group (files) covers all its tools.")
 LOCAL_ONLY_NOTE = ("Local-only: replies never leave this computer. Cloud providers are "
                    "disabled in the provider and fallback pickers.")
@@ -52,8 +52,10 @@ class AgentToolsPage(QWidget):
         layout.addLayout(folder)
         # Off by default; turning it on asks first (AgentDialog._unisolated_clicked).
         self.python_unisolated = QCheckBox(
-            "Run Python without isolation where real isolation is unavailable "
-            "(macOS, Windows, no user namespaces, running as root)")
+            "Run Python without isolation where real isolation is unavailable")
+        self.python_unisolated.setToolTip(
+            "Real isolation is unavailable on macOS and Windows, without user "
+            "namespaces, and when running as root.")
         self.python_unisolated.setObjectName("pythonUnisolatedCheck")
         layout.addWidget(self.python_unisolated)
 

@@ -32,7 +32,7 @@ POLICIES = ("auto", "ask", "deny")
 POLICY_HINTS = {"auto": "runs at once", "ask": "asks you first", "deny": "never runs"}
 _SOURCE_LABELS = {"builtin": "built-in", "custom": "custom", "mcp": "MCP"}
 COL_TOOL, COL_POLICY, COL_API, COL_ABOUT = 0, 1, 2, 3
-API_ALLOW_TEXT = "Allow over the local API"
+API_ALLOW_TEXT = "Allow"
 _API_WHY_NOT = {"auto": "Runs without asking anyway: nothing to allow.",
                 "deny": "Never runs, over the API neither.",
                 "detached": "Not one of this agent's tools."}
