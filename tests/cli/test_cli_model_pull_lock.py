@@ -6,7 +6,6 @@ pull continues from its part (app/core/models/download_lock.py)."""
 
 from __future__ import annotations
 
-import hashlib
 import signal
 
 import pytest
@@ -14,7 +13,7 @@ import pytest
 from app.core.models import download_state, library
 from app.core.models.download_lock import busy_message
 from tests.support.download_helpers import MB, model_file, real_gguf  # noqa: F401 (fixture)
-from tests.support.gguf_server import ServerOptions, gguf_server
+from tests.support.gguf_server import ServerOptions, gguf_server, sha256_of
 from tests.support.pull_process import (
     entry_for, finish, leftover_locks, lock_probe, start_pull, wait_for_part)
 
@@ -38,14 +37,6 @@ def in_catalogue(monkeypatch: pytest.MonkeyPatch):
         monkeypatch.setattr(catalogue, "_shipped", lambda: (*shipped, entry))
 
     return add
-
-
-def _sha256(path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(4 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @pytest.mark.slow
@@ -85,7 +76,7 @@ def test_a_second_pull_of_the_same_model_says_another_process_has_it(
                 first.kill()
     assert done.code == 0, done.err
     assert done.out == f"installed {models / FILENAME}\n"
-    assert _sha256(models / FILENAME) == real_gguf.sha256
+    assert sha256_of(models / FILENAME) == real_gguf.sha256
     assert not part.exists() and download_state.load_all(models) == []
     assert leftover_locks(models) == []
     assert server.range_starts()[0] == 0 and len(server.requests) == 1  # one download only
@@ -123,6 +114,6 @@ def test_a_killed_pull_leaves_no_lock_and_the_next_pull_continues_its_part(
         result = cli("models", "pull", ENTRY_ID)
     assert result.code == 0, result.err
     assert server.range_starts()[-1] == kept             # continued from the kept part
-    assert _sha256(models / FILENAME) == real_gguf.sha256
+    assert sha256_of(models / FILENAME) == real_gguf.sha256
     assert download_state.load_all(models) == [] and not part.exists()
     assert leftover_locks(models) == []

@@ -176,3 +176,15 @@ def _restore_appearance(qapp: QApplication) -> Iterator[None]:
         hints.setColorScheme(scheme)
     qapp.setPalette(palette)
     qapp.setFont(font)
+
+
+@pytest.fixture
+def keyring_backend(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """An in-memory keyring and no AGENTDESK_API_TOKEN: the token the local API
+    accepts comes from the keyring, as on a desktop."""
+    from app.core.secrets import API_TOKEN_ENV
+    from tests.support.memory_keyring import MemoryKeyring, installed
+
+    monkeypatch.delenv(API_TOKEN_ENV, raising=False)
+    with installed(MemoryKeyring()) as backend:
+        yield backend

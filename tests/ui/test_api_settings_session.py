@@ -20,18 +20,11 @@ from app.core.secrets import API_TOKEN_ENTRY, API_TOKEN_ENV, SERVICE
 from app.ui.api_server import ApiServerController
 from app.ui.dialogs.settings_dialog import SettingsDialog
 from app.ui.theme import ThemeManager
-from tests.support.memory_keyring import MemoryKeyring, installed
+from tests.support.memory_keyring import installed
 
 __all__ = ["host"]
 
 START_MS = 15_000
-
-
-@pytest.fixture
-def keyring_backend(monkeypatch):
-    monkeypatch.delenv(API_TOKEN_ENV, raising=False)
-    with installed(MemoryKeyring()) as backend:
-        yield backend
 
 
 @pytest.fixture

@@ -10,20 +10,12 @@ import httpx
 import pytest
 from window_support import WAIT_MS, open_window
 
-from app.core.secrets import API_TOKEN_ENV, api_token
+from app.core.secrets import api_token
 from app.domain import AgentSpec, ProviderConfig
 from app.ui.conversation_list_model import API_MARK
 from app.ui.desktop_shell import DesktopShell
-from tests.support.memory_keyring import MemoryKeyring, installed
 
 START_MS = 15_000
-
-
-@pytest.fixture
-def keyring_backend(monkeypatch):
-    monkeypatch.delenv(API_TOKEN_ENV, raising=False)
-    with installed(MemoryKeyring()) as backend:
-        yield backend
 
 
 def free_port() -> int:

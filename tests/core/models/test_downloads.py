@@ -8,7 +8,6 @@ test_download_faults.py.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 
 from app.core.models import download_state
@@ -19,15 +18,7 @@ from app.domain.model_library import DownloadProgress
 from tests.support.download_helpers import (  # noqa: F401 (fixtures)
     MB, folder_listing, model_file, models_dir, progress_of, real_gguf, received_at_least,
     until)
-from tests.support.gguf_server import ServerOptions, gguf_server
-
-
-def _sha256(path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(4 << 20):
-            digest.update(block)
-    return digest.hexdigest()
+from tests.support.gguf_server import ServerOptions, gguf_server, sha256_of
 
 
 def test_download_verifies_then_installs_with_progress(real_gguf, models_dir):
@@ -44,7 +35,7 @@ def test_download_verifies_then_installs_with_progress(real_gguf, models_dir):
 
     final = asyncio.run(scenario())
     assert final.state == "done" and final.received == final.total == real_gguf.size
-    assert _sha256(models_dir / "model.gguf") == real_gguf.sha256
+    assert sha256_of(models_dir / "model.gguf") == real_gguf.sha256
     assert folder_listing(models_dir) == [".downloads", "model.gguf"]  # no part, no state
     states = [p.state for p in seen]
     assert states.index("running") < states.index("verifying") < states.index("done")
@@ -77,7 +68,7 @@ def test_pause_then_resume_continues_with_range(real_gguf, models_dir):
     assert saved["state"] == "paused"
     assert starts == [0, kept]  # the second request asked for the rest only
     assert final.state == "done"
-    assert _sha256(models_dir / "model.gguf") == real_gguf.sha256
+    assert sha256_of(models_dir / "model.gguf") == real_gguf.sha256
 
 
 def test_server_without_range_restarts_from_zero_and_says_so(real_gguf, models_dir):
@@ -99,7 +90,7 @@ def test_server_without_range_restarts_from_zero_and_says_so(real_gguf, models_d
     assert [header is not None for _path, header in server.requests] == [False, True]
     assert server.sent > real_gguf.size  # the whole file went again after the pause
     assert final.note == NO_RANGE_NOTE
-    assert _sha256(models_dir / "model.gguf") == real_gguf.sha256
+    assert sha256_of(models_dir / "model.gguf") == real_gguf.sha256
 
 
 def test_slow_server_reports_speed_and_time_left(real_gguf, models_dir):
@@ -145,7 +136,7 @@ def test_cut_mid_transfer_keeps_bytes_then_resume_finishes(real_gguf, models_dir
     assert kept == cut  # every byte that came was kept
     assert starts == [0, cut]
     assert final.state == "done"
-    assert _sha256(models_dir / "model.gguf") == real_gguf.sha256
+    assert sha256_of(models_dir / "model.gguf") == real_gguf.sha256
 
 
 def test_cut_is_retried_automatically_from_where_it_stopped(real_gguf, models_dir):
@@ -161,7 +152,7 @@ def test_cut_is_retried_automatically_from_where_it_stopped(real_gguf, models_di
 
     final, starts = asyncio.run(scenario())
     assert final.state == "done" and starts == [0, cut]
-    assert _sha256(models_dir / "model.gguf") == real_gguf.sha256
+    assert sha256_of(models_dir / "model.gguf") == real_gguf.sha256
 
 
 def test_two_downloads_run_at_once(real_gguf, models_dir):
@@ -182,7 +173,7 @@ def test_two_downloads_run_at_once(real_gguf, models_dir):
     assert {p.filename for p in both_running} == {"first.gguf", "second.gguf"}
     assert [r.state for r in results] == ["done", "done"]
     for name in ("first.gguf", "second.gguf"):
-        assert _sha256(models_dir / name) == real_gguf.sha256
+        assert sha256_of(models_dir / name) == real_gguf.sha256
 
 
 def test_starting_the_same_file_twice_gives_the_same_download(real_gguf, models_dir):
@@ -261,5 +252,5 @@ def test_download_survives_an_app_restart(real_gguf, models_dir):
     assert kept in starts  # continued with a Range request from the kept bytes
     assert done_running.state == done_paused.state == "done"
     for name in ("running.gguf", "paused.gguf"):
-        assert _sha256(models_dir / name) == real_gguf.sha256
+        assert sha256_of(models_dir / name) == real_gguf.sha256
     assert folder_listing(models_dir) == [".downloads", "paused.gguf", "running.gguf"]
