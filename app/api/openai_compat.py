@@ -45,7 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.api import turns
 from app.api.context import ApiContext
-from app.api.errors import ApiError
+from app.api.errors import ApiError, OpenAIErrorReply
 from app.api.schemas import MAX_ID
 from app.api.streaming import coalesced
 from app.core.fallback import Attempt
@@ -140,20 +140,7 @@ class ChatCompletion(BaseModel):
     usage: CompletionUsage
 
 
-class ErrorDetail(BaseModel):
-    message: str
-    type: str
-    code: str | None = None
-    param: str | None = None
-
-
-class ErrorReply(BaseModel):
-    """OpenAI's error shape (what every /v1 failure answers)."""
-
-    error: ErrorDetail
-
-
-_ERRORS = {status: {"model": ErrorReply, "description": text} for status, text in (
+_ERRORS = {status: {"model": OpenAIErrorReply, "description": text} for status, text in (
     (400, "the request cannot be a turn (last message not the user's, non-text content, "
           "another agent's conversation)"),
     (404, "no such model (agent) or conversation"),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -205,7 +206,7 @@ async def offer_first_run(window: MainWindow, bridge: StoreBridge, settings: App
                           on_agent: Callable[[AgentSpec], None] | None = None,
                           **find_options) -> FirstRunDialog | None:
     """Show the offer over ``window`` when it applies (see the module docstring)."""
-    if not await bridge.run(lambda s: ops.wants_offer(s, settings)):
+    if not await bridge.run(partial(ops.wants_offer, settings=settings)):
         return None
     providers = await bridge.run(provider_ops.list_providers)
     offer = await ops.find_offer(settings, providers, **find_options)

@@ -9,6 +9,7 @@ unload) then runs on the event loop. Every refusal leaves as
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from app.core.secrets import SecretError
 from app.ops import model_providers
@@ -29,7 +30,7 @@ class ProviderAdminError(Exception):
 
 async def _target(bridge: StoreBridge, provider: str, kind: str = "ollama") -> AdminTarget:
     try:
-        return await bridge.run(lambda store: model_providers.target(store, provider, kind))
+        return await bridge.run(partial(model_providers.target, provider_name=provider, kind=kind))
     except _REFUSALS as exc:
         raise ProviderAdminError(str(exc)) from exc
 
