@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 
 from peewee import SqliteDatabase
 
+from app.store import usage_rollup_sql
+
 Step = Callable[[SqliteDatabase], None]
 
 
@@ -319,6 +321,19 @@ def _v11_local_api(db: SqliteDatabase) -> None:
     db.execute_sql("ALTER TABLE conversations ADD COLUMN origin TEXT NOT NULL DEFAULT 'app'")
 
 
+def _v12_usage_rollup(db: SqliteDatabase) -> None:
+    """The usage dashboard's rollup (one row per UTC day, agent, provider and
+    model), kept by triggers on every message write and filled here from the
+    stored messages; and the user's price table. SQL and reasons:
+    app/store/usage_rollup_sql.py (frozen with this step)."""
+    db.execute_sql(usage_rollup_sql.CREATE_TABLE)
+    db.execute_sql(usage_rollup_sql.CREATE_AGENT_INDEX)
+    db.execute_sql(usage_rollup_sql.CREATE_PRICES)
+    db.execute_sql(usage_rollup_sql.BACKFILL)
+    for trigger in usage_rollup_sql.TRIGGERS:
+        db.execute_sql(trigger)
+
+
 STEPS: Sequence[Step] = (
     _v1_initial,
     _v2_full_text_index,
@@ -331,6 +346,7 @@ STEPS: Sequence[Step] = (
     _v9_pad_short_years,
     _v10_python_isolation,
     _v11_local_api,
+    _v12_usage_rollup,
 )
 LATEST_VERSION = len(STEPS)
 

@@ -30,6 +30,7 @@ from app.store.tool_records import (
     McpServerRepository,
     MemoryRepository,
 )
+from app.store.usage import UsageRepository
 
 
 class Store:
@@ -88,6 +89,7 @@ class Store:
         self.custom_tools = CustomToolRepository(self.db, tables, self.hub)
         self.mcp_servers = McpServerRepository(self.db, tables, self.hub)
         self.imports = ImportRepository(self.db, tables, self.hub)
+        self.usage = UsageRepository(self.db, self.hub)
         self.recovered_message_ids: list[int] = []
         if recover and not self.read_only:
             self.recovered_message_ids = self.messages.recover_interrupted()

@@ -11,12 +11,15 @@ from dataclasses import dataclass
 from peewee import (
     AutoField,
     BooleanField,
+    CompositeKey,
     FloatField,
     IntegerField,
     Model,
     SqliteDatabase,
     TextField,
 )
+
+from app.store.usage_rollup_sql import KEY_COLUMNS, SUM_COLUMNS
 
 
 class _AgentRow(Model):
@@ -129,6 +132,27 @@ class _ConversationImportRow(Model):
     imported_at = TextField()
 
 
+class _UsagePriceRow(Model):
+    model = TextField(primary_key=True)
+    input_per_mtok = FloatField()
+    output_per_mtok = FloatField()
+    is_reference = BooleanField(default=False)
+
+
+def _usage_rollup_template() -> type[Model]:
+    """The rollup's key and its 33 sums (two of them REAL), read from the SQL."""
+    fields: dict = {"day": TextField(), "agent_id": IntegerField(),
+                    "provider": TextField(), "model": TextField()}
+    for column in SUM_COLUMNS:
+        fields[column] = (FloatField(default=0) if column.endswith("_sum")
+                          else IntegerField(default=0))
+    meta = type("Meta", (), {"primary_key": CompositeKey(*KEY_COLUMNS), "without_rowid": True})
+    return type("_UsageRollupRow", (Model,), {**fields, "Meta": meta})
+
+
+_UsageRollupRow = _usage_rollup_template()
+
+
 _TEMPLATES: dict[str, tuple[type[Model], str]] = {
     "agent": (_AgentRow, "agents"),
     "agent_revision": (_AgentRevisionRow, "agent_revisions"),
@@ -139,6 +163,8 @@ _TEMPLATES: dict[str, tuple[type[Model], str]] = {
     "custom_tool": (_CustomToolRow, "custom_tools"),
     "mcp_server": (_McpServerRow, "mcp_servers"),
     "conversation_import": (_ConversationImportRow, "conversation_imports"),
+    "usage_rollup": (_UsageRollupRow, "usage_rollup"),
+    "usage_price": (_UsagePriceRow, "usage_prices"),
 }
 
 
@@ -153,6 +179,8 @@ class Tables:
     custom_tool: type[_CustomToolRow]
     mcp_server: type[_McpServerRow]
     conversation_import: type[_ConversationImportRow]
+    usage_rollup: type[Model]
+    usage_price: type[_UsagePriceRow]
 
 
 def bind_tables(db: SqliteDatabase) -> Tables:

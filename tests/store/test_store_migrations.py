@@ -230,7 +230,7 @@ def columns(db, table: str) -> dict[str, tuple[str, bool, bool]]:
 
 
 TABLE_KEYS = ("agent", "agent_revision", "provider", "conversation", "message", "memory",
-              "custom_tool", "mcp_server", "conversation_import")
+              "custom_tool", "mcp_server", "conversation_import", "usage_rollup", "usage_price")
 
 
 def test_peewee_tables_match_migrated_columns_exactly(store: Store) -> None:
