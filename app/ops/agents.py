@@ -24,6 +24,7 @@ errors (``NotFoundError``, ``DuplicateNameError``).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -125,6 +126,15 @@ def create(store: Store, spec: AgentSpec) -> AgentSpec:
 def update(store: Store, spec: AgentSpec) -> AgentSpec:
     """Store an edited agent: a new revision when anything changed."""
     return store.agents.update(spec)
+
+
+def change_settings(store: Store, agent_id: int, fields: dict[str, Any]) -> AgentSpec:
+    """Apply ``fields`` (e.g. ``{"max_tokens": 64}``) to the agent as stored now:
+    a new revision holding every earlier change plus these. Saving a whole copy
+    held by a widget instead lost an earlier change that copy had not seen yet."""
+    current = store.agents.get(agent_id)
+    changed = AgentSpec.model_validate({**current.model_dump(), **fields})
+    return store.agents.update(changed)
 
 
 def save(store: Store, spec: AgentSpec) -> AgentSpec:

@@ -83,8 +83,9 @@ class StoreBridge(QObject):
         """The agents with these ids that still exist, by id."""
         return await self._store.run(partial(agents.get_many, agent_ids=tuple(agent_ids)))
 
-    async def update_agent(self, spec: AgentSpec) -> AgentSpec:
-        return await self._store.run(partial(agents.update, spec=spec))
+    async def change_agent_settings(self, agent_id: int, fields: dict[str, Any]) -> AgentSpec:
+        return await self._store.run(partial(agents.change_settings, agent_id=agent_id,
+                                             fields=fields))
 
     # -- task ownership ------------------------------------------------------------
     def spawn(self, coro: Coroutine[Any, Any, T], *, name: str | None = None) -> asyncio.Task[T]:

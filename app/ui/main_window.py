@@ -235,9 +235,12 @@ class MainWindow(QMainWindow):
         self.conversation_list.select(target)
         self.state.remember(agent_id, target)
 
-    def _save_agent(self, spec: AgentSpec) -> None:
+    def _save_agent(self, agent_id: int, fields: dict) -> None:
         async def save() -> None:
-            saved = await self._bridge.update_agent(spec)
+            try:
+                saved = await self._bridge.change_agent_settings(agent_id, fields)
+            finally:
+                self.model_bar.saved(agent_id, fields)
             log.info("agent %s saved from the model bar (revision %s)", saved.id,
                      saved.revision)
         self._spawn(save(), "save-agent")

@@ -1,9 +1,11 @@
 """The bar above the chat: provider (with its status dot), model, temperature,
 max tokens, streaming.
 
-Each change is reported as the agent with that field changed
-(``sig_agent_changed``); the window saves it, which makes a new revision, and
-the next message uses it. The temperature slider reports when released, or
+Each change is reported as the agent's id and the changed field(s)
+(``sig_agent_changed``); the window applies them to the stored agent, which
+makes a new revision, and the next message uses it. Until that save is done
+(``saved``), the bar keeps showing its own change even when a copy of the
+agent from before it arrives (the list's notice of the previous save). The temperature slider reports when released, or
 after a short pause while it is moved with the keyboard.
 
 The status dot is green when the provider answered its last connection test
@@ -93,8 +95,8 @@ def model_label(info: ModelInfo) -> str:
 
 
 class ModelBar(QWidget):
-    #: The current agent with the changed field(s), to be saved.
-    sig_agent_changed = Signal(object)
+    #: The agent's id and the changed field(s) ({name: value}), to be saved.
+    sig_agent_changed = Signal(int, dict)
     #: A provider's connection test finished (name, report).
     sig_status = Signal(str, object)
 
@@ -105,6 +107,7 @@ class ModelBar(QWidget):
         self._service = providers
         self._spawn = spawn
         self._spec: AgentSpec | None = None
+        self._unsaved: dict[str, Any] = {}      # changed here, not saved yet
         self._configs: list[ProviderConfig] = []
         self.reports: dict[str, ConnectionReport] = {}
         self._checking: set[str] = set()
@@ -203,12 +206,19 @@ class ModelBar(QWidget):
         return self._spec
 
     def set_providers(self, configs: list[ProviderConfig]) -> None:
-        self._configs = [c for c in configs if c.enabled]
+        enabled = [c for c in configs if c.enabled]
+        if enabled == self._configs:
+            return      # re-read after any write elsewhere (e.g. the local API): unchanged
+        self._configs = enabled
         self._fill_providers()
 
     def set_agent(self, spec: AgentSpec | None) -> None:
         """Show ``spec``'s settings (None: nothing selected, all disabled)."""
         previous = self._spec
+        if spec is not None and (previous is None or previous.id != spec.id):
+            self._unsaved.clear()
+        if spec is not None and self._unsaved:
+            spec = spec.model_copy(update=self._unsaved)
         self._spec = spec
         for widget in (self.provider_combo, self.model_combo, self.temperature_slider,
                        self.max_tokens_spin, self.streaming_check, self.check_button):
@@ -299,7 +309,17 @@ class ModelBar(QWidget):
         if all(getattr(self._spec, key) == value for key, value in fields.items()):
             return
         self._spec = self._spec.model_copy(update=fields)
-        self.sig_agent_changed.emit(self._spec)
+        self._unsaved.update(fields)
+        if self._spec.id is not None:
+            self.sig_agent_changed.emit(self._spec.id, dict(fields))
+
+    def saved(self, agent_id: int, fields: dict[str, Any]) -> None:
+        """The window stored ``fields``: stop holding them over copies that arrive."""
+        if self._spec is None or self._spec.id != agent_id:
+            return
+        for key, value in fields.items():
+            if self._unsaved.get(key) == value:     # not changed again meanwhile
+                del self._unsaved[key]
 
     def _provider_chosen(self, index: int) -> None:
         name = self.provider_combo.itemData(index)

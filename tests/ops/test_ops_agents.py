@@ -168,3 +168,19 @@ def test_recent_agents_rank_by_chat_activity_then_name(store: Store) -> None:
     assert [a.name for a in agents.recent(store, limit=2)] == ["Zed", "Mid"]
     say(store, older.id, "user", "new activity")
     assert [a.name for a in agents.recent(store)] == ["Mid", "Zed", "alpha"]
+
+
+def test_change_settings_keeps_every_earlier_change(store: Store) -> None:
+    """Each change applies to the agent as stored, so two changes made from two
+    copies of the same revision both survive (the model bar's lost update)."""
+    source = _agent(store)
+    agents.change_settings(store, source.id, {"max_tokens": 64})
+    changed = agents.change_settings(store, source.id, {"streaming": False})
+    assert (changed.max_tokens, changed.streaming, changed.temperature) == (64, False, 0.3)
+    assert changed.revision == source.revision + 2
+    assert agents.change_settings(store, source.id, {"streaming": False}).revision \
+        == changed.revision                                   # nothing new: no revision
+    with pytest.raises(ValueError):
+        agents.change_settings(store, source.id, {"temperature": "hot"})
+    with pytest.raises(NotFoundError):
+        agents.change_settings(store, 999, {"max_tokens": 1})

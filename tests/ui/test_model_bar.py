@@ -56,6 +56,29 @@ def test_controls_show_the_agent_and_save_each_change(qtbot, bridge, db_path,
     assert bar.max_tokens_spin.value() == 64 and not bar.streaming_check.isChecked()
 
 
+def test_a_change_survives_a_copy_of_the_agent_from_before_it(qtbot, bridge, db_path,
+                                                               settings) -> None:
+    """The list's notice of one save can arrive after the next change was made in
+    the bar: that older copy must neither show over the change nor undo it."""
+    agent = seeded(db_path)
+    window = open_window(qtbot, bridge, settings)
+    bar = window.model_bar
+    qtbot.waitUntil(lambda: bar.provider_combo.count() == 2, timeout=WAIT_MS)
+    stale = window.current_agent()
+    bar.max_tokens_spin.setValue(64)
+    bar.set_agent(stale)                                  # arrives before the save
+    assert bar.max_tokens_spin.value() == 64
+    bar.streaming_check.click()                           # the next change, at once
+    bar.set_agent(stale)
+    assert bar.max_tokens_spin.value() == 64 and not bar.streaming_check.isChecked()
+    qtbot.waitUntil(lambda: stored(db_path, agent.id).streaming is False, timeout=WAIT_MS)
+    final = stored(db_path, agent.id)
+    assert (final.max_tokens, final.streaming, final.temperature) == (64, False, 0.7)
+    qtbot.waitUntil(lambda: not bar._unsaved, timeout=WAIT_MS)
+    bar.set_agent(stale)              # once saved, a copy shows as it is (a real change)
+    assert bar.max_tokens_spin.value() == 256
+
+
 def test_flush_pending_commits_a_temperature_still_waiting(qtbot, bridge, db_path,
                                                            settings) -> None:
     agent = seeded(db_path)
@@ -94,6 +117,30 @@ def test_the_periodic_check_runs_only_while_the_window_is_shown(qtbot, bridge, d
     assert timer.isActive()
     window.close()
     assert not timer.isActive()
+
+
+def test_providers_are_refilled_only_when_they_changed(qtbot, bridge, db_path,
+                                                      settings) -> None:
+    """Any write by another process (the local API streaming into new chats) re-reads
+    the providers; the combo is rebuilt only when the list really changed, and a
+    provider added from the CLI while the window is open does show up."""
+    seeded(db_path)
+    window = open_window(qtbot, bridge, settings)
+    bar = window.model_bar
+    qtbot.waitUntil(lambda: bar.provider_combo.count() == 2, timeout=WAIT_MS)
+    rebuilt: list[int] = []
+    bar.provider_combo.model().modelReset.connect(lambda: rebuilt.append(1))
+    bar.provider_combo.model().rowsRemoved.connect(lambda *_: rebuilt.append(1))
+    with Store(db_path) as store:
+        configs = store.providers.list()
+    bar.set_providers(configs)
+    assert rebuilt == []
+    with Store(db_path) as store:                     # another process adds one
+        store.providers.create(ProviderConfig(name="third", kind="ollama",
+                                              base_url="http://127.0.0.1:9/"))
+    qtbot.waitUntil(lambda: bar.provider_combo.count() == 3, timeout=WAIT_MS)
+    assert rebuilt
+    assert bar.provider_combo.currentText() == "down"
 
 
 def test_status_words() -> None:
