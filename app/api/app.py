@@ -36,9 +36,11 @@ def create_app(context: ApiContext) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await context.open_store()
+        context.open_providers()
         try:
             yield
         finally:
+            await context.close_providers()
             await context.close_store()
 
     app = FastAPI(title="AgentDesk local API", version=__version__, lifespan=lifespan,

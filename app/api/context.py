@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from app.core.fallback import ProviderSource
+from app.core.fallback import ProviderPool, ProviderSource
+from app.core.turn_inputs import default_provider_pool
 from app.settings import AppSettings
 from app.store import AsyncStore, Store
 
@@ -52,7 +53,10 @@ class ApiContext:
     ``store``: an AsyncStore opened on the loop that serves the API, or None:
     the app then opens its own (``store_path``, ``recover=False``: a second
     connection beside the window's, as the CLI does) when it starts and closes
-    it when it stops. ``on_request`` is told the status of every finished
+    it when it stops. ``providers``: where chat turns get their providers, or
+    None: the app keeps one pool while it serves, so concurrent and later
+    requests share each provider's HTTP connections instead of building a
+    client and connecting per request (bench/api_load.py). ``on_request`` is told the status of every finished
     request (the window's status line counts them), on the serving thread.
     """
 
@@ -68,6 +72,7 @@ class ApiContext:
     #: Requests answered so far (any status).
     request_count: int = 0
     _owns_store: bool = field(default=False, repr=False)
+    _owns_providers: bool = field(default=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: AppSettings, token: str, store_path: Path,
@@ -90,6 +95,16 @@ class ApiContext:
             self.store = await AsyncStore.open(self.store_path, recover=False)
             self._owns_store = True
         return self.store
+
+    def open_providers(self) -> None:
+        if self.providers is None:
+            self.providers = default_provider_pool(self.settings)
+            self._owns_providers = True
+
+    async def close_providers(self) -> None:
+        if self._owns_providers and isinstance(self.providers, ProviderPool):
+            pool, self.providers, self._owns_providers = self.providers, None, False
+            await pool.aclose()
 
     async def close_store(self) -> None:
         if self._owns_store and self.store is not None:

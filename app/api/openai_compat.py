@@ -37,6 +37,7 @@ import time
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Coroutine
 from contextlib import suppress
+from functools import partial
 from typing import Any, Literal, TypeVar, assert_never
 
 from fastapi import APIRouter, Header, Request
@@ -301,10 +302,9 @@ def router(context: ApiContext) -> APIRouter:
                                remediation=f"ask that agent, or leave out {CONVERSATION_HEADER}")
             return conversation_id
         first = next((content for role, content in history if role == "user"), text)
-        conversation = await turns.start_conversation(context, agent, first)
-        if history:
-            await context.run(
-                lambda store: messages.record_history(store, conversation.id, history))
+        conversation = await context.run(partial(
+            messages.start_with_history, agent_id=agent.id, first_message=first,
+            entries=history, origin="api"))
         return conversation.id
 
     @api.get("/models", response_model=ModelList, summary="The agents, as models")

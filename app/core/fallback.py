@@ -189,20 +189,34 @@ class FallbackStream:
 
 
 class ProviderPool:
-    """Provider objects by configuration name, built on first use, closed together."""
+    """Provider objects by configuration name, built on first use, closed together.
+
+    A long-lived pool (the local API keeps one for as long as it serves, so
+    its requests share HTTP connections) may be asked for a provider whose
+    settings were edited meanwhile: it then builds a new one for that name.
+    The old one may still be streaming another request's reply, so it is only
+    retired and closed with the pool."""
 
     def __init__(self, factory: ProviderSource) -> None:
         self._factory = factory
-        self._built: dict[str, ChatProvider] = {}
+        self._built: dict[str, tuple[dict[str, Any], ChatProvider]] = {}
+        self._retired: list[ChatProvider] = []
 
     def __call__(self, config: ProviderConfig) -> ChatProvider:
         key = config.name.lower()
-        if key not in self._built:
-            self._built[key] = self._factory(config)
-        return self._built[key]
+        settings = config.model_dump(exclude={"name"})    # names ignore case
+        built = self._built.get(key)
+        if built is not None and built[0] == settings:
+            return built[1]
+        if built is not None:
+            self._retired.append(built[1])
+        provider = self._factory(config)
+        self._built[key] = (settings, provider)
+        return provider
 
     async def aclose(self) -> None:
-        built, self._built = list(self._built.values()), {}
+        built = [provider for _settings, provider in self._built.values()] + self._retired
+        self._built, self._retired = {}, []
         for provider in built:
             try:
                 await provider.aclose()

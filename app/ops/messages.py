@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from app.domain import Conversation, Message
+from app.domain.conversation import ConversationOrigin
 from app.ops import chats
 from app.store import NotFoundError, Store
 from app.store.message_tree import Versions
@@ -154,6 +155,17 @@ def delete(store: Store, message_id: int) -> list[int]:
         for found in ids:
             store.messages.delete(found)
     return ids
+
+
+def start_with_history(store: Store, agent_id: int, first_message: str,
+                       entries: Sequence[HistoryEntry], *,
+                       origin: ConversationOrigin = "app") -> Conversation:
+    """A new conversation (``chats.start``) holding ``entries`` as its history,
+    in one transaction: never a conversation without the history it came with."""
+    with store.db.atomic():
+        conversation = chats.start(store, agent_id, first_message, origin=origin)
+        record_history(store, conversation.id, entries)
+    return conversation
 
 
 def record_history(store: Store, conversation_id: int,

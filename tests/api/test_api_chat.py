@@ -65,6 +65,23 @@ def test_one_json_reply_and_a_continued_conversation(client, gemma_agent, api_ho
     assert stored[1].content == reply["reply"]
 
 
+def test_requests_share_one_provider_while_the_api_serves(gemma_agent, api_home):
+    """Chat requests take their providers from one pool kept while the API serves
+    (shared HTTP connections, no client built per request); it is closed when
+    the API stops."""
+    context = make_context(api_home)
+    with serve_api(context) as api, httpx.Client(base_url=api.url, headers=api.headers(),
+                                                 timeout=60) as http:
+        pool = context.providers
+        assert pool is not None
+        for message in ("One.", "Two."):
+            reply = http.post(f"/api/agents/{gemma_agent.id}/chat",
+                              json={"message": message, "stream": False})
+            assert reply.status_code == 200, reply.text
+        assert list(pool._built) == ["llama"] and pool._retired == []
+    assert context.providers is None                    # closed with the server
+
+
 def test_a_client_that_goes_away_stops_the_run_and_the_partial_reply_is_kept(
         client, llama_server, api_home):
     agent = add_provider_and_agent(

@@ -202,8 +202,29 @@ def test_provider_pool_builds_once_and_closes_all():
 
     pool = ProviderPool(factory)
     a, b = config("a"), config("b")
-    assert pool(a) is pool(config("A"))
+    assert pool(a) is pool(a.model_copy(update={"name": "A"}))    # names ignore case
     pool(b)
     asyncio.run(pool.aclose())
     assert built == ["a", "b"]
     assert sorted(closed) == ["a", "b"]
+
+
+def test_provider_pool_builds_anew_for_edited_settings_and_closes_the_old_one_last():
+    """A long-lived pool (the local API's) sees a provider's settings edited while
+    it serves: the next request gets a provider built from the new settings; the
+    old one, maybe still streaming another reply, is closed with the pool."""
+    closed: list[str] = []
+
+    class Closing(ScriptedProvider):
+        async def aclose(self):
+            closed.append(self.config.base_url)
+
+    pool = ProviderPool(Closing)
+    before = config("local")
+    old = pool(before)
+    edited = before.model_copy(update={"base_url": "http://127.0.0.1:2/v1"})
+    new = pool(edited)
+    assert new is not old and new.config.base_url == "http://127.0.0.1:2/v1"
+    assert pool(edited) is new and closed == []
+    asyncio.run(pool.aclose())
+    assert sorted(closed) == sorted([before.base_url, edited.base_url])

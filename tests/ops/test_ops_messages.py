@@ -167,3 +167,20 @@ def test_record_history_into_a_missing_chat_writes_nothing(store: Store,
     with pytest.raises(NotFoundError):
         messages.record_history(store, 9999, [("user", "lost")])
     assert messages.record_history(store, chats.start(store, agent.id, "x").id, []) == []
+
+
+def test_a_conversation_started_with_history_is_all_or_nothing(store: Store,
+                                                               agent: AgentSpec) -> None:
+    """/v1 starts a chat with the history a client brought: one transaction, so a
+    failure half-way leaves no chat without its history."""
+    started = messages.start_with_history(store, agent.id, "Hi", [("user", "Hi"),
+                                                                  ("assistant", "Hello")],
+                                          origin="api")
+    assert started.origin == "api"
+    assert [(m.role, m.content) for m in store.messages.all(started.id)] == [
+        ("user", "Hi"), ("assistant", "Hello")]
+    before = store.conversations.list(agent.id, include_archived=True)
+    with pytest.raises(ValueError):
+        messages.start_with_history(store, agent.id, "x", [("user", "ok"),
+                                                           ("narrator", "not a role")])
+    assert store.conversations.list(agent.id, include_archived=True) == before

@@ -5,6 +5,7 @@ window's Settings edits the same server, and quitting stops it."""
 from __future__ import annotations
 
 import socket
+import sys
 
 import httpx
 import pytest
@@ -12,6 +13,7 @@ from window_support import WAIT_MS, open_window
 
 from app.core.secrets import api_token
 from app.domain import AgentSpec, ProviderConfig
+from app.ui.api_server import SHARED_GIL_SWITCH_SECONDS
 from app.ui.conversation_list_model import API_MARK
 from app.ui.desktop_shell import DesktopShell
 
@@ -33,9 +35,13 @@ def test_the_window_serves_the_api_shows_it_in_the_tray_and_stops_it_on_quit(
     shell = DesktopShell(window, bridge, window._model, settings)
     action = shell.tray.api_action
     assert not action.isVisible()
+    default_switch = sys.getswitchinterval()
+    assert default_switch > SHARED_GIL_SWITCH_SECONDS
     shell.start()
     server = window.api_server
     qtbot.waitUntil(lambda: server.state == "on", timeout=START_MS)
+    # The server thread shares the GIL with the window: shorter switches while it runs.
+    assert sys.getswitchinterval() == pytest.approx(SHARED_GIL_SWITCH_SECONDS)
     base = f"http://127.0.0.1:{port}"
     assert action.isVisible() and action in shell.tray.menu.actions()
     assert action.text().startswith(f"Local API: On at {base}")
@@ -55,6 +61,7 @@ def test_the_window_serves_the_api_shows_it_in_the_tray_and_stops_it_on_quit(
 
     shell.close()                                     # what quitting does
     assert server.state == "off"
+    assert sys.getswitchinterval() == pytest.approx(default_switch)
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{base}/health", timeout=5)
 
