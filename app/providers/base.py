@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from app.domain import ChatRequest, Error, ModelInfo, ProbeResult, ProviderConfig, RunEvent
 from app.domain.events import ErrorKind
-from app.logs import redact_urls
+from app.logs import redact
 
 
 @dataclass(frozen=True)
@@ -76,10 +76,11 @@ class ProviderError(Exception):
 
     def __init__(self, kind: ErrorKind, message: str, *, retryable: bool = False,
                  retry_after: float | None = None, status: int | None = None) -> None:
-        # A URL in the message (the label "X at <base URL>", an httpx error
-        # naming the request) never carries a key out: it ends up in the
-        # window, the terminal, the log and stored error replies.
-        message = redact_urls(message)
+        # Neither a URL in the message (the label "X at <base URL>", an httpx
+        # error naming the request) nor a server that echoes the key it was sent
+        # ("Incorrect API key provided: sk-…") carries a key out: the message
+        # ends up in the window, the terminal, the log and stored error replies.
+        message = redact(message)
         super().__init__(message)
         self.kind: ErrorKind = kind
         self.message = message

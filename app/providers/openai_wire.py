@@ -13,6 +13,7 @@ from typing import Any
 from app.domain import ChatMessage, ChatRequest, Error
 from app.domain.events import ErrorKind
 from app.domain.generation import GenerationSetting
+from app.logs import redact
 from app.providers.sampling import sampling_fields
 
 # Generation settings sent, each in its documented body field. OpenAI (and an
@@ -44,7 +45,7 @@ def stream_error(error: Any, where: str, before_tokens: bool) -> Error:
         kind = "auth"
     elif code == 404 or "not_found" in hint or "does not exist" in hint:
         kind = "not_found"
-    return Error(kind=kind, message=f"{where} reported an error: {message[:500]}",
+    return Error(kind=kind, message=redact(f"{where} reported an error: {message[:500]}"),
                  retryable=before_tokens and kind in ("rate_limited", "server"))
 
 
