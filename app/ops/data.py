@@ -30,6 +30,7 @@ from pathlib import Path
 from app.core import atomic_file
 from app.store import DATABASE_FILENAME, Store
 from app.store.migrations import LATEST_VERSION
+from app.store.upgrade_backup import copy_connection
 
 log = logging.getLogger(__name__)
 
@@ -62,22 +63,6 @@ def backup_to(store: Store, destination: Path) -> Path:
     except (sqlite3.Error, OSError) as exc:
         raise BackupError(f"the backup failed: {exc}") from exc
     return destination
-
-
-def copy_connection(source: sqlite3.Connection, destination: Path) -> None:
-    """Copy ``source`` into a new database file at ``destination`` with SQLite's
-    backup API (a consistent snapshot, what is still in the WAL included).
-
-    The copy of a WAL-mode database keeps WAL mode in its header, so opening it
-    (even to inspect it) would leave ``-wal``/``-shm`` files beside it: the copy
-    is switched to a rollback journal, one self-contained file (the store turns
-    WAL back on when it opens a restored file)."""
-    writer = sqlite3.connect(destination)
-    try:
-        source.backup(writer)
-        writer.execute("PRAGMA journal_mode = DELETE")
-    finally:
-        writer.close()
 
 
 def copy_database(source: Path, destination: Path) -> None:

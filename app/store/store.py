@@ -30,6 +30,7 @@ from app.store.tool_records import (
     McpServerRepository,
     MemoryRepository,
 )
+from app.store.upgrade_backup import backup_before_upgrade, restore_after_failed_upgrade
 from app.store.usage import UsageRepository
 
 
@@ -67,10 +68,7 @@ class Store:
         if self._live:
             live_files.register(self.path)
         try:
-            if self.read_only and schema_version(self.db) < LATEST_VERSION:
-                raise ReadOnlyDataError.at(self.path,
-                                           "its database needs a schema upgrade first")
-            migrate(self.db)
+            self._upgrade()
         except Exception as exc:
             self.close()
             problem = describe_database_error(exc, self.path, opening=True)
@@ -94,6 +92,26 @@ class Store:
         if recover and not self.read_only:
             self.recovered_message_ids = self.messages.recover_interrupted()
         self._data_version = self._read_data_version()
+
+    def _upgrade(self) -> None:
+        """Migrate to the latest schema; a database that had data is copied first
+        and, when a step fails, put back from that copy (app/store/upgrade_backup.py)."""
+        version = schema_version(self.db)
+        if version >= LATEST_VERSION:
+            migrate(self.db)            # too new: migrate says so
+            return
+        if self.read_only:
+            raise ReadOnlyDataError.at(self.path, "its database needs a schema upgrade first")
+        if version == 0 or not self._live:
+            migrate(self.db)            # a new database: nothing to lose
+            return
+        backup = backup_before_upgrade(self.db.connection(), self.path, version)
+        try:
+            migrate(self.db)
+        except Exception as exc:  # noqa: BLE001 — any failure: put the copy back, say so
+            self.close()
+            raise restore_after_failed_upgrade(self.path, backup, version, LATEST_VERSION,
+                                               exc) from exc
 
     @classmethod
     def in_folder(cls, folder: Path | str, **kwargs) -> "Store":
