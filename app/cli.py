@@ -34,8 +34,8 @@ log = logging.getLogger(__name__)
 PROG = "agentdesk"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 #: The command groups, each a module of app/commands with a ``register`` function.
-COMMANDS = ("agents", "providers", "models", "conversations", "chat", "search", "mcp",
-            "tools", "memories", "setup", "serve")
+COMMANDS = ("agents", "providers", "models", "conversations", "chat", "compare", "search",
+            "mcp", "tools", "memories", "setup", "serve")
 #: Top-level options that take a value (the GUI may be started with them).
 _VALUE_OPTIONS = ("--home", "--log-level")
 

@@ -37,6 +37,8 @@ HANDLERS = {
     ("app/services/chat_session.py", "_forward"),
     ("app/commands/chat.py", "_run_turn"),
     ("app/commands/chat.py", "event"),
+    ("app/core/compare.py", "take"),
+    ("app/commands/compare.py", "_event_line"),
     ("app/ui/chat_controller.py", "_on_event"),
 }
 
