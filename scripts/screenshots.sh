@@ -15,5 +15,6 @@ exec .venv/bin/python -m pytest -q -p no:cacheprovider \
     tests/ui/test_chat_widgets.py::test_screenshot_in_theme \
     tests/ui/test_reply_feedback_screenshots.py \
     tests/ui/test_model_library_screenshots.py \
+    tests/ui/test_compare_screenshots.py \
     "tests/ui/test_api_settings_session.py::test_api_page_screenshots" \
     "$@"

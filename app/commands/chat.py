@@ -44,7 +44,8 @@ import sys
 from contextlib import aclosing
 from typing import assert_never
 
-from app.commands.common import CliError, get_conversation, positive_int, resolve_agent
+from app.commands.common import (CliError, command_settings, get_conversation, message_argument,
+                                 positive_int, resolve_agent)
 from app.commands.native_stderr import NATIVE_STDERR_FILENAME, native_stderr_to
 from app.commands.output import warn
 from app.commands.terminal_text import json_safe, json_text, terminal_text
@@ -56,7 +57,7 @@ from app.domain import (AgentSpec, Done, Error, RunEvent, Status, TextDelta, Thi
                         ToolCall, ToolResult, Usage)
 from app.domain.events import STATE_TEXTS, TOKEN_LIMIT_NOTE
 from app.ops import chats
-from app.settings import AppSettings, SettingsError, load_settings
+from app.settings import AppSettings
 from app.store import AsyncStore, Store
 
 
@@ -81,9 +82,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 
 
 def chat_command(args: argparse.Namespace, store: Store) -> int:
-    text = sys.stdin.read() if args.message == "-" else args.message
-    if not text.strip():
-        raise CliError("the message is empty")
+    text = message_argument(args.message)
     agent = resolve_agent(store, args.agent)
     if args.conversation is not None:
         conversation = get_conversation(store, args.conversation)
@@ -93,10 +92,7 @@ def chat_command(args: argparse.Namespace, store: Store) -> int:
                            f"{owner.name!r}, not {agent.name!r}")
     else:
         conversation = chats.start(store, agent.id, text)   # the window's title rule
-    try:
-        settings = load_settings(args.home)
-    except SettingsError as exc:
-        raise CliError(str(exc)) from None
+    settings = command_settings(args.home)
     printer = _Printer(json_lines=args.json)
     if args.json:
         printer.line({"type": "conversation", "conversation_id": conversation.id})

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 
 from app.domain import AgentSpec, Conversation
 from app.domain.validation_text import describe_validation_error  # noqa: F401 (re-exported)
 from app.ops import agents, chats
+from app.settings import AppSettings, SettingsError, load_settings
 from app.store import DuplicateNameError, NotFoundError, Store
 
 log = logging.getLogger(__name__)
@@ -28,6 +30,22 @@ def cli_message(text: str) -> str:
 
 class CliError(Exception):
     """A failure to report as one line on stderr (exit code 1)."""
+
+
+def message_argument(value: str) -> str:
+    """A MESSAGE argument (``-``: read stdin); an empty message is an error."""
+    text = sys.stdin.read() if value == "-" else value
+    if not text.strip():
+        raise CliError("the message is empty")
+    return text
+
+
+def command_settings(home: str | None) -> AppSettings:
+    """The settings for a command that talks to models (a bad file: one line)."""
+    try:
+        return load_settings(home)
+    except SettingsError as exc:
+        raise CliError(str(exc)) from None
 
 
 def positive_int(text: str) -> int:

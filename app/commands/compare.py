@@ -35,7 +35,7 @@ import sys
 from contextlib import aclosing
 from typing import assert_never
 
-from app.commands.common import CliError, positive_int
+from app.commands.common import CliError, command_settings, message_argument, positive_int
 from app.commands.native_stderr import NATIVE_STDERR_FILENAME, native_stderr_to
 from app.commands.output import say
 from app.commands.terminal_text import json_safe, json_text, terminal_text
@@ -44,7 +44,6 @@ from app.core.fallback import Attempt
 from app.domain import (Done, Error, Status, TextDelta, ThinkingDelta, ToolCall, ToolResult,
                         Usage)
 from app.ops import compare as compare_ops
-from app.settings import SettingsError, load_settings
 from app.store import Store
 
 
@@ -68,19 +67,14 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 
 
 def compare_command(args: argparse.Namespace, store: Store) -> int:
-    text = sys.stdin.read() if args.message == "-" else args.message
-    if not text.strip():
-        raise CliError("the message is empty")
+    text = message_argument(args.message)
     try:
         columns = compare_ops.columns(store, args.agent, args.model)
     except compare_ops.CompareError as exc:
         raise CliError(str(exc)) from None
     if args.pick is not None and args.pick > len(columns):
         raise CliError(f"--pick {args.pick}: there are only {len(columns)} columns")
-    try:
-        settings = load_settings(args.home)
-    except SettingsError as exc:
-        raise CliError(str(exc)) from None
+    settings = command_settings(args.home)
     run = CompareRun(columns, text, compare_ops.provider_configs(store), settings)
     if args.json:
         _line({"type": "compare", "columns": [_column_json(i, c)

@@ -37,7 +37,7 @@ from typing import Literal, assert_never
 from app.core.fallback import Attempt, FallbackStream, ProviderPool, ProviderSource
 from app.core.routing import RequestFacts, plan_route
 from app.core.turn_inputs import build_request, default_provider_pool, discover_models
-from app.core.wording import plural
+from app.core.wording import usage_words
 from app.domain import (AgentSpec, ChatMessage, Done, Error, ProviderConfig, RunEvent, Status,
                         TextDelta, ThinkingDelta, ToolCall, ToolResult, Usage, UsageStats)
 from app.settings import AppSettings
@@ -281,14 +281,7 @@ class CompareRun:
 def metrics_text(outcome: ColumnOutcome) -> str:
     """A column's metrics in words ("42 tokens · 31.5 tok/s · first token 210 ms ·
     1.6 s"), the same in the window's columns and the CLI's sections."""
-    usage = outcome.usage()
-    parts: list[str] = []
-    if usage.completion_tokens is not None:
-        parts.append(plural(usage.completion_tokens, "token", grouped=True))
-    if usage.tokens_per_s is not None:
-        parts.append(f"{usage.tokens_per_s:.1f} tok/s")
-    if usage.ttft_ms is not None:
-        parts.append(f"first token {usage.ttft_ms:,.0f} ms")
+    parts = usage_words(outcome.usage())
     if outcome.duration_ms is not None:
         parts.append(f"{outcome.duration_ms / 1000:.1f} s")
     if outcome.status == "cancelled":

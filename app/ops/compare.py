@@ -87,6 +87,25 @@ def columns(store: Store, agent_keys: Sequence[str], models: Sequence[str] = ()
     return result
 
 
+def chosen_columns(store: Store, choices: Sequence[tuple[int | None, str | None]]
+                   ) -> list[CompareColumn]:
+    """The window's columns: (agent id, ``PROVIDER:MODEL`` or None for the
+    agent's own model) each; 2 to ``MAX_COLUMNS``."""
+    if not 2 <= len(choices) <= MAX_COLUMNS:
+        raise CompareError(f"a compare takes 2 to {MAX_COLUMNS} columns")
+    result = []
+    for index, (agent_id, model_text) in enumerate(choices):
+        if agent_id is None:
+            raise CompareError(f"choose an agent for column {index + 1}")
+        agent = agent_ops.get(store, agent_id)
+        if model_text:
+            provider, model = parse_model(model_text)
+            result.append(model_column(store, agent, provider, model))
+        else:
+            result.append(CompareColumn(agent))
+    return result
+
+
 def model_column(store: Store, agent: AgentSpec, provider: str | None,
                  model: str | None) -> CompareColumn:
     """``agent`` on ``provider``/``model`` (None: the agent's own model)."""

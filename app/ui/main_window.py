@@ -34,6 +34,7 @@ from app.store import EXTERNAL, ChangeNotice, NotFoundError
 from app.ui.agent_actions import AgentActions, forget_agent_chats
 from app.ui.agent_list_model import AgentListModel
 from app.ui.chat_controller import ChatController
+from app.ui.compare_mode import CompareMode
 from app.ui.export_all import export_from_window
 from app.ui.prompts import warn
 from app.ui.shortcuts import build_actions, shortcuts_text
@@ -89,6 +90,7 @@ class MainWindow(QMainWindow):
         self.controller = ChatController(bridge, self.settings, self.chat_view, self.composer,
                                          providers=providers, runner_factory=runner_factory,
                                          before_send=self.model_bar.flush_pending, parent=self)
+        self.compare = CompareMode(self, bridge, self.settings, providers=providers)
         self._wire()
         self.restored_geometry = self.state.restore_window(self, self.splitters())
         self._agent_changed()
@@ -149,6 +151,9 @@ class MainWindow(QMainWindow):
         a.shortcuts_help.triggered.connect(lambda: self._inform("Keyboard Shortcuts",
                                                                 shortcuts_text()))
         a.about.triggered.connect(self._window_dialogs.open_about)
+        a.compare_mode.toggled.connect(self.compare.set_active)
+        self.centre.compare_button.toggled.connect(self.compare.set_active)
+        self.compare.sig_active.connect(self._compare_shown)
         self.new_agent_button.clicked.connect(self.open_new_agent)
         self.new_chat_button.clicked.connect(self.new_chat)
         self.agent_list.selectionModel().currentChanged.connect(self._agent_changed)
@@ -387,6 +392,14 @@ class MainWindow(QMainWindow):
 
     def _show_status(self, text: str) -> None:
         self.statusBar().showMessage(text, STATUS_TIMEOUT_MS)
+
+    def _compare_shown(self, on: bool) -> None:
+        """Compare mode entered or left (the menu, the button, Back, a pick)."""
+        self.centre.show_compare(self.compare.panel, on)
+        for toggle in (self.actions.compare_mode, self.centre.compare_button):
+            toggle.setChecked(on)
+        if on:
+            self.compare.panel.edit.setFocus()
 
     # -- opening a conversation from outside (tray, quick chat) ----------------------------------------
     def open_conversation(self, agent_id: int, conversation_id: int) -> None:

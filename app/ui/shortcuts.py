@@ -21,6 +21,7 @@ SHORTCUTS = {
     "settings": "Ctrl+,",
     "quit": "Ctrl+Q",
     "focus_composer": "Ctrl+L",
+    "compare_mode": "Ctrl+Shift+M",
 }
 
 
@@ -50,6 +51,7 @@ class WindowActions:
     pin_chat: QAction
     archive_chat: QAction
     delete_chat: QAction
+    compare_mode: QAction
     shortcuts_help: QAction
     about: QAction
 
@@ -93,6 +95,8 @@ def build_actions(window: QMainWindow) -> WindowActions:
         pin_chat=_action(window, "&Pin Chat", "pinChatAction"),
         archive_chat=_action(window, "&Archive Chat", "archiveChatAction"),
         delete_chat=_action(window, "&Delete Chat…", "deleteChatAction"),
+        compare_mode=_action(window, "Co&mpare Agents and Models", "compareModeAction",
+                             SHORTCUTS["compare_mode"]),
         shortcuts_help=_action(window, "&Keyboard Shortcuts", "shortcutsHelpAction"),
         about=_action(window, "&About AgentDesk", "aboutAction"),
     )
@@ -100,6 +104,7 @@ def build_actions(window: QMainWindow) -> WindowActions:
     actions.settings.setMenuRole(QAction.MenuRole.PreferencesRole)
     actions.about.setMenuRole(QAction.MenuRole.AboutRole)
     actions.pin_chat.setCheckable(True)
+    actions.compare_mode.setCheckable(True)
     actions.stop.setEnabled(False)
 
     bar = window.menuBar()
@@ -115,7 +120,7 @@ def build_actions(window: QMainWindow) -> WindowActions:
                                  actions.refresh_models, None, actions.model_library])
     _fill(bar.addMenu("&Chat"), [actions.send, actions.stop, actions.regenerate, None,
                                  actions.rename_chat, actions.pin_chat, actions.archive_chat,
-                                 actions.delete_chat])
+                                 actions.delete_chat, None, actions.compare_mode])
     _fill(bar.addMenu("&Help"), [actions.shortcuts_help, actions.about])
     return actions
 
@@ -134,5 +139,6 @@ def shortcuts_text() -> str:
             ("Search all chats", SHORTCUTS["search"]), ("Stop the reply", SHORTCUTS["stop"]),
             ("Settings", SHORTCUTS["settings"]),
             ("Focus the message box", SHORTCUTS["focus_composer"]),
+            ("Compare agents and models", SHORTCUTS["compare_mode"]),
             ("Quit", SHORTCUTS["quit"])]
     return "\n".join(f"{keys:<14} {what}" for what, keys in rows)

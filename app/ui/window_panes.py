@@ -3,8 +3,9 @@
 - LeftPane: the search box (and its results), the agents with New Agent, the
   selected agent's chats with New Chat and a "Show archived" toggle, split
   vertically.
-- CentrePane: the model bar, the chat view (or, with no agent at all, a
-  placeholder saying how to start), the composer.
+- CentrePane: the model bar with the Compare toggle, the chat view (or, with
+  no agent at all, a placeholder saying how to start), the composer; in
+  compare mode the compare panel (app/ui/compare_mode.py) instead of all three.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -137,15 +139,43 @@ class CentrePane(QWidget):
         self.placeholder.setObjectName("agentPlaceholder")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setWordWrap(True)
+        self.compare_button = QToolButton()
+        self.compare_button.setObjectName("compareModeButton")
+        self.compare_button.setText("Compare")
+        self.compare_button.setToolTip("Send one message to several agents or models and "
+                                       "see the answers side by side")
+        self.compare_button.setCheckable(True)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.chat_view)
         self.stack.addWidget(self.placeholder)
+        self.compare_panel: QWidget | None = None
+        self._has_agents = True
+        top = QHBoxLayout()
+        top.setSpacing(8)
+        top.addWidget(self.model_bar, 1)
+        top.addWidget(self.compare_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 10, 10, 10)
         layout.setSpacing(8)
-        layout.addWidget(self.model_bar)
+        layout.addLayout(top)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.composer)
 
     def show_chat(self, has_agents: bool) -> None:
-        self.stack.setCurrentIndex(0 if has_agents else 1)
+        self._has_agents = has_agents
+        comparing = self.compare_panel is not None and \
+            self.stack.currentWidget() is self.compare_panel
+        if not comparing:
+            self.stack.setCurrentIndex(0 if has_agents else 1)
+
+    def show_compare(self, panel: QWidget, on: bool) -> None:
+        """Compare mode: ``panel`` instead of the model bar, chat and composer."""
+        if self.compare_panel is None:
+            self.compare_panel = panel
+            self.stack.addWidget(panel)
+        for widget in (self.model_bar, self.compare_button, self.composer):
+            widget.setVisible(not on)   # the panel has its own (Back to chat)
+        if on:
+            self.stack.setCurrentWidget(panel)
+        else:
+            self.stack.setCurrentIndex(0 if self._has_agents else 1)

@@ -39,6 +39,7 @@ HANDLERS = {
     ("app/commands/chat.py", "event"),
     ("app/core/compare.py", "take"),
     ("app/commands/compare.py", "_event_line"),
+    ("app/ui/compare_panel.py", "show_event"),
     ("app/ui/chat_controller.py", "_on_event"),
 }
 

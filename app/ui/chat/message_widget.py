@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.wording import plural
+from app.core.wording import usage_words
 from app.domain import UsageStats
 from app.domain.events import TOKEN_LIMIT_NOTE
 from app.ui.chat.markdown_render import MarkdownRenderer
@@ -41,14 +41,7 @@ USER_INDENT = 72
 
 def usage_text(usage: UsageStats | None, status: str, elapsed_s: float | None = None,
                stop_reason: str | None = None) -> str:
-    parts: list[str] = []
-    if usage is not None:
-        if usage.completion_tokens is not None:
-            parts.append(plural(usage.completion_tokens, "token", grouped=True))
-        if usage.tokens_per_s is not None:
-            parts.append(f"{usage.tokens_per_s:.1f} tok/s")
-        if usage.ttft_ms is not None:
-            parts.append(f"first token {usage.ttft_ms:,.0f} ms")
+    parts = usage_words(usage)
     if elapsed_s is not None:
         parts.append(f"{elapsed_s:.1f} s")
     if stop_reason == "length" and status == "complete":
