@@ -6,7 +6,8 @@ agent, then one per ``--model``, which runs the first agent's settings on that
 model) and reports each column with its metrics.
 
 Output:
-* text (default): when every column has ended, one section per column — a
+* text (default): on a terminal, a progress line on stderr while the columns
+  answer; when every column has ended, one section per column — a
   header ``== [N] LABEL (provider/model) ==``, the answer, and a line with
   tokens, tokens/s, time to first token and duration (or the column's error).
   Columns stream together; sections are printed after the run so they do not
@@ -107,10 +108,27 @@ def compare_command(args: argparse.Namespace, store: Store) -> int:
 
 
 async def _run(run: CompareRun, json_lines: bool) -> None:
-    async with aclosing(run.events()) as events:
-        async for item in events:
-            if json_lines:
-                _event_line(item)
+    progress = not json_lines and sys.stderr.isatty()
+    try:
+        async with aclosing(run.events()) as events:
+            async for item in events:
+                if json_lines:
+                    _event_line(item)
+                elif progress:
+                    _progress(run)
+    finally:
+        if progress:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
+def _progress(run: CompareRun) -> None:
+    """One stderr line rewritten in place (a terminal only): who has answered."""
+    done = sum(1 for outcome in run.outcomes if outcome.finished)
+    talking = sum(1 for outcome in run.outcomes if outcome.status == "streaming")
+    sys.stderr.write(f"\r\x1b[Kcomparing: {done} of {len(run.outcomes)} columns done, "
+                     f"{talking} answering…")
+    sys.stderr.flush()
 
 
 def _event_line(item: ColumnEvent) -> None:

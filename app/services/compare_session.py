@@ -59,11 +59,12 @@ class CompareSession(QObject):
         self._task = self._bridge.spawn(self._go(list(columns), message), name="compare")
 
     async def _go(self, columns: list[CompareColumn], message: str) -> None:
-        configs = await self._bridge.run(compare_ops.provider_configs)
-        run = CompareRun(columns, message, configs, self._settings, providers=self._providers)
-        self._run = run
-        self.sig_started.emit()
         try:
+            configs = await self._bridge.run(compare_ops.provider_configs)
+            run = CompareRun(columns, message, configs, self._settings,
+                             providers=self._providers)
+            self._run = run
+            self.sig_started.emit()
             async with aclosing(run.events()) as events:
                 async for item in events:
                     self.sig_event.emit(item.column, item.event)

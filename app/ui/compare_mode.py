@@ -26,7 +26,7 @@ from app.ops import compare as compare_ops
 from app.services.compare_session import CompareSession
 from app.services.store_bridge import StoreBridge
 from app.settings import AppSettings
-from app.store import NotFoundError
+from app.store import EXTERNAL, ChangeNotice, NotFoundError
 from app.ui.compare_panel import ComparePanel
 
 if TYPE_CHECKING:
@@ -56,6 +56,7 @@ class CompareMode(QObject):
         self.session.sig_started.connect(lambda: self.panel.set_running(True))
         self.session.sig_event.connect(self._on_event)
         self.session.sig_finished.connect(self._finished)
+        bridge.sig_changed.connect(self._on_notice)
 
     def set_active(self, active: bool) -> None:
         if active == self.active:
@@ -66,6 +67,11 @@ class CompareMode(QObject):
         elif self.session.running:
             self.session.stop()
         self.sig_active.emit(active)
+
+    def _on_notice(self, notice: ChangeNotice) -> None:
+        """Agents added, renamed or deleted (here or elsewhere) reach the pickers."""
+        if self.active and notice.entity in ("agent", EXTERNAL):
+            self._bridge.spawn(self._load_agents(), name="compare agents")
 
     async def _load_agents(self) -> None:
         found = await self._bridge.run(agent_ops.list_agents)

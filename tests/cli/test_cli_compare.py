@@ -112,3 +112,21 @@ def test_picking_a_failed_column_is_refused_and_stores_nothing(cli, agents, open
     assert "no answer" in result.error_line
     assert "== [1] gemma" in result.out          # the answers were shown first
     assert open_store().conversations.list() == []
+
+
+def test_a_terminal_sees_progress_on_stderr_erased_at_the_end(cli, agents, monkeypatch):
+    import io
+    import sys
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    err = Terminal()
+    monkeypatch.setattr(sys, "stderr", err)
+    result = cli("compare", "--agent", "gemma", "--agent", "ghost", "Hi.")
+    assert result.code == 0
+    written = err.getvalue()
+    assert "comparing: 1 of 2 columns done" in written
+    assert written.endswith("\r\x1b[K")             # the line is gone before the sections
+    assert "comparing" not in result.out and "== [1] gemma" in result.out

@@ -14,7 +14,7 @@ from app.domain import AgentSpec, ProviderConfig, TextDelta, Usage
 from app.store import Store
 from tests.support.runner_helpers import RoundsProvider
 from tests.support.scripted_providers import answer, refused, source
-from window_support import WAIT_MS, find, open_window, send
+from window_support import WAIT_MS, agentdesk, find, open_window, send
 
 ONE = ProviderConfig(name="one", kind="llamacpp", base_url="http://one.invalid/v1")
 TWO = ProviderConfig(name="two", kind="llamacpp", base_url="http://two.invalid/v1")
@@ -49,10 +49,10 @@ def column_text(window, index: int) -> str:
     return widget.plain_text() if widget is not None else ""
 
 
-def enter(qtbot, window, how) -> None:
+def enter(qtbot, window, how, agents: int = 2) -> None:
     how()
     qtbot.waitUntil(lambda: find(window, "comparePanel") is not None, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: all(c.agent_combo.count() == 2
+    qtbot.waitUntil(lambda: all(c.agent_combo.count() == agents
                                 for c in window.compare.panel.columns), timeout=WAIT_MS)
     assert find(window, "composer") is None and find(window, "chatView") is None
 
@@ -138,11 +138,17 @@ def test_compare_pick_continue_leave_and_enter_again(qtbot, bridge, db_path, set
     # 5. Enter with the menu action, leave with Back, enter again with the button.
     enter(qtbot, window, window.actions.compare_mode.trigger)
     assert column_text(window, 1) == "Beta answers well."     # the last compare stays
+    # An agent made with the CLI while compare mode is open reaches the pickers.
+    agentdesk(settings.home, "agents", "create", "--name", "Gamma", "--provider", "one",
+              "--model", "g1")
+    qtbot.waitUntil(lambda: all(c.agent_combo.count() == 3 for c in panel.columns),
+                    timeout=WAIT_MS)
+    assert [c.agent_combo.currentText() for c in panel.columns] == ["Alpha", "Beta"]
     find(window, "compareLeaveButton").click()
     qtbot.waitUntil(lambda: find(window, "chatView") is not None, timeout=WAIT_MS)
     assert find(window, "composer") is not None and find(window, "comparePanel") is None
     assert window.controller.conversation_id == conversation_id
-    enter(qtbot, window, find(window, "compareModeButton").click)
+    enter(qtbot, window, find(window, "compareModeButton").click, agents=3)
     panel.add_button.click()
     assert len(panel.columns) == 3 and panel.remove_button.isEnabled()
     panel.remove_button.click()
@@ -159,6 +165,6 @@ def test_compare_pick_continue_leave_and_enter_again(qtbot, bridge, db_path, set
         assert store.conversations.get(conversation_id).agent_id == beta.id
     again.open_conversation(beta.id, conversation_id)
     qtbot.waitUntil(lambda: len(again.chat_view.message_ids()) == 4, timeout=WAIT_MS)
-    enter(qtbot, again, again.actions.compare_mode.trigger)
+    enter(qtbot, again, again.actions.compare_mode.trigger, agents=3)
     again.actions.compare_mode.trigger()
     again.close()
