@@ -35,3 +35,17 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> "Iterator[object]"
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def second_llama_server(tmp_path_factory: pytest.TempPathFactory) -> "Iterator[object]":
+    """A second real llama.cpp server (same model, one thread), for tests where two
+    agents must stream at the same time: one llama-cpp-python server answers one
+    request at a time (the test server queues the others)."""
+    from tests.support.llama_server import start_llama_server
+
+    server = start_llama_server(tmp_path_factory.mktemp("llama2"), n_threads=1)
+    try:
+        yield server
+    finally:
+        server.stop()

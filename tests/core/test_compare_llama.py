@@ -4,14 +4,13 @@ their columns at once, and Stop stops both.
 One llama-cpp-python server runs one request at a time (the test server
 queues a second one, see tests/support/llama_server.py), so two columns on one
 server answer one after the other. Each agent here has its own server process
-(the session's and a second one started for this module), as two agents on
+(the session's two: ``llama_server`` and ``second_llama_server``), as two agents on
 two local engines would — then the columns truly stream together.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from contextlib import aclosing
 
 import pytest
@@ -20,18 +19,13 @@ from app.core.compare import CompareColumn, CompareRun
 from app.core.fallback import Attempt
 from app.domain import AgentSpec, Done, Error, ProviderConfig, TextDelta
 from app.settings import AppSettings
-from tests.support.llama_server import start_llama_server
 
 SETTINGS = AppSettings()
 
 
-@pytest.fixture(scope="module")
-def second_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    server = start_llama_server(tmp_path_factory.mktemp("llama2"), n_threads=1)
-    try:
-        yield server
-    finally:
-        server.stop()
+@pytest.fixture
+def second_server(second_llama_server):
+    return second_llama_server
 
 
 def setup(llama_server, second_server, max_tokens: int):
