@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from PySide6.QtGui import QPalette
 
 from app.domain import AgentSpec, ProviderConfig, TextDelta, Usage
 from app.store import Store
+from app.ui.theme import theme_manager
 from tests.support.runner_helpers import RoundsProvider
 from tests.support.scripted_providers import answer, refused, source
 from window_support import WAIT_MS, agentdesk, find, open_window, send
@@ -107,6 +109,17 @@ def test_compare_pick_continue_leave_and_enter_again(qtbot, bridge, db_path, set
     assert all(c.pick_button.isEnabled() for c in panel.columns)
     assert [m.content for m in providers["two"].requests[-1].messages] == [
         "You are Beta.", "Which is best?"]
+
+    # Dark and back: the columns' answers follow the theme (their chat views' palettes).
+    def column_is_dark() -> bool:
+        view = panel.columns[1].view
+        return view.palette().color(QPalette.ColorRole.Base).lightness() < 128
+
+    for theme, dark in (("dark", True), ("light", False)):
+        theme_manager().apply(theme)
+        qtbot.waitUntil(lambda d=dark: column_is_dark() == d, timeout=WAIT_MS)
+        assert (panel.palette().color(QPalette.ColorRole.Window).lightness() < 128) == dark
+    assert column_text(window, 1) == "Beta answers well."     # nothing redrawn away
 
     # 3. Pick Beta: compare mode ends, the chat shows Beta's conversation.
     panel.columns[1].pick_button.click()
