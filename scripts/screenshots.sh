@@ -16,5 +16,6 @@ exec .venv/bin/python -m pytest -q -p no:cacheprovider \
     tests/ui/test_reply_feedback_screenshots.py \
     tests/ui/test_model_library_screenshots.py \
     tests/ui/test_compare_screenshots.py \
+    tests/ui/test_dashboard.py::test_charts_render_offscreen \
     "tests/ui/test_api_settings_session.py::test_api_page_screenshots" \
     "$@"

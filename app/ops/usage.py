@@ -119,7 +119,6 @@ class UsageReport:
     reference_model: str | None = None
     prices_are_defaults: bool = True
     prices_note: str = PRICES_NOTE
-    rows: list[DetailRow] = field(default_factory=list)
 
     @property
     def tool_error_rate(self) -> float | None:
@@ -153,44 +152,65 @@ def save_prices(store: Store, prices: list[ModelPrice] | None) -> None:
     store.usage.save_prices(prices)
 
 
+class _Pricing:
+    """Agent names, which providers are local, and the price book, read once."""
+
+    def __init__(self, store: Store) -> None:
+        self.names = {spec.id: spec.name for spec in store.agents.list()}
+        self.local_of = {p.name.lower(): p.is_local for p in store.providers.list()}
+        prices, self.defaults = price_table(store)
+        self.book = PriceBook(prices)
+
+    def locality(self, provider: str) -> Locality:
+        known = self.local_of.get(provider.lower())
+        return "unknown" if known is None else "local" if known else "cloud"
+
+    def priced(self, row: UsageRow) -> tuple[Locality, float, float, bool]:
+        """(locality, estimated cloud cost, estimated saved, priced?) of a row."""
+        locality = self.locality(row.provider)
+        if locality == "cloud":
+            price = self.book.find(row.model)
+            return locality, cost(price, row.prompt_tokens, row.completion_tokens), 0.0, \
+                price is not None
+        if locality == "local":
+            return locality, 0.0, cost(self.book.reference, row.prompt_tokens,
+                                       row.completion_tokens), True
+        return locality, 0.0, 0.0, True
+
+
+def _uses_tokens(row: UsageRow) -> bool:
+    return bool(row.replies or row.prompt_tokens or row.completion_tokens)
+
+
 def dashboard(store: Store, flt: UsageFilter | None = None) -> UsageReport:
-    """Every figure of the dashboard for ``flt`` (default: everything)."""
+    """Every figure of the dashboard for ``flt`` (default: everything).
+
+    Three grouped reads of the rollup (per provider and model, per day, per
+    agent), summed by SQLite: a few hundred groups at most reach Python."""
     flt = flt or UsageFilter()
-    names = {spec.id: spec.name for spec in store.agents.list()}
-    local_of = {p.name.lower(): p.is_local for p in store.providers.list()}
-    prices, defaults = price_table(store)
-    book = PriceBook(prices)
-    report = UsageReport(flt=flt, agents=sorted(names.items(), key=lambda kv: kv[1].lower()),
-                         prices_are_defaults=defaults,
-                         reference_model=book.reference.model if book.reference else None)
-    days: dict[str, Tokens] = defaultdict(Tokens)
-    agents: dict[str, Tokens] = defaultdict(Tokens)
+    pricing = _Pricing(store)
+    report = UsageReport(
+        flt=flt, agents=sorted(pricing.names.items(), key=lambda kv: kv[1].lower()),
+        prices_are_defaults=pricing.defaults,
+        reference_model=pricing.book.reference.model if pricing.book.reference else None)
     models: dict[str, Tokens] = defaultdict(Tokens)
     providers: dict[str, Tokens] = defaultdict(Tokens)
     ttft, tps = [0] * len(report.ttft.counts), [0] * len(report.tps.counts)
     sums = [0.0, 0, 0.0, 0]  # ttft sum, n; tps sum, n
-    for row in store.usage.rows(flt):
+    for row in store.usage.grouped(flt, ("provider", "model")):
         report.tool_calls += row.tool_calls
         report.tool_errors += row.tool_errors
-        if not row.replies and not row.prompt_tokens and not row.completion_tokens:
-            report.rows.append(_detail(row, names, "", 0.0, 0.0))
+        if not _uses_tokens(row):
             continue
-        locality: Locality = ("unknown" if row.provider.lower() not in local_of
-                              else "local" if local_of[row.provider.lower()] else "cloud")
-        for bucket in (report.totals, days[row.day], agents[names.get(row.agent_id, "?")],
-                       models[f"{row.model} ({row.provider})"], providers[row.provider]):
+        locality, spent, saved, priced = pricing.priced(row)
+        for bucket in (report.totals, models[f"{row.model} ({row.provider})"],
+                       providers[row.provider]):
             bucket.add(row)
         report.by_locality.setdefault(locality, Tokens()).add(row)
-        spent = saved = 0.0
-        if locality == "cloud":
-            price = book.find(row.model)
-            spent = cost(price, row.prompt_tokens, row.completion_tokens)
-            if price is None:
-                report.unpriced_cloud_tokens += row.prompt_tokens + row.completion_tokens
-        elif locality == "local":
-            saved = cost(book.reference, row.prompt_tokens, row.completion_tokens)
         report.cloud_cost_usd += spent
         report.saved_usd += saved
+        if not priced:
+            report.unpriced_cloud_tokens += row.prompt_tokens + row.completion_tokens
         for i, count in enumerate(row.ttft_hist):
             ttft[i] += count
         for i, count in enumerate(row.tps_hist):
@@ -199,26 +219,41 @@ def dashboard(store: Store, flt: UsageFilter | None = None) -> UsageReport:
         sums[1] += row.ttft_n
         sums[2] += row.tps_sum
         sums[3] += row.tps_n
-        report.rows.append(_detail(row, names, locality, spent, saved))
     report.ttft = Distribution(TTFT_BOUNDS_MS, tuple(ttft), sums[0] / sums[1] if sums[1] else None)
     report.tps = Distribution(TPS_BOUNDS, tuple(tps), sums[2] / sums[3] if sums[3] else None)
+    per_day = store.usage.grouped(flt, ("day",), tokens_only=True)
+    days = {row.day: _tokens(row) for row in per_day if _uses_tokens(row)}
     report.by_day = _filled_days(days, flt)
-    report.by_agent = _largest_first(agents)
+    report.by_agent = _largest_first({pricing.names.get(row.agent_id, "?"): _tokens(row)
+                                      for row in store.usage.grouped(flt, ("agent_id",),
+                                                                      tokens_only=True)
+                                      if _uses_tokens(row)})
     report.by_model = _largest_first(models)
     report.by_provider = _largest_first(providers)
     return report
 
 
-def _detail(row: UsageRow, names: dict[int, str], locality: Locality, spent: float,
-            saved: float) -> DetailRow:
-    return DetailRow(
-        day=row.day, agent=names.get(row.agent_id, "?"), provider=row.provider,
-        model=row.model, locality=locality, replies=row.replies,
-        prompt_tokens=row.prompt_tokens, completion_tokens=row.completion_tokens,
-        ttft_mean_ms=row.ttft_sum / row.ttft_n if row.ttft_n else None,
-        tokens_per_s_mean=row.tps_sum / row.tps_n if row.tps_n else None,
-        tool_calls=row.tool_calls, tool_errors=row.tool_errors, cost_usd=spent,
-        saved_usd=saved)
+def detail_rows(store: Store, flt: UsageFilter | None = None) -> list[DetailRow]:
+    """One row per UTC day, agent, provider and model (tool calls: provider and
+    model empty), with its estimated cost or saving: the CSV export's lines."""
+    pricing = _Pricing(store)
+    found = []
+    for row in store.usage.rows(flt):
+        locality, spent, saved, _priced = (pricing.priced(row) if _uses_tokens(row)
+                                           else ("", 0.0, 0.0, True))
+        found.append(DetailRow(
+            day=row.day, agent=pricing.names.get(row.agent_id, "?"), provider=row.provider,
+            model=row.model, locality=locality, replies=row.replies,
+            prompt_tokens=row.prompt_tokens, completion_tokens=row.completion_tokens,
+            ttft_mean_ms=row.ttft_sum / row.ttft_n if row.ttft_n else None,
+            tokens_per_s_mean=row.tps_sum / row.tps_n if row.tps_n else None,
+            tool_calls=row.tool_calls, tool_errors=row.tool_errors, cost_usd=spent,
+            saved_usd=saved))
+    return found
+
+
+def _tokens(row: UsageRow) -> Tokens:
+    return Tokens(row.prompt_tokens, row.completion_tokens, row.replies)
 
 
 def _largest_first(groups: dict[str, Tokens]) -> list[tuple[str, Tokens]]:

@@ -16,6 +16,9 @@ from app.store.usage_rollup_sql import BUCKETS, KEY_COLUMNS, SUM_COLUMNS
 _SELECT = (f"SELECT {', '.join(KEY_COLUMNS + SUM_COLUMNS)} FROM usage_rollup"
            " WHERE (replies != 0 OR tool_calls != 0)")
 _FIXED = 4 + 9  # key columns + the plain sums before the histogram buckets
+#: What a key column reads as when the rows are summed over it.
+_TOKEN_SUMS = frozenset({"replies", "prompt_tokens", "completion_tokens"})
+_SUMMED_KEY = {"day": "''", "agent_id": "0", "provider": "''", "model": "''"}
 
 
 class UsageRepository:
@@ -24,8 +27,32 @@ class UsageRepository:
 
     def rows(self, flt: UsageFilter | None = None) -> list[UsageRow]:
         """The rollup rows inside ``flt`` (days as ``YYYY-MM-DD``, UTC)."""
-        flt = flt or UsageFilter()
-        sql, params = _SELECT, []
+        sql, params = self._where(_SELECT, flt or UsageFilter())
+        return [_row(values) for values in self._db.execute_sql(sql + " ORDER BY day", params)]
+
+    def grouped(self, flt: UsageFilter | None, by: tuple[str, ...], *,
+                tokens_only: bool = False) -> list[UsageRow]:
+        """The rows inside ``flt`` summed per ``by`` (key columns); the other
+        keys read '' (0 for the agent). SQLite sums: the window's figures cost
+        a few groups of Python, not one object per rollup row. ``tokens_only``:
+        only replies and tokens are summed (the rest read 0), which is cheaper."""
+        keys = [key if key in by else f"{_SUMMED_KEY[key]} AS {key}" for key in KEY_COLUMNS]
+        if not set(by) <= set(KEY_COLUMNS):
+            raise ValueError(f"unknown usage key in {by}")
+        summed = _TOKEN_SUMS if tokens_only else SUM_COLUMNS
+        sums = [f"sum({c})" if c in summed else "0" for c in SUM_COLUMNS]
+        select = (f"SELECT {', '.join(keys)}, {', '.join(sums)}"
+                  " FROM usage_rollup WHERE (replies != 0 OR tool_calls != 0)")
+        sql, params = self._where(select, flt or UsageFilter())
+        if by:
+            sql += f" GROUP BY {', '.join(by)} ORDER BY {', '.join(by)}"
+        else:
+            sql += " HAVING count(*) > 0"
+        return [_row(values) for values in self._db.execute_sql(sql, params)]
+
+    @staticmethod
+    def _where(sql: str, flt: UsageFilter) -> tuple[str, list]:
+        params: list = []
         if flt.start is not None:
             sql += " AND day >= ?"
             params.append(flt.start.isoformat())
@@ -35,7 +62,7 @@ class UsageRepository:
         if flt.agent_ids:
             sql += f" AND agent_id IN ({', '.join('?' * len(flt.agent_ids))})"
             params.extend(flt.agent_ids)
-        return [_row(values) for values in self._db.execute_sql(sql + " ORDER BY day", params)]
+        return sql, params
 
     def prices(self) -> list[ModelPrice] | None:
         """The person's price table, or None while they never saved one."""

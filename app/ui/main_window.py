@@ -135,6 +135,7 @@ class MainWindow(QMainWindow):
         a.edit_agent.triggered.connect(self.open_edit_agent)
         a.settings.triggered.connect(self.open_settings)
         a.model_library.triggered.connect(self._window_dialogs.open_model_library)
+        a.dashboard.triggered.connect(self._window_dialogs.open_dashboard)
         a.export_all.triggered.connect(self.export_all_conversations)
         a.search.triggered.connect(self.search.focus)
         a.focus_composer.triggered.connect(self.focus_composer)

@@ -39,6 +39,7 @@ class WindowActions:
     import_agent: QAction
     settings: QAction
     model_library: QAction
+    dashboard: QAction
     quit: QAction
     search: QAction
     focus_composer: QAction
@@ -82,6 +83,7 @@ def build_actions(window: QMainWindow) -> WindowActions:
         import_agent=_action(window, "Import Agen&t…", "importAgentAction"),
         settings=_action(window, "&Settings…", "settingsAction", SHORTCUTS["settings"]),
         model_library=_action(window, "Model &Library…", "modelLibraryAction"),
+        dashboard=_action(window, "&Dashboard…", "dashboardAction"),
         quit=_action(window, "&Quit", "quitAction", SHORTCUTS["quit"]),
         search=_action(window, "&Search All Chats", "searchAction", SHORTCUTS["search"]),
         focus_composer=_action(window, "&Focus Message Box", "focusComposerAction",
@@ -117,7 +119,8 @@ def build_actions(window: QMainWindow) -> WindowActions:
     _fill(bar.addMenu("&Agent"), [actions.new_agent, actions.edit_agent,
                                   actions.duplicate_agent, None, actions.delete_agent])
     _fill(bar.addMenu("&View"), [actions.focus_composer, None, actions.check_connection,
-                                 actions.refresh_models, None, actions.model_library])
+                                 actions.refresh_models, None, actions.model_library,
+                                 actions.dashboard])
     _fill(bar.addMenu("&Chat"), [actions.send, actions.stop, actions.regenerate, None,
                                  actions.rename_chat, actions.pin_chat, actions.archive_chat,
                                  actions.delete_chat, None, actions.compare_mode])

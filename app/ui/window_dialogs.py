@@ -1,4 +1,5 @@
-"""The main window's New Agent, Edit Agent, Settings, Model Library and About dialogs.
+"""The main window's New Agent, Edit Agent, Settings, Model Library, Dashboard and About
+dialogs.
 
 One per kind (an open one is raised, never a second made); each deletes
 itself on close, so it is tracked by a DialogRegistry, never kept in a plain
@@ -78,6 +79,13 @@ class WindowDialogs:
             return ModelLibraryWindow(self._bridge, service, providers=self._providers,
                                       parent=self._window)
         self.registry.open("model-library", make)
+
+    def open_dashboard(self) -> None:
+        """View › Dashboard (app/ui/dashboard/window.py): usage figures and costs."""
+        from app.ui.dashboard.window import DashboardWindow
+
+        self.registry.open("dashboard", lambda: DashboardWindow(self._bridge,
+                                                                parent=self._window))
 
     def open_about(self) -> None:
         """Help › About (app/ui/about_dialog.py)."""

@@ -114,14 +114,16 @@ def test_new_replies_count_at_once_and_deleted_chats_leave_the_figures(store: St
     report = usage.dashboard(store)
     assert report.totals.total == 8010 and report.tool_calls == 1
     store.agents.delete(seeded.writer_id)
-    assert usage.dashboard(store).rows == []
+    emptied = usage.dashboard(store)
+    assert (emptied.totals.total, emptied.tool_calls, emptied.by_agent) == (0, 0, [])
+    assert usage.detail_rows(store) == []
 
 
 def test_the_csv_export_has_one_line_per_day_agent_and_model(store: Store, tmp_path) -> None:
     seed_usage(store)
-    report = usage.dashboard(store, UsageFilter(start=date(2026, 1, 10), end=date(2026, 1, 10)))
+    rows = usage.detail_rows(store, UsageFilter(start=date(2026, 1, 10), end=date(2026, 1, 10)))
     target = tmp_path / "usage.csv"
-    assert export_usage_csv(report, target) == 3
+    assert export_usage_csv(rows, target) == 3
     lines = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"))))
     assert tuple(lines[0]) == COLUMNS
     by_key = {(r["agent"], r["model"]): r for r in lines}
@@ -134,7 +136,7 @@ def test_the_csv_export_has_one_line_per_day_agent_and_model(store: Store, tmp_p
     writer = by_key[("Writer", "llama3.2")]
     assert float(writer["estimated_saved_usd"]) == pytest.approx(0.0003 + 0.0006)
     with pytest.raises(ExportError):
-        export_usage_csv(report, tmp_path / "missing" / "usage.csv")
+        export_usage_csv(rows, tmp_path / "missing" / "usage.csv")
 
 
 def test_a_formula_looking_name_is_not_run_by_a_spreadsheet(store: Store) -> None:
@@ -142,5 +144,5 @@ def test_a_formula_looking_name_is_not_run_by_a_spreadsheet(store: Store) -> Non
     agent = store.agents.create(AgentSpec(name="=HYPERLINK(1)", provider="x", model="m"))
     chat = store.conversations.create(agent.id).id
     reply(store, chat, "x", "+m", "2026-02-01", pt=1, ct=1)
-    text = usage_csv(usage.dashboard(store))
+    text = usage_csv(usage.detail_rows(store))
     assert "'=HYPERLINK(1)" in text and ",'+m," in text
