@@ -43,7 +43,12 @@ from app.ops import usage  # noqa: E402
 from app.store import Store  # noqa: E402
 from app.store import usage_rollup_sql as rollup_sql  # noqa: E402
 
-from bench.store_scale import _open_or_build, measure, run_on_database  # noqa: E402
+from bench.store_scale import (  # noqa: E402
+    _open_or_build,
+    add_scale_arguments,
+    measure,
+    run_on_database,
+)
 
 GOAL_OPEN_MS = 500.0
 _TRIGGERS = ("usage_rollup_insert", "usage_rollup_update", "usage_rollup_delete")
@@ -202,12 +207,7 @@ def run(args: argparse.Namespace, path: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--messages", type=int, default=1_000_000)
-    parser.add_argument("--conversations", type=int, default=10_000)
-    parser.add_argument("--big", type=int, default=50_000)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--db", type=Path,
-                        help="database file; built there if missing, reused if present")
+    add_scale_arguments(parser)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--window-repeat", type=int, default=5)
     parser.add_argument("--inserts", type=int, default=50_000)

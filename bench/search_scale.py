@@ -45,7 +45,12 @@ from app.store.search_query import RANK_LIMIT  # noqa: E402
 from app.store.search_reader import SearchCancel, SearchCancelled, SearchReader  # noqa: E402
 
 from bench.corpus import COMMON_TERM, SEARCH_TERM  # noqa: E402
-from bench.store_scale import _open_or_build, measure, run_on_database  # noqa: E402
+from bench.store_scale import (  # noqa: E402
+    _open_or_build,
+    add_scale_arguments,
+    measure,
+    run_on_database,
+)
 
 GOAL_FIRST_PAGE_MS = 100.0
 WRITE_ROUNDS = 5
@@ -193,12 +198,7 @@ def run(args: argparse.Namespace, path: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--messages", type=int, default=1_000_000)
-    parser.add_argument("--conversations", type=int, default=10_000)
-    parser.add_argument("--big", type=int, default=50_000)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--db", type=Path,
-                        help="database file; built there if missing, reused if present")
+    add_scale_arguments(parser)
     return run_on_database(run, parser.parse_args(argv))
 
 

@@ -290,6 +290,16 @@ def main(argv: list[str] | None = None) -> int:
     return run_on_database(run, parser.parse_args(argv))
 
 
+def add_scale_arguments(parser: argparse.ArgumentParser) -> None:
+    """The database options every benchmark on this data shares."""
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--conversations", type=int, default=10_000)
+    parser.add_argument("--big", type=int, default=50_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--db", type=Path,
+                        help="database file; built there if missing, reused if present")
+
+
 def run_on_database(run: Callable[[argparse.Namespace, Path], int],
                     args: argparse.Namespace) -> int:
     """``run(args, path)`` on ``--db``, or on a database built in a temporary folder."""

@@ -89,12 +89,14 @@ def test_the_window_shows_the_seeded_figures_and_filters_them(
     dashboard.close()
 
 
-def test_the_price_table_is_edited_in_its_dialog(seeded, aio, bridge, settings, qtbot) -> None:
+def test_the_price_table_is_edited_in_its_dialog(seeded, aio, bridge, settings, qtbot,
+                                                screenshot_dir: Path) -> None:
     window = open_window(qtbot, bridge, settings)
     dashboard = open_dashboard(window, qtbot)
     dashboard.prices_button.click()
     dialog = dashboard.prices_dialog
     qtbot.waitUntil(lambda: dialog.table.rowCount() > 0 and not dialog.busy, timeout=WAIT_MS)
+    assert picture(dialog).save(str(screenshot_dir / "dashboard-prices-light.png"))
     models = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
     row = models.index("gpt-4o-mini")
     dialog.table.item(row, 1).setText("abc")

@@ -103,6 +103,16 @@ class _Chart(QWidget):
         top = _MARGIN * 2 + metrics.height()
         return QRectF(_MARGIN, top, self.width() - 2 * _MARGIN, self.height() - top - _MARGIN)
 
+    def paintEvent(self, _event) -> None:  # noqa: N802 (Qt override)
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        area = self._frame(painter)
+        if not self._empty(painter, area):
+            self._paint(painter, area)
+
+    def _paint(self, painter: QPainter, area: QRectF) -> None:
+        raise NotImplementedError
+
     def _empty(self, painter: QPainter, area: QRectF) -> bool:
         if any(any(v for v in s) for s in self.data.series):
             return False
@@ -121,12 +131,7 @@ class BarChart(_Chart):
     def sizeHint(self) -> QSize:
         return QSize(420, 220)
 
-    def paintEvent(self, _event) -> None:  # noqa: N802 (Qt override)
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        area = self._frame(painter)
-        if self._empty(painter, area):
-            return
+    def _paint(self, painter: QPainter, area: QRectF) -> None:
         palette, metrics = self.palette(), QFontMetrics(self.font())
         count = len(self.data.labels)
         peak = max(self.data.total(i) for i in range(count)) or 1
@@ -199,11 +204,7 @@ class HBarChart(_Chart):
     def minimumSizeHint(self) -> QSize:
         return self.sizeHint()
 
-    def paintEvent(self, _event) -> None:  # noqa: N802 (Qt override)
-        painter = QPainter(self)
-        area = self._frame(painter)
-        if self._empty(painter, area):
-            return
+    def _paint(self, painter: QPainter, area: QRectF) -> None:
         palette, metrics = self.palette(), QFontMetrics(self.font())
         line = metrics.height() + 8
         label_width = min(max(metrics.horizontalAdvance(t) for t in self.data.labels) + 16,
@@ -239,11 +240,7 @@ class ShareBar(_Chart):
     def sizeHint(self) -> QSize:
         return QSize(360, 2 * _MARGIN + 3 * (QFontMetrics(self.font()).height() + 8))
 
-    def paintEvent(self, _event) -> None:  # noqa: N802 (Qt override)
-        painter = QPainter(self)
-        area = self._frame(painter)
-        if self._empty(painter, area):
-            return
+    def _paint(self, painter: QPainter, area: QRectF) -> None:
         palette, metrics = self.palette(), QFontMetrics(self.font())
         values = [s[0] for s in self.data.series]
         whole = sum(values)
