@@ -12,6 +12,7 @@ exec .venv/bin/python -m pytest -q -p no:cacheprovider \
     tests/ui/test_quick_chat_screenshots.py \
     tests/ui/test_dialog_screenshots.py \
     tests/ui/test_memory_editor.py::test_memory_tab_screenshot \
+    tests/ui/test_knowledge_page.py::test_screenshot \
     tests/ui/test_chat_widgets.py::test_screenshot_in_theme \
     tests/ui/test_reply_feedback_screenshots.py \
     tests/ui/test_model_library_screenshots.py \

@@ -49,3 +49,17 @@ def second_llama_server(tmp_path_factory: pytest.TempPathFactory) -> "Iterator[o
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def llama_embedding_server(tmp_path_factory: pytest.TempPathFactory) -> "Iterator[object]":
+    """The same server started with ``--embedding True``: it serves
+    ``/v1/embeddings`` beside chat completions (a process of its own, so the
+    chat tests run against the server exactly as before)."""
+    from tests.support.llama_server import start_llama_server
+
+    server = start_llama_server(tmp_path_factory.mktemp("llama-embed"), embedding=True)
+    try:
+        yield server
+    finally:
+        server.stop()

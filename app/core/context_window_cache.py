@@ -36,7 +36,7 @@ from app.store import ChangeNotice, Store
 
 MAX_CONVERSATIONS = 16
 # Entities whose writes cannot change a conversation's messages.
-_UNRELATED = frozenset({"memory", "provider", "custom_tool", "mcp_server"})
+_UNRELATED = frozenset({"memory", "provider", "custom_tool", "mcp_server", "knowledge"})
 
 _caches: weakref.WeakKeyDictionary[Store, HistoryCache] = weakref.WeakKeyDictionary()
 _caches_lock = threading.Lock()

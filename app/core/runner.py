@@ -63,7 +63,16 @@ from app.core.turn_inputs import (  # noqa: F401 (build_request re-exported)
     system_messages,
     tool_lookup,
 )
+from app.core.knowledge.turn import (
+    KnowledgeTurn,
+    knowledge_meta,
+    knowledge_turn,
+    prompt_block,
+    with_block,
+)
 from app.core.tools.base import Tool, ToolContext
+from app.core.tools.knowledge import NAME as KNOWLEDGE_TOOL
+from app.core.tools.knowledge import KnowledgeSearchTool
 from app.domain import (
     ChatMessage,
     ChatRequest,
@@ -140,6 +149,7 @@ class AgentRunner:
         self._round_messages: list[Message] = []  # one assistant message per round
         self._tool_messages: list[Message] = []
         self._tool_problems: list[str] = []
+        self._knowledge_turn: KnowledgeTurn | None = None
         self._final: Message | None = None        # the last round's message
         self._round: _Round | None = None
         self._result: RunResult | None = None
@@ -193,8 +203,11 @@ class AgentRunner:
             models = await discover_models(agent, self._settings, configs, self._providers,
                                            notes)
         tools = await self._agent_tools()
+        knowledge = await self._knowledge(configs, tools)
         specs = [t.spec() for t in tools]
         system = await system_messages(self._store, agent, tools)
+        if knowledge is not None and knowledge.settings.retrieval == "auto":
+            system = with_block(system, prompt_block(await knowledge.find(self._text)))
         user = ChatMessage(role="user", content=self._text)
         window_tokens = self._config.context_tokens or context_tokens(agent, self._settings, models)
         budget = ContextBudget.for_model(window_tokens, agent.max_tokens)
@@ -207,7 +220,8 @@ class AgentRunner:
                               agent_id=agent.id, conversation_id=self._conversation_id,
                               approver=self._approver, store=self._store,
                               settings=self._settings,
-                              python_unisolated=agent.python_unisolated)
+                              python_unisolated=agent.python_unisolated,
+                              knowledge=knowledge)
         lookup = tool_lookup(self._registry, tools, agent.tool_policies)
         try:
             async with aclosing(self._rounds(system, user, specs, tools, budget, fixed,
@@ -353,6 +367,17 @@ class AgentRunner:
             log.warning("agent %s: %s", self._agent.name, problem)
         return tools
 
+    async def _knowledge(self, configs: Sequence[ProviderConfig],
+                         tools: list[Tool]) -> KnowledgeTurn | None:
+        """The turn's knowledge; with retrieval ``tool``, its search tool is offered."""
+        self._knowledge_turn = await knowledge_turn(self._store.run, self._agent, configs,
+                                                    self._providers)
+        turn = self._knowledge_turn
+        if turn is not None and turn.settings.retrieval == "tool" and \
+                all(t.name != KNOWLEDGE_TOOL for t in tools):
+            tools.append(KnowledgeSearchTool())
+        return turn
+
     async def _answer_unrun_calls(self, context: ToolContext) -> None:
         """Stopped after the model asked for tools but before they started: each
         call still gets its (cancelled) tool message, so the stored conversation
@@ -401,6 +426,9 @@ class AgentRunner:
                           context=context_meta(self._window, self._requests[-1]),
                           tool_problems=self._tool_problems, stop_reason=stop_reason,
                           error=error, ignored=ignored)
+        knowledge = self._knowledge_turn
+        if knowledge is not None:
+            meta.update(knowledge_meta(knowledge))
         self._final = await reply.finish(
             status, usage=usage_stats(usage, answered), meta=meta,
             error=error.message if error else None,

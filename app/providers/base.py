@@ -119,5 +119,10 @@ class ChatProvider(ABC):
         """One cheap request that shows the provider is there (and accepts our
         key). Raises ProviderError otherwise. Used for connection tests."""
 
+    async def embed(self, model: str, texts: list[str]) -> list[list[float]]:
+        """One vector per text from ``model`` (app/providers/embeddings.py).
+        Raises ProviderError (``not_found`` where the protocol has no embeddings)."""
+        raise ProviderError("not_found", f"{self.name} cannot make embeddings")
+
     async def aclose(self) -> None:  # noqa: B027 - optional hook
         """Release connections and engines."""

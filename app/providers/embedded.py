@@ -198,6 +198,15 @@ class EmbeddedProvider(ChatProvider):
         yield Done(stop_reason=reply.stop_reason())
 
     # -- metadata --------------------------------------------------------------
+    async def embed(self, model: str, texts: list[str]) -> list[list[float]]:
+        """Embeddings from this provider's GGUF file (``model`` is that file;
+        see app/providers/embedded_embed.py), on a worker thread."""
+        from app.providers.embedded_embed import embed_texts
+
+        if not texts:
+            return []
+        return await asyncio.to_thread(embed_texts, self.model_path.resolve(), texts)
+
     async def list_models(self) -> list[ModelInfo]:
         path = self.model_path
         metadata, size = await asyncio.to_thread(self._read_metadata, path)

@@ -38,6 +38,7 @@ from app.domain import (
 from app.domain.events import ErrorKind, StopReason
 from app.domain.generation import GenerationSetting
 from app.logs import redact_url
+from app.providers import embeddings
 from app.providers.base import ChatProvider, ProviderError, ProviderOptions
 from app.providers.limits import (
     arguments_size,
@@ -116,6 +117,15 @@ class OllamaProvider(ChatProvider):
                 # Tokens have been shown: a retry elsewhere would repeat them.
                 error.retryable = False
             yield error.to_event()
+
+    # -- embeddings ------------------------------------------------------------
+    async def embed(self, model: str, texts: list[str]) -> list[list[float]]:
+        """``POST /api/embed`` with every text at once."""
+        if not texts:
+            return []
+        data = await self._http.request_json("POST", "/api/embed",
+                                             embeddings.ollama_body(model, texts))
+        return embeddings.ollama_vectors(data, len(texts), self._http.label)
 
     # -- discovery -------------------------------------------------------------
     async def list_models(self) -> list[ModelInfo]:

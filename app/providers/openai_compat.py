@@ -30,6 +30,7 @@ from app.domain import (
 )
 from app.domain.generation import GenerationSetting
 from app.logs import redact_url
+from app.providers import embeddings
 from app.providers.base import ChatProvider, ProviderError, ProviderOptions
 from app.providers.limits import guard_reply, reply_size_error
 from app.providers.sse import sse_data
@@ -172,6 +173,15 @@ class OpenAICompatProvider(ChatProvider):
         return await self.transport.read_text(
             "POST", "/chat/completions", body, limits.body_bytes,
             lambda: reply_size_error(self.label, limits.reply_bytes))
+
+    # -- embeddings ------------------------------------------------------------
+    async def embed(self, model: str, texts: list[str]) -> list[list[float]]:
+        """``POST /embeddings`` (llama.cpp's server needs ``--embedding``)."""
+        if not texts:
+            return []
+        data = await self.transport.request_json("POST", "/embeddings",
+                                                 embeddings.openai_body(model, texts))
+        return embeddings.openai_vectors(data, len(texts), self.label)
 
     # -- metadata --------------------------------------------------------------
     async def list_models(self) -> list[ModelInfo]:

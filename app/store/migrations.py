@@ -334,6 +334,94 @@ def _v12_usage_rollup(db: SqliteDatabase) -> None:
         db.execute_sql(trigger)
 
 
+def _v13_knowledge(db: SqliteDatabase) -> None:
+    """Knowledge folders (app/core/knowledge): per agent, the retrieval settings,
+    the files and folders added, every indexed file (with the modification time,
+    size and SHA-256 that tell a change), and its chunks (text, where in the
+    file, the embedding as float32 bytes) with an FTS5 index over their text."""
+    db.execute_sql(
+        """
+        CREATE TABLE knowledge_settings (
+            agent_id INTEGER PRIMARY KEY REFERENCES agents(id) ON DELETE CASCADE,
+            retrieval TEXT NOT NULL DEFAULT 'off',
+            embed_provider TEXT NOT NULL DEFAULT '',
+            embed_model TEXT NOT NULL DEFAULT '',
+            top_k INTEGER NOT NULL DEFAULT 5
+        )""")
+    db.execute_sql(
+        """
+        CREATE TABLE knowledge_sources (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            agent_id INTEGER NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+            path TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            UNIQUE (agent_id, path)
+        )""")
+    db.execute_sql(
+        """
+        CREATE TABLE knowledge_files (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            source_id INTEGER NOT NULL REFERENCES knowledge_sources(id) ON DELETE CASCADE,
+            agent_id INTEGER NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+            path TEXT NOT NULL,
+            mtime_ns INTEGER NOT NULL DEFAULT 0,
+            size INTEGER NOT NULL DEFAULT 0,
+            sha256 TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'indexed',
+            error TEXT NOT NULL DEFAULT '',
+            embed_model TEXT NOT NULL DEFAULT '',
+            chunk_count INTEGER NOT NULL DEFAULT 0,
+            indexed_at TEXT NOT NULL,
+            UNIQUE (agent_id, path)
+        )""")
+    db.execute_sql("CREATE INDEX knowledge_files_source ON knowledge_files(source_id)")
+    db.execute_sql(
+        """
+        CREATE TABLE knowledge_chunks (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            file_id INTEGER NOT NULL REFERENCES knowledge_files(id) ON DELETE CASCADE,
+            agent_id INTEGER NOT NULL,
+            ordinal INTEGER NOT NULL,
+            location TEXT NOT NULL DEFAULT '',
+            page INTEGER,
+            text TEXT NOT NULL,
+            embedding BLOB
+        )""")
+    db.execute_sql("CREATE INDEX knowledge_chunks_file ON knowledge_chunks(file_id)")
+    db.execute_sql("CREATE INDEX knowledge_chunks_agent ON knowledge_chunks(agent_id)")
+    db.execute_sql(
+        """
+        CREATE VIRTUAL TABLE knowledge_fts USING fts5(
+            text,
+            content='knowledge_chunks',
+            content_rowid='id',
+            tokenize='unicode61 remove_diacritics 2',
+            prefix='3'
+        )""")
+    # How many chunks hold each term: a question's words found in most chunks
+    # are left out of its keyword query (ranking them would score every chunk).
+    db.execute_sql("CREATE VIRTUAL TABLE knowledge_fts_vocab USING fts5vocab(knowledge_fts, "
+                   "'row')")
+    db.execute_sql(
+        """
+        CREATE TRIGGER knowledge_fts_insert AFTER INSERT ON knowledge_chunks BEGIN
+            INSERT INTO knowledge_fts(rowid, text) VALUES (new.id, new.text);
+        END""")
+    db.execute_sql(
+        """
+        CREATE TRIGGER knowledge_fts_delete AFTER DELETE ON knowledge_chunks BEGIN
+            INSERT INTO knowledge_fts(knowledge_fts, rowid, text)
+                VALUES ('delete', old.id, old.text);
+        END""")
+    db.execute_sql(
+        """
+        CREATE TRIGGER knowledge_fts_update AFTER UPDATE OF text ON knowledge_chunks BEGIN
+            INSERT INTO knowledge_fts(knowledge_fts, rowid, text)
+                VALUES ('delete', old.id, old.text);
+            INSERT INTO knowledge_fts(rowid, text) VALUES (new.id, new.text);
+        END""")
+
+
 STEPS: Sequence[Step] = (
     _v1_initial,
     _v2_full_text_index,
@@ -347,6 +435,7 @@ STEPS: Sequence[Step] = (
     _v10_python_isolation,
     _v11_local_api,
     _v12_usage_rollup,
+    _v13_knowledge,
 )
 LATEST_VERSION = len(STEPS)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 Entity = Literal["agent", "provider", "conversation", "message", "memory", "custom_tool",
-                 "mcp_server", "usage_prices", "external"]
+                 "mcp_server", "usage_prices", "knowledge", "external"]
 Operation = Literal["insert", "update", "delete"]
 
 

@@ -38,6 +38,29 @@ def to_fts_query(text: str) -> str | None:
     return " ".join(quoted)
 
 
+# Words too common to tell chunks apart in a question (English); the rest are ORed.
+_STOPWORDS = frozenset("""a an and are as at be by can could did do does for from had has have
+how i if in into is it its me my of on or our so than that the their them then there these
+they this to was we were what when where which who whom why will with would you your""".split())
+_MAX_ANY_WORDS = 32
+
+
+def question_words(text: str) -> list[str]:
+    """A question's words worth searching for: casefolded, each once, common
+    English words and single letters dropped."""
+    words: list[str] = []
+    for word in _WORD.findall(text.casefold()):
+        if word not in _STOPWORDS and word not in words and (len(word) > 1 or word.isdigit()):
+            words.append(word)
+    return words[:_MAX_ANY_WORDS]
+
+
+def to_fts_any_query(words: list[str]) -> str | None:
+    """An FTS5 query matching *any* of ``words`` (bm25 ranks those with more,
+    and rarer, ones first), quoted as in ``to_fts_query``: never FTS syntax."""
+    return " OR ".join(f'"{word}"' for word in words) if words else None
+
+
 class SearchIndex:
     """Search on the store's own connection (the CLI's and tests' synchronous
     path). The window searches through a ``SearchReader`` instead, so a search

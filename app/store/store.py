@@ -19,6 +19,7 @@ from app.store.database import (
 )
 from app.store.errors import ReadOnlyDataError
 from app.store.imports import ImportRepository
+from app.store.knowledge import KnowledgeRepository
 from app.store.messages import MessageRepository
 from app.store.migrations import LATEST_VERSION, migrate, schema_version
 from app.store.notices import EXTERNAL, Listener, NoticeHub
@@ -88,6 +89,7 @@ class Store:
         self.mcp_servers = McpServerRepository(self.db, tables, self.hub)
         self.imports = ImportRepository(self.db, tables, self.hub)
         self.usage = UsageRepository(self.db, self.hub)
+        self.knowledge = KnowledgeRepository(self.db, self.hub)
         self.recovered_message_ids: list[int] = []
         if recover and not self.read_only:
             self.recovered_message_ids = self.messages.recover_interrupted()

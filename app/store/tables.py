@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from peewee import (
     AutoField,
+    BlobField,
     BooleanField,
     CompositeKey,
     FloatField,
@@ -153,6 +154,47 @@ def _usage_rollup_template() -> type[Model]:
 _UsageRollupRow = _usage_rollup_template()
 
 
+class _KnowledgeSettingsRow(Model):
+    agent_id = IntegerField(primary_key=True)
+    retrieval = TextField(default="off")
+    embed_provider = TextField(default="")
+    embed_model = TextField(default="")
+    top_k = IntegerField(default=5)
+
+
+class _KnowledgeSourceRow(Model):
+    id = AutoField()
+    agent_id = IntegerField()
+    path = TextField()
+    added_at = TextField()
+
+
+class _KnowledgeFileRow(Model):
+    id = AutoField()
+    source_id = IntegerField()
+    agent_id = IntegerField()
+    path = TextField()
+    mtime_ns = IntegerField(default=0)
+    size = IntegerField(default=0)
+    sha256 = TextField(default="")
+    status = TextField(default="indexed")
+    error = TextField(default="")
+    embed_model = TextField(default="")
+    chunk_count = IntegerField(default=0)
+    indexed_at = TextField()
+
+
+class _KnowledgeChunkRow(Model):
+    id = AutoField()
+    file_id = IntegerField()
+    agent_id = IntegerField()
+    ordinal = IntegerField()
+    location = TextField(default="")
+    page = IntegerField(null=True)
+    text = TextField()
+    embedding = BlobField(null=True)
+
+
 _TEMPLATES: dict[str, tuple[type[Model], str]] = {
     "agent": (_AgentRow, "agents"),
     "agent_revision": (_AgentRevisionRow, "agent_revisions"),
@@ -165,6 +207,10 @@ _TEMPLATES: dict[str, tuple[type[Model], str]] = {
     "conversation_import": (_ConversationImportRow, "conversation_imports"),
     "usage_rollup": (_UsageRollupRow, "usage_rollup"),
     "usage_price": (_UsagePriceRow, "usage_prices"),
+    "knowledge_settings": (_KnowledgeSettingsRow, "knowledge_settings"),
+    "knowledge_source": (_KnowledgeSourceRow, "knowledge_sources"),
+    "knowledge_file": (_KnowledgeFileRow, "knowledge_files"),
+    "knowledge_chunk": (_KnowledgeChunkRow, "knowledge_chunks"),
 }
 
 
@@ -181,6 +227,10 @@ class Tables:
     conversation_import: type[_ConversationImportRow]
     usage_rollup: type[Model]
     usage_price: type[_UsagePriceRow]
+    knowledge_settings: type[_KnowledgeSettingsRow]
+    knowledge_source: type[_KnowledgeSourceRow]
+    knowledge_file: type[_KnowledgeFileRow]
+    knowledge_chunk: type[_KnowledgeChunkRow]
 
 
 def bind_tables(db: SqliteDatabase) -> Tables:

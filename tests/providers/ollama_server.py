@@ -33,6 +33,17 @@ from tests.providers.ollama_wire import (
     reply_lines,
 )
 
+EMBED_DIMENSIONS = 16
+
+
+def word_hash_vector(text: str) -> list[float]:
+    """A deterministic embedding: word counts hashed into EMBED_DIMENSIONS slots."""
+    vector = [0.0] * EMBED_DIMENSIONS
+    for word in text.casefold().split():
+        vector[sum(word.encode()) % EMBED_DIMENSIONS] += 1.0
+    return vector
+
+
 # Fault kinds for /api/chat, consumed one per request (see OllamaServer.faults).
 FAULTS = frozenset({
     "500",                   # 500 {"error": ...} before the stream
@@ -76,6 +87,7 @@ class OllamaServer:
         self.script: deque[ChatReply] = deque()  # replies for the next chats
         self.faults: deque[str] = deque()  # one consumed per /api/chat request
         self.retry_after = "0"
+        self.embedding_models: set[str] = {"nomic-embed-text:latest"}  # /api/embed serves these
         self.show_failures: set[str] = set()  # /api/show answers 500 for these
         self.requests: list[RecordedRequest] = []
         self.disconnects = 0
@@ -235,6 +247,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.owner.record("POST", self.path, body, dict(self.headers))
         if self.path == "/api/show":
             self._show(body)
+        elif self.path == "/api/embed":
+            self._embed(body)
         elif self.path == "/api/chat":
             try:
                 self._chat(body)
@@ -253,6 +267,22 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(500, "failed to read model metadata")
         else:
             self._json(200, entry.show())
+
+    def _embed(self, body: Any) -> None:
+        """``/api/embed``: ``input`` a string or a list; one vector per input in
+        ``embeddings`` (a word-hash embedding of EMBED_DIMENSIONS numbers)."""
+        name = body.get("model") if isinstance(body, dict) else None
+        if name not in self.owner.embedding_models:
+            self._error(404, f"model {json.dumps(name)} not found, try pulling it first")
+            return
+        texts = body.get("input")
+        texts = [texts] if isinstance(texts, str) else texts
+        if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+            self._error(400, "invalid input type")
+            return
+        self._json(200, {"model": name, "embeddings": [word_hash_vector(t) for t in texts],
+                         "total_duration": 14_143_917, "load_duration": 1_019_500,
+                         "prompt_eval_count": sum(len(t.split()) for t in texts)})
 
     def _chat(self, body: Any) -> None:
         if not isinstance(body, dict) or not body.get("model"):

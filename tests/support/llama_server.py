@@ -60,7 +60,10 @@ class LlamaServer:
             self.process.wait(timeout=10)
 
 
-def start_llama_server(log_dir: Path, *, n_ctx: int = 2048, n_threads: int = 2) -> LlamaServer:
+def start_llama_server(log_dir: Path, *, n_ctx: int = 2048, n_threads: int = 2,
+                       embedding: bool = False) -> LlamaServer:
+    """Start the server; ``embedding`` also serves ``/v1/embeddings`` (one
+    vector per token: the model has no pooling type, AgentDesk averages them)."""
     model = gemma_model_path()
     port = free_port()
     log_path = log_dir / "llama_server.log"
@@ -73,7 +76,8 @@ def start_llama_server(log_dir: Path, *, n_ctx: int = 2048, n_threads: int = 2) 
              "--n_threads", str(n_threads), "--verbose", "False",
              # Queue concurrent requests instead of cutting the running
              # stream short (llama-cpp-python's default interrupts it).
-             "--interrupt_requests", "False"],
+             "--interrupt_requests", "False",
+             *(["--embedding", "True"] if embedding else [])],
             stdout=log, stderr=subprocess.STDOUT, env=env,
         )
     server = LlamaServer(process, port, model, log_path)

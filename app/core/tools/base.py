@@ -79,6 +79,9 @@ class ToolContext:
     # The agent's "run without isolation" (AgentSpec.python_unisolated): lets
     # the python tool run where real isolation is unavailable.
     python_unisolated: bool = False
+    # The turn's knowledge (app/core/knowledge/turn.KnowledgeTurn) for the
+    # knowledge_search tool; None when the agent does not search its files.
+    knowledge: Any = None
 
 
 class Tool(ABC):

@@ -168,6 +168,7 @@ class ChatView(QWidget):
             widget.finish(message.status, message.usage,
                           reply_seconds(message.meta) if message.status != "error" else None,
                           stop_reason=message.meta.get("stop_reason"))
+            widget.show_references(message.meta.get("knowledge"))
             if message.error:
                 widget.show_error(message.error)
             built.append(widget)
@@ -285,6 +286,7 @@ class ChatView(QWidget):
         meta = meta or {}
         widget.finish(status, usage, reply_seconds(meta) if status != "error" else None,
                       stop_reason=meta.get("stop_reason"))
+        widget.show_references(meta.get("knowledge"))
         if error:
             widget.show_error(error)
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from app.core.wording import usage_words
 from app.domain import UsageStats
 from app.domain.events import TOKEN_LIMIT_NOTE
+from app.ui.chat.citations import CitationBar, clean_references
 from app.ui.chat.markdown_render import MarkdownRenderer
 from app.ui.chat.message_parts import ActionRow, MessageBubble, ModelBadge
 from app.ui.chat.reply_state import ReplyStateLabel
@@ -79,6 +80,7 @@ class MessageWidget(QWidget):
         self.tool_blocks: dict[str, ToolCallBlock] = {}
         self.thinking: ThinkingSection | None = None
         self.error_bar: ErrorBar | None = None
+        self.citations: CitationBar | None = None  # sources from the agent's knowledge
         self.versions: VersionSwitch | None = None   # ◀ n/m ▶, made when there are some
         self.state_label: ReplyStateLabel | None = None  # "thinking…" until content
 
@@ -256,6 +258,15 @@ class MessageWidget(QWidget):
         self.error_bar.set_text(text)
         self.error_bar.show()
         return self.error_bar
+
+    def show_references(self, raw: object) -> CitationBar | None:
+        """The sources a reply used (its ``meta["knowledge"]``), as links under it."""
+        references = clean_references(raw)
+        if not references or self.citations is not None:
+            return self.citations
+        self.citations = CitationBar(references)
+        self._layout.insertWidget(self._layout.indexOf(self.footer), self.citations)
+        return self.citations
 
     def set_versions(self, index: int, count: int) -> None:
         """Show ``◀ index/count ▶`` at the bottom of the bubble (hidden for one)."""

@@ -1,5 +1,6 @@
 """The agent editor (``agentDialog``): every field of an agent, its tools and
-their policies, what it remembers (Memory tab), fallbacks, local-only, a
+their policies, what it remembers (Memory tab), the files it answers from
+(Knowledge tab, app/ui/dialogs/knowledge_page.py), fallbacks, local-only, a
 preset picker and the history.
 
 Open it with ``open()``. Loading (providers, models, tools, history), the
@@ -27,6 +28,7 @@ from app.core.presets import apply_preset
 from app.core.wording import plural
 from app.domain import AgentSpec, ConnectionReport, ProviderConfig
 from app.services.agent_service import AgentService
+from app.services.knowledge_service import KnowledgeService
 from app.services.provider_service import ProviderService
 from app.services.store_bridge import StoreBridge
 from app.services.tool_service import ToolEntry, ToolService
@@ -37,6 +39,7 @@ from app.ui.dialogs.agent_history import AgentHistory
 from app.ui.dialogs.agent_pages import AgentRoutingPage, AgentToolsPage
 from app.ui.dialogs.async_dialog import AsyncDialog
 from app.ui.dialogs.generation_editor import GenerationEditor
+from app.ui.dialogs.knowledge_page import KnowledgePage
 from app.ui.dialogs.memory_editor import MemoryEditor
 from app.ui.dialogs.widgets import FieldMessage
 from app.ui.file_dialogs import file_dialog
@@ -78,6 +81,7 @@ class AgentDialog(AsyncDialog):
         self._tool_entries: list[ToolEntry] = []
         self._loaded = False
         self._saving = False
+        self._knowledge_followed = False
         self._name_taken = False
         self._name_check_generation = 0
         # The name the last finished uniqueness check was about.
@@ -130,11 +134,15 @@ class AgentDialog(AsyncDialog):
         self.generation = GenerationEditor()
         self.tabs.addTab(self.generation, "Generation")
         self.history = AgentHistory(self)
+        self.knowledge = KnowledgePage(KnowledgeService.for_bridge(self._bridge), self.spawn,
+                                       self)
         if self._spec is not None:
             self.tabs.insertTab(2, self.memory, "Memory")   # facts need a saved agent
+            self.tabs.insertTab(3, self.knowledge, "Knowledge")
             self.tabs.addTab(self.history, "History")
         else:
             self.memory.hide()
+            self.knowledge.hide()
             self.history.hide()
 
         self.error = FieldMessage("agentDialogError")
@@ -185,6 +193,9 @@ class AgentDialog(AsyncDialog):
         self.tools.sig_changed.connect(self._memory_tool_note)
         self._memory_tool_note()
         if self._spec is not None and self._spec.id is not None:
+            self.knowledge.set_agent(self._spec, self._configs)
+            self._bridge.sig_changed.connect(self.knowledge.on_notice)
+            self._knowledge_followed = True
             self.history.set_entries(await self._agents.history(self._spec.id))
         self._loaded = True
         self._validate()
@@ -220,6 +231,9 @@ class AgentDialog(AsyncDialog):
 
     def done(self, result: int) -> None:  # noqa: D401 (Qt override)
         self.memory.stop()
+        if self._knowledge_followed:
+            self._knowledge_followed = False
+            self._bridge.sig_changed.disconnect(self.knowledge.on_notice)
         super().done(result)
 
     # -- presets, local only, workspace ---------------------------------------------------------
