@@ -13,8 +13,9 @@ What is measured, in one run (see docs/PERFORMANCE.md, "Knowledge folders"):
    Markdown files (~10 KB each: ~20 MB for 2,000) with planted facts is
    indexed by ``index_agent`` on an ``AsyncStore`` (the window's set-up), with
    a scripted embedding model that stands for a remote embedding server: each
-   call costs ``--embed-ms`` per text (asyncio sleep, like waiting for the
-   server) plus computing a 384-number bag-of-words vector. The *floor* is the
+   call takes ``--embed-ms`` per text (an asyncio sleep, like waiting for the
+   server) while a 384-number bag-of-words vector per text is computed on a
+   worker thread (the server's work is not on the caller's loop). The *floor* is the
    same embedder called on exactly the chunk texts the indexer produced, in
    the same batches, with nothing else. Overhead = indexer time / floor − 1
    (goal ≤ 20 %).
@@ -71,15 +72,20 @@ SYLLABLES = ("qu il mere bra ven tor lis ka dor fen gri mo sal vex tha run pel z
 
 
 class ServerLikeEmbedder(HashEmbedder):
-    """HashEmbedder that waits ``per_text_s`` per text, like a remote server."""
+    """HashEmbedder that stands for a remote server: the caller waits
+    ``per_text_s`` per text, and the vectors are computed off the caller's
+    event loop (a real server's work is in another process, not on the loop)."""
 
     def __init__(self, per_text_s: float) -> None:
         super().__init__(DIMENSIONS, key="bench/server-like")
         self.per_text_s = per_text_s
 
     async def embed(self, texts: list[str]):  # type: ignore[no-untyped-def]
-        await asyncio.sleep(self.per_text_s * len(texts))
-        return await super().embed(texts)
+        self.calls += 1
+        self.texts += len(texts)
+        wait = asyncio.sleep(self.per_text_s * len(texts))
+        vectors, _ = await asyncio.gather(asyncio.to_thread(self.vectors, texts), wait)
+        return vectors
 
 
 def name(rng: random.Random) -> str:
@@ -121,26 +127,33 @@ async def index_and_floor(folder: Path, db: Path, embed_s: float) -> dict[str, f
     try:
         agent = await store.run(lambda s: s.agents.create(AgentSpec(name="bench")))
         await store.run(lambda s: s.knowledge.add_source(agent.id, str(folder)))
-        embedder = ServerLikeEmbedder(embed_s)
-        started = time.perf_counter()
-        progress = await index_agent(store.run, agent.id, embedder=embedder)
-        indexed_s = time.perf_counter() - started
-        assert progress.failed == 0 and progress.indexed == progress.total, progress
-        # The floor: the same texts, the same batches, only the embedding calls.
+        # The floor: the same texts, the same batches, only the embedding calls;
+        # measured before and after the indexer (the machine's load drifts).
         texts: list[list[str]] = []
         for path in sorted(folder.iterdir()):
             data, _ = read_file(str(path))
             texts.append([c.text for c in chunk_sections(sections_of(str(path), data))])
-        floor = ServerLikeEmbedder(embed_s)
+
+        async def floor_run() -> float:
+            floor = ServerLikeEmbedder(embed_s)
+            started = time.perf_counter()
+            for chunks in texts:
+                for start in range(0, len(chunks), EMBED_BATCH):
+                    await floor.embed(chunks[start:start + EMBED_BATCH])
+            return time.perf_counter() - started
+
+        floor_before = await floor_run()
         started = time.perf_counter()
-        for chunks in texts:
-            for start in range(0, len(chunks), EMBED_BATCH):
-                await floor.embed(chunks[start:start + EMBED_BATCH])
-        floor_s = time.perf_counter() - started
+        progress = await index_agent(store.run, agent.id, embedder=ServerLikeEmbedder(embed_s))
+        indexed_s = time.perf_counter() - started
+        assert progress.failed == 0 and progress.indexed == progress.total, progress
+        floor_after = await floor_run()
+        floor_s = (floor_before + floor_after) / 2
         size = sum(p.stat().st_size for p in folder.iterdir())
         return {"agent": agent.id, "docs": progress.indexed, "mb": size / 1e6,
                 "chunks": sum(len(t) for t in texts), "index_s": indexed_s,
-                "floor_s": floor_s, "docs_per_s": progress.indexed / indexed_s,
+                "floor_s": floor_s, "floor_before_s": floor_before,
+                "floor_after_s": floor_after, "docs_per_s": progress.indexed / indexed_s,
                 "floor_docs_per_s": progress.indexed / floor_s,
                 "overhead": indexed_s / floor_s - 1}
     finally:
@@ -260,7 +273,8 @@ def main() -> None:
         result = asyncio.run(indexing)
         print(f"indexing: {result['docs']} docs, {result['mb']:.1f} MB, {result['chunks']} "
               f"chunks in {result['index_s']:.1f} s = {result['docs_per_s']:.1f} docs/s; "
-              f"embedding floor {result['floor_s']:.1f} s = "
+              f"embedding floor {result['floor_s']:.1f} s (before {result['floor_before_s']:.1f}"
+              f" s, after {result['floor_after_s']:.1f} s) = "
               f"{result['floor_docs_per_s']:.1f} docs/s; overhead "
               f"{result['overhead'] * 100:.1f} % (goal <= {GOAL_OVERHEAD * 100:.0f} %: "
               f"{'met' if result['overhead'] <= GOAL_OVERHEAD else 'NOT met'})", flush=True)

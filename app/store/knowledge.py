@@ -36,6 +36,8 @@ _KEYWORD = ("SELECT knowledge_fts.rowid, knowledge_fts.rank FROM knowledge_fts"
             " JOIN knowledge_chunks k ON k.id = knowledge_fts.rowid"
             " WHERE knowledge_fts MATCH ? AND k.agent_id = ?"
             " ORDER BY knowledge_fts.rank LIMIT ?")
+_CAPPED_COUNT = ("SELECT COUNT(*) FROM (SELECT rowid FROM knowledge_fts WHERE knowledge_fts "
+                 "MATCH ? LIMIT ?)")
 _HITS = ("SELECT k.id, k.file_id, f.path, k.location, k.page, k.text FROM knowledge_chunks k"
          " JOIN knowledge_files f ON f.id = k.file_id WHERE k.id IN ({marks})")
 _FILE_COLUMNS = ("id, source_id, agent_id, path, mtime_ns, size, sha256, status, error, "
@@ -184,13 +186,14 @@ class KnowledgeRepository:
         words = question_words(question)
         if not words:
             return []
-        counts = dict(self._sql(
-            f"SELECT term, doc FROM knowledge_fts_vocab WHERE term IN "
-            f"({', '.join('?' * len(words))})", words))
         total = self._sql("SELECT COALESCE(MAX(id), 0) FROM knowledge_chunks")[0][0]
-        by_rarity = sorted(words, key=lambda w: counts.get(w, 0))
-        common = max(COMMON_SHARE * total, MIN_COMMON_CHUNKS)
-        telling = [w for w in by_rarity if counts.get(w, 0) <= common]
+        common = int(max(COMMON_SHARE * total, MIN_COMMON_CHUNKS))
+        # Chunks per word, counted only up to ``common`` + 1: FTS5 reads a
+        # doclist lazily, so a common word costs no more than that many rows.
+        counts = {word: self._sql(_CAPPED_COUNT, [f'"{word}"', common + 1])[0][0]
+                  for word in words}
+        by_rarity = sorted(words, key=lambda w: counts[w])
+        telling = [w for w in by_rarity if counts[w] <= common]
         query = to_fts_any_query(telling or by_rarity[:2])
         if query is None:
             return []

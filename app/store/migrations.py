@@ -398,10 +398,6 @@ def _v13_knowledge(db: SqliteDatabase) -> None:
             tokenize='unicode61 remove_diacritics 2',
             prefix='3'
         )""")
-    # How many chunks hold each term: a question's words found in most chunks
-    # are left out of its keyword query (ranking them would score every chunk).
-    db.execute_sql("CREATE VIRTUAL TABLE knowledge_fts_vocab USING fts5vocab(knowledge_fts, "
-                   "'row')")
     db.execute_sql(
         """
         CREATE TRIGGER knowledge_fts_insert AFTER INSERT ON knowledge_chunks BEGIN
