@@ -132,3 +132,24 @@ def test_charts_render_offscreen(scheme, seeded, aio, bridge, settings, qtbot,
         dark = background.lightness() < 128
         assert dark == (scheme == "dark"), chart.objectName()
     dashboard.close()
+
+
+def test_hostile_names_are_shown_as_text(db_path, aio, bridge, settings, qtbot) -> None:
+    """Agent, model and provider names are the person's and the providers'
+    words: the filter, the cards, the note and the charts never render them."""
+    from plain_text_support import HOSTILE, hostile_problems
+
+    from app.domain import AgentSpec
+    from tests.support.usage_seed import reply
+
+    with Store(db_path) as store:
+        agent = store.agents.create(AgentSpec(name=HOSTILE[:200], provider="p", model="m"))
+        chat = store.conversations.create(agent.id).id
+        reply(store, chat, HOSTILE, HOSTILE, "2026-01-10", pt=3, ct=4)
+    window = open_window(qtbot, bridge, settings)
+    dashboard = open_dashboard(window, qtbot)
+    assert dashboard.agent_combo.itemText(1) == HOSTILE[:200]
+    assert HOSTILE in dashboard.per_provider.describe()
+    assert picture(dashboard).width() > 0  # painted as text without error
+    assert hostile_problems([dashboard]) == []
+    dashboard.close()
