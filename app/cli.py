@@ -35,7 +35,7 @@ PROG = "agentdesk"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 #: The command groups, each a module of app/commands with a ``register`` function.
 COMMANDS = ("agents", "providers", "models", "conversations", "chat", "compare", "search",
-            "mcp", "tools", "memories", "knowledge", "setup", "serve")
+            "mcp", "tools", "memories", "knowledge", "setup", "serve", "workflows")
 #: Top-level options that take a value (the GUI may be started with them).
 _VALUE_OPTIONS = ("--home", "--log-level")
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,11 +92,14 @@ class ConversationRecorder:
 
     async def record_user_message(self, conversation_id: int, text: str,
                                   agent_revision: int | None = None, *,
-                                  parent_id: Parent = AT_LEAF) -> Message:
+                                  parent_id: Parent = AT_LEAF,
+                                  meta: Mapping[str, Any] | None = None) -> Message:
         """Insert the user's message; returns only once it is committed.
-        ``parent_id``: an edited message's parent, so the edit is a new version."""
+        ``parent_id``: an edited message's parent, so the edit is a new version;
+        ``meta``: facts about it (a workflow step's input names who asked)."""
         message = Message(conversation_id=conversation_id, role="user", content=text,
-                          status="complete", agent_revision=agent_revision)
+                          status="complete", agent_revision=agent_revision,
+                          meta=dict(meta or {}))
         stored = await self._store.run(lambda s: s.messages.add(message, parent_id=parent_id))
         if self.hooks.user_message is not None:
             self.hooks.user_message(stored)
@@ -121,13 +124,16 @@ class ConversationRecorder:
     async def start_reply(self, conversation_id: int, agent_revision: int | None,
                           model: str | None, provider: str | None, *,
                           on_flushed: FlushListener | None = None,
-                          parent_id: Parent = AT_LEAF) -> ReplyRecorder:
+                          parent_id: Parent = AT_LEAF,
+                          meta: Mapping[str, Any] | None = None) -> ReplyRecorder:
         """Insert an empty ``streaming`` assistant message and return its recorder.
         ``parent_id``: the user message of a regenerated reply (a new version);
-        ``on_flushed``: instead of the hooks' ``content_flushed``."""
+        ``on_flushed``: instead of the hooks' ``content_flushed``; ``meta``:
+        stored from the insert on and kept by ``finish`` (a workflow step's
+        agent, so even a reply cut by a crash says who spoke)."""
         message = Message(conversation_id=conversation_id, role="assistant",
                           status="streaming", model=model, provider=provider,
-                          agent_revision=agent_revision)
+                          agent_revision=agent_revision, meta=dict(meta or {}))
         stored = await self._store.run(lambda s: s.messages.add(message, parent_id=parent_id))
         reply = ReplyRecorder(self._store, stored, flush_interval=self.flush_interval,
                               clock=self._clock,

@@ -399,12 +399,13 @@ class AgentRunner:
         # The first round answers the user message (which a regenerate does not
         # write anew); later rounds follow the tool results.
         assert self._user_message is not None
-        parent = self._user_message.id if number == 1 else AT_LEAF
+        parent = self._user_message.id if number == 1 and not self._config.at_leaf \
+            else AT_LEAF
         task = asyncio.ensure_future(self._recorder.start_reply(
             self._conversation_id, self._agent.revision or None,
             first.model if first else self._agent.model or None,
             first.provider.name if first else self._agent.provider or None,
-            parent_id=parent))
+            parent_id=parent, meta=self._config.stamp))
         try:
             return await asyncio.shield(task)
         except asyncio.CancelledError:

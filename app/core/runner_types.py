@@ -11,8 +11,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from app.core.fallback import ProviderSource
 from app.core.history_turns import HistoryWindow
@@ -68,6 +69,8 @@ class RunConfig:
     context_tokens: int | None = None
     tool_choice: ToolChoice | None = None
     history_page: int | None = None
+    at_leaf: bool = False
+    stamp: Mapping[str, Any] | None = None
 
     @property
     def message(self) -> str:

@@ -7,8 +7,9 @@ from pydantic import BaseModel, Field
 
 from app.domain.clock import utc_now
 
-#: Where a conversation was started: the window/CLI, or the local HTTP API.
-ConversationOrigin = Literal["app", "api"]
+#: Where a conversation was started: the window/CLI, the local HTTP API, or a
+#: workflow run (app/core/workflows: each step's message names its agent).
+ConversationOrigin = Literal["app", "api", "workflow"]
 
 
 class Conversation(BaseModel):
@@ -26,5 +27,6 @@ class Conversation(BaseModel):
     # time that is no time): which fields, in words. Views show the row as
     # damaged; it can still be opened, exported as far as it reads, and deleted.
     damaged: str | None = None
-    # Where it was started: "api" = over the local HTTP API (the window marks it).
+    # Where it was started: "api" = over the local HTTP API (the window marks
+    # it), "workflow" = a workflow run.
     origin: ConversationOrigin = "app"

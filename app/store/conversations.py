@@ -114,5 +114,5 @@ class ConversationRepository:
             archived=bool(row.archived), created_at=created_at, updated_at=updated_at,
             message_count=row.message_count, active_leaf_id=leaf,
             damaged=", ".join(damage) or None,
-            origin="api" if row.origin == "api" else "app",
+            origin=row.origin if row.origin in ("api", "workflow") else "app",
         )

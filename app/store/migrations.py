@@ -418,6 +418,34 @@ def _v13_knowledge(db: SqliteDatabase) -> None:
         END""")
 
 
+def _v14_workflows(db: SqliteDatabase) -> None:
+    """Workflows (issue 19), stored like agents: the current spec (agents by
+    name, kind, synthesis agent, hand-off depth) and every saved revision."""
+    db.execute_sql(
+        """
+        CREATE TABLE workflows (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            kind TEXT NOT NULL,
+            spec TEXT NOT NULL DEFAULT '{}',
+            revision INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute_sql(
+        """
+        CREATE TABLE workflow_revisions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            workflow_id INTEGER NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
+            revision INTEGER NOT NULL,
+            spec TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (workflow_id, revision)
+        )"""
+    )
+
+
 STEPS: Sequence[Step] = (
     _v1_initial,
     _v2_full_text_index,
@@ -432,6 +460,7 @@ STEPS: Sequence[Step] = (
     _v11_local_api,
     _v12_usage_rollup,
     _v13_knowledge,
+    _v14_workflows,
 )
 LATEST_VERSION = len(STEPS)
 

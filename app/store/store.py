@@ -33,6 +33,7 @@ from app.store.tool_records import (
 )
 from app.store.upgrade_backup import backup_before_upgrade, restore_after_failed_upgrade
 from app.store.usage import UsageRepository
+from app.store.workflows import WorkflowRepository
 
 
 class Store:
@@ -90,6 +91,7 @@ class Store:
         self.imports = ImportRepository(self.db, tables, self.hub)
         self.usage = UsageRepository(self.db, self.hub)
         self.knowledge = KnowledgeRepository(self.db, self.hub)
+        self.workflows = WorkflowRepository(self.db, tables, self.hub)
         self.recovered_message_ids: list[int] = []
         if recover and not self.read_only:
             self.recovered_message_ids = self.messages.recover_interrupted()

@@ -195,6 +195,24 @@ class _KnowledgeChunkRow(Model):
     embedding = BlobField(null=True)
 
 
+class _WorkflowRow(Model):
+    id = AutoField()
+    name = TextField()
+    kind = TextField()
+    spec = TextField(default="{}")
+    revision = IntegerField(default=1)
+    created_at = TextField()
+    updated_at = TextField()
+
+
+class _WorkflowRevisionRow(Model):
+    id = AutoField()
+    workflow_id = IntegerField()
+    revision = IntegerField()
+    spec = TextField()
+    created_at = TextField()
+
+
 _TEMPLATES: dict[str, tuple[type[Model], str]] = {
     "agent": (_AgentRow, "agents"),
     "agent_revision": (_AgentRevisionRow, "agent_revisions"),
@@ -211,6 +229,8 @@ _TEMPLATES: dict[str, tuple[type[Model], str]] = {
     "knowledge_source": (_KnowledgeSourceRow, "knowledge_sources"),
     "knowledge_file": (_KnowledgeFileRow, "knowledge_files"),
     "knowledge_chunk": (_KnowledgeChunkRow, "knowledge_chunks"),
+    "workflow": (_WorkflowRow, "workflows"),
+    "workflow_revision": (_WorkflowRevisionRow, "workflow_revisions"),
 }
 
 
@@ -231,6 +251,8 @@ class Tables:
     knowledge_source: type[_KnowledgeSourceRow]
     knowledge_file: type[_KnowledgeFileRow]
     knowledge_chunk: type[_KnowledgeChunkRow]
+    workflow: type[_WorkflowRow]
+    workflow_revision: type[_WorkflowRevisionRow]
 
 
 def bind_tables(db: SqliteDatabase) -> Tables:

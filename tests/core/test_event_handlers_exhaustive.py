@@ -34,6 +34,7 @@ EVENT_TYPES = {"TextDelta", "ThinkingDelta", "ToolCall", "ToolResult", "Usage", 
 HANDLERS = {
     ("app/core/fallback.py", "events"),
     ("app/core/runner.py", "_stream_round"),
+    ("app/core/workflows/engine.py", "_step"),
     ("app/services/chat_session.py", "_forward"),
     ("app/commands/chat.py", "_run_turn"),
     ("app/commands/chat.py", "event"),

@@ -231,7 +231,8 @@ def columns(db, table: str) -> dict[str, tuple[str, bool, bool]]:
 
 TABLE_KEYS = ("agent", "agent_revision", "provider", "conversation", "message", "memory",
               "custom_tool", "mcp_server", "conversation_import", "usage_rollup", "usage_price",
-              "knowledge_settings", "knowledge_source", "knowledge_file", "knowledge_chunk")
+              "knowledge_settings", "knowledge_source", "knowledge_file", "knowledge_chunk",
+              "workflow", "workflow_revision")
 
 
 def test_peewee_tables_match_migrated_columns_exactly(store: Store) -> None:

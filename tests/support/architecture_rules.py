@@ -70,7 +70,8 @@ UI_STORE_OPENERS = {"app/ui/application.py": frozenset({"AsyncStore"})}
 # app/ui (``store.messages.page(...)`` in a lambda) is a query in a widget.
 STORE_REPOSITORIES = frozenset({
     "agents", "providers", "conversations", "messages", "search", "memories",
-    "custom_tools", "mcp_servers", "imports", "usage", "knowledge", "db", "hub",
+    "custom_tools", "mcp_servers", "imports", "usage", "knowledge", "workflows", "db",
+    "hub",
 })
 STORE_NAMES = frozenset({"store", "_store"})
 
