@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.core.fallback import ProviderSource
+from app.core.recorder import NO_HOOKS, RecordingHooks
 from app.core.tools.base import Approver, deny_all
 from app.core.workflows import WorkflowDeps, WorkflowRefused, WorkflowRun, check_workflow
 from app.core.workflows.workflow_file import read_workflow_file, workflow_json
@@ -194,13 +195,14 @@ def prepare_run(store: Store, spec: WorkflowSpec, question: str) -> PreparedRun:
 
 
 def run(store: AsyncStore, settings: AppSettings, prepared: PreparedRun, *,
-        providers: ProviderSource | None = None,
-        approver: Approver = deny_all) -> AsyncIterator[WorkflowEvent]:
+        providers: ProviderSource | None = None, approver: Approver = deny_all,
+        hooks: RecordingHooks = NO_HOOKS) -> AsyncIterator[WorkflowEvent]:
     """The run's events (StepStart, StepEvent, StepEnd, then one WorkflowEnd).
-    Close the iterator (or cancel its consumer) to stop every running step."""
+    Close the iterator (or cancel its consumer) to stop every running step.
+    ``hooks``: told of each message written (the window draws from them)."""
     assert prepared.conversation.id is not None
     engine = WorkflowRun(WorkflowDeps(store, settings, providers=providers,
-                                      approver=approver),
+                                      approver=approver, hooks=hooks),
                          prepared.spec, prepared.agents, prepared.configs,
                          prepared.conversation.id, prepared.question)
     return engine.events()

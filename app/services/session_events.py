@@ -74,3 +74,15 @@ class LiveReply:
     text: str
     thinking: str
     tool_calls: list[Any]
+
+
+@dataclass(frozen=True)
+class StepReplyStarted:
+    """A workflow step's reply row was inserted (app/services/workflow_session.py;
+    each tool round of a step is a new one): where that step's tokens go."""
+
+    step: int
+    message_id: int
+    model: str | None
+    provider: str | None
+    agent: str

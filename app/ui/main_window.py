@@ -41,6 +41,7 @@ from app.ui.shortcuts import build_actions, shortcuts_text
 from app.ui.window_panes import EMPTY_TEXT, CentrePane, LeftPane
 from app.ui.window_dialogs import WindowDialogs
 from app.ui.window_state import WindowState
+from app.ui.workflow_runs import WorkflowRuns
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,8 @@ class MainWindow(QMainWindow):
                                          providers=providers, runner_factory=runner_factory,
                                          before_send=self.model_bar.flush_pending, parent=self)
         self.compare = CompareMode(self, bridge, self.settings, providers=providers)
+        #: Workflow runs into the chat view (Agent › Workflows…).
+        self.workflow_runs = WorkflowRuns(self, bridge, providers=providers)
         self._wire()
         self.restored_geometry = self.state.restore_window(self, self.splitters())
         self._agent_changed()
@@ -143,6 +146,11 @@ class MainWindow(QMainWindow):
         a.refresh_models.triggered.connect(lambda: self.model_bar.load_models(refresh=True))
         a.send.triggered.connect(self.composer.submit)
         a.stop.triggered.connect(self.controller.stop)
+        a.stop.triggered.connect(self.workflow_runs.stop_shown)
+        self.composer.sig_stop.connect(self.workflow_runs.stop_shown)
+        a.workflows.triggered.connect(self.open_workflows)
+        self.workflow_runs.sig_started.connect(lambda _id: self._update_chat_actions())
+        self.workflow_runs.sig_finished.connect(lambda _id, _end: self._update_chat_actions())
         a.regenerate.triggered.connect(self.controller.message_actions.regenerate_last)
         a.rename_chat.triggered.connect(lambda: self._on_chat(self.conversation_list.rename))
         a.pin_chat.triggered.connect(lambda: self._on_chat(
@@ -308,7 +316,9 @@ class MainWindow(QMainWindow):
 
     def _update_chat_actions(self) -> None:
         session = self.controller.current_session()
-        self.actions.stop.setEnabled(session is not None and session.running)
+        self.actions.stop.setEnabled(
+            (session is not None and session.running)
+            or self.workflow_runs.running(self.controller.conversation_id))
 
     # -- search --------------------------------------------------------------------------------------
     def open_search_hit(self, hit: SearchHit) -> None:
@@ -331,6 +341,9 @@ class MainWindow(QMainWindow):
     # -- dialogs ---------------------------------------------------------------------------------------
     def open_new_agent(self) -> None:
         self._window_dialogs.open_new_agent()
+
+    def open_workflows(self) -> None:
+        self._window_dialogs.open_workflows()
 
     def open_edit_agent(self) -> None:
         """Edit Agent opens on the agent as stored now, not the list's copy: the

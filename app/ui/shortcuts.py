@@ -32,6 +32,7 @@ class WindowActions:
     edit_agent: QAction
     duplicate_agent: QAction
     delete_agent: QAction
+    workflows: QAction
     export_all: QAction
     export_chats: QAction
     import_chats: QAction
@@ -76,6 +77,7 @@ def build_actions(window: QMainWindow) -> WindowActions:
         edit_agent=_action(window, "&Edit Agent…", "editAgentAction"),
         duplicate_agent=_action(window, "D&uplicate Agent", "duplicateAgentAction"),
         delete_agent=_action(window, "&Delete Agent…", "deleteAgentAction"),
+        workflows=_action(window, "&Workflows…", "workflowsAction"),
         export_all=_action(window, "Export A&ll Chats…", "exportAllAction"),
         export_chats=_action(window, "Export &Chat…", "exportChatAction"),
         import_chats=_action(window, "&Import Chats…", "importChatsAction"),
@@ -117,7 +119,8 @@ def build_actions(window: QMainWindow) -> WindowActions:
                                  actions.quit])
     _fill(bar.addMenu("&Edit"), [actions.search])
     _fill(bar.addMenu("&Agent"), [actions.new_agent, actions.edit_agent,
-                                  actions.duplicate_agent, None, actions.delete_agent])
+                                  actions.duplicate_agent, None, actions.delete_agent, None,
+                                  actions.workflows])
     _fill(bar.addMenu("&View"), [actions.focus_composer, None, actions.check_connection,
                                  actions.refresh_models, None, actions.model_library,
                                  actions.dashboard])

@@ -1,5 +1,5 @@
-"""The main window's New Agent, Edit Agent, Settings, Model Library, Dashboard and About
-dialogs.
+"""The main window's New Agent, Edit Agent, Settings, Model Library, Dashboard,
+Workflows and About dialogs.
 
 One per kind (an open one is raised, never a second made); each deletes
 itself on close, so it is tracked by a DialogRegistry, never kept in a plain
@@ -86,6 +86,17 @@ class WindowDialogs:
 
         self.registry.open("dashboard", lambda: DashboardWindow(self._bridge,
                                                                 parent=self._window))
+
+    def open_workflows(self) -> None:
+        """Agent › Workflows… (app/ui/dialogs/workflow_dialog.py): Run hands the
+        workflow to the window's WorkflowRuns, which runs it into the chat view."""
+        from app.ui.dialogs.workflow_dialog import WorkflowDialog
+
+        def make() -> WorkflowDialog:
+            dialog = WorkflowDialog(self._bridge, parent=self._window)
+            dialog.sig_run.connect(self._window.workflow_runs.run)
+            return dialog
+        self.registry.open("workflows", make)
 
     def open_about(self) -> None:
         """Help › About (app/ui/about_dialog.py)."""

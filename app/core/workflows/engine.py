@@ -25,10 +25,11 @@ import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import assert_never
+from functools import partial
+from typing import Any, assert_never
 
 from app.core.fallback import Attempt, ProviderPool, ProviderSource
-from app.core.recorder import ConversationRecorder
+from app.core.recorder import NO_HOOKS, ConversationRecorder, RecordingHooks
 from app.core.runner import AgentRunner
 from app.core.runner_types import RunConfig, RunnerDeps
 from app.core.tools.base import Approver, ToolError, ToolRegistry, deny_all
@@ -72,12 +73,14 @@ class StepFailed(Exception):
 @dataclass(frozen=True)
 class WorkflowDeps:
     """What a run works with. ``providers``: default a pool of its own,
-    closed at the end; ``approver``: answers tools that ask first."""
+    closed at the end; ``approver``: answers tools that ask first; ``hooks``:
+    told of each write (the window draws replies as they are inserted)."""
 
     store: AsyncStore
     settings: AppSettings
     providers: ProviderSource | None = None
     approver: Approver = deny_all
+    hooks: RecordingHooks = NO_HOOKS
 
 
 class WorkflowRun:
@@ -100,10 +103,27 @@ class WorkflowRun:
         self._own_pool = deps.providers is None
         self._providers: ProviderSource = (deps.providers
                                            or default_provider_pool(deps.settings))
-        self._recorder = ConversationRecorder.from_settings(deps.store, deps.settings)
-        self._queue: asyncio.Queue[WorkflowEvent] = asyncio.Queue()
+        self._queue: asyncio.Queue[WorkflowEvent | Callable[[], None]] = asyncio.Queue()
+        self._recorder = ConversationRecorder.from_settings(
+            deps.store, deps.settings, hooks=self._queued_hooks(deps.hooks))
         self._steps = 0
         self._spoke_local_only: list[AgentSpec] = []   # for the hand-off check
+
+    def _queued_hooks(self, hooks: RecordingHooks) -> RecordingHooks:
+        """``hooks`` called from ``events()`` in turn with the events, so a
+        caller learns of a write exactly between the events around it (a
+        step's reply row before its tokens, its final state after them)."""
+        if hooks is NO_HOOKS:
+            return NO_HOOKS
+
+        def later(hook: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
+            if hook is None:
+                return None
+            return lambda value: self._queue.put_nowait(partial(hook, value))
+
+        return RecordingHooks(user_message=later(hooks.user_message),
+                              reply_started=later(hooks.reply_started),
+                              reply_finished=later(hooks.reply_finished))
 
     def agent(self, name: str) -> AgentSpec:
         return self._agents[name.casefold()]
@@ -119,11 +139,19 @@ class WorkflowRun:
                 getter = asyncio.ensure_future(self._queue.get())
                 await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
                 if getter.done():
-                    yield getter.result()
+                    item = getter.result()
+                    if callable(item):
+                        item()            # a queued hook (see _queued_hooks)
+                    else:
+                        yield item
                     continue
                 getter.cancel()
                 while not self._queue.empty():
-                    yield self._queue.get_nowait()
+                    item = self._queue.get_nowait()
+                    if callable(item):
+                        item()
+                    else:
+                        yield item
                 break
             yield task.result()
         finally:

@@ -47,6 +47,7 @@ from app.ui.chat.render_pump import RenderPump
 from app.ui.chat.reply_state import reply_seconds
 from app.ui.chat.scroll_keeper import ScrollKeeper
 from app.ui.chat.theme import ChatTheme
+from app.ui.chat.speakers import speaker_title
 from app.ui.chat.tool_block import ToolCallBlock
 from app.ui.first_paint import after_first_paint
 
@@ -156,6 +157,9 @@ class ChatView(QWidget):
                 continue
             widget = self._new_widget(message.id, message.role, message.created_at,
                                       message.model, message.provider)
+            speaker = speaker_title(message.role, message.meta)
+            if speaker is not None:
+                widget.set_speaker(speaker)
             if message.content:
                 widget.append_text(message.content)
             for call in message.tool_calls:
@@ -203,9 +207,13 @@ class ChatView(QWidget):
         return widget
 
     def begin_reply(self, message_id: int, model: str | None = None,
-                    provider: str | None = None) -> MessageWidget:
+                    provider: str | None = None, *,
+                    speaker: str | None = None) -> MessageWidget:
+        """``speaker``: who is answering, shown instead of "Assistant" (a workflow step)."""
         widget = self._new_widget(message_id, "assistant", datetime.now(timezone.utc),
                                   model, provider)
+        if speaker:
+            widget.set_speaker(speaker)
         widget.status = "streaming"
         widget.set_state(STATE_TEXTS["generating"])   # "thinking…" until the first token
         self._append_widget(widget)

@@ -235,6 +235,11 @@ class MessageWidget(QWidget):
         self._content.addWidget(block)
         return block
 
+    def set_speaker(self, title: str) -> None:
+        """Name who spoke in the header (a workflow step's agent) instead of the role."""
+        self.role_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.role_label.setText(title)
+
     def finish(self, status: str, usage: UsageStats | None = None,
                elapsed_s: float | None = None, *, stop_reason: str | None = None) -> None:
         """``elapsed_s``: the reply's duration from its start; ``stop_reason``
