@@ -11,6 +11,14 @@ from app.domain.generation import GenerationSettings
 NAME_MAX_LENGTH = 255
 
 
+def name_not_blank(value: str) -> str:
+    """A stored name (agent, workflow): stripped, never blank."""
+    stripped = value.strip()
+    if not stripped:
+        raise ValueError("name must not be blank")
+    return stripped
+
+
 class FallbackTarget(BaseModel):
     """One entry of an agent's ordered fallback chain."""
 
@@ -61,10 +69,7 @@ class AgentSpec(BaseModel):
     @field_validator("name")
     @classmethod
     def _name_is_not_blank(cls, value: str) -> str:
-        stripped = value.strip()
-        if not stripped:
-            raise ValueError("name must not be blank")
-        return stripped
+        return name_not_blank(value)
 
     def portable(self) -> dict:
         """The agent as shareable JSON data: no database identity, no timestamps."""

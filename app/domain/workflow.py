@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from app.domain.agent import NAME_MAX_LENGTH
+from app.domain.agent import NAME_MAX_LENGTH, name_not_blank
 from app.domain.clock import utc_now
 from app.domain.events import RunEvent
 from app.domain.message import MessageStatus, UsageStats
@@ -55,10 +55,7 @@ class WorkflowSpec(BaseModel):
     @field_validator("name")
     @classmethod
     def _name_is_not_blank(cls, value: str) -> str:
-        stripped = value.strip()
-        if not stripped:
-            raise ValueError("name must not be blank")
-        return stripped
+        return name_not_blank(value)
 
     @field_validator("agents")
     @classmethod

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from app.core.fallback import ProviderSource
 from app.core.recorder import NO_HOOKS, RecordingHooks
+from app.core.export.agent_file import free_name
 from app.core.tools.base import Approver, deny_all
 from app.core.workflows import WorkflowDeps, WorkflowRefused, WorkflowRun, check_workflow
 from app.core.workflows.workflow_file import read_workflow_file, workflow_json
@@ -32,8 +33,6 @@ __all__ = ["ImportedWorkflow", "PreparedRun", "WorkflowProblem", "WorkflowRefuse
            "create", "delete", "export_text", "export_workflow", "find", "get", "history",
            "import_workflow", "list_workflows", "missing_agents", "prepare_run",
            "restore", "run", "save", "update"]
-
-MAX_NAME_TRIES = 1000
 
 
 class WorkflowProblem(ValueError):
@@ -156,13 +155,11 @@ def import_workflow(store: Store, path: Path) -> ImportedWorkflow:
 
 
 def _free_name(store: Store, name: str) -> str:
-    if store.workflows.find_by_name(name) is None:
-        return name
-    for number in range(2, MAX_NAME_TRIES):
-        candidate = f"{name[:240]} ({number})"
-        if store.workflows.find_by_name(candidate) is None:
-            return candidate
-    raise WorkflowProblem(f"too many workflows are named {name!r}")
+    try:
+        return free_name(name, lambda n: store.workflows.find_by_name(n) is not None,
+                         "workflows")
+    except ValueError as exc:
+        raise WorkflowProblem(str(exc)) from None
 
 
 # -- running --------------------------------------------------------------------------

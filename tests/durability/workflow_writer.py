@@ -19,9 +19,12 @@ from app.domain.workflow import StepEnd, WorkflowSpec  # noqa: E402
 from app.settings import AppSettings  # noqa: E402
 from app.store import AsyncStore  # noqa: E402
 from tests.support.scripted_providers import answer  # noqa: E402
-from tests.support.workflow_helpers import Cast, start  # noqa: E402
-from tests.support.workflow_helpers import WorkflowSetup  # noqa: E402
-from app.ops import workflows as workflow_ops  # noqa: E402
+from tests.support.workflow_helpers import (  # noqa: E402
+    Cast,
+    WorkflowSetup,
+    seed_workflow,
+    start,
+)
 
 SPEC = WorkflowSpec(name="Crash", kind="chain", agents=["First", "Second"])
 
@@ -32,14 +35,7 @@ async def main(path: Path) -> None:
     cast.add("Second", [TextDelta(text="second, cut "), TextDelta(text="short"), 600.0])
     store = await AsyncStore.open(path)
 
-    def seed(s):
-        for provider in cast.providers.values():
-            s.providers.create(provider.config)
-        for agent in cast.agents:
-            s.agents.create(agent)
-        return workflow_ops.create(s, SPEC)
-
-    spec = await store.run(seed)
+    spec = await store.run(lambda s: seed_workflow(s, cast, SPEC))
     setup = WorkflowSetup(store, path, AppSettings(stream_flush_seconds=0.05,
                                                    home=path.parent), spec)
     _prepared, events = await start(setup, cast, "the question")

@@ -14,7 +14,7 @@ from app.domain import AgentSpec, ChatRequest
 from app.domain.workflow import StepEnd, StepEvent, StepStart, WorkflowEnd, WorkflowSpec
 from app.ops import workflows as workflow_ops
 from app.settings import AppSettings
-from app.store import AsyncStore
+from app.store import AsyncStore, Store
 from tests.support.runner_helpers import RoundsProvider
 from tests.support.scripted_providers import config, source
 
@@ -64,6 +64,15 @@ class WorkflowSetup:
     spec: WorkflowSpec
 
 
+def seed_workflow(store: Store, cast: Cast, spec: WorkflowSpec) -> WorkflowSpec:
+    """The cast's providers and agents, and ``spec``, into ``store``."""
+    for provider in cast.providers.values():
+        store.providers.create(provider.config)
+    for agent in cast.agents:
+        store.agents.create(agent)
+    return workflow_ops.create(store, spec)
+
+
 def run_workflow_test(tmp_path: Path, cast: Cast, spec: WorkflowSpec, body) -> Any:
     """A fresh database with the cast's providers and agents and ``spec``;
     ``await body(setup)`` on an event loop; the store closed."""
@@ -72,14 +81,7 @@ def run_workflow_test(tmp_path: Path, cast: Cast, spec: WorkflowSpec, body) -> A
         path = tmp_path / "agentdesk.db"
         store = await AsyncStore.open(path)
         try:
-            def seed(s):
-                for provider in cast.providers.values():
-                    s.providers.create(provider.config)
-                for agent in cast.agents:
-                    s.agents.create(agent)
-                return workflow_ops.create(s, spec)
-
-            created = await store.run(seed)
+            created = await store.run(lambda s: seed_workflow(s, cast, spec))
             settings = AppSettings(stream_flush_seconds=0.05, home=tmp_path)
             return await body(WorkflowSetup(store, path, settings, created))
         finally:

@@ -11,6 +11,7 @@ whole file before anything is written, so a bad file never changes the store.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -102,15 +103,21 @@ def missing_providers(spec: AgentSpec, known: set[str]) -> list[str]:
                    if name and name not in known})
 
 
-def free_agent_name(store: Store, name: str) -> str:
-    """``name``, or ``name (2)``, ``name (3)`` … whichever no agent has yet."""
-    if store.agents.find_by_name(name) is None:
+def free_name(name: str, taken: Callable[[str], bool], what: str = "agents") -> str:
+    """``name``, or ``name (2)``, ``name (3)`` … whichever is not ``taken``
+    (an import never changes what is already there)."""
+    if not taken(name):
         return name
     for number in range(2, MAX_NAME_TRIES):
         candidate = f"{name[:240]} ({number})"
-        if store.agents.find_by_name(candidate) is None:
+        if not taken(candidate):
             return candidate
-    raise AgentFileError(f"too many agents are named {name!r}")
+    raise AgentFileError(f"too many {what} are named {name!r}")
+
+
+def free_agent_name(store: Store, name: str) -> str:
+    """``name``, or ``name (2)``, ``name (3)`` … whichever no agent has yet."""
+    return free_name(name, lambda n: store.agents.find_by_name(n) is not None)
 
 
 def import_agent(store: Store, spec: AgentSpec, *, grant: bool = False
