@@ -59,6 +59,8 @@ def test_create_in_the_dialog_and_run_into_the_chat_view(aio, qtbot, bridge, set
     assert "model-drafter" in badge.text()
     assert cast.order() == ["Drafter", "Critic"]
     assert not window.composer.stop_button.isEnabled()
+    step = window.chat_view.message_widget(window.chat_view.message_ids()[2])
+    assert step.regenerate_button.isHidden()      # it would answer as the chat's agent
 
 
 def test_stop_in_the_composer_cancels_every_running_step(aio, qtbot, bridge, settings, db_path):

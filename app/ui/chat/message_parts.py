@@ -47,6 +47,14 @@ class ActionRow(QWidget):
         self._row.addWidget(button)
         self._full_width = 0
 
+    def remove(self, button: QToolButton) -> None:
+        """Take a button out of the row (hidden; the row's width follows)."""
+        if button in self.buttons:
+            self.buttons.remove(button)
+            self._row.removeWidget(button)
+            button.hide()
+            self._full_width = 0
+
     def full_width(self) -> int:
         if not self._full_width:
             compact, self.compact = self.compact, False

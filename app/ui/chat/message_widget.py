@@ -236,9 +236,15 @@ class MessageWidget(QWidget):
         return block
 
     def set_speaker(self, title: str) -> None:
-        """Name who spoke in the header (a workflow step's agent) instead of the role."""
+        """Name who spoke in the header (a workflow step's agent) instead of the
+        role. Such a message has no Regenerate or Edit: those answer as the
+        chat's own agent, not as the workflow's step."""
         self.role_label.setTextFormat(Qt.TextFormat.PlainText)
         self.role_label.setText(title)
+        for name in ("regenerate_button", "edit_button"):
+            button = getattr(self, name, None)
+            if button is not None:
+                self.actions.remove(button)
 
     def finish(self, status: str, usage: UsageStats | None = None,
                elapsed_s: float | None = None, *, stop_reason: str | None = None) -> None:
