@@ -138,3 +138,36 @@ def test_an_older_database_is_backfilled_by_the_migration(tmp_path: Path) -> Non
         assert (rows["", ""].tool_calls, rows["", ""].tool_errors) == (1, 1)
         assert rows["p", "m"].day == "2025-01-02"
         assert rollup(store.db) == recounted(store.db)
+
+
+def test_a_content_write_fires_no_rollup_trigger(store: Store) -> None:
+    """Content flushes of a growing reply (every second per stream) change no
+    watched column, so the rollup's update trigger does not run for them: the
+    changes SQLite counts (a trigger's included) are those with the trigger
+    dropped, even for a message that counts. Finalizing with usage runs it."""
+    agent = store.agents.create(AgentSpec(name="a", provider="p", model="m"))
+    chat = store.conversations.create(agent.id).id
+    counted = reply(store, chat, "p", "m", "2026-01-01", pt=1, ct=2)
+    growing = store.messages.add(Message(conversation_id=chat, role="assistant",
+                                         status="streaming", provider="p", model="m"))
+    connection = store.db.connection()
+
+    def changes(write) -> int:
+        before = connection.total_changes
+        write()
+        return connection.total_changes - before
+
+    def flush() -> None:
+        store.messages.set_content(counted.id, "more text")
+
+    def finish() -> None:
+        store.messages.finalize(growing.id, status="complete", content="done",
+                                usage=UsageStats(prompt_tokens=1, completion_tokens=2))
+
+    with_trigger = changes(flush), changes(finish)
+    store.db.execute_sql("UPDATE messages SET status = 'streaming', usage = NULL WHERE id = ?",
+                         (growing.id,))
+    store.db.execute_sql("DROP TRIGGER usage_rollup_update")
+    without_trigger = changes(flush), changes(finish)
+    assert with_trigger[0] == without_trigger[0]
+    assert with_trigger[1] > without_trigger[1]
