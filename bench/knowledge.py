@@ -61,6 +61,7 @@ GOAL_OVERHEAD = 0.20
 GOAL_LATENCY_MS = 50.0
 GOAL_STALL_MS = 50.0
 HEARTBEAT_MS = 10
+BASELINE_S = 10.0     # the heartbeat alone, before indexing (the machine's own stalls)
 
 WORDS = ("system data report team project market value process design model service "
          "quality network energy policy budget schedule customer review account level "
@@ -122,7 +123,11 @@ def make_corpus(folder: Path, docs: int, seed: int = 7) -> list[tuple[str, str, 
     return facts
 
 
-async def index_and_floor(folder: Path, db: Path, embed_s: float) -> dict[str, float]:
+async def index_and_floor(folder: Path, db: Path, embed_s: float,
+                          make_embedder=None) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Index ``folder`` and measure the embedding floor; ``make_embedder()``
+    gives the embedder (default: the server-like scripted one)."""
+    make_embedder = make_embedder or (lambda: ServerLikeEmbedder(embed_s))
     store = await AsyncStore.open(db)
     try:
         agent = await store.run(lambda s: s.agents.create(AgentSpec(name="bench")))
@@ -135,7 +140,7 @@ async def index_and_floor(folder: Path, db: Path, embed_s: float) -> dict[str, f
             texts.append([c.text for c in chunk_sections(sections_of(str(path), data))])
 
         async def floor_run() -> float:
-            floor = ServerLikeEmbedder(embed_s)
+            floor = make_embedder()
             started = time.perf_counter()
             for chunks in texts:
                 for start in range(0, len(chunks), EMBED_BATCH):
@@ -144,7 +149,7 @@ async def index_and_floor(folder: Path, db: Path, embed_s: float) -> dict[str, f
 
         floor_before = await floor_run()
         started = time.perf_counter()
-        progress = await index_agent(store.run, agent.id, embedder=ServerLikeEmbedder(embed_s))
+        progress = await index_agent(store.run, agent.id, embedder=make_embedder())
         indexed_s = time.perf_counter() - started
         assert progress.failed == 0 and progress.indexed == progress.total, progress
         floor_after = await floor_run()
@@ -206,15 +211,17 @@ def latency(db: Path, agent_id: int, questions: list[str]) -> dict[str, float]:
                            cache=cache))
         out["cold_ms"] = (time.perf_counter() - started) * 1000
         for mode, embed in (("hybrid", embedder), ("keyword", None)):
-            times = []
+            times, cpu = [], []
             for question in questions:
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 asyncio.run(search(run, agent_id, question, limit=8, embedder=embed,
                                    cache=cache))
                 times.append((time.perf_counter() - started) * 1000)
+                cpu.append((time.process_time() - cpu_started) * 1000)
             times.sort()
             out[f"{mode}_median_ms"] = statistics.median(times)
             out[f"{mode}_p95_ms"] = times[int(len(times) * 0.95) - 1]
+            out[f"{mode}_cpu_median_ms"] = statistics.median(cpu)
     return out
 
 
@@ -227,6 +234,7 @@ def window_stall(folder: Path, db: Path, embed_s: float) -> dict[str, float]:
     app = QApplication.instance() or QApplication([])
     loop = qasync.QEventLoop(app)
     gaps: list[float] = []
+    baseline: list[float] = []
 
     async def main() -> dict[str, float]:
         store = await AsyncStore.open(db)
@@ -239,6 +247,9 @@ def window_stall(folder: Path, db: Path, embed_s: float) -> dict[str, float]:
             beat.timeout.connect(lambda: gaps.append(clock.restart() - HEARTBEAT_MS))
             clock.start()
             beat.start()
+            await asyncio.sleep(BASELINE_S)          # the loop with nothing to do
+            baseline.extend(gaps)
+            gaps.clear()
             started = time.perf_counter()
             await index_agent(store.run, agent.id, embedder=ServerLikeEmbedder(embed_s))
             beat.stop()
@@ -252,8 +263,35 @@ def window_stall(folder: Path, db: Path, embed_s: float) -> dict[str, float]:
     result.update(stall_max_ms=max(gaps, default=0.0),
                   stall_p99_ms=gaps[int(len(gaps) * 0.99) - 1] if gaps else 0.0,
                   stalls_over_50_ms=sum(g > GOAL_STALL_MS for g in gaps),
-                  heartbeats=len(gaps))
+                  heartbeats=len(gaps), idle_max_ms=max(baseline, default=0.0),
+                  idle_over_50_ms=sum(g > GOAL_STALL_MS for g in baseline),
+                  idle_heartbeats=len(baseline))
     return result
+
+
+def real_floor(docs: int) -> None:
+    """Indexer vs floor with real embeddings: the embedded engine (llama.cpp in
+    process, Gemma 3 270M, mean pooling), ``docs`` documents of the corpus."""
+    from app.core.knowledge.embedders import ProviderEmbedder
+    from app.domain import ProviderConfig
+    from app.providers.embedded import EmbeddedProvider
+    from tests.support.llama_server import gemma_model_path
+
+    provider = EmbeddedProvider(ProviderConfig(name="embedded", kind="embedded",
+                                               model_path=str(gemma_model_path())))
+    with tempfile.TemporaryDirectory(prefix="knowledge-real-") as tmp:
+        root = Path(tmp)
+        make_corpus(root / "corpus", docs)
+        asyncio.run(provider.embed("gemma", ["warm up"]))         # load the model first
+        result = asyncio.run(index_and_floor(
+            root / "corpus", root / "index.db", 0.0,
+            lambda: ProviderEmbedder(provider, "gemma", "embedded/gemma")))
+    print(f"real embeddings (embedded Gemma 3 270M): {result['docs']} docs, "
+          f"{result['chunks']} chunks in {result['index_s']:.1f} s = "
+          f"{result['docs_per_s']:.2f} docs/s; floor {result['floor_s']:.1f} s (before "
+          f"{result['floor_before_s']:.1f}, after {result['floor_after_s']:.1f}) = "
+          f"{result['floor_docs_per_s']:.2f} docs/s; overhead {result['overhead'] * 100:.1f} %",
+          flush=True)
 
 
 def main() -> None:
@@ -264,44 +302,73 @@ def main() -> None:
                         help="simulated embedding cost per text (ms)")
     parser.add_argument("--stall-docs", type=int, default=500,
                         help="documents indexed inside the Qt loop")
+    parser.add_argument("--parts", default="index,query,stall",
+                        help="which parts to run (index includes recall)")
+    parser.add_argument("--real-docs", type=int, default=0,
+                        help="also index this many documents with the embedded engine's "
+                             "real Gemma 3 270M embeddings (needs the local extra)")
     args = parser.parse_args()
+    if args.real_docs:
+        real_floor(args.real_docs)
+        return
     with tempfile.TemporaryDirectory(prefix="knowledge-bench-") as tmp:
         root = Path(tmp)
         facts = make_corpus(root / "corpus", args.docs)
         print(f"corpus: {args.docs} documents, {len(facts)} planted facts", flush=True)
-        indexing = index_and_floor(root / "corpus", root / "index.db", args.embed_ms / 1000)
-        result = asyncio.run(indexing)
-        print(f"indexing: {result['docs']} docs, {result['mb']:.1f} MB, {result['chunks']} "
-              f"chunks in {result['index_s']:.1f} s = {result['docs_per_s']:.1f} docs/s; "
-              f"embedding floor {result['floor_s']:.1f} s (before {result['floor_before_s']:.1f}"
-              f" s, after {result['floor_after_s']:.1f} s) = "
-              f"{result['floor_docs_per_s']:.1f} docs/s; overhead "
-              f"{result['overhead'] * 100:.1f} % (goal <= {GOAL_OVERHEAD * 100:.0f} %: "
-              f"{'met' if result['overhead'] <= GOAL_OVERHEAD else 'NOT met'})", flush=True)
-        rates = recall(root / "index.db", int(result["agent"]), facts)
-        print(f"recall@5 on {len(facts)} questions: keyword {rates['keyword']:.3f}, hybrid "
-              f"{rates['hybrid']:.3f} (goal keyword >= 0.9: "
-              f"{'met' if rates['keyword'] >= 0.9 else 'NOT met'}; hybrid >= keyword: "
-              f"{'met' if rates['hybrid'] >= rates['keyword'] else 'NOT met'})", flush=True)
-        agent_id, questions = build_scale(root / "scale.db", args.chunks)
-        timing = latency(root / "scale.db", agent_id, questions)
-        print(f"query over {args.chunks} chunks ({len(questions)} questions): hybrid top-8 "
-              f"median {timing['hybrid_median_ms']:.1f} ms, p95 {timing['hybrid_p95_ms']:.1f}"
-              f" ms (goal median <= {GOAL_LATENCY_MS:.0f} ms: "
-              f"{'met' if timing['hybrid_median_ms'] <= GOAL_LATENCY_MS else 'NOT met'}); "
-              f"keyword median {timing['keyword_median_ms']:.1f} ms, p95 "
-              f"{timing['keyword_p95_ms']:.1f} ms; first (cold) query "
-              f"{timing['cold_ms']:.0f} ms", flush=True)
-        stall_folder = root / "stall"
-        stall_folder.mkdir()
-        for path in sorted((root / "corpus").iterdir())[:args.stall_docs]:
-            (stall_folder / path.name).write_bytes(path.read_bytes())
-        stall = window_stall(stall_folder, root / "stall.db", args.embed_ms / 1000)
-        print(f"window: {args.stall_docs} docs indexed in {stall['seconds']:.1f} s inside the "
-              f"Qt loop; heartbeat gap max {stall['stall_max_ms']:.0f} ms, p99 "
-              f"{stall['stall_p99_ms']:.0f} ms, {stall['stalls_over_50_ms']} over 50 ms "
-              f"(goal none: {'met' if stall['stalls_over_50_ms'] == 0 else 'NOT met'})",
-              flush=True)
+        parts = set(args.parts.split(","))
+        if "index" in parts:
+            index_part(root, facts, args)
+        if "query" in parts:
+            query_part(root, args)
+        if "stall" in parts:
+            stall_part(root, args)
+
+
+def index_part(root: Path, facts: list[tuple[str, str, str]], args: argparse.Namespace) -> None:
+    indexing = index_and_floor(root / "corpus", root / "index.db", args.embed_ms / 1000)
+    result = asyncio.run(indexing)
+    print(f"indexing: {result['docs']} docs, {result['mb']:.1f} MB, {result['chunks']} "
+          f"chunks in {result['index_s']:.1f} s = {result['docs_per_s']:.1f} docs/s; "
+          f"embedding floor {result['floor_s']:.1f} s (before {result['floor_before_s']:.1f}"
+          f" s, after {result['floor_after_s']:.1f} s) = "
+          f"{result['floor_docs_per_s']:.1f} docs/s; overhead "
+          f"{result['overhead'] * 100:.1f} % (goal <= {GOAL_OVERHEAD * 100:.0f} %: "
+          f"{'met' if result['overhead'] <= GOAL_OVERHEAD else 'NOT met'})", flush=True)
+    rates = recall(root / "index.db", int(result["agent"]), facts)
+    print(f"recall@5 on {len(facts)} questions: keyword {rates['keyword']:.3f}, hybrid "
+          f"{rates['hybrid']:.3f} (goal keyword >= 0.9: "
+          f"{'met' if rates['keyword'] >= 0.9 else 'NOT met'}; hybrid >= keyword: "
+          f"{'met' if rates['hybrid'] >= rates['keyword'] else 'NOT met'})", flush=True)
+
+
+def query_part(root: Path, args: argparse.Namespace) -> None:
+    agent_id, questions = build_scale(root / "scale.db", args.chunks)
+    timing = latency(root / "scale.db", agent_id, questions)
+    print(f"query over {args.chunks} chunks ({len(questions)} questions): hybrid top-8 "
+          f"median {timing['hybrid_median_ms']:.1f} ms, p95 {timing['hybrid_p95_ms']:.1f}"
+          f" ms (goal median <= {GOAL_LATENCY_MS:.0f} ms: "
+          f"{'met' if timing['hybrid_median_ms'] <= GOAL_LATENCY_MS else 'NOT met'}); "
+          f"keyword median {timing['keyword_median_ms']:.1f} ms, p95 "
+          f"{timing['keyword_p95_ms']:.1f} ms; first (cold) query "
+          f"{timing['cold_ms']:.0f} ms; CPU time per query (median) hybrid "
+          f"{timing['hybrid_cpu_median_ms']:.1f} ms, keyword "
+          f"{timing['keyword_cpu_median_ms']:.1f} ms; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
+
+
+def stall_part(root: Path, args: argparse.Namespace) -> None:
+    stall_folder = root / "stall"
+    stall_folder.mkdir()
+    for path in sorted((root / "corpus").iterdir())[:args.stall_docs]:
+        (stall_folder / path.name).write_bytes(path.read_bytes())
+    stall = window_stall(stall_folder, root / "stall.db", args.embed_ms / 1000)
+    print(f"window: {args.stall_docs} docs indexed in {stall['seconds']:.1f} s inside the "
+          f"Qt loop; heartbeat gap max {stall['stall_max_ms']:.0f} ms, p99 "
+          f"{stall['stall_p99_ms']:.0f} ms, {stall['stalls_over_50_ms']} over 50 ms "
+          f"(goal none: {'met' if stall['stalls_over_50_ms'] == 0 else 'NOT met'}); the "
+          f"idle loop before it ({BASELINE_S:.0f} s): max {stall['idle_max_ms']:.0f} ms, "
+          f"{stall['idle_over_50_ms']} over 50 ms of {stall['idle_heartbeats']}; load "
+          f"average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
 
 
 if __name__ == "__main__":

@@ -57,6 +57,15 @@ class HashEmbedder:
         return self.vectors(texts)
 
 
+def markdown_notes(folder: Path, count: int, stem: str = "doc") -> Path:
+    """``count`` small Markdown files, each with a word of its own (``topic<n>``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(count):
+        (folder / f"{stem}{n}.md").write_text(f"# Doc {n}\n\nDocument {n} talks about "
+                                              f"topic{n} and shared words.\n")
+    return folder
+
+
 def sparse_file(path: Path, size: int) -> Path:
     """A file of ``size`` bytes that takes no room on disk (a 500 MB 'PDF')."""
     with open(path, "wb") as handle:

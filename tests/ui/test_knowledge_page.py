@@ -5,7 +5,6 @@ whole session of it (close and reopen, both themes)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from dialog_helpers import WAIT_MS, host, seed_providers
@@ -17,7 +16,7 @@ from app.services.knowledge_service import KnowledgeService
 from app.store import Store
 from app.ui.dialogs.agent_dialog import AgentDialog
 from app.ui.theme import ThemeManager
-from tests.support.knowledge_files import hostile_folder
+from tests.support.knowledge_files import hostile_folder, markdown_notes
 
 __all__ = ["host"]
 
@@ -40,14 +39,6 @@ def open_dialog(qtbot, bridge, host):
         assert dialog.tabs.tabText(dialog.tabs.currentIndex()) == "Knowledge"
         return dialog
     return opener
-
-
-def _many(folder: Path, count: int) -> Path:
-    folder.mkdir()
-    for n in range(count):
-        (folder / f"note{n:03}.md").write_text(f"# Note {n}\n\nNote {n} mentions "
-                                               f"word{n} and common text.\n")
-    return folder
 
 
 def test_whole_session_add_index_pause_stop_reopen_and_themes(
@@ -78,7 +69,7 @@ def test_whole_session_add_index_pause_stop_reopen_and_themes(
         lambda s: s.knowledge.settings(agent.id))).retrieval == "tool", timeout=WAIT_MS)
 
     # A bigger folder: pause holds the run, resume finishes it.
-    aio.run(service.add_source(agent.id, str(_many(tmp_path / "many", 150))))
+    aio.run(service.add_source(agent.id, str(markdown_notes(tmp_path / "many", 150, "note"))))
     page.start_indexing()
     page.pause.click()                       # before the run reads its first file
     qtbot.waitUntil(lambda: service.progress(agent.id).state == "paused", timeout=WAIT_MS)

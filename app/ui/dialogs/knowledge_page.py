@@ -10,11 +10,8 @@ Files that could not be indexed are listed with their reason as plain text.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
-from collections.abc import Callable, Coroutine
-from typing import Any
 
 from pydantic import ValidationError
 from PySide6.QtCore import Qt, Signal
@@ -38,13 +35,13 @@ from app.domain.knowledge import IndexProgress, KnowledgeSettings
 from app.services.knowledge_service import KnowledgeService
 from app.store import EXTERNAL, ChangeNotice, StoreError
 from app.ui.contrast_style import pad_items
+from app.ui.dialogs.memory_editor import Spawn
 from app.ui.dialogs.widgets import FieldMessage
 from app.ui.file_dialogs import file_dialog
 from app.ui.plain_text import tooltip
 
 log = logging.getLogger(__name__)
 
-Spawn = Callable[[Coroutine[Any, Any, Any], str], "asyncio.Task[Any]"]
 RETRIEVAL = (("off", "Off"), ("auto", "Automatic: search with every message"),
              ("tool", "Tool: the agent searches when it wants (knowledge_search)"))
 KEYWORD_ONLY = "None: keyword search only"

@@ -15,7 +15,7 @@ from app.core.knowledge.search import fuse, search, sync_run
 from app.domain import AgentSpec
 from app.domain.knowledge import IndexProgress
 from app.store import Store
-from tests.support.knowledge_files import HashEmbedder, hostile_folder
+from tests.support.knowledge_files import HashEmbedder, hostile_folder, markdown_notes
 
 
 def _index(store: Store, agent: AgentSpec, **kwargs) -> IndexProgress:
@@ -23,12 +23,7 @@ def _index(store: Store, agent: AgentSpec, **kwargs) -> IndexProgress:
 
 
 def _folder(tmp_path: Path, count: int = 5) -> Path:
-    folder = tmp_path / "kb"
-    folder.mkdir()
-    for n in range(count):
-        (folder / f"doc{n}.md").write_text(f"# Doc {n}\n\nDocument {n} talks about "
-                                           f"topic{n} and shared words.\n")
-    return folder
+    return markdown_notes(tmp_path / "kb", count)
 
 
 def test_reindex_reads_only_what_changed_and_drops_what_was_removed(
