@@ -131,6 +131,21 @@ class ApiSettings(BaseModel):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
 
 
+class AttachmentSettings(BaseModel):
+    """Attachments on a message (app/core/attachments).
+
+    ``vision_models``: models the person says can see images, as
+    ``PROVIDER/MODEL`` (for providers that do not say so themselves; Ollama's
+    ``/api/show`` does). ``max_image_side``: larger images are scaled down to
+    this many pixels on their longer side before sending.
+    ``max_document_chars``: a document's text kept with the message at most.
+    """
+
+    vision_models: list[str] = Field(default_factory=list)
+    max_image_side: int = Field(default=1568, ge=64, le=8192)
+    max_document_chars: int = Field(default=60_000, ge=1000, le=2_000_000)
+
+
 class LoggingSettings(BaseModel):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     max_bytes: int = Field(default=2_000_000, ge=10_000)
@@ -159,6 +174,7 @@ class AppSettings(BaseSettings):
     engine: EngineSettings = Field(default_factory=EngineSettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    attachments: AttachmentSettings = Field(default_factory=AttachmentSettings)
 
     # Set by load_settings, not read from any source.
     home: Path = Field(default_factory=data_home, exclude=True)

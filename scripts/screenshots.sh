@@ -20,4 +20,5 @@ exec .venv/bin/python -m pytest -q -p no:cacheprovider \
     tests/ui/test_dashboard.py::test_charts_render_offscreen \
     "tests/ui/test_api_settings_session.py::test_api_page_screenshots" \
     tests/ui/test_workflow_screenshots.py \
+    tests/ui/test_attachments_screenshots.py \
     "$@"

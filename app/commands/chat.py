@@ -56,7 +56,9 @@ from app.core.turn_inputs import default_toolbox
 from app.domain import (AgentSpec, Done, Error, RunEvent, Status, TextDelta, ThinkingDelta,
                         ToolCall, ToolResult, Usage)
 from app.domain.events import STATE_TEXTS, TOKEN_LIMIT_NOTE
+from app.domain.attachments import Attachment
 from app.ops import chats
+from app.ops.attachments import attach_paths
 from app.settings import AppSettings
 from app.store import AsyncStore, Store
 
@@ -77,6 +79,10 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
                       help="let this tool (or group, or mcp:SERVER) run without asking; "
                            "repeatable. Without a terminal, tools that ask are denied "
                            "unless approved here")
+    chat.add_argument("--attach", action="extend", nargs="+", default=[], metavar="FILE",
+                      help="attach files (images for vision models; PDF, DOCX, PPTX, XLSX, "
+                           "HTML, Markdown, text or code as text); repeatable. Put MESSAGE "
+                           "before --attach, or end the list with --")
     chat.add_argument("message", metavar="MESSAGE", help="the message, or - to read stdin")
     chat.set_defaults(handler=chat_command)
 
@@ -84,6 +90,10 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 def chat_command(args: argparse.Namespace, store: Store) -> int:
     text = message_argument(args.message)
     agent = resolve_agent(store, args.agent)
+    settings = command_settings(args.home)
+    attachments, problems = attach_paths(settings, args.attach)
+    if problems:
+        raise CliError("; ".join(problems))
     if args.conversation is not None:
         conversation = get_conversation(store, args.conversation)
         if conversation.agent_id != agent.id:
@@ -92,7 +102,6 @@ def chat_command(args: argparse.Namespace, store: Store) -> int:
                            f"{owner.name!r}, not {agent.name!r}")
     else:
         conversation = chats.start(store, agent.id, text)   # the window's title rule
-    settings = command_settings(args.home)
     printer = _Printer(json_lines=args.json)
     if args.json:
         printer.line({"type": "conversation", "conversation_id": conversation.id})
@@ -100,7 +109,7 @@ def chat_command(args: argparse.Namespace, store: Store) -> int:
         # llama.cpp's own stderr (the embedded engine) goes to the log folder.
         with native_stderr_to(settings.log_dir / NATIVE_STDERR_FILENAME):
             error = asyncio.run(_run_turn(store.path, settings, agent, conversation.id,
-                                          text, printer, args.approve))
+                                          text, printer, args.approve, tuple(attachments)))
     except KeyboardInterrupt:
         printer.end()
         raise
@@ -113,7 +122,8 @@ def chat_command(args: argparse.Namespace, store: Store) -> int:
 
 
 async def _run_turn(path, settings: AppSettings, agent: AgentSpec, conversation_id: int,
-                    text: str, printer: _Printer, approve: list[str]) -> Error | None:
+                    text: str, printer: _Printer, approve: list[str],
+                    attachments: tuple[Attachment, ...] = ()) -> Error | None:
     store = await _open_async_store(path)
     tools = None
     try:
@@ -121,7 +131,8 @@ async def _run_turn(path, settings: AppSettings, agent: AgentSpec, conversation_
         approver = CliApprover(approve, terminal_from_stdio(),
                                expand=getattr(tools, "expand", list))
         turn = AgentRunner(RunnerDeps(store, settings, tools=tools, approver=approver),
-                           RunConfig(agent, conversation_id, text))
+                           RunConfig(agent, conversation_id, text,
+                                     attachments=attachments))
         error: Error | None = None
         # aclosing: if printing fails (a closed pipe), the reply is still
         # finished (as cancelled) before the store closes.

@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from app.core.attachments.request import IMAGE_TOKENS, user_chat_message
 from app.core.routing import estimate_tokens
 from app.domain import ChatMessage, Message, ToolSpec
 
@@ -25,7 +26,8 @@ MISSING_RESULT = "no result was recorded for this tool call (the run was interru
 
 def message_tokens(message: ChatMessage) -> int:
     """Estimated tokens of one message, tool calls included."""
-    tokens = estimate_tokens(message.content) + TOKENS_PER_MESSAGE
+    tokens = estimate_tokens(message.content) + TOKENS_PER_MESSAGE \
+        + IMAGE_TOKENS * len(message.images)
     for call in message.tool_calls:
         arguments = call.arguments if isinstance(call.arguments, str) \
             else json.dumps(call.arguments, ensure_ascii=False)
@@ -74,6 +76,8 @@ def to_chat_messages(messages: Sequence[Message]) -> list[ChatMessage]:
             out.append(ChatMessage(role="assistant", content=message.content,
                                    tool_calls=message.tool_calls))
             waiting = {c.call_id: c.name for c in message.tool_calls}
+        elif message.attachments:
+            out.append(user_chat_message(message.content, message.attachments))
         else:
             out.append(ChatMessage(role=message.role, content=message.content))
     answer_missing()

@@ -29,11 +29,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from app.domain import Message, MessageStatus, ToolCallRecord, UsageStats
+from app.domain.attachments import Attachment
 from app.domain.message import FINAL_STATUSES
 from app.settings import AppSettings
 from app.store import AsyncStore
@@ -93,13 +94,15 @@ class ConversationRecorder:
     async def record_user_message(self, conversation_id: int, text: str,
                                   agent_revision: int | None = None, *,
                                   parent_id: Parent = AT_LEAF,
-                                  meta: Mapping[str, Any] | None = None) -> Message:
-        """Insert the user's message; returns only once it is committed.
-        ``parent_id``: an edited message's parent, so the edit is a new version;
-        ``meta``: facts about it (a workflow step's input names who asked)."""
+                                  meta: Mapping[str, Any] | None = None,
+                                  attachments: Sequence[Attachment] = ()) -> Message:
+        """Insert the user's message (with its attachments); returns only once
+        it is committed. ``parent_id``: an edited message's parent, so the edit
+        is a new version; ``meta``: facts about it (a workflow step's input
+        names who asked)."""
         message = Message(conversation_id=conversation_id, role="user", content=text,
                           status="complete", agent_revision=agent_revision,
-                          meta=dict(meta or {}))
+                          meta=dict(meta or {}), attachments=list(attachments))
         stored = await self._store.run(lambda s: s.messages.add(message, parent_id=parent_id))
         if self.hooks.user_message is not None:
             self.hooks.user_message(stored)

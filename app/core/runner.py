@@ -46,6 +46,8 @@ from app.core.context_window import (
     messages_tokens,
     tools_tokens,
 )
+from app.core.attachments import fit_user_message, has_images
+from app.core.attachments.agent_vision import vision_for_agent
 from app.core.fallback import Attempt, FallbackStream, ProviderPool, ProviderSource
 from app.core.recorder import ConversationRecorder, ReplyRecorder
 from app.core.reply_meta import context_meta, reply_meta, unique_call_id, usage_stats
@@ -190,27 +192,41 @@ class AgentRunner:
     # -- the turn -----------------------------------------------------------------
     async def _run(self) -> AsyncIterator[TurnEvent]:
         agent = self._agent
-        if self._config.reply_to is not None:
-            self._user_message = self._config.reply_to
-        else:
-            self._user_message = await self._recorder.record_user_message(
-                self._conversation_id, self._text, agent_revision=agent.revision or None,
-                parent_id=self._config.parent_id)
+        attachments = self._config.message_attachments
         configs = await self._store.run(lambda s: s.providers.list())
         notes: list[str] = []
         models = self._models
         if models is None:
             models = await discover_models(agent, self._settings, configs, self._providers,
                                            notes)
+        if has_images(attachments):
+            # Before anything is recorded or sent: a model without vision
+            # gets a clear message, not a provider error afterwards.
+            check = await vision_for_agent(agent, self._settings, configs, models,
+                                           self._providers)
+            if not check.ok:
+                yield Error(kind="unsupported", message=check.message)
+                return
+        if self._config.reply_to is not None:
+            self._user_message = self._config.reply_to
+        else:
+            self._user_message = await self._recorder.record_user_message(
+                self._conversation_id, self._text, agent_revision=agent.revision or None,
+                parent_id=self._config.parent_id, attachments=attachments)
         tools = await self._agent_tools()
         knowledge = await self._knowledge(configs, tools)
         specs = [t.spec() for t in tools]
         system = await system_messages(self._store, agent, tools)
         if knowledge is not None and knowledge.settings.retrieval == "auto":
             system = with_block(system, prompt_block(await knowledge.find(self._text)))
-        user = ChatMessage(role="user", content=self._text)
         window_tokens = self._config.context_tokens or context_tokens(agent, self._settings, models)
         budget = ContextBudget.for_model(window_tokens, agent.max_tokens)
+        user, trimmed = fit_user_message(
+            self._text,
+            attachments, budget.available(messages_tokens(system), tools_tokens(specs)))
+        if trimmed:
+            notes.extend(trimmed)
+            yield Status(state="generating", detail="; ".join(trimmed))
         fixed = (messages_tokens(system), tools_tokens(specs), message_tokens(user))
         self._window = await load_history(
             self._store, self._conversation_id, before_id=self._user_message.id,

@@ -20,6 +20,7 @@ from app.core.history_turns import HistoryWindow
 from app.core.recorder import ConversationRecorder, Parent
 from app.core.tools.base import Approver, ToolRegistry, deny_all
 from app.domain import AgentSpec, ChatRequest, Message, ModelInfo
+from app.domain.attachments import Attachment
 from app.domain.chat import ToolChoice
 from app.settings import AppSettings
 from app.store import AsyncStore
@@ -71,11 +72,19 @@ class RunConfig:
     history_page: int | None = None
     at_leaf: bool = False
     stamp: Mapping[str, Any] | None = None
+    #: Files attached to the new user message (ignored with ``reply_to``).
+    attachments: tuple[Attachment, ...] = ()
 
     @property
     def message(self) -> str:
         """The user's message this turn answers."""
         return self.reply_to.content if self.reply_to is not None else self.text
+
+    @property
+    def message_attachments(self) -> tuple[Attachment, ...]:
+        """The attachments of the user's message this turn answers."""
+        return tuple(self.reply_to.attachments) if self.reply_to is not None \
+            else self.attachments
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from app.domain.attachments import ChatImage
 from app.domain.message import ToolCallRecord
 
 
@@ -16,6 +17,8 @@ class ChatMessage(BaseModel):
     tool_calls: list[ToolCallRecord] = Field(default_factory=list)
     tool_call_id: str | None = None
     name: str | None = None  # tool name, for role "tool"
+    #: Images for a vision model (user messages with image attachments).
+    images: list[ChatImage] = Field(default_factory=list)
 
 
 class ToolSpec(BaseModel):

@@ -18,6 +18,7 @@ ErrorKind = Literal[
     "protocol",
     "timeout",
     "limit",  # the reply passed a size or duration bound (app/providers/limits.py)
+    "unsupported",  # the model cannot take what the message holds (images: no vision)
 ]
 
 

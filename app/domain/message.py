@@ -5,6 +5,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from app.domain.attachments import Attachment
 from app.domain.clock import utc_now
 
 Role = Literal["system", "user", "assistant", "tool"]
@@ -48,6 +49,8 @@ class Message(BaseModel):
     # regenerated reply or an edited user message is a sibling of the earlier
     # one (another version of the turn); see app/store/message_tree.py.
     parent_id: int | None = None
+    #: Files attached to a user message (app/core/attachments).
+    attachments: list[Attachment] = Field(default_factory=list)
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)
     # Set by the store when part of the stored row could not be read: which

@@ -305,6 +305,10 @@ def messages_for(messages: list[ChatMessage], chat_format: str | None) -> list[d
     silently drops system and tool messages, so for it the system prompt is
     put in front of the first user turn (as Gemma's own template does) and
     tool calls/results are written out as ordinary turns."""
+    # The engine has no vision (no multimodal projector is loaded): images in
+    # earlier turns are left out; a new turn with images is refused before
+    # it gets here (app/core/attachments/vision.py).
+    messages = [m.model_copy(update={"images": []}) if m.images else m for m in messages]
     if chat_format != "gemma":
         return [message_to_wire(m) for m in messages]
     system = "\n\n".join(m.content for m in messages if m.role == "system" and m.content)

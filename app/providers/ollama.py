@@ -221,6 +221,8 @@ def wire_messages(messages: list[ChatMessage]) -> list[dict[str, Any]]:
     wire: list[dict[str, Any]] = []
     for message in messages:
         item: dict[str, Any] = {"role": message.role, "content": message.content}
+        if message.images:
+            item["images"] = [image.base64 for image in message.images]
         if message.role == "assistant" and message.tool_calls:
             item["tool_calls"] = []
             for call in message.tool_calls:

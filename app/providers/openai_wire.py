@@ -54,6 +54,11 @@ def message_to_wire(message: ChatMessage) -> dict[str, Any]:
         return {"role": "tool", "tool_call_id": message.tool_call_id or "",
                 "content": message.content}
     wire: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.images:
+        # Content parts: the text, then each image as a data: URL.
+        wire["content"] = [{"type": "text", "text": message.content},
+                           *({"type": "image_url", "image_url": {"url": image.data_url}}
+                             for image in message.images)]
     if message.role == "assistant" and message.tool_calls:
         # A string, never null: OpenAI accepts "", and llama-cpp-python rejects null.
         wire["content"] = message.content

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import aclosing
 from functools import partial
 from typing import TYPE_CHECKING, Any, assert_never
@@ -50,6 +50,7 @@ from app.domain import (
     ToolResult,
     Usage,
 )
+from app.domain.attachments import Attachment
 from app.ops import agents, messages
 from app.services.session_events import (  # noqa: F401 (re-exported for the views)
     ApprovalNeeded,
@@ -137,12 +138,13 @@ class ChatSession(QObject):
                 if not future.done()}
 
     # -- commands -------------------------------------------------------------------------
-    def send(self, text: str) -> asyncio.Task[str] | None:
-        """Send ``text`` as the user's next message; None when a turn is running
-        or the text is blank."""
+    def send(self, text: str, attachments: Sequence[Attachment] = ()
+             ) -> asyncio.Task[str] | None:
+        """Send ``text`` (with ``attachments``) as the user's next message; None
+        when a turn is running or the text is blank."""
         if self.running or not text.strip():
             return None
-        self._task = self._bridge.spawn(self._turn(text),
+        self._task = self._bridge.spawn(self._turn(text, attachments=tuple(attachments)),
                                         name=f"chat-{self.conversation_id}")
         return self._task
 
@@ -195,7 +197,7 @@ class ChatSession(QObject):
         return await self._turn(text, parent_id=original.parent_id)
 
     async def _turn(self, text: str, *, reply_to: Message | None = None,
-                    parent_id: Any = AT_LEAF) -> str:
+                    parent_id: Any = AT_LEAF, attachments: tuple[Attachment, ...] = ()) -> str:
         # The agent as stored now: a change made in the model bar a moment ago
         # was queued on the same serial worker before this read.
         agent_id = self.agent_id
@@ -213,14 +215,22 @@ class ChatSession(QObject):
             RunnerDeps(self._bridge.store, self._settings, providers=self._providers,
                        recorder=recording.recorder, approver=self._approve),
             RunConfig(agent, self.conversation_id, text, reply_to=reply_to,
-                      parent_id=parent_id))
+                      parent_id=parent_id, attachments=attachments))
         status = "cancelled"
         self.last_status = ""
+        self._refusal: Error | None = None
         self.sig_started.emit()
         try:
             async with aclosing(runner.events()) as events:
                 async for event in events:
                     status = self._forward(event, status)
+            refused = self._refusal
+            if refused is not None and not recording.user_message_recorded:
+                # Refused before anything was written or sent (images for a
+                # model without vision): hand the text and files back.
+                status = "not sent"
+                self._emit(MessageNotSent(self.conversation_id, text, "unsupported",
+                                          reason=refused.message, attachments=attachments))
         except NotFoundError as exc:
             if recording.user_message_recorded or exc.what not in ("conversation", "agent"):
                 status = "error"
@@ -265,6 +275,7 @@ class ChatSession(QObject):
                 status = "cancelled" if event.stop_reason == "cancelled" else "done"
             case Error():
                 status = "error"
+                self._refusal = event if event.kind == "unsupported" else None
             case Usage() | Attempt():
                 pass
             case _:

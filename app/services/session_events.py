@@ -42,11 +42,15 @@ class ApprovalSettled:
 @dataclass(frozen=True)
 class MessageNotSent:
     """The conversation (``what`` = "conversation") or its agent no longer
-    exists (deleted by another process); ``text`` was not recorded."""
+    exists (deleted by another process), or the model cannot take the
+    message (``what`` = "unsupported": images for a model without vision;
+    ``reason`` says so); ``text`` and its ``attachments`` were not recorded."""
 
     conversation_id: int
     text: str
     what: str
+    reason: str = ""
+    attachments: tuple = ()
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from app.store.codec import (
     time_to_db,
 )
 from app.store.errors import DamagedValueError, NotFoundError
+from app.store.attachments import attachments_from_db, attachments_to_db
 from app.store.message_tree import AT_LEAF, MessageTree, Versions, _AtLeaf
 from app.store.notices import NoticeHub
 from app.store.tables import Tables
@@ -256,6 +257,7 @@ class MessageRepository:
             "agent_revision": message.agent_revision,
             "meta": json_to_db(message.meta),
             "parent_id": message.parent_id,
+            "attachments": attachments_to_db(message.attachments),
         }
 
     @staticmethod
@@ -265,14 +267,15 @@ class MessageRepository:
 
 _PAGE_FIELDS = ("id", "conversation_id", "role", "content", "tool_calls", "tool_call_id",
                 "status", "model", "provider", "agent_revision", "usage", "error", "meta",
-                "created_at", "updated_at", "parent_id")
+                "created_at", "updated_at", "parent_id", "attachments")
 _PAGE_COLUMNS = ", ".join(_PAGE_FIELDS)
 
 
 def _from_tuple(row: tuple) -> Message:
     """A message from its column values in ``_PAGE_FIELDS`` order."""
     (id_, conversation_id, role, content, tool_calls, tool_call_id, status, model,
-     provider, agent_revision, usage, error, meta, created_at, updated_at, parent_id) = row
+     provider, agent_revision, usage, error, meta, created_at, updated_at, parent_id,
+     attachments) = row
     try:
         # The empty JSON values are by far the most common; skip the parser for them.
         return Message(
@@ -283,6 +286,8 @@ def _from_tuple(row: tuple) -> Message:
             meta={} if meta in ("{}", "", None) else json_from_db(meta, {}),
             created_at=time_from_db(created_at), updated_at=time_from_db(updated_at),
             parent_id=parent_id,
+            attachments=[] if attachments in ("[]", "", None)
+            else attachments_from_db(attachments),
         )
     except (DamagedValueError, ValueError):  # ValidationError and JSON errors too
         return _salvage(row)
@@ -301,10 +306,12 @@ def _salvage(row: tuple) -> Message:
                     "updated_at": time_or_damaged(values["updated_at"], "updated time",
                                                   damage)}
     for name in ("role", "content", "status", "tool_call_id", "model", "provider",
-                 "error", "agent_revision", "tool_calls", "usage", "meta"):
+                 "error", "agent_revision", "tool_calls", "usage", "meta", "attachments"):
         value = values[name]
         try:
-            if name in ("tool_calls", "usage", "meta"):
+            if name == "attachments":
+                value = attachments_from_db(value) if value not in ("[]", "", None) else None
+            elif name in ("tool_calls", "usage", "meta"):
                 value = json_from_db(value, None) or None
             if value is not None:
                 Message.model_validate({"conversation_id": 0, "role": "user",

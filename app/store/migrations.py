@@ -446,6 +446,13 @@ def _v14_workflows(db: SqliteDatabase) -> None:
     )
 
 
+def _v15_attachments(db: SqliteDatabase) -> None:
+    """``messages.attachments``: the files attached to a user message, a JSON
+    list of app.domain.attachments.Attachment (image bytes in base64, a
+    document's text); '[]' for every existing message."""
+    db.execute_sql("ALTER TABLE messages ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]'")
+
+
 STEPS: Sequence[Step] = (
     _v1_initial,
     _v2_full_text_index,
@@ -461,6 +468,7 @@ STEPS: Sequence[Step] = (
     _v12_usage_rollup,
     _v13_knowledge,
     _v14_workflows,
+    _v15_attachments,
 )
 LATEST_VERSION = len(STEPS)
 

@@ -92,6 +92,7 @@ class _MessageRow(Model):
     agent_revision = IntegerField(null=True)
     meta = TextField(default="{}")
     parent_id = IntegerField(null=True)
+    attachments = TextField(default="[]")
     created_at = TextField()
     updated_at = TextField()
 

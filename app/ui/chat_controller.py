@@ -56,6 +56,7 @@ from app.store import NotFoundError
 from app.ui.chat import ChatView
 from app.ui.chat_follow import ShownChatFollower, Stamp
 from app.ui.chat_versions import ChatVersions
+from app.domain.attachments import Attachment
 from app.ui.composer import Composer
 from app.ui.message_actions import MessageActions
 from app.ui.message_edit_dialog import MessageEditDialog
@@ -259,13 +260,16 @@ class ChatController(QObject):
             return
         if self._before_send is not None:
             self._before_send()
+        attached = self.composer.attachments.take()
         if self.conversation_id is None:
-            self._bridge.spawn(self._start_new_chat(self.agent_id, text), name="new-chat")
+            self._bridge.spawn(self._start_new_chat(self.agent_id, text, attached),
+                               name="new-chat")
             return
         self.follower.sending(self.conversation_id, text)
-        self.session(self.conversation_id, self.agent_id).send(text)
+        self.session(self.conversation_id, self.agent_id).send(text, attached)
 
-    async def _start_new_chat(self, agent_id: int, text: str) -> None:
+    async def _start_new_chat(self, agent_id: int, text: str,
+                              attached: list[Attachment] | None = None) -> None:
         try:
             conversation: Conversation = await self._bridge.run(
                 partial(chats.start, agent_id=agent_id, first_message=text))
@@ -276,7 +280,7 @@ class ChatController(QObject):
         self.follower.sending(conversation.id, text)
         if self.agent_id == agent_id and self.conversation_id is None:
             self.conversation_id = conversation.id   # the (empty) view is this chat
-        self.session(conversation.id, agent_id).send(text)
+        self.session(conversation.id, agent_id).send(text, attached or [])
         self.sig_conversation_created.emit(conversation)
 
     def stop(self) -> bool:

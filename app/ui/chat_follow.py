@@ -122,12 +122,14 @@ class ShownChatFollower(QObject):
             if ours or conversation_id == self._controller.conversation_id:
                 self.conversation_gone(conversation_id)
         elif ours:
-            self.give_back(event.text, event.what)
+            self._controller.composer.attachments.put_back(list(event.attachments))
+            self.give_back(event.text, event.what, event.reason)
 
-    def give_back(self, text: str, what: str) -> None:
+    def give_back(self, text: str, what: str, reason: str = "") -> None:
         """Put a message that was not sent back into the composer and say why."""
         self._restore(text)
-        self._controller.sig_conversation_gone.emit(0, NOT_SENT_TEXT.get(what, CHAT_GONE_TEXT))
+        self._controller.sig_conversation_gone.emit(
+            0, reason or NOT_SENT_TEXT.get(what, CHAT_GONE_TEXT))
 
     def _restore(self, text: str) -> None:
         # Before whatever was typed since, so nothing of either is lost.

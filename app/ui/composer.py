@@ -19,6 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.attachment_chips import AttachmentBar, attach_button
+from app.ui.file_drop import local_files
+
 PLACEHOLDER = "Message the agent — Enter to send, Shift+Enter for a new line"
 MIN_LINES, MAX_LINES = 2, 10
 
@@ -27,6 +30,10 @@ class ComposerEdit(QPlainTextEdit):
     """Multi-line input that sends on Enter."""
 
     sig_submit = Signal()
+    #: A picture was pasted (QImage): it becomes an attachment.
+    sig_image_pasted = Signal(object)
+    #: Local files were pasted (list of Path): they become attachments.
+    sig_files_pasted = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,8 +60,16 @@ class ComposerEdit(QPlainTextEdit):
         super().keyPressEvent(event)
 
     def insertFromMimeData(self, source: QMimeData) -> None:  # noqa: N802 (Qt override)
-        # Plain text only: pasted rich text must not bring formatting (or
-        # remote images) along.
+        # A copied picture or copied files become attachments; otherwise plain
+        # text only: pasted rich text must not bring formatting (or remote
+        # images) along.
+        if source.hasImage():
+            self.sig_image_pasted.emit(source.imageData())
+            return
+        files = local_files(source)
+        if files:
+            self.sig_files_pasted.emit(files)
+            return
         if source.hasText():
             self.textCursor().insertText(source.text())
         else:
@@ -92,16 +107,26 @@ class Composer(QWidget):
             button.setMinimumWidth(76)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
+        self.attachments = AttachmentBar()
+        self.attach_button = attach_button(self.attachments, self)
+        self.edit.sig_image_pasted.connect(self.attachments.add_image)
+        self.edit.sig_files_pasted.connect(self.attachments.add_paths)
+
         buttons = QVBoxLayout()
         buttons.setSpacing(6)
         buttons.addWidget(self.send_button)
         buttons.addWidget(self.stop_button)
         buttons.addStretch(1)
-        layout = QHBoxLayout(self)
+        row = QHBoxLayout()
+        row.setSpacing(8)
+        row.addWidget(self.attach_button, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.edit, 1)
+        row.addLayout(buttons)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(8)
-        layout.addWidget(self.edit, 1)
-        layout.addLayout(buttons)
+        layout.setSpacing(4)
+        layout.addWidget(self.attachments)
+        layout.addLayout(row)
 
         self.edit.sig_submit.connect(self.submit)
         self.send_button.clicked.connect(self.submit)

@@ -56,7 +56,11 @@ class DesktopShell(QObject):
         window.conversation_list.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         window.conversation_list.setDefaultDropAction(Qt.DropAction.CopyAction)
         self.drop = WindowDropImporter(window, bridge, parent=self)
-        self.composer_drop = ComposerFileDrop(window.composer.edit, parent=self)
+        self.composer_drop = ComposerFileDrop(window.composer.edit, parent=self,
+                                              attach=window.composer.attachments.add_paths)
+        window.composer.attachments.set_settings(settings)
+        window.composer.attachments.sig_refused.connect(
+            lambda text: warn(window, "File not attached", text))
         self.composer_drop.sig_refused.connect(
             lambda text: warn(window, "File not added", text))
         self.files = FileActions(window, bridge, DataService(bridge, settings.home), self.drop,

@@ -10,6 +10,7 @@ Drops that carry no local file (dragged text) are left to the text edit.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,15 @@ def local_files(mime: QMimeData) -> list[Path]:
     return [Path(url.toLocalFile()) for url in urls]
 
 
+_ATTACHED_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".pdf", ".docx", ".pptx",
+                      ".xlsx", ".xlsm"}
+
+
+def is_attachment(path: Path) -> bool:
+    """Dropped files that become attachments: images and PDF/office documents."""
+    return path.suffix.lower() in _ATTACHED_SUFFIXES
+
+
 def read_text_file(path: Path, max_bytes: int = MAX_BYTES) -> str:
     """The file's text; FileRefused if it is missing, too big, or binary."""
     try:
@@ -62,9 +72,13 @@ class ComposerFileDrop(QObject):
     sig_refused = Signal(str)
 
     def __init__(self, edit: QPlainTextEdit, *, max_bytes: int = MAX_BYTES,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None,
+                 attach: Callable[[list[Path]], object] | None = None) -> None:
         super().__init__(parent or edit)
         self._edit = edit
+        #: Where images and office/PDF documents go (the composer's
+        #: attachments); text files are still added to the message as text.
+        self.attach = attach
         self.max_bytes = max_bytes
         edit.viewport().installEventFilter(self)
 
@@ -88,6 +102,11 @@ class ComposerFileDrop(QObject):
         """Add the files' text at ``point`` (viewport coordinates) or the cursor."""
         added: list[DroppedText] = []
         refused: list[str] = []
+        if self.attach is not None:
+            attached = [path for path in files if is_attachment(path)]
+            if attached:
+                self.attach(attached)
+            files = [path for path in files if path not in attached]
         for path in files:
             try:
                 added.append(DroppedText(path, read_text_file(path, self.max_bytes)))

@@ -33,6 +33,7 @@ from app.ops import agents
 from app.store import EXTERNAL, ChangeNotice, NotFoundError
 from app.ui.agent_actions import AgentActions, forget_agent_chats
 from app.ui.agent_list_model import AgentListModel
+from app.ui.attachment_chips import add_vision_switch
 from app.ui.chat_controller import ChatController
 from app.ui.compare_mode import CompareMode
 from app.ui.export_all import export_from_window
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
         #: Workflow runs into the chat view (Agent › Workflows…).
         self.workflow_runs = WorkflowRuns(self, bridge, providers=providers)
         self._wire()
+        add_vision_switch(self.composer, self.settings, self.current_agent)
         self.restored_geometry = self.state.restore_window(self, self.splitters())
         self._agent_changed()
 

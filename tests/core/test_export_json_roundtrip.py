@@ -94,7 +94,8 @@ def test_document_is_versioned_and_carries_every_field(tmp_path: Path) -> None:
     reply = entry["messages"][2]
     assert set(reply) == {"id", "parent_id", "role", "content", "tool_calls",
                           "tool_call_id", "status", "model", "provider", "usage",
-                          "agent_revision", "meta", "created_at", "updated_at", "error"}
+                          "agent_revision", "meta", "created_at", "updated_at", "error",
+                          "attachments"}
     assert reply["parent_id"] == entry["messages"][1]["id"]
     assert entry["conversation"]["active_leaf_id"] == entry["messages"][-1]["id"]
     assert reply["tool_calls"][0]["arguments"] == {"expression": "6*7", "n": [1, 2]}

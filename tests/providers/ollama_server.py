@@ -296,6 +296,10 @@ class _Handler(BaseHTTPRequestHandler):
         if body.get("tools") and "tools" not in entry.capabilities:
             self._error(400, f"registry.ollama.ai/library/{name} does not support tools")
             return
+        images = [m.get("images") for m in body.get("messages", []) if isinstance(m, dict)]
+        if any(images) and "vision" not in entry.capabilities:
+            self._error(500, f"model {name} does not support images")   # Ollama's wording
+            return
         fault = self.owner.next_fault()
         if fault is not None:
             self._answer_fault(fault, name)

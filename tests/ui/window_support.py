@@ -33,6 +33,16 @@ def seed_llama(db_path: Path, base_url: str, *, model: str = "gemma3", name: str
                                              max_tokens=max_tokens, temperature=0.2))
 
 
+def seed_ollama(db_path: Path, base_url: str, agents: dict[str, str], *,
+                provider: str = "ol") -> list[AgentSpec]:
+    """An Ollama provider (the in-test server at ``base_url``) and one agent
+    per name -> model."""
+    with Store(db_path) as store:
+        store.providers.create(ProviderConfig(name=provider, kind="ollama", base_url=base_url))
+        return [store.agents.create(AgentSpec(name=name, provider=provider, model=model))
+                for name, model in agents.items()]
+
+
 def add_messages(db_path: Path, conversation_id: int, messages: list[Message]) -> list[Message]:
     with Store(db_path) as store:
         return [store.messages.add(m.model_copy(update={"id": None,

@@ -18,10 +18,11 @@ from app.core.export.html_render import MarkdownToHtml, pygments_css
 from app.core.export.markdown_format import format_time, pretty_arguments, tool_results
 from app.core.export.model import ConversationBundle
 from app.core.wording import plural
+from app.domain.attachments import Attachment, ChatImage
 from app.domain import Message
 
 Theme = Literal["light", "dark"]
-CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; font-src 'none'; "
+CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src 'none'; "
        "script-src 'none'; connect-src 'none'; frame-src 'none'; object-src 'none'; "
        "base-uri 'none'; form-action 'none'")
 _PALETTES = {
@@ -172,6 +173,8 @@ class HtmlExporter:
                f"<header>{' · '.join(info)}</header>", f'<div class="content">{body}</div>']
         if message.error:
             out.append(f'<p class="error">Error: {_e(message.error)}</p>')
+        if message.attachments:
+            out.append(_attachments_html(message.attachments))
         for call in message.tool_calls:
             out.append(self._tool_call(call, results.get(call.call_id)))
         out.append("</section>")
@@ -200,6 +203,23 @@ def pdf_html_pieces(bundles: Sequence[ConversationBundle],
     """The HTML export a PDF is laid out from: for Qt's QTextDocument, code
     colours inline (app/ui/export_pdf.py and DataService's PDF export)."""
     return HtmlExporter(theme, inline_styles=True).pieces(bundles)
+
+
+def _attachments_html(attachments: Sequence[Attachment]) -> str:
+    """Images as thumbnails (data: URLs of the image sent; the page's CSP
+    allows data: images only), documents as chips with their note."""
+    items = []
+    for attachment in attachments:
+        title = _e(attachment.label + (f" — {attachment.note}" if attachment.note else ""))
+        if attachment.kind == "image" and attachment.data and \
+                attachment.mime in ("image/png", "image/jpeg"):
+            url = ChatImage(mime=attachment.mime, data=attachment.data).data_url
+            items.append(f'<figure class="attachment"><img src="{url}" alt="{_e(attachment.name)}"'
+                         f' title="{title}" style="max-width:240px;max-height:240px">'
+                         f"<figcaption>{title}</figcaption></figure>")
+        else:
+            items.append(f'<span class="attachment">📎 {title}</span>')
+    return f'<div class="attachments">{"".join(items)}</div>'
 
 
 def _pre(text: str) -> str:

@@ -9,7 +9,12 @@ Format (version 2)::
          "agent": AgentSpec.portable() (the same object as an agent file's "agent"),
          "messages": [{"id", "parent_id", "role", "content", "tool_calls", "tool_call_id",
                        "status", "model", "provider", "usage", "agent_revision", "meta",
-                       "created_at", "updated_at", "error"}]}]}
+                       "created_at", "updated_at", "error", "attachments"}]}]}
+
+``attachments`` (since the attachments release; absent in older files): the
+files of a user message, each {"kind": "image"|"document", "name", "mime",
+"size", "data" (base64 of the image sent), "text" (a document's text),
+"width", "height", "note"}.
 
 ``messages`` holds every version of every turn (regenerated replies, edited
 messages; app/store/message_tree.py), oldest first: ``parent_id`` names the
@@ -185,8 +190,11 @@ def parse_message(raw: Any, number: int, limits: ImportLimits,
     content = raw.get("content", "")
     require(isinstance(content, str), f"{what} has non-text content")
     check_text(content, f"{what}", limits.max_message_chars)
-    for key in ("tool_calls", "meta", "usage"):
+    for key in ("tool_calls", "meta", "usage", "attachments"):
         check_depth(raw.get(key), f"{what} {key}", limits.max_depth)
+    for attachment in raw.get("attachments") or []:
+        if isinstance(attachment, dict) and isinstance(attachment.get("text"), str):
+            check_text(attachment["text"], f"{what} attachment", limits.max_message_chars)
     check_int(raw.get("agent_revision"), f"{what} agent_revision")
     for key in ("error", "model", "provider", "tool_call_id"):
         if isinstance(raw.get(key), str):

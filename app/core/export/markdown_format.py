@@ -123,6 +123,10 @@ def message_section(message: Message, results: dict[str, Message],
         out.append(closer)
     if message.error:
         out += ["", f"> **Error:** {' '.join(message.error.split())}"]
+    if message.attachments:
+        # Visible: one line per file; the files themselves ride in the comment.
+        out += ["", *(f"> 📎 {_md_text(a.label)}" + (f" — {_md_text(a.note)}" if a.note else "")
+                      for a in message.attachments)]
     for call in message.tool_calls:
         out += ["", tool_call_block(call, results.get(call.call_id))]
     visible = "\n".join(out)

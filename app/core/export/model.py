@@ -20,7 +20,7 @@ FORMATS = ("json", "md", "html", "pdf")
 # Fields of a message that export carries (everything but the database ids).
 MESSAGE_FIELDS = ("role", "content", "tool_calls", "tool_call_id", "status", "model",
                   "provider", "usage", "agent_revision", "meta", "created_at",
-                  "updated_at", "error")
+                  "updated_at", "error", "attachments")
 
 
 class ImportRejected(ValueError):

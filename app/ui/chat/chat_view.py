@@ -162,6 +162,8 @@ class ChatView(QWidget):
                 widget.set_speaker(speaker)
             if message.content:
                 widget.append_text(message.content)
+            if message.attachments:
+                widget.add_attachments(message.attachments)
             for call in message.tool_calls:
                 block = self._add_call(widget, call.call_id, call.name, call.arguments)
                 result = results.get(call.call_id)

@@ -223,6 +223,12 @@ class MessageWidget(QWidget):
             self._open_segment.stream.finish()
             self._open_segment = None
 
+    def add_attachments(self, attachments: list) -> None:
+        """Thumbnails and chips of the files sent with this message."""
+        from app.ui.attachment_chips import MessageAttachments
+
+        self._content.addWidget(MessageAttachments(list(attachments)))
+
     def add_tool_call(self, call_id: str, name: str,
                       arguments: dict[str, Any] | str) -> ToolCallBlock:
         self.set_state(None)
