@@ -115,6 +115,8 @@ def chat_command(args: argparse.Namespace, store: Store) -> int:
         raise
     printer.end()
     if error is not None:
+        if error.kind == "unsupported" and args.conversation is None:
+            chats.drop_if_empty(store, conversation.id)   # refused before it was recorded
         raise CliError(error.message)
     if printer.fallback_note and not args.json:
         warn(printer.fallback_note)

@@ -113,6 +113,15 @@ def delete(store: Store, conversation_id: int) -> Conversation:
     return conversation
 
 
+def drop_if_empty(store: Store, conversation_id: int) -> bool:
+    """Delete a conversation that holds no message (one started for a message
+    that was then refused before it was recorded); True if it went."""
+    if store.messages.page(conversation_id, limit=1):
+        return False
+    store.conversations.delete(conversation_id)
+    return True
+
+
 def owner(store: Store, conversation: Conversation) -> AgentSpec:
     """The agent a conversation belongs to."""
     return store.agents.get(conversation.agent_id)

@@ -24,6 +24,7 @@ from app.domain import AgentSpec
 from app.domain.attachments import Attachment
 from app.ops import attachments as attachment_ops
 from app.settings import AppSettings
+from app.ui.file_dialogs import file_dialog
 
 FILE_FILTER = ("Images and documents (*.png *.jpg *.jpeg *.webp *.gif *.pdf *.docx *.pptx "
                "*.xlsx *.html *.htm *.md *.txt *.csv *.py *.js *.ts *.json);;All files (*)")
@@ -153,9 +154,15 @@ def attach_button(bar: AttachmentBar, parent: QWidget | None = None) -> QToolBut
     button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
     def choose() -> None:
-        paths, _filter = QFileDialog.getOpenFileNames(button, "Attach files", "", FILE_FILTER)
-        if paths:
-            bar.add_paths([Path(p) for p in paths])
+        # The project's safe picker (app/ui/file_dialogs.py: never opens the
+        # files it lists), window-modal; the files chosen are attached.
+        picker = file_dialog(button.window(), "Attach files", str(Path.home()), FILE_FILTER)
+        picker.setObjectName("attachDialog")
+        picker.setFileMode(QFileDialog.FileMode.ExistingFiles)
+        picker.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
+        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        picker.filesSelected.connect(lambda paths: bar.add_paths([Path(p) for p in paths]))
+        picker.open()
 
     button.clicked.connect(choose)
     return button

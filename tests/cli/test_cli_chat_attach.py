@@ -77,6 +77,7 @@ def test_a_model_without_vision_is_refused_before_sending(cli, agents,
     assert result.code != 0
     assert "cannot read images" in result.error_line
     assert ollama.chat_requests() == []
+    assert cli("conversations", "list", "--json").json() == []   # nothing was left behind
 
 
 def test_a_file_that_cannot_be_attached_stops_the_command(cli, agents, ollama: OllamaServer,

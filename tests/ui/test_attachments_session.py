@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QLabel, QToolButton
+from PySide6.QtWidgets import QLabel, QToolButton
 
 from app.settings import load_settings
 from app.ui.theme import theme_manager
 from tests.providers.ollama_server import OllamaServer
 from tests.support.document_files import write_pdf
 from tests.support.image_files import write_image
-from window_support import WAIT_MS, agentdesk, open_window, process, seed_ollama
+from window_support import WAIT_MS, agentdesk, choose_files, open_window, process, seed_ollama
 
 
 def _attachment_labels(window, message_index: int) -> list[QLabel]:
@@ -29,13 +28,8 @@ def _attachment_labels(window, message_index: int) -> list[QLabel]:
     return widget.findChildren(QLabel, "messageAttachment")
 
 
-def _choose(monkeypatch, *paths: Path) -> None:
-    monkeypatch.setattr(QFileDialog, "getOpenFileNames",
-                        staticmethod(lambda *a, **k: ([str(p) for p in paths], "")))
-
-
-def test_attachments_in_one_window_lifetime(qtbot, bridge, settings, db_path, tmp_path,
-                                            monkeypatch) -> None:
+def test_attachments_in_one_window_lifetime(qtbot, bridge, settings, db_path,
+                                            tmp_path) -> None:
     picture = write_image(tmp_path / "chart.png", (64, 48))
     report = write_pdf(tmp_path / "report.pdf", ["Revenue grew 12 percent"])
     with OllamaServer() as ollama:
@@ -46,8 +40,7 @@ def test_attachments_in_one_window_lifetime(qtbot, bridge, settings, db_path, tm
 
         # 1. A model without vision: refused before sending, all handed back.
         assert window.select_agent(blind.id)
-        _choose(monkeypatch, picture)
-        composer.attach_button.click()
+        choose_files(qtbot, composer, picture)
         assert [a.name for a in composer.attachments.attachments] == ["chart.png"]
         composer.set_text("What does this show?")
         composer.submit()
@@ -69,8 +62,7 @@ def test_attachments_in_one_window_lifetime(qtbot, bridge, settings, db_path, tm
         # 2. A vision model: the picture and a PDF go out in Ollama's shape.
         assert window.select_agent(seer.id)
         qtbot.waitUntil(lambda: window.controller.agent_id == seer.id, timeout=WAIT_MS)
-        _choose(monkeypatch, report)
-        composer.attach_button.click()
+        choose_files(qtbot, composer, report)
         assert [a.name for a in composer.attachments.attachments] == ["chart.png",
                                                                       "report.pdf"]
         qtbot.waitUntil(lambda: len([c for c in composer.attachments.findChildren(

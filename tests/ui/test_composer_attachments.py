@@ -8,7 +8,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QUrl
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QFileDialog, QToolButton
+from PySide6.QtWidgets import QToolButton
+from window_support import choose_files
 
 from app.domain import Message
 from app.ui.attachment_chips import MessageAttachments
@@ -24,14 +25,12 @@ def _chips(composer: Composer) -> list[str]:
             if not chip.isHidden() and chip.parent() is composer.attachments]
 
 
-def test_the_button_attaches_chosen_files(qtbot, tmp_path: Path, monkeypatch) -> None:
+def test_the_button_attaches_chosen_files(qtbot, tmp_path: Path) -> None:
     composer = Composer()
     qtbot.addWidget(composer)
     pdf = write_pdf(tmp_path / "plan.pdf", ["Budget"])
     png = write_image(tmp_path / "photo.png", (30, 20))
-    monkeypatch.setattr(QFileDialog, "getOpenFileNames",
-                        staticmethod(lambda *a, **k: ([str(pdf), str(png)], "")))
-    composer.attach_button.click()
+    choose_files(qtbot, composer, pdf, png)
     assert [a.name for a in composer.attachments.attachments] == ["plan.pdf", "photo.png"]
     assert composer.attachments.isVisibleTo(composer)
     qtbot.waitUntil(lambda: len(_chips(composer)) == 2)

@@ -276,7 +276,9 @@ def test_a_text_file_dropped_on_the_composer_is_added_to_the_message(
 @pytest.mark.parametrize("kind", ["binary", "too_big"])
 def test_binary_or_huge_files_are_refused_on_the_composer(qtbot, shell, tmp_path,
                                                           kind: str) -> None:
-    path = tmp_path / ("image.png" if kind == "binary" else "huge.txt")
+    # (a binary file that is not an attachment: images and PDF/Office files
+    # dropped here are attached instead — tests/ui/test_composer_attachments.py)
+    path = tmp_path / ("blob.bin" if kind == "binary" else "huge.txt")
     if kind == "binary":
         path.write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + bytes(range(256)))
     else:

@@ -113,3 +113,15 @@ def agent_names(window: MainWindow) -> list[str]:
 def chat_titles(window: MainWindow) -> list[str]:
     """The titles of the chats the window lists, sorted."""
     return sorted(c.title for c in window.conversation_model.conversations())
+
+
+def choose_files(qtbot, composer, *paths) -> None:
+    """Attach button → the file picker → these files chosen."""
+    from PySide6.QtWidgets import QFileDialog
+
+    composer.attach_button.click()
+    qtbot.waitUntil(lambda: composer.window().findChild(QFileDialog, "attachDialog")
+                    is not None, timeout=5000)
+    picker = composer.window().findChild(QFileDialog, "attachDialog")
+    picker.filesSelected.emit([str(p) for p in paths])
+    picker.reject()
