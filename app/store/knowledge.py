@@ -200,11 +200,16 @@ class KnowledgeRepository:
         return [row[0] for row in self._sql(_KEYWORD, [query, agent_id, limit])]
 
     def vector_stamp(self, agent_id: int) -> tuple[int, int]:
-        """(chunks, largest chunk id) of the agent: changes whenever its chunks do
-        (a replaced file's chunks get new, larger ids)."""
-        row = self._sql("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM knowledge_chunks "
+        """(files, largest file id) of the agent: changes whenever its chunks do
+        (a file's chunks are only ever written with a new file row, and go with
+        it). Cheap: the files, not the chunks, are counted."""
+        row = self._sql("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM knowledge_files "
                         "WHERE agent_id = ?", [agent_id])[0]
         return int(row[0]), int(row[1])
+
+    def has_chunks(self, agent_id: int) -> bool:
+        return bool(self._sql("SELECT 1 FROM knowledge_chunks WHERE agent_id = ? LIMIT 1",
+                              [agent_id]))
 
     def vectors(self, agent_id: int, embed_model: str) -> list[tuple[int, bytes]]:
         """(chunk id, embedding bytes) of the agent's chunks embedded with ``embed_model``."""
@@ -221,7 +226,8 @@ class KnowledgeRepository:
                                    page=r[4], text=r[5]) for r in rows}
 
     def chunk_count(self, agent_id: int) -> int:
-        return self.vector_stamp(agent_id)[0]
+        return int(self._sql("SELECT COUNT(*) FROM knowledge_chunks WHERE agent_id = ?",
+                             [agent_id])[0][0])
 
 
 def _to_file(row: tuple) -> KnowledgeFile:

@@ -132,7 +132,7 @@ async def knowledge_turn(run: StoreRun, agent: AgentSpec, configs: Sequence[Prov
         return None
     agent_id = agent.id
     settings, chunks = await run(lambda s: (s.knowledge.settings(agent_id),
-                                            s.knowledge.chunk_count(agent_id)))
+                                            s.knowledge.has_chunks(agent_id)))
     if settings.retrieval == "off" or not chunks:
         return None
     problem = None

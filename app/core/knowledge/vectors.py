@@ -4,7 +4,7 @@ sqlite-vec cannot be loaded here (this Python has no
 ``enable_load_extension``), so the embeddings are float32 BLOBs in
 ``knowledge_chunks`` and a query is one matrix-vector product. The matrix of
 an agent's chunks is read once and kept (``VectorCache``) until the agent's
-chunks change (their count or largest id: ``KnowledgeRepository.vector_stamp``).
+chunks change (the count and largest id of its files: ``KnowledgeRepository.vector_stamp``).
 """
 
 from __future__ import annotations
