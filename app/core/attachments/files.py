@@ -41,7 +41,10 @@ def attach_file(path: Path | str, *, max_document_chars: int = DEFAULT_DOCUMENT_
     if len(text) > max_document_chars:
         notes = [f"trimmed to the first {max_document_chars:,} of {len(text):,} characters"]
         text = text[:max_document_chars]
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+    except OSError:              # gone since it was read: the text is what counts
+        size = 0
     return Attachment(kind="document", name=path.name, mime=document.kind, size=size,
                       text=text, note="; ".join(notes))
 

@@ -39,6 +39,7 @@ def prepare_image(data: bytes, name: str, max_side: int) -> Attachment:
             width, height = image.size
             if width * height > MAX_PIXELS:
                 raise ImageProblem(f"too many pixels ({width}×{height})")
+            frames = getattr(image, "n_frames", 1)
             image.seek(0)                       # a GIF's (or WebP's) first frame
             frame = image.convert("RGBA" if _has_alpha(image) else "RGB")
     except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
@@ -51,7 +52,7 @@ def prepare_image(data: bytes, name: str, max_side: int) -> Attachment:
     if max(frame.size) > max_side:
         frame.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
         note = f"scaled down from {width}×{height} to {frame.width}×{frame.height}"
-    if kind == "GIF" and getattr(image, "n_frames", 1) > 1:
+    if frames > 1:
         note = "; ".join(filter(None, ["first frame of an animation", note]))
     out = io.BytesIO()
     if frame.mode == "RGBA":
