@@ -111,3 +111,21 @@ def test_stop_during_a_nested_step_cancels_it_and_the_asking_step(tmp_path):
         ("user", "complete"), ("assistant", "complete"), ("user", "complete"),
         ("assistant", "cancelled"), ("tool", "cancelled")]
     assert rows[3]["content"] == "thinking hard"
+
+
+def test_stop_in_the_first_step_before_any_hand_off(tmp_path):
+    reached = asyncio.Event()
+    cast = Cast()
+    cast.add("Lead", [TextDelta(text="let me think"), lambda r: reached.set(), 30.0])
+    cast.add("Expert", answer("unused"))
+    cast.add("Checker", answer("unused"))
+
+    async def body(setup):
+        prepared, seen = await stop_when(setup, cast, "go", reached)
+        return seen, messages_of(setup.path, prepared.conversation.id)
+
+    seen, rows = run_workflow_test(tmp_path, cast, DESK, body)
+    assert [(r["role"], r["content"], r["status"]) for r in rows] == [
+        ("user", "go", "complete"), ("assistant", "let me think", "cancelled")]
+    assert cast.order() == ["Lead"]
+    assert kinds(seen) == ["start:Lead"]

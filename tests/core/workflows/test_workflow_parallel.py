@@ -94,3 +94,20 @@ def test_stop_cancels_every_running_branch(tmp_path):
     assert replies == [("a so far", "cancelled"), ("b so far", "cancelled")]
     assert cast.order() == ["Alpha", "Beta"] or cast.order() == ["Beta", "Alpha"]
     assert all(p.streams_closed == len(p.requests) for p in cast.providers.values())
+
+
+def test_stop_during_the_synthesis_keeps_every_answer(tmp_path):
+    reached = asyncio.Event()
+    cast = Cast()
+    cast.add("Alpha", answer("alpha answer"))
+    cast.add("Beta", answer("beta answer"))
+    cast.add("Judge", [TextDelta(text="merging"), lambda r: reached.set(), 30.0])
+
+    async def body(setup):
+        prepared, _seen = await stop_when(setup, cast, "q", reached)
+        return messages_of(setup.path, prepared.conversation.id)
+
+    rows = run_workflow_test(tmp_path, cast, PANEL, body)
+    replies = [(r["content"], r["status"]) for r in rows if r["role"] == "assistant"]
+    assert sorted(replies[:2]) == [("alpha answer", "complete"), ("beta answer", "complete")]
+    assert replies[2] == ("merging", "cancelled")
