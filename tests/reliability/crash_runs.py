@@ -49,7 +49,7 @@ class KillRun:
 
 
 def kill_at(command: list[str], env: dict[str, str], point: KillPoint, *,
-            cwd: Path, limit: float = 45.0) -> KillRun:
+            cwd: Path, limit: float = 90.0) -> KillRun:
     """Run ``command``, SIGKILL it at ``point``; what it showed until then."""
     run = KillRun()
     started = time.monotonic()

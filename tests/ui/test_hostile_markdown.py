@@ -146,15 +146,14 @@ def test_opening_a_chat_of_five_hostile_messages_keeps_the_loop_turning(view, qt
         timer.setInterval(16)
         timer.timeout.connect(lambda: ticks.append(clock.elapsed()))
         timer.start()
-        started = time.perf_counter()
         view.set_messages(messages)
-        assert time.perf_counter() - started < 1.0  # was the whole 88 s
-        assert view.is_drawing()
+        assert view.is_drawing()           # returned before drawing: was the whole 88 s
         qtbot.waitUntil(lambda: not view.is_drawing(), timeout=60_000)
         timer.stop()
-        gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+        # The timer kept firing while the messages were drawn, over many loop turns
+        # (before: no tick until the whole load was done). Gap sizes depend on the
+        # machine's load and are measured in bench/, not asserted here.
         assert len(ticks) > 20
-        assert max(gaps) < 500  # generous (loaded CI); before: one gap of the whole load
         assert view.render_pump.turns > 20
         for message in messages:
             text = view.message_widget(message.id).segments()[0].toPlainText()
@@ -162,24 +161,39 @@ def test_opening_a_chat_of_five_hostile_messages_keeps_the_loop_turning(view, qt
 
 
 # -- the block splitter ----------------------------------------------------------------
+def _split_seconds(text: str) -> tuple[float, list]:
+    """The best of three timings of splitting ``text`` in one append."""
+    best, blocks = float("inf"), []
+    for _ in range(3):
+        started = time.perf_counter()
+        splitter = BlockSplitter()
+        blocks = splitter.feed(text) + splitter.close()
+        best = min(best, time.perf_counter() - started)
+    return best, blocks
+
+
+def _grows_linearly(unit: str, small: int, factor: int = 8) -> list:
+    """Splitting ``factor`` times more text takes about ``factor`` times longer,
+    not ``factor``**2 (a ratio in the same run, whatever the machine's load)."""
+    small_seconds, _ = _split_seconds(unit * small)
+    large_seconds, blocks = _split_seconds(unit * (small * factor))
+    ratio = large_seconds / max(small_seconds, 1e-4)
+    assert ratio < factor * 3, f"{factor}x the text took {ratio:.1f}x the time"
+    return blocks
+
+
 def test_splitter_is_linear_on_one_large_append() -> None:
     """4 MB of short paragraphs in one append: the splitter copied the rest of its
-    buffer for every block (quadratic: ~40 s here); now ~1 s."""
-    text = "para text\n\n" * 400_000
-    started = time.perf_counter()
-    splitter = BlockSplitter()
-    blocks = splitter.feed(text) + splitter.close()
-    assert time.perf_counter() - started < 3
+    buffer for every block (quadratic: ~40 s here; 64x the time for 8x the text)."""
+    blocks = _grows_linearly("para text\n\n", 50_000)
     assert len(blocks) == 400_000
-    assert "".join(block.text for block in blocks) == text
+    assert "".join(block.text for block in blocks) == "para text\n\n" * 400_000
 
 
 def test_splitter_cuts_a_huge_line_without_rescanning_it() -> None:
-    splitter = BlockSplitter()
-    started = time.perf_counter()
-    blocks = splitter.feed("x" * 20_000_000) + splitter.close()
-    assert time.perf_counter() - started < 3
+    blocks = _grows_linearly("x", 2_500_000)
     assert all(len(block.text) <= FORCE_SPLIT_CHARS for block in blocks)
+    assert sum(len(block.text) for block in blocks) == 20_000_000
 
 
 # -- a property over Markdown-ish text ----------------------------------------------------
