@@ -63,3 +63,16 @@ def llama_embedding_server(tmp_path_factory: pytest.TempPathFactory) -> "Iterato
         yield server
     finally:
         server.stop()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The reliability suite's summary line per category (issue 21), shown
+    without ``-s``: see tests/support/reliability_summary.py."""
+    from tests.support.reliability_summary import summary_lines, write_report
+
+    lines = summary_lines()
+    if lines:
+        terminalreporter.write_sep("=", "reliability summary")
+        for line in lines:
+            terminalreporter.write_line(line)
+    write_report()

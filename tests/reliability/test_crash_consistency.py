@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 from crash_runs import KillPoint, check_after_kill, kill_at
 
+from tests.support.reliability_summary import record
+
 from app.domain import AgentSpec, ProviderConfig
 from app.store import Store
 
@@ -86,3 +88,5 @@ def test_kills_mid_reply_lose_nothing(tmp_path: Path, llama_server) -> None:
     assert killed >= total * 3 // 4, "too few runs were still going when killed"
     assert mid_reply >= total // 3, "too few kills hit a reply being streamed"
     assert partial >= 1
+    record("crash consistency", runs=total, killed=killed, mid_reply=mid_reply,
+           partial_kept=partial, losses=0)

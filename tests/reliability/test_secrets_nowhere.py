@@ -27,6 +27,7 @@ from app.store import AsyncStore, Store
 from tests.providers.fault_server import FaultServer, json_reply, status, text_stream
 from tests.support.log_files import detach_file_log
 from tests.support.memory_keyring import MemoryKeyring, installed
+from tests.support.reliability_summary import record
 from tests.support.turn_helpers import collect
 
 KEY = "sk-proj-Zq8XwV3uTt5RrP1oNn0MmLlKkJjIiHhGg"
@@ -106,6 +107,8 @@ def test_the_key_is_used_and_then_found_nowhere(tmp_path: Path, debug_log: Path)
     assert files_holding(exports, needle) == []
     assert debug_log.stat().st_size > 0
     assert {p.name for p in home.iterdir()} >= {"agentdesk.db", "settings.json", "logs"}
+    record("secrets", keys_used=1, files_searched=sum(1 for _ in home.rglob("*"))
+           + sum(1 for _ in exports.rglob("*")), leaks=0)
 
 
 def test_a_key_echoed_inside_a_stream_error_is_redacted() -> None:

@@ -18,6 +18,7 @@ from app.store import migrations
 from app.store.errors import DataAccessError
 from app.store.migrations import LATEST_VERSION
 from app.store.upgrade_backup import KEEP, UpgradeFailedError, upgrade_backups
+from tests.support.reliability_summary import record
 
 FIXTURES = Path(__file__).parent / "fixtures"
 VERSIONS = sorted(int(p.stem.split("-v")[1]) for p in FIXTURES.glob("schema-v*.db"))
@@ -98,6 +99,7 @@ def test_each_earlier_version_opens_with_nothing_lost(tmp_path: Path, version: i
     with Store.in_folder(home):                 # already upgraded: no new copy
         pass
     assert len(upgrade_backups(home / "agentdesk.db")) == (version < LATEST_VERSION)
+    record("upgrades", schema_versions=1, messages_checked=len(before), losses=0)
 
 
 def test_the_newest_three_copies_are_kept(tmp_path: Path) -> None:
@@ -140,6 +142,7 @@ def test_a_failed_migration_puts_the_copy_back_and_says_so(
     monkeypatch.undo()                          # the fixed release opens it
     with Store.in_folder(home) as store:
         assert store.integrity_ok() and len(store.agents.list()) == len(AGENTS)
+    record("upgrades", failed_migrations_restored=1, losses=0)
 
 
 def test_no_copy_no_upgrade(tmp_path: Path) -> None:
