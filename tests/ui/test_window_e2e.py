@@ -33,6 +33,7 @@ def replies(db_path, conversation_id: int) -> list[Message]:
 
 
 def shown_text(window: MainWindow, message_id: int) -> str:
+    """The message's Markdown as the view holds it (surrounding whitespace is not drawn)."""
     widget = window.chat_view.message_widget(message_id)
     assert widget is not None
     window.chat_view.flush()
@@ -104,7 +105,7 @@ def test_send_streams_in_several_renders_then_the_reply_is_stored(llama_window, 
     partial = [n for n in rendered if 0 < n < max(rendered)]
     assert len(set(partial)) >= 2, rendered          # drawn in pieces while it streamed
     assert rendered == sorted(rendered)              # only ever grew
-    assert shown_text(window, stored[0].id) == stored[0].content
+    assert shown_text(window, stored[0].id) == stored[0].content.strip()
     user = [m for m in messages(window.settings.database_path, conversation_id)
             if m.role == "user"]
     assert [m.content for m in user] == ["Tell me about the sea in three sentences."]
@@ -133,7 +134,7 @@ def test_escape_stops_mid_reply_and_the_partial_is_kept(llama_window, qtbot) -> 
     (reply,) = replies(window.settings.database_path, session.conversation_id)
     assert reply.status == "cancelled" and reply.content
     assert reply.content == "".join(texts)           # nothing after the stop was kept
-    assert shown_text(window, reply.id) == reply.content
+    assert shown_text(window, reply.id) == reply.content.strip()
     assert "stopped" in window.chat_view.message_widget(reply.id).footer.text()
     assert not window.composer.stop_button.isEnabled()
 
@@ -240,7 +241,7 @@ def test_regenerate_and_edit_and_resend(llama_window, qtbot, monkeypatch) -> Non
     assert len(messages(db, conversation_id)) == 5        # both earlier versions kept
     qtbot.waitUntil(lambda: window.chat_view.message_ids() == [m.id for m in stored],
                     timeout=WAIT_MS)
-    assert shown_text(window, stored[1].id) == stored[1].content
+    assert shown_text(window, stored[1].id) == stored[1].content.strip()
 
 
 def test_two_chats_stream_at_once_and_switching_loses_nothing(llama_window, qtbot) -> None:
@@ -273,5 +274,5 @@ def test_two_chats_stream_at_once_and_switching_loses_nothing(llama_window, qtbo
         assert [m.role for m in stored] == ["user", "assistant"]
         assert stored[1].status == "complete" and stored[1].content
         assert window.chat_view.message_ids() == [m.id for m in stored]
-        assert shown_text(window, stored[1].id) == stored[1].content
+        assert shown_text(window, stored[1].id) == stored[1].content.strip()
     assert {c.id for c in window.conversation_model.conversations()} == {first, second}
