@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, assert_never
@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 _RETRYABLE_KINDS = frozenset({"unreachable", "rate_limited", "timeout"})
 
 ProviderSource = Callable[[ProviderConfig], ChatProvider]
+#: Adapts the request to one candidate just before it is asked (e.g. images
+#: left out for a model without vision, app/core/attachments/agent_vision.py).
+PrepareFn = Callable[[Candidate, ChatRequest], Awaitable[ChatRequest]]
 
 
 def is_retryable(error: Error) -> bool:
@@ -79,10 +82,11 @@ class FallbackStream:
     """
 
     def __init__(self, candidates: Sequence[Candidate], request: ChatRequest,
-                 providers: ProviderSource) -> None:
+                 providers: ProviderSource, prepare: PrepareFn | None = None) -> None:
         self.candidates = list(candidates)
         self.request = request
         self._providers = providers
+        self._prepare = prepare
         self.attempts: list[Attempt] = []
 
     @property
@@ -154,6 +158,8 @@ class FallbackStream:
             return
         request = self.request.model_copy(update={"model": candidate.model})
         try:
+            if self._prepare is not None:
+                request = await self._prepare(candidate, request)
             async with aclosing(provider.stream_chat(request)) as stream:
                 async for event in stream:
                     yield event

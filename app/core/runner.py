@@ -47,7 +47,7 @@ from app.core.context_window import (
     tools_tokens,
 )
 from app.core.attachments import fit_user_message, has_images
-from app.core.attachments.agent_vision import vision_for_agent
+from app.core.attachments.agent_vision import VisionGate, vision_for_agent
 from app.core.fallback import Attempt, FallbackStream, ProviderPool, ProviderSource
 from app.core.recorder import ConversationRecorder, ReplyRecorder
 from app.core.reply_meta import context_meta, reply_meta, unique_call_id, usage_stats
@@ -152,6 +152,7 @@ class AgentRunner:
         self._tool_messages: list[Message] = []
         self._tool_problems: list[str] = []
         self._knowledge_turn: KnowledgeTurn | None = None
+        self._vision: VisionGate | None = None
         self._final: Message | None = None        # the last round's message
         self._round: _Round | None = None
         self._result: RunResult | None = None
@@ -199,11 +200,12 @@ class AgentRunner:
         if models is None:
             models = await discover_models(agent, self._settings, configs, self._providers,
                                            notes)
+        self._vision = VisionGate(self._settings, models, self._providers)
         if has_images(attachments):
             # Before anything is recorded or sent: a model without vision
             # gets a clear message, not a provider error afterwards.
-            check = await vision_for_agent(agent, self._settings, configs, models,
-                                           self._providers)
+            check = await vision_for_agent(agent, self._settings, configs, self._text,
+                                           self._vision, models)
             if not check.ok:
                 yield Error(kind="unsupported", message=check.message)
                 return
@@ -313,7 +315,10 @@ class AgentRunner:
                             final_round: bool) -> AsyncIterator[TurnEvent]:
         result = self._round = _Round(number)
         reply = self._reply = await self._start_reply(plan, number)
-        fallback = self._fallback = FallbackStream(plan.candidates, request, self._providers)
+        vision = self._vision
+        fallback = self._fallback = FallbackStream(
+            plan.candidates, request, self._providers,
+            prepare=vision.prepare if vision is not None else None)
         usage: Usage | None = None
         got_tokens = False
         ignored = 0

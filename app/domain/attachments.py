@@ -64,6 +64,8 @@ class ChatImage(BaseModel):
 
     mime: str
     data: bytes
+    #: The attachment's file name (only said in a note when the image is left out).
+    name: str = ""
 
     @property
     def base64(self) -> str:

@@ -185,13 +185,16 @@ def add_vision_switch(composer, settings: AppSettings,
 
     def refresh() -> None:
         agent = current_agent()
-        action.setEnabled(agent is not None and bool(agent.model))
+        # An 'auto' model is a different model from turn to turn: the switch
+        # belongs to the model it resolves to (set it on that model's agent).
+        action.setEnabled(agent is not None and bool(agent.model)
+                          and agent.model.lower() != "auto")
         action.setChecked(agent is not None and attachment_ops.model_sees_images(
             settings, agent.provider, agent.model))
 
     def toggled(checked: bool) -> None:
         agent = current_agent()
-        if agent is not None and agent.model:
+        if agent is not None and agent.model and agent.model.lower() != "auto":
             attachment_ops.set_model_vision(settings, agent.provider, agent.model, checked)
 
     menu.aboutToShow.connect(refresh)

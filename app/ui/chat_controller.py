@@ -277,7 +277,7 @@ class ChatController(QObject):
             self.follower.give_back(text, "agent")
             return
         assert conversation.id is not None
-        self.follower.sending(conversation.id, text)
+        self.follower.sending(conversation.id, text, new=True)
         if self.agent_id == agent_id and self.conversation_id is None:
             self.conversation_id = conversation.id   # the (empty) view is this chat
         self.session(conversation.id, agent_id).send(text, attached or [])

@@ -51,6 +51,7 @@ class ShownChatFollower(QObject):
         self._bridge = bridge
         self._again = False         # a check met a load: check once more after it
         self._unsent: dict[int, str] = {}   # conversation -> text sent, not yet recorded
+        self._new: set[int] = set()         # chats started for their unsent first message
         self.checks = 0             # external checks completed (tests wait on it)
         bridge.sig_changed.connect(self._on_notice)
         controller.sig_running.connect(self._turn_changed)
@@ -105,14 +106,19 @@ class ShownChatFollower(QObject):
             controller.show_conversation(None, controller.agent_id)
         controller.sig_conversation_gone.emit(conversation_id, CHAT_GONE_TEXT)
 
-    def sending(self, conversation_id: int, text: str) -> None:
-        """This window sent ``text``; kept until the session says it was recorded."""
+    def sending(self, conversation_id: int, text: str, *, new: bool = False) -> None:
+        """This window sent ``text``; kept until the session says it was recorded.
+        ``new``: the chat was started for this message (dropped if it is refused)."""
         self._unsent[conversation_id] = text
+        if new:
+            self._new.add(conversation_id)
 
     def settled(self, conversation_id: int, event: object) -> None:
         """The session recorded the message (UserMessageRecorded) or could not
         (MessageNotSent): then its text goes back to the composer it came from."""
         text = self._unsent.pop(conversation_id, None)
+        new = conversation_id in self._new
+        self._new.discard(conversation_id)
         if not isinstance(event, MessageNotSent):
             return
         ours = text is not None and text == event.text   # else: another window's
@@ -122,14 +128,31 @@ class ShownChatFollower(QObject):
             if ours or conversation_id == self._controller.conversation_id:
                 self.conversation_gone(conversation_id)
         elif ours:
+            if new and event.what == "unsupported":
+                self._drop_new_chat(conversation_id)
             self._controller.composer.attachments.put_back(list(event.attachments))
-            self.give_back(event.text, event.what, event.reason)
+            self.give_back(event.text, event.what, event.reason,
+                           conversation_id if new and event.what == "unsupported" else 0)
 
-    def give_back(self, text: str, what: str, reason: str = "") -> None:
-        """Put a message that was not sent back into the composer and say why."""
+    def _drop_new_chat(self, conversation_id: int) -> None:
+        """A chat started for a first message that was then refused before
+        anything was written or sent: it goes (it holds nothing), and the
+        window shows a new chat of the same agent again."""
+        controller = self._controller
+        controller.sessions.pop(conversation_id, None)
+        if conversation_id == controller.conversation_id:
+            controller.show_conversation(None, controller.agent_id)
+        self._bridge.spawn(self._drop(conversation_id), name="drop-refused-chat")
+
+    async def _drop(self, conversation_id: int) -> None:
+        await self._bridge.run(partial(chats.drop_if_empty, conversation_id=conversation_id))
+
+    def give_back(self, text: str, what: str, reason: str = "", gone: int = 0) -> None:
+        """Put a message that was not sent back into the composer and say why
+        (``gone``: the chat that was dropped for it, else 0)."""
         self._restore(text)
         self._controller.sig_conversation_gone.emit(
-            0, reason or NOT_SENT_TEXT.get(what, CHAT_GONE_TEXT))
+            gone, reason or NOT_SENT_TEXT.get(what, CHAT_GONE_TEXT))
 
     def _restore(self, text: str) -> None:
         # Before whatever was typed since, so nothing of either is lost.

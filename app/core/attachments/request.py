@@ -33,7 +33,7 @@ def fit_user_message(text: str, attachments: Sequence[Attachment],
     """The user message with documents cut so the whole takes at most
     ``room_tokens`` (None: no limit), and a note per document that was cut."""
     documents = [a for a in attachments if a.kind == "document" and a.text]
-    images = [ChatImage(mime=a.mime, data=a.data) for a in attachments
+    images = [ChatImage(mime=a.mime, data=a.data, name=a.name) for a in attachments
               if a.kind == "image" and a.data]
     notes: list[str] = []
     keep = [len(a.text) for a in documents]

@@ -9,8 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.domain import ModelInfo, ProviderConfig
+from app.domain import ChatMessage, ModelInfo, ProviderConfig
 from app.domain.attachments import Attachment
+
+
+#: The built-in engine loads no multimodal projector, so it never sees images.
+EMBEDDED_NO_VISION = ("The built-in engine can't read images; choose a vision model on "
+                      "Ollama, LM Studio or a compatible server (or send the message "
+                      "without images).")
 
 
 @dataclass(frozen=True)
@@ -21,6 +27,27 @@ class VisionCheck:
 
 def has_images(attachments: Sequence[Attachment]) -> bool:
     return any(a.kind == "image" for a in attachments)
+
+
+def omitted_note(name: str) -> str:
+    """What a request says in place of an earlier image the model cannot see."""
+    shown = " ".join(name.split())[:120] or "an image"
+    return f"[image omitted: {shown}; this model has no vision]"
+
+
+def without_images(messages: Sequence[ChatMessage]) -> list[ChatMessage]:
+    """The messages with each image replaced by a short note in the text
+    (``omitted_note``). Only the request changes: the stored messages keep
+    their attachments."""
+    out: list[ChatMessage] = []
+    for message in messages:
+        if not message.images:
+            out.append(message)
+            continue
+        notes = "\n".join(omitted_note(image.name) for image in message.images)
+        content = f"{message.content}\n\n{notes}" if message.content else notes
+        out.append(message.model_copy(update={"images": [], "content": content}))
+    return out
 
 
 def model_key(provider: str, model: str) -> str:
@@ -36,9 +63,7 @@ def check_vision(config: ProviderConfig | None, model: str, models: Sequence[Mod
     if model_key(provider, model) in {key.lower() for key in vision_models}:
         return VisionCheck(True)
     if config is not None and config.kind == "embedded":
-        return VisionCheck(False, f"The built-in engine cannot read images ({model}). "
-                                  "Pick a vision model on Ollama or an OpenAI-compatible "
-                                  "server, or send the message without images.")
+        return VisionCheck(False, EMBEDDED_NO_VISION)
     info = next((m for m in models if m.provider.lower() == provider.lower()
                  and m.id == model), None)
     if info is not None and info.capabilities:

@@ -60,3 +60,59 @@ def test_an_unknown_model_needs_the_persons_switch() -> None:
 def test_the_embedded_engine_says_it_cannot_read_images() -> None:
     verdict = check_vision(EMBEDDED, "gemma", [], [])
     assert not verdict.ok and "built-in engine" in verdict.message
+
+
+def test_earlier_images_become_notes_and_the_rest_stays() -> None:
+    from app.core.attachments.vision import without_images
+    from app.domain import ChatMessage
+    from app.domain.attachments import ChatImage
+    messages = [ChatMessage(role="system", content="be brief"),
+                ChatMessage(role="user", content="look", images=[
+                    ChatImage(mime="image/png", data=b"x", name="a b.png"),
+                    ChatImage(mime="image/png", data=b"y")]),
+                ChatMessage(role="user", content="", images=[
+                    ChatImage(mime="image/png", data=b"z", name="c.png")])]
+    out = without_images(messages)
+    assert out[0] is messages[0]
+    assert out[1].images == [] and out[1].content == (
+        "look\n\n[image omitted: a b.png; this model has no vision]\n"
+        "[image omitted: an image; this model has no vision]")
+    assert out[2].content == "[image omitted: c.png; this model has no vision]"
+    assert len(messages[1].images) == 2                       # the input is not changed
+
+
+def test_the_gate_leaves_images_out_per_candidate() -> None:
+    import asyncio
+
+    from app.core.attachments.agent_vision import VisionGate
+    from app.core.routing import Candidate
+    from app.domain import ChatMessage, ChatRequest
+    from app.domain.attachments import ChatImage
+    from app.settings import AppSettings
+
+    listed: list[str] = []
+
+    class Lister:
+        def __init__(self, config: ProviderConfig) -> None:
+            self.config = config
+
+        async def list_models(self) -> list[ModelInfo]:
+            listed.append(self.config.name)
+            return [ModelInfo(provider="ol", id="llava:7b", capabilities=["vision"]),
+                    ModelInfo(provider="ol", id="llama3.2", capabilities=["tools"])]
+
+    request = ChatRequest(model="x", messages=[ChatMessage(role="user", content="hi", images=[
+        ChatImage(mime="image/png", data=b"x", name="p.png")])])
+    gate = VisionGate(AppSettings(), [], Lister)  # type: ignore[arg-type]
+
+    async def go() -> list[ChatRequest]:
+        return [await gate.prepare(Candidate(config, model, "primary"), request)
+                for config, model in ((OLLAMA, "llava:7b"), (OLLAMA, "llama3.2"),
+                                      (EMBEDDED, "gemma"))]
+
+    seer, blind, engine = asyncio.run(go())
+    assert seer is request
+    assert blind.messages[0].images == [] and "p.png" in blind.messages[0].content
+    assert engine.messages[0].images == []
+    assert listed == ["ol"]                  # asked once per provider, never the engine
+    assert gate.blind == ["ol/llama3.2", "here/gemma"]
