@@ -21,4 +21,5 @@ exec .venv/bin/python -m pytest -q -p no:cacheprovider \
     "tests/ui/test_api_settings_session.py::test_api_page_screenshots" \
     tests/ui/test_workflow_screenshots.py \
     tests/ui/test_attachments_screenshots.py \
+    tests/ui/test_source_viewer.py::test_source_viewer_screenshot \
     "$@"

@@ -103,3 +103,13 @@ def write_binary_txt(path: Path, size: int = 20_000) -> Path:
     data = bytes((i * 7919 + 13) % 256 for i in range(size))
     path.write_bytes(data)
     return path
+
+
+def markdown_guide(path: Path, sections: int = 30) -> Path:
+    """A Markdown file of ``sections`` "## Part N" sections of 40 sentences each."""
+    parts = ["# Guide\n\nIntro text.\n"]
+    for number in range(1, sections + 1):
+        parts.append(f"\n## Part {number}\n\n" + " ".join(
+            f"Paragraph {number} sentence {i} about topic{number}." for i in range(40)) + "\n")
+    path.write_text("".join(parts), encoding="utf-8")
+    return path

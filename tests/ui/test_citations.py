@@ -1,6 +1,7 @@
 """Citations under a reply that used the agent's knowledge: shown from the stored
-meta (after a reload) and when a streamed reply finishes; clicking opens the
-file at its page through QDesktopServices — only a real local file."""
+meta (after a reload) and when a streamed reply finishes; clicking opens a
+PDF at its page through QDesktopServices and any other file in the source
+viewer — only a real local file."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from PySide6.QtCore import Qt, QUrl
 
 from app.ui.chat import ChatView
 from app.ui.chat.citations import CitationBar
+from app.ui.chat.source_viewer import SourceViewer
 from tests.ui.chat_support import make_message, shown_chat_view
 
 
@@ -58,13 +60,22 @@ def test_a_stored_reply_shows_its_sources_and_a_click_opens_the_page(
     qtbot.mouseClick(bar.buttons[0], Qt.MouseButton.LeftButton)
     assert [u.toString() for u in opened] == [QUrl.fromLocalFile(references[0]["path"])
                                               .toString() + "#page=3"]
-    qtbot.mouseClick(bar.buttons[1], Qt.MouseButton.LeftButton)
-    assert opened[-1].isLocalFile() and opened[-1].fragment() == ""
+    # A non-PDF file opens in the app's source viewer, not the desktop's.
+    with qtbot.waitSignal(bar.sig_opened) as shown:
+        qtbot.mouseClick(bar.buttons[1], Qt.MouseButton.LeftButton)
+    assert shown.args[1] is True and len(opened) == 1
+    viewer = view.window().findChild(SourceViewer, "sourceViewer")
+    assert viewer is not None and viewer.isVisible()
+    qtbot.waitUntil(lambda: viewer.source is not None, timeout=5000)
+    assert viewer.text.toPlainText() == "# Guide"
+    viewer.close()
     with qtbot.waitSignal(bar.sig_opened) as refused:
         qtbot.mouseClick(bar.buttons[2], Qt.MouseButton.LeftButton)
     assert refused.args[1] is False             # a relative path never opens
-    qtbot.mouseClick(bar.buttons[3], Qt.MouseButton.LeftButton)
-    assert len(opened) == 2                     # nor a file that is gone
+    with qtbot.waitSignal(bar.sig_opened) as refused:
+        qtbot.mouseClick(bar.buttons[3], Qt.MouseButton.LeftButton)
+    assert refused.args[1] is False and len(opened) == 1    # nor a file that is gone
+    assert not viewer.isVisible()                # and no viewer for either
 
 
 def test_a_streamed_reply_gets_its_sources_when_it_finishes(view, tmp_path, opened) -> None:

@@ -2,29 +2,34 @@
 
 Each reference (``meta["knowledge"]`` of the reply, app/core/knowledge/turn.py)
 is a button; its tooltip shows the excerpt the model was given (plain text,
-bounded), so the chunks used stay visible after the reply. Clicking opens the
-file with the desktop's viewer, at the page for a PDF (``#page=N``). The link
-is checked first: only a ``file:`` URL of an existing regular file that is not
-one of the open database's own files is opened, whatever the stored meta says.
+bounded), so the chunks used stay visible after the reply. Clicking a PDF's
+opens it with the desktop's viewer at its page (``#page=N``); any other file
+opens in the app's source viewer (app/ui/chat/source_viewer.py) scrolled to
+the cited chunk, with an "Open file" button. The link is checked first
+(app/ui/chat/citation_links.py): only a ``file:`` URL of an existing regular
+file that is not one of the open database's own files is opened.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
-from app.domain.live_files import is_live
+from app.ui.chat.citation_links import OpenFn, citation_url, is_pdf, reference_label
+from app.ui.chat.source_viewer import show_source
 from app.ui.plain_text import tooltip
 
 MAX_SHOWN = 40
 MAX_TOOLTIP_CHARS = 800
-OpenFn = Callable[[QUrl], object]
+#: The excerpt kept for finding the chunk in the source viewer (the stored
+#: excerpt's own bound, app/core/knowledge/turn.py MAX_EXCERPT_CHARS).
+MAX_EXCERPT_CHARS = 1500
+__all__ = ["CitationBar", "citation_url", "clean_references", "open_citation",
+           "reference_label"]
 
 
 def clean_references(raw: Any) -> list[dict[str, Any]]:
@@ -39,23 +44,8 @@ def clean_references(raw: Any) -> list[dict[str, Any]]:
             out.append({"n": item["n"], "path": item["path"],
                         "location": str(item.get("location") or "")[:200],
                         "page": page if isinstance(page, int) and page > 0 else None,
-                        "text": str(item.get("text") or "")[:MAX_TOOLTIP_CHARS]})
+                        "text": str(item.get("text") or "")[:MAX_EXCERPT_CHARS]})
     return out
-
-
-def citation_url(reference: dict[str, Any]) -> QUrl | None:
-    """The file URL a reference opens (at its page), or None when it must not open."""
-    path = reference.get("path")
-    if not isinstance(path, str) or not os.path.isabs(path):
-        return None
-    if not Path(path).is_file() or is_live(path):
-        return None
-    url = QUrl.fromLocalFile(path)
-    if url.scheme() != "file" or not url.isLocalFile():
-        return None
-    if reference.get("page"):
-        url.setFragment(f"page={int(reference['page'])}")
-    return url
 
 
 def open_citation(reference: dict[str, Any], opener: OpenFn = QDesktopServices.openUrl) -> bool:
@@ -65,11 +55,6 @@ def open_citation(reference: dict[str, Any], opener: OpenFn = QDesktopServices.o
         return False
     opener(url)
     return True
-
-
-def reference_label(reference: dict[str, Any]) -> str:
-    where = f" — {reference['location']}" if reference["location"] else ""
-    return f"[{reference['n']}] {Path(reference['path']).name}{where}"
 
 
 class CitationBar(QWidget):
@@ -96,7 +81,7 @@ class CitationBar(QWidget):
             button.setObjectName("citationButton")
             button.setAutoRaise(True)
             button.setText(reference_label(reference)[:80])
-            shown = " ".join(reference["text"].split())
+            shown = " ".join(reference["text"][:MAX_TOOLTIP_CHARS].split())
             button.setToolTip(tooltip(f"{reference['path']}\n\n{shown}"))
             button.clicked.connect(lambda _=False, r=reference: self.open(r))
             layout.addWidget(button)
@@ -104,6 +89,13 @@ class CitationBar(QWidget):
         layout.addStretch(1)
 
     def open(self, reference: dict[str, Any]) -> bool:
-        opened = open_citation(reference, type(self).opener)
+        """A PDF opens in the desktop's viewer at its page; any other file in
+        the app's source viewer at the cited chunk. A link that fails the
+        checks opens nothing."""
+        if is_pdf(reference) or citation_url(reference) is None:
+            opened = open_citation(reference, type(self).opener)
+        else:
+            show_source(reference, self)
+            opened = True
         self.sig_opened.emit(reference, opened)
         return opened
