@@ -9,6 +9,7 @@ PySide6 is imported the way the app imports it (app/ui/qt_import.py), before
 any test module imports Qt.
 """
 
+import gc
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -63,6 +64,16 @@ def llama_embedding_server(tmp_path_factory: pytest.TempPathFactory) -> "Iterato
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _thaw_collector() -> Iterator[None]:
+    """A test that starts an API server freezes the objects alive at that
+    moment (app/api/server_tuning.py); give them back to the collector after
+    it, so the test process's garbage is not kept for the rest of the run."""
+    yield
+    if gc.get_freeze_count():
+        gc.unfreeze()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -48,6 +48,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 def serve_command(args: argparse.Namespace, store: Store) -> int:
     # FastAPI and uvicorn load only for this command (every other command starts faster).
     from app.api.context import ApiContext
+    from app.api.server_tuning import short_gil_switches
     try:
         settings = load_settings(args.home)
         token = api_token()
@@ -63,7 +64,8 @@ def serve_command(args: argparse.Namespace, store: Store) -> int:
         update={"api": settings.api.model_copy(update={"host": host})}), token, store.path)
     store.close()       # the server opens its own connection on its loop
     try:
-        asyncio.run(_serve(context, host, port, json_output=args.json))
+        with short_gil_switches():
+            asyncio.run(_serve(context, host, port, json_output=args.json))
     except KeyboardInterrupt:
         pass
     return 0
@@ -73,6 +75,7 @@ async def _serve(context: ApiContext, host: str, port: int, *, json_output: bool
     import uvicorn
 
     from app.api.app import create_app
+    from app.api.server_tuning import freeze_long_lived
 
     config = uvicorn.Config(create_app(context), host=host, port=port, log_level="warning",
                             lifespan="on", access_log=False)
@@ -90,6 +93,7 @@ async def _serve(context: ApiContext, host: str, port: int, *, json_output: bool
     if task.done():
         task.result()
         raise CliError(f"the API server on {host}:{port} stopped as it started")
+    freeze_long_lived(collect=True)     # built and listening: see app/api/server_tuning.py
     bound = listening.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     address = f"http://{shown}:{bound}"

@@ -23,26 +23,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-import sys
 import threading
 from collections.abc import Callable
 from typing import Any, Literal
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from app.api.server_tuning import freeze_long_lived, short_gil_switches
 from app.core.secrets import SecretError, api_token, regenerate_api_token
 from app.settings import ApiSettings, AppSettings
 
 log = logging.getLogger(__name__)
 
 State = Literal["off", "starting", "on", "stopping", "failed"]
-#: The interpreter's thread switch interval while the server runs (default 5 ms).
-#: The server thread and the window's thread share one GIL: under load the
-#: server thread is busy in Python, and each time the window's loop comes back
-#: from Qt into Python it waits up to one interval for the GIL. A loop turn does
-#: that many times, so the waits add up to visible stalls; 1 ms cut the window's
-#: p99 loop gap about in half under 32 streaming clients (docs/PERFORMANCE.md).
-SHARED_GIL_SWITCH_SECONDS = 0.001
 POLL_MS = 400
 STOP_WAIT_SECONDS = 5.0
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -97,14 +90,15 @@ class _ServerThread:
 
     def _run(self) -> None:
         loop = asyncio.new_event_loop()
-        previous = sys.getswitchinterval()
-        sys.setswitchinterval(min(previous, SHARED_GIL_SWITCH_SECONDS))
+        # The app is built (FastAPI and its routes imported and made): out of
+        # the collector's reach from now on, without a full pass beside the UI.
+        freeze_long_lived(collect=False)
         try:
-            loop.run_until_complete(self.server.serve(sockets=[self.sock]))
+            with short_gil_switches():
+                loop.run_until_complete(self.server.serve(sockets=[self.sock]))
         except (OSError, RuntimeError) as exc:
             log.error("the API server stopped: %s", exc)
         finally:
-            sys.setswitchinterval(previous)
             loop.close()
             self.sock.close()
 
