@@ -27,10 +27,15 @@ class MessageRepository:
 
     # -- reading ---------------------------------------------------------------
     def get(self, message_id: int) -> Message:
-        row = self._t.message.get_or_none(self._t.message.id == message_id)
+        # Plain SQL, as ``page``: every streamed reply reads its row back when
+        # it starts and when it ends, and peewee's query building and row
+        # objects cost several times the lookup (on the store's thread, which
+        # shares the GIL with the loop relaying tokens: docs/PERFORMANCE.md).
+        row = self._db.execute_sql(f"SELECT {_PAGE_COLUMNS} FROM {self._message_table} "
+                                   "WHERE id = ?", (message_id,)).fetchone()
         if row is None:
             raise NotFoundError("message", message_id)
-        return self._to_message(row)
+        return _from_tuple(row)
 
     def page(self, conversation_id: int, *, before_id: int | None = None,
              after_id: int | None = None, limit: int = 100) -> list[Message]:
@@ -215,24 +220,39 @@ class MessageRepository:
         return ids
 
     # -- helpers ---------------------------------------------------------------
+    @property
+    def _message_table(self) -> str:
+        return self._t.message._meta.table_name
+
     def _update(self, message_id: int, **values) -> None:
-        table = self._t.message
-        now = time_to_db(utc_now())
-        row = table.get_or_none(table.id == message_id)
-        if row is None:
-            raise NotFoundError("message", message_id)
+        """Write ``values`` (field names) and touch the conversation, in one
+        transaction. Plain SQL: a streaming flush calls this a few times a
+        second per reply (see ``get``)."""
+        fields = self._t.message._meta.fields
+        values["updated_at"] = now = time_to_db(utc_now())
+        assignments = ", ".join(f"{fields[name].column_name} = ?" for name in values)
         with self._db.atomic():
-            table.update(**values, updated_at=now).where(table.id == message_id).execute()
-            self._touch_conversation(row.conversation_id, now)
-        self._hub.emit("message", "update", [message_id], row.conversation_id)
+            # fetchall: the statement runs to its end before the commit.
+            rows = self._db.execute_sql(
+                f"UPDATE {self._message_table} SET {assignments} WHERE id = ? "
+                "RETURNING conversation_id", (*values.values(), message_id)).fetchall()
+            if not rows:
+                raise NotFoundError("message", message_id)
+            conversation_id = rows[0][0]
+            self._touch_conversation(conversation_id, now)
+        self._hub.emit("message", "update", [message_id], conversation_id)
 
     def _touch_conversation(self, conversation_id: int, now: str,
                             leaf: int | None = None) -> None:
-        table = self._t.conversation
-        values = {"updated_at": now} if leaf is None else {"updated_at": now,
-                                                           "active_leaf_id": leaf}
-        changed = table.update(**values).where(table.id == conversation_id).execute()
-        if not changed:
+        table = self._t.conversation._meta.table_name
+        if leaf is None:
+            cursor = self._db.execute_sql(f"UPDATE {table} SET updated_at = ? WHERE id = ?",
+                                          (now, conversation_id))
+        else:
+            cursor = self._db.execute_sql(
+                f"UPDATE {table} SET updated_at = ?, active_leaf_id = ? WHERE id = ?",
+                (now, leaf, conversation_id))
+        if not cursor.rowcount:
             raise NotFoundError("conversation", conversation_id)
 
     def _emit_conversation(self, conversation_id: int) -> None:
