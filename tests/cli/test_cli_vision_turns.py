@@ -113,6 +113,7 @@ def test_an_auto_model_is_decided_for_the_model_auto_resolves_to(
     ollama.loaded = {"llama3.2:latest"}
     refused = cli("chat", "--agent", "auto", "And this?", "--attach", str(png))
     assert refused.code != 0
+    assert "'auto', which means ol/llama3.2:latest now" in refused.error_line
     assert "llama3.2:latest on ol cannot read images" in refused.error_line
     assert len(ollama.chat_requests()) == 1
     assert len(cli("conversations", "list", "--json").json()) == 1   # no empty chat left

@@ -70,3 +70,45 @@ def test_the_embedded_engine_leaves_images_out_of_earlier_turns() -> None:
     for chat_format in (None, "gemma"):
         wire = messages_for(_request("gemma").messages, chat_format)
         assert all(isinstance(m["content"], str) for m in wire)
+
+
+def test_a_fallback_without_vision_gets_notes_where_the_first_got_images(
+        ollama_server: OllamaServer) -> None:  # noqa: F811
+    """Per candidate: the vision model that fails first was sent the image; the
+    fallback without vision gets the same request with a note instead."""
+    from app.core.attachments.agent_vision import VisionGate
+    from app.core.fallback import FallbackStream
+    from app.core.routing import Candidate
+    from app.settings import AppSettings
+
+    config = ProviderConfig(name="local-ollama", kind="ollama",
+                            base_url=ollama_server.base_url)
+    ollama_server.inject("500")                    # the first request fails
+    providers: list = []
+
+    def source(_config: ProviderConfig):
+        if not providers:
+            providers.append(make_provider(ollama_server, attempts=1))
+        return providers[0]
+
+    named = ChatRequest(model="x", messages=[
+        ChatMessage(role="user", content="What is in the picture?",
+                    images=[PNG.model_copy(update={"name": "cat.png"})])])
+
+    async def go() -> list:
+        gate = VisionGate(AppSettings(), [], source)
+        stream = FallbackStream([Candidate(config, "llava:7b", "primary"),
+                                 Candidate(config, "llama3.2:latest", "fallback 1")],
+                                named, source, prepare=gate.prepare)
+        try:
+            return [e async for e in stream.events()]
+        finally:
+            await providers[0].aclose()
+
+    events = asyncio.run(asyncio.wait_for(go(), 20))
+    assert any(isinstance(e, TextDelta) for e in events)
+    first, second = ollama_server.chat_requests()
+    assert first["model"] == "llava:7b" and len(first["messages"][0]["images"]) == 1
+    assert second["model"] == "llama3.2:latest" and "images" not in second["messages"][0]
+    assert second["messages"][0]["content"] == (
+        "What is in the picture?\n\n[image omitted: cat.png; this model has no vision]")

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QColor, QTextCursor
+from plain_text_support import HOSTILE as PLAIN_HOSTILE
+from plain_text_support import hostile_problems
 from window_support import WAIT_MS, add_messages, open_window, process, seed_ollama
 
 from app.core.knowledge.chunking import chunk_sections
@@ -53,8 +55,8 @@ def _references(tmp_path: Path) -> list[dict]:
     return [
         {"n": 1, "path": str(guide), "location": chunk.location, "page": None,
          "chunk_id": 1, "text": chunk.text},
-        {"n": 2, "path": str(notes), "location": "line 3", "page": None, "chunk_id": 2,
-         "text": "The falcon code is zanzibar."},
+        {"n": 2, "path": str(notes), "location": PLAIN_HOSTILE, "page": None,
+         "chunk_id": 2, "text": "The falcon code is zanzibar."},   # a hostile heading
         {"n": 3, "path": str(pdf), "location": "page 3", "page": 3, "chunk_id": 3,
          "text": "pdf text"},
     ]
@@ -141,6 +143,8 @@ def test_citations_open_the_source_viewer_at_the_chunk(qapp, qtbot, bridge, sett
         assert again is viewer
         assert again.text.toPlainText() == HOSTILE
         assert again.text.textCursor().selectedText() == "The falcon code is zanzibar."
+        assert hostile_problems([again]) == []   # its heading, in the title, is text
+        assert PLAIN_HOSTILE in again.title.text()
         link = QTextCursor(again.text.document())
         link.setPosition(HOSTILE.index("Session expired") + 3)
         assert again.text.anchorAt(again.text.cursorRect(link).center()) == ""   # no link

@@ -84,7 +84,11 @@ async def vision_for_agent(agent: AgentSpec, settings: AppSettings,
     plan = plan_route(agent, configs, facts, settings, models=models)
     if plan.candidates:
         first = plan.candidates[0]
-        return await gate.check(first.provider, first.model)
+        check = await gate.check(first.provider, first.model)
+        if not check.ok and (agent.model or AUTO).lower() == AUTO:
+            return VisionCheck(False, f"This agent's model is 'auto', which means "
+                                      f"{first.label} now. {check.message}")
+        return check
     provider = agent.provider or settings.default_provider
     model = agent.model or settings.default_model or AUTO
     if model.lower() == AUTO:
