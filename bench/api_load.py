@@ -3,6 +3,7 @@ window's event loop stalls while it serves.
 
     .venv/bin/python bench/api_load.py                   # 32 clients, 3 rounds
     .venv/bin/python bench/api_load.py --clients 8 --tokens 64 --json
+    .venv/bin/python bench/api_load.py --gap-ms 20 --spread-ms 2000  # arrivals spread
 
 A fast scripted model server (a separate process speaking the OpenAI
 streaming wire format: GET /v1/models, POST /v1/chat/completions as SSE) sends
@@ -20,7 +21,13 @@ Phase 1, in the same run, alternating round by round:
       (a llama.cpp-kind provider): the runner, the recorder, the store and
       the HTTP layer in between.
   Added latency per token = (b) - (a) at p50 and at p99; throughput = tokens
-  delivered per second of wall time over all clients.
+  delivered per second of wall time over all clients. Also the serve
+  process's CPU time per token relayed (from /proc), which unlike latency
+  barely moves with the machine's other load. By default all clients start
+  at once (the worst case: 32 requests set up, and later finished, in the
+  same instant while other streams' tokens wait behind them);
+  ``--spread-ms`` starts each after its own seeded offset, the same offsets
+  for the direct and the API rounds.
 Phase 2: the window (offscreen, real MainWindow on a real store) serves the
   API itself (app/ui/api_server.py: uvicorn on its own thread) while a client
   process puts the same load on it; a 5 ms heartbeat QTimer on the window's
@@ -36,11 +43,13 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import re
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -178,18 +187,38 @@ async def _one_api(client: httpx.AsyncClient, url: str, agent_id: int, load: Loa
                 load.failures.append(str(event.get("message"))[:200])
 
 
-async def run_load(kind: str, url: str, clients: int, agent_id: int = 0) -> Load:
+async def _after(delay_s: float, job: Awaitable[None]) -> None:
+    await asyncio.sleep(delay_s)
+    await job
+
+
+async def run_load(kind: str, url: str, clients: int, agent_id: int = 0,
+                   spread_ms: float = 0.0, seed: int = 0) -> Load:
+    """``clients`` streams at once; with ``spread_ms`` each starts after its
+    own offset in [0, spread_ms) (seeded: the direct and API rounds of the
+    same seed start at the same offsets)."""
     load = Load()
+    offsets = random.Random(seed).sample(range(max(1, int(spread_ms * 1000))), clients) \
+        if spread_ms > 0 else [0] * clients
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     headers = {"Authorization": f"Bearer {TOKEN}"}
     async with httpx.AsyncClient(limits=limits, headers=headers, timeout=120) as client:
         started = time.perf_counter()
-        jobs = [(_one_direct(client, url, load) if kind == "direct"
-                 else _one_api(client, url, agent_id, load)) for _ in range(clients)]
+        jobs = [_after(offset / 1e6, _one_direct(client, url, load) if kind == "direct"
+                       else _one_api(client, url, agent_id, load)) for offset in offsets]
         results = await asyncio.gather(*jobs, return_exceptions=True)
         load.seconds = time.perf_counter() - started
     load.failures += [f"{type(r).__name__}: {r}" for r in results if isinstance(r, Exception)]
     return load
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of ``pid`` so far (Linux /proc; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -238,12 +267,17 @@ def phase_serve(args: argparse.Namespace, provider_port: int) -> dict:
     env, agent_id = _setup_home(provider_port)
     serve, address = _start_serve(env)
     direct, api = Load(), Load()
+    serve_cpu_s = 0.0
     try:
         asyncio.run(run_load("api", address, 2, agent_id))          # warm up
-        for _ in range(args.rounds):
+        for round_ in range(args.rounds):
             for total, kind in ((direct, "direct"), (api, "api")):
                 url = f"http://127.0.0.1:{provider_port}" if kind == "direct" else address
-                got = asyncio.run(run_load(kind, url, args.clients, agent_id))
+                cpu_before = process_cpu_seconds(serve.pid)
+                got = asyncio.run(run_load(kind, url, args.clients, agent_id,
+                                           args.spread_ms, seed=round_))
+                if kind == "api":
+                    serve_cpu_s += process_cpu_seconds(serve.pid) - cpu_before
                 total.latencies_ms += got.latencies_ms
                 total.tokens += got.tokens
                 total.seconds += got.seconds
@@ -257,6 +291,10 @@ def phase_serve(args: argparse.Namespace, provider_port: int) -> dict:
                         "p99_ms": percentile(load.latencies_ms, 0.99),
                         "tokens": load.tokens, "tokens_per_s": load.throughput,
                         "failures": load.failures[:5]}
+    # CPU time of the serve process per token relayed: unlike latency, hardly
+    # moved by what else the machine runs (NaN where /proc is missing).
+    result["serve_cpu_us_per_token"] = (serve_cpu_s / api.tokens * 1e6 if api.tokens
+                                        else float("nan"))
     result["added_p50_ms"] = result["api"]["p50_ms"] - result["direct"]["p50_ms"]
     result["added_p99_ms"] = result["api"]["p99_ms"] - result["direct"]["p99_ms"]
     return result
@@ -323,6 +361,7 @@ def phase_window(args: argparse.Namespace, env: dict[str, str], agent_id: int) -
         process = await asyncio.create_subprocess_exec(
             sys.executable, __file__, "--clients-only", server.address, str(agent_id),
             "--clients", str(args.clients), "--rounds", str(args.rounds),
+            "--spread-ms", str(args.spread_ms),
             cwd=ROOT, stdout=asyncio.subprocess.PIPE)
         beat.start()
         out, _ = await process.communicate()
@@ -345,10 +384,11 @@ def phase_window(args: argparse.Namespace, env: dict[str, str], agent_id: int) -
     return result
 
 
-def _clients_only(url: str, agent_id: int, clients: int, rounds: int) -> None:
+def _clients_only(url: str, agent_id: int, clients: int, rounds: int,
+                  spread_ms: float) -> None:
     total = Load()
-    for _ in range(rounds):
-        got = asyncio.run(run_load("api", url, clients, agent_id))
+    for round_ in range(rounds):
+        got = asyncio.run(run_load("api", url, clients, agent_id, spread_ms, seed=round_))
         total.latencies_ms += got.latencies_ms
         total.tokens += got.tokens
         total.failures += got.failures
@@ -363,6 +403,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gap-ms", type=float, default=2.0,
                         help="the model server's pause between tokens")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--spread-ms", type=float, default=0.0,
+                        help="start each client after its own random offset below this "
+                             "(0: all at once)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--provider-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--clients-only", nargs=2, metavar=("URL", "AGENT"),
@@ -373,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.clients_only:
         _clients_only(args.clients_only[0], int(args.clients_only[1]), args.clients,
-                      args.rounds)
+                      args.rounds, args.spread_ms)
         return 0
 
     provider, port = _start_provider(args.tokens, args.gap_ms)
@@ -387,20 +430,24 @@ def main(argv: list[str] | None = None) -> int:
           and window["stall_max_ms"] <= GOAL_STALL_MS
           and not (served["api"]["failures"] or window["failures"]))
     report = {"clients": args.clients, "tokens_per_reply": args.tokens,
-              "gap_ms": args.gap_ms, "rounds": args.rounds, "serve": served,
+              "gap_ms": args.gap_ms, "spread_ms": args.spread_ms, "rounds": args.rounds,
+              "serve": served,
               "window": window, "goals_met": ok}
     if args.json:
         print(json.dumps(report, indent=2))
     else:
         d, a = served["direct"], served["api"]
+        starts = (f"starting within {args.spread_ms:.0f} ms" if args.spread_ms
+                  else "starting together")
         print(f"{args.clients} streaming clients x {args.rounds} rounds, "
-              f"{args.tokens} tokens each, {args.gap_ms} ms apart")
+              f"{args.tokens} tokens each, {args.gap_ms} ms apart, {starts}")
         print(f"  direct to the model server: p50 {d['p50_ms']:.2f} ms  p99 "
               f"{d['p99_ms']:.2f} ms per token, {d['tokens_per_s']:.0f} tokens/s")
         print(f"  through agentdesk serve:    p50 {a['p50_ms']:.2f} ms  p99 "
               f"{a['p99_ms']:.2f} ms per token, {a['tokens_per_s']:.0f} tokens/s")
         print(f"  added per token: p50 {served['added_p50_ms']:.2f} ms, "
-              f"p99 {served['added_p99_ms']:.2f} ms (goal <= {GOAL_ADDED_P99_MS} ms)")
+              f"p99 {served['added_p99_ms']:.2f} ms (goal <= {GOAL_ADDED_P99_MS} ms); "
+              f"serve's CPU {served['serve_cpu_us_per_token']:.0f} us per token")
         print(f"  window serving the same load: longest loop stall "
               f"{window['stall_max_ms']:.0f} ms, p99 {window['stall_p99_ms']:.0f} ms "
               f"(goal <= {GOAL_STALL_MS:.0f} ms), {window['stalls_over_50_ms']} of "
