@@ -249,11 +249,13 @@ def _start_gui(settings: AppSettings, open_paths: Sequence[str] = ()) -> int:
 def _open_store(settings: AppSettings) -> Store:
     path = settings.database_path
     try:
-        # recover=False: a GUI may be running and streaming right now; marking
-        # its open reply "partial" is the GUI's job when it starts, not ours.
+        # recover="if_alone": a GUI or another chat may be streaming right now,
+        # and its live reply is not "partial"; only when no other process has
+        # the data open are "streaming" replies orphans of a killed process
+        # (app/store/writer_lease.py), marked partial here as the GUI would.
         # allow_read_only: read commands work on read-only data; a write says
         # the data is read-only (ReadOnlyDataError, via _run_command).
-        return Store(path, recover=False, allow_read_only=True)
+        return Store(path, recover="if_alone", allow_read_only=True)
     except (SchemaTooNewError, StoreError) as exc:   # DataAccessError: what to do
         raise CliError(str(exc)) from None
     except Exception as exc:  # reported: the file is unreadable or not a database

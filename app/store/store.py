@@ -5,6 +5,7 @@ every call on one serial worker thread.
 """
 
 from pathlib import Path
+from typing import Literal
 
 from app.domain import live_files
 from app.store.agents import AgentRepository
@@ -34,13 +35,16 @@ from app.store.tool_records import (
 from app.store.upgrade_backup import backup_before_upgrade, restore_after_failed_upgrade
 from app.store.usage import UsageRepository
 from app.store.workflows import WorkflowRepository
+from app.store.writer_lease import WriterLease
 
 
 class Store:
-    def __init__(self, path: Path | str, *, recover: bool = True,
+    def __init__(self, path: Path | str, *, recover: bool | Literal["if_alone"] = True,
                  allow_read_only: bool = False) -> None:
         """Open the database at ``path``, upgrade its schema, and (by default)
-        mark replies interrupted by a crash as partial.
+        mark replies interrupted by a crash as partial. ``recover="if_alone"``
+        (the CLI): only when no other store has the database open, so none of
+        those replies can be live (app/store/writer_lease.py).
 
         Data that cannot be used as it is raises a DataAccessError whose
         message says what to do (app/store/database.py): a 0-byte or damaged
@@ -93,8 +97,14 @@ class Store:
         self.knowledge = KnowledgeRepository(self.db, self.hub)
         self.workflows = WorkflowRepository(self.db, tables, self.hub)
         self.recovered_message_ids: list[int] = []
-        if recover and not self.read_only:
+        self._lease: WriterLease | None = None
+        if self._live and not self.read_only:
+            self._lease = WriterLease.take(self.path, want_alone=recover == "if_alone")
+        alone = self._lease is not None and self._lease.alone
+        if (recover is True or alone) and not self.read_only:
             self.recovered_message_ids = self.messages.recover_interrupted()
+        if self._lease is not None:
+            self._lease.share()
         self._data_version = self._read_data_version()
 
     def _upgrade(self) -> None:
@@ -150,6 +160,9 @@ class Store:
     def close(self) -> None:
         if not self.db.is_closed():
             self.db.close()
+        lease = getattr(self, "_lease", None)
+        if lease is not None:
+            lease.release()
         if self._live:
             self._live = False
             live_files.unregister(self.path)

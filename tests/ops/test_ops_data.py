@@ -34,8 +34,9 @@ def test_a_failed_backup_keeps_the_old_file(store, agent, tmp_path, monkeypatch)
     with pytest.raises(BackupError, match="disk I/O error"):
         data.backup_to(store, target)
     assert target.read_bytes() == b"older backup"
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "agentdesk.db-wal"
-                  and p.name != "agentdesk.db-shm") == ["agentdesk.db", "b.db"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name not in {
+        "agentdesk.db-wal", "agentdesk.db-shm", "agentdesk.db-writers"}) == \
+        ["agentdesk.db", "b.db"]
 
 
 @pytest.mark.parametrize("content, problem", [

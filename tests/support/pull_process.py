@@ -67,10 +67,16 @@ class Finished:
         return lines[-1] if lines else ""
 
 
+def pull_command(entry: CatalogueEntry) -> list[str]:
+    """The command line of ``agentdesk models pull <entry.id>`` with ``entry``
+    in the child's catalogue (run it with ``AGENTDESK_HOME`` set)."""
+    return [sys.executable, "-c", _CHILD, entry.model_dump_json()]
+
+
 def start_pull(home: Path, entry: CatalogueEntry) -> subprocess.Popen:
     """``agentdesk models pull <entry.id>`` in a new process on ``home``."""
     return subprocess.Popen(
-        [sys.executable, "-c", _CHILD, entry.model_dump_json()], cwd=ROOT,
+        pull_command(entry), cwd=ROOT,
         env={**os.environ, "AGENTDESK_HOME": str(home)},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

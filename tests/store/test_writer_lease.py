@@ -1,0 +1,80 @@
+"""The CLI's recovery (``Store(recover="if_alone")``, app/store/writer_lease.py):
+a reply left ``streaming`` by a killed process is marked ``partial`` when no
+other store has the database open, and left alone while one does (its reply
+may be live) — another store in this process or a store in another process,
+until that process is killed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from app.domain import AgentSpec
+from app.store import Store
+from app.store.writer_lease import lease_path
+from store_helpers import add_message
+
+ROOT = Path(__file__).resolve().parents[2]
+_HOLDER = """
+import sys
+from app.store import Store
+store = Store(sys.argv[1], recover=False)
+print("open", flush=True)
+sys.stdin.read()
+"""
+
+
+def streaming_reply(db_path: Path) -> int:
+    with Store(db_path) as first:
+        agent = first.agents.create(AgentSpec(name="a"))
+        chat = first.conversations.create(agent.id)
+        return add_message(first, chat.id, "so far", role="assistant",
+                           status="streaming").id
+
+
+def status_after_cli_open(db_path: Path, message_id: int) -> str:
+    with Store(db_path, recover="if_alone") as cli_store:
+        return cli_store.messages.get(message_id).status
+
+
+def test_alone_the_cli_marks_an_orphaned_reply_partial(db_path: Path) -> None:
+    cut = streaming_reply(db_path)
+    with Store(db_path, recover="if_alone") as cli_store:
+        assert cli_store.recovered_message_ids == [cut]
+        assert cli_store.messages.get(cut).status == "partial"
+        assert cli_store.messages.get(cut).content == "so far"
+    assert lease_path(db_path).exists()
+
+
+def test_while_another_store_here_has_it_open_the_reply_stays_streaming(
+        db_path: Path) -> None:
+    cut = streaming_reply(db_path)
+    with Store(db_path, recover=False):                    # e.g. the window's store
+        assert status_after_cli_open(db_path, cut) == "streaming"
+    assert status_after_cli_open(db_path, cut) == "partial"
+
+
+def test_another_process_holds_it_until_killed(db_path: Path) -> None:
+    cut = streaming_reply(db_path)
+    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(db_path)], cwd=ROOT,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "open\n"
+        assert status_after_cli_open(db_path, cut) == "streaming"   # it may be live
+        os.kill(holder.pid, signal.SIGKILL)                       # no cleanup runs
+        holder.wait(30)
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait(30)
+    assert status_after_cli_open(db_path, cut) == "partial"
+
+
+def test_recover_false_still_never_recovers(db_path: Path) -> None:
+    cut = streaming_reply(db_path)
+    with Store(db_path, recover=False) as store:
+        assert store.recovered_message_ids == []
+        assert store.messages.get(cut).status == "streaming"
