@@ -263,15 +263,72 @@ def check_readable(folder: Path) -> None:
                             f"{exc.strerror or exc} — {_ACCESS_FIX}") from None
 
 
+#: A settings file is a few hundred bytes; one past this is not ours.
+MAX_SETTINGS_BYTES = 1_000_000
+_MOVE_ASIDE = "fix it, or move it aside to start with the default settings"
+
+
+def check_settings_json(file: Path) -> None:
+    """Refuse, in one line, a settings file that is not one JSON object:
+    pydantic-settings crashed on these (a list, a number or ``null`` gave a
+    ``TypeError``, ``[[[[…`` a ``RecursionError``) instead of saying so."""
+    try:
+        if not file.is_file():
+            return
+        if file.stat().st_size > MAX_SETTINGS_BYTES:
+            raise SettingsError(f"the settings file {file} is too large to be a settings "
+                                f"file (over {MAX_SETTINGS_BYTES:,} bytes) — {_MOVE_ASIDE}")
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise SettingsError(f"cannot read the settings file {file}: "
+                            f"{exc.strerror or exc} — {_ACCESS_FIX}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SettingsError(f"the settings file {file} is not UTF-8 text (bad byte at "
+                            f"offset {exc.start}) — {_MOVE_ASIDE}") from None
+    if not text.strip():
+        return                       # empty: the defaults (as before)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SettingsError(f"the settings file {file} is not valid JSON: {exc.msg} (line "
+                            f"{exc.lineno}, column {exc.colno}) — {_MOVE_ASIDE}") from None
+    except RecursionError:
+        raise SettingsError(f"the settings file {file} is nested too deeply to be a "
+                            f"settings file — {_MOVE_ASIDE}") from None
+    if not isinstance(data, dict):
+        raise SettingsError(f"the settings file {file} must hold a JSON object "
+                            f"({{…}}), not {_json_kind(data)} — {_MOVE_ASIDE}")
+
+
+def _json_kind(data: Any) -> str:
+    if data is None or isinstance(data, bool):
+        return json.dumps(data)
+    return {list: "a list", str: "text"}.get(type(data), "a number")
+
+
+def _one_line(exc: ValueError) -> str:
+    """A validation error as one line: ``ui.font_size: Input should be …; …``."""
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return " ".join(str(exc).split())
+    shown = [f"{'.'.join(str(part) for part in error['loc']) or 'settings'}: {error['msg']}"
+             for error in errors()[:5]]
+    return "; ".join(shown)
+
+
 def load_settings(home: Path | str | None = None, **overrides: Any) -> AppSettings:
     """Build the settings from every source, ``overrides`` (CLI flags) winning."""
     folder = data_home(home)
     check_readable(folder)
+    check_settings_json(folder / SETTINGS_FILENAME)
     _settings_file.set(folder / SETTINGS_FILENAME)
     try:
         settings = AppSettings(**overrides)
     except ValueError as exc:
-        raise SettingsError(f"invalid settings: {exc}") from exc
+        raise SettingsError(f"invalid settings (in {folder / SETTINGS_FILENAME} or the "
+                            f"AGENTDESK_* variables): {_one_line(exc)}") from exc
     except OSError as exc:   # the file changed between the check and the read
         raise SettingsError(f"cannot read the settings file {folder / SETTINGS_FILENAME}: "
                             f"{exc.strerror or exc} — {_ACCESS_FIX}") from None

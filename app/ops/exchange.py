@@ -220,8 +220,9 @@ def agent_in_file(path: Path) -> AgentSpec | None:
         return None
     try:
         data = json.loads(read_bounded(path, MAX_FILE_BYTES))
-    except (BoundedReadError, ValueError):
-        return None          # not readable as JSON: the conversation import says why
+    except (BoundedReadError, ValueError, RecursionError):
+        return None          # not readable as JSON (or nested without end): the
+                             # conversation import says why
     return parse_agent_document(data, path.name) if is_agent_document(data) else None
 
 

@@ -6,8 +6,11 @@ is scaled down; the result is PNG (kept transparency) or JPEG (photos)."""
 from __future__ import annotations
 
 import io
+import logging
 
 from app.domain.attachments import Attachment
+
+log = logging.getLogger(__name__)
 
 #: Pillow format names we take, and the MIME type each is.
 _FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
@@ -44,10 +47,14 @@ def prepare_image(data: bytes, name: str, max_side: int) -> Attachment:
             frame = image.convert("RGBA" if _has_alpha(image) else "RGB")
     except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
         raise ImageProblem(f"not a readable image ({type(exc).__name__})") from None
+    except ImageProblem:
+        raise
     except (OSError, SyntaxError, ValueError) as exc:   # truncated or damaged data
-        if isinstance(exc, ImageProblem):
-            raise
         raise ImageProblem(f"a damaged image ({exc})") from None
+    except Exception as exc:  # noqa: BLE001 — a damaged file can make Pillow raise anything
+        # (issue 21's fuzzing: a cut GIF frame raised IndexError from GifImagePlugin)
+        log.info("could not decode image %s: %r", name, exc)
+        raise ImageProblem(f"a damaged image ({type(exc).__name__})") from None
     note = ""
     if max(frame.size) > max_side:
         frame.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)

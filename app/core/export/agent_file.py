@@ -81,6 +81,8 @@ def parse_agent_text(text: str, source: str) -> AgentSpec:
     except json.JSONDecodeError as exc:
         raise AgentFileError(f"{source} is not valid JSON: {exc.msg} "
                              f"(line {exc.lineno}, column {exc.colno})") from None
+    except RecursionError:   # a nesting bomb ("[[[[…"): json gives up, not a ValueError
+        raise AgentFileError(f"{source} is nested too deeply to be an agent file") from None
     return parse_agent_document(data, source)
 
 

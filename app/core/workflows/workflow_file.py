@@ -87,4 +87,6 @@ def read_workflow_file(path: Path) -> tuple[WorkflowSpec, list[AgentSpec]]:
     except json.JSONDecodeError as exc:
         raise WorkflowFileError(f"{path} is not valid JSON: {exc.msg} "
                                 f"(line {exc.lineno}, column {exc.colno})") from None
+    except RecursionError:   # a nesting bomb ("[[[[…"): json gives up, not a ValueError
+        raise WorkflowFileError(f"{path} is nested too deeply to be a workflow file") from None
     return parse_workflow_document(data, str(path))
