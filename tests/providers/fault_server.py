@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import socket
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -96,6 +97,18 @@ class Exchange:
         """Wait, but give up at once when the server stops."""
         self._stopping.wait(seconds)
 
+    def reset(self) -> None:
+        """Reset the connection (TCP RST, as a crashed peer or a middlebox
+        sends): linger 0, then close."""
+        self._handler.close_connection = True
+        sock = self._handler.connection
+        try:
+            self._handler.wfile.flush()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.close()
+        except OSError:
+            pass  # the client already went away: the connection is gone anyway
+
     def cut(self) -> None:
         """Close the connection abruptly (no end of body)."""
         self._handler.close_connection = True
@@ -115,6 +128,22 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
         """Quiet: tests read ``FaultServer.requests`` instead."""
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.owner.track(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.owner.untrack(self.connection)
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client left between requests
 
     def _handle(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -144,9 +173,13 @@ class _Server(ThreadingHTTPServer):
 
 
 class FaultServer:
-    """Start with ``with FaultServer() as server:``; ``server.url`` is the root."""
+    """Start with ``with FaultServer() as server:``; ``server.url`` is the root.
 
-    def __init__(self) -> None:
+    ``port``: listen on this port (0: any free one); a stopped server can be
+    started again on the same port with ``FaultServer(port=old.port)``.
+    """
+
+    def __init__(self, port: int = 0) -> None:
         self._routes: dict[tuple[str, str], list[Handler]] = {}
         self._served: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
@@ -155,7 +188,8 @@ class FaultServer:
         # failed write): how tests check that cancelling closed the stream.
         self.disconnected: list[Recorded] = []
         self.stopping = threading.Event()
-        self._server = _Server(("127.0.0.1", 0), _RequestHandler)
+        self._connections: set[socket.socket] = set()
+        self._server = _Server(("127.0.0.1", port), _RequestHandler)
         self._server.owner = self
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.02},
@@ -187,6 +221,14 @@ class FaultServer:
             self._served[key] += 1
             return handlers[index]
 
+    def track(self, connection: socket.socket) -> None:
+        with self._lock:
+            self._connections.add(connection)
+
+    def untrack(self, connection: socket.socket) -> None:
+        with self._lock:
+            self._connections.discard(connection)
+
     def requests_to(self, path: str) -> list[Recorded]:
         with self._lock:
             return [r for r in self.requests if r.path == path]
@@ -196,9 +238,19 @@ class FaultServer:
         return self
 
     def stop(self) -> None:
+        """Stop listening and close the open connections too, as a server
+        process that exits does (a kept-alive connection would otherwise
+        still be answered after the stop)."""
         self.stopping.set()
         self._server.shutdown()
         self._server.server_close()
+        with self._lock:
+            open_connections = list(self._connections)
+        for connection in open_connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed by its handler
         self._thread.join(timeout=5)
 
     def __enter__(self) -> FaultServer:

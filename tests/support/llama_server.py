@@ -61,11 +61,13 @@ class LlamaServer:
 
 
 def start_llama_server(log_dir: Path, *, n_ctx: int = 2048, n_threads: int = 2,
-                       embedding: bool = False) -> LlamaServer:
+                       embedding: bool = False, port: int | None = None) -> LlamaServer:
     """Start the server; ``embedding`` also serves ``/v1/embeddings`` (one
-    vector per token: the model has no pooling type, AgentDesk averages them)."""
+    vector per token: the model has no pooling type, AgentDesk averages them).
+    ``port``: a fixed port (to start a killed server again where its clients
+    look for it); default a free one."""
     model = gemma_model_path()
-    port = free_port()
+    port = port or free_port()
     log_path = log_dir / "llama_server.log"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with open(log_path, "wb") as log:

@@ -32,6 +32,15 @@ def record(category: str, **figures: int | float | str) -> None:
             merged[name] = value
 
 
+def record_max(category: str, **figures: int | float) -> None:
+    """Keep the largest value seen for each of ``figures`` (a measured
+    maximum, such as the longest event-loop gap, does not add up)."""
+    merged = _FIGURES.setdefault(category, {})
+    for name, value in figures.items():
+        previous = merged.get(name)
+        merged[name] = value if not isinstance(previous, (int, float)) else max(previous, value)
+
+
 def summary_lines() -> list[str]:
     """``reliability: <category>: name=value, …`` for every category recorded."""
     lines = []

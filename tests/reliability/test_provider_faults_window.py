@@ -1,0 +1,81 @@
+"""Provider faults through the real window (issue 21): the real MainWindow,
+driven with pytest-qt (keys typed into the composer), talks to a provider
+that fails in each of the ways of ``provider_faults.FAULTS``, one after the
+other in one conversation. For every fault:
+
+- the reply shows an error bar that says what happened, and the composer
+  takes the next message (the next fault is typed and sent through it; a
+  good turn follows the last one);
+- the user's message is stored, what arrived before the fault is kept as the
+  reply's text (``partial``) and shown, every earlier message is unchanged;
+- the event loop keeps turning: a 10 ms heartbeat (``LoopSampler``) measures
+  the longest gap while each fault plays out (bounds: fault_window.py).
+
+The ninth fault, the real server killed and restarted, is in
+test_provider_faults_restart.py. Timeouts are short here
+(``FAULT_SETTINGS``, in the data folder's settings file).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app.settings import AppSettings
+from tests.reliability.fault_window import (check_fault_turn, check_loop, first_turn,
+                                            watched_turn, window_settings)
+from tests.reliability.provider_faults import (FAULTS, GOOD, FaultyProvider, LoopSampler,
+                                               losses_between, marked, stored_path)
+from tests.support.reliability_summary import record, record_max
+from tests.ui.conftest import aio, async_store, bridge, db_path, qloop  # noqa: F401 (fixtures)
+from tests.ui.window_support import WAIT_MS, open_window, seed_llama
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch) -> AppSettings:
+    for name in ("AGENTDESK_DEFAULT_PROVIDER", "AGENTDESK_DEFAULT_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    return window_settings(tmp_path, short_timeouts=True)
+
+
+def test_each_fault_shows_an_error_on_the_reply_and_loses_nothing(
+        qtbot, bridge, db_path, settings) -> None:  # noqa: F811 (fixtures)
+    provider = FaultyProvider()
+    gaps: dict[str, tuple[float, float]] = {}
+    losses = 0
+    try:
+        seed_llama(db_path, provider.base_url, max_tokens=32)
+        window = open_window(qtbot, bridge, settings)
+        qtbot.waitUntil(lambda: window.current_agent() is not None, timeout=WAIT_MS)
+        cid = first_turn(qtbot, window, "Hello there.")
+        assert [m.content for m in stored_path(db_path, cid)] == ["Hello there.", GOOD]
+
+        for number, fault in enumerate(FAULTS, 1):
+            before = stored_path(db_path, cid)
+            sent = marked(f"Question {number}.", fault.name)
+            if fault.handler is None:
+                provider.refuse()
+            sampler = LoopSampler()
+            try:
+                watched_turn(qtbot, window, cid, sent, sampler)
+            finally:
+                if fault.handler is None:
+                    provider.come_back()
+            gaps[fault.name] = (sampler.max_gap_ms, sampler.max_cpu_ms)
+            losses += check_fault_turn(window, cid, before, sent, fault.expected, fault.partial)
+            check_loop(fault.name, sampler)
+
+        before = stored_path(db_path, cid)          # after every fault, the chat goes on
+        watched_turn(qtbot, window, cid, "Still there?", LoopSampler())
+        after = stored_path(db_path, cid)
+        losses += losses_between(before, after)
+        assert [(m.role, m.content, m.status) for m in after[-2:]] == [
+            ("user", "Still there?", "complete"), ("assistant", GOOD, "complete")]
+        assert len(after) == 2 * (len(FAULTS) + 2)
+    finally:
+        provider.close()
+        print("window faults: max loop gap / GUI-thread CPU in a gap, per fault (ms):",
+              {k: (round(g, 1), round(c, 1)) for k, (g, c) in gaps.items()})
+        record("provider faults", faults=len(gaps), window_runs=len(gaps), losses=losses)
+        if gaps:
+            record_max("provider faults", max_loop_gap_ms=max(g for g, _ in gaps.values()))
+    assert losses == 0
