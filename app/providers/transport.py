@@ -139,6 +139,13 @@ def classify_status(status: int, body: bytes, headers: httpx.Headers,
                          status=status)
 
 
+def timeout_error(where: str, phase: str, seconds: float, setting: str) -> ProviderError:
+    """A read that waited ``seconds`` for nothing: how long, and the setting
+    that bounds it, so a person can tell a stalled server from a slow one."""
+    return ProviderError("timeout", f"{where} sent nothing for {seconds:g} s {phase} "
+                         f"(setting timeouts.{setting})")
+
+
 def classify_exception(exc: Exception, where: str, phase: str) -> ProviderError:
     """A transport exception as a classified ProviderError."""
     if isinstance(exc, ProviderError):
@@ -309,9 +316,13 @@ class HttpTransport:
 
     async def _open(self, method: str, path: str, body: Any) -> httpx.Response:
         request = self._client.build_request(method, path, json=body)
+        first_byte = self.options.timeouts.first_byte
         try:
-            async with asyncio.timeout(self.options.timeouts.first_byte):
+            async with asyncio.timeout(first_byte):
                 response = await self._client.send(request, stream=True)
+        except TimeoutError:
+            raise timeout_error(self.label, "before answering", first_byte,
+                                "first_byte") from None
         except Exception as exc:  # classified below; unknown errors re-raised
             raise classify_exception(exc, self.label, "before answering") from exc
         if response.status_code >= 400:
@@ -333,7 +344,7 @@ class HttpTransport:
         timeouts = self.options.timeouts
         chunks = response.aiter_raw()
         pending: bytes | bytearray = b""  # the start of a line not ended yet
-        timeout, phase = timeouts.first_byte, "before the first token"
+        timeout, phase, setting = timeouts.first_byte, "before the first token", "first_byte"
         deadline = ReadDeadline()
         try:
             while True:
@@ -342,7 +353,7 @@ class HttpTransport:
                     chunk = await anext(chunks, None)
                 except asyncio.CancelledError:
                     if deadline.expired():
-                        raise classify_exception(TimeoutError(), self.label, phase) from None
+                        raise timeout_error(self.label, phase, timeout, setting) from None
                     raise
                 except Exception as exc:  # classified below; unknown errors re-raised
                     raise classify_exception(exc, self.label, phase) from exc
@@ -350,7 +361,7 @@ class HttpTransport:
                     deadline.disarm()
                 if chunk is None:
                     break
-                timeout, phase = timeouts.idle, "in the middle of the reply"
+                timeout, phase, setting = timeouts.idle, "in the middle of the reply", "idle"
                 end = chunk.rfind(b"\n")
                 if end < 0:  # no line ends in this chunk
                     if not isinstance(pending, bytearray):

@@ -120,7 +120,8 @@ FAULTS: tuple[Fault, ...] = (
     Fault("http_429", "rate-limiting", "",
           status(429, {"error": {"message": "slow down", "type": "rate_limit_error"}},
                  headers={"Retry-After": "120"})),   # longer than we wait: at once
-    Fault("stall_after_headers", "stopped sending before the first token", "",
+    Fault("stall_after_headers", "sent nothing for 3 s before the first token "
+          "(setting timeouts.first_byte)", "",
           stall_after_headers(60.0)),
     Fault("reset_mid_stream", "closed the connection in the middle of the reply", PARTIAL,
           _reset_mid_stream),
