@@ -7,7 +7,7 @@ and the user's message are kept, and the next turn of the same
 conversation works against the restarted server.
 
 One server process for the module: started once, killed and started again
-once per test (about 5 s per start). Replies are short (max_tokens 24): a
+once per test (about 5 s per start). Replies are short (max_tokens 12): a
 real model on 2 shared cores is the slow part. Timeouts are the defaults:
 the server is killed, not slowed.
 """
@@ -32,7 +32,7 @@ from tests.support.reliability_summary import record, record_max
 from tests.ui.conftest import aio, async_store, bridge, db_path, qloop  # noqa: F401 (fixtures)
 from tests.ui.window_support import REPLY_MS, WAIT_MS, open_window
 
-MAX_TOKENS = 24
+MAX_TOKENS = 12
 QUESTION = "Count slowly from one to one hundred, one number per line."
 SHAPE_AFTER = [("user", "complete"), ("assistant", "complete"),     # the earlier exchange
                ("user", "complete"), ("assistant", "partial"),      # killed mid-reply
