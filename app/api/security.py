@@ -1,7 +1,8 @@
 """The guard in front of every route (plain ASGI, so streamed replies pass
 through untouched): Host check (DNS rebinding, 421), body size (413), bearer
 token (401; /health is open), per-token rate limit (429 with Retry-After).
-It also counts finished requests for the host (ApiContext.counted)."""
+CORS preflights from origins that are not listed are refused here (403, no
+allow headers). It also counts finished requests for the host (ApiContext.counted)."""
 
 from __future__ import annotations
 
@@ -94,7 +95,15 @@ class Guard:
                           "call it as http://127.0.0.1:PORT (or the address it was started on)")
             return
         if scope.get("method") == "OPTIONS" and "origin" in headers:
-            await self.app(scope, receive, send)     # CORS preflight (closed unless listed)
+            if not self._origin_listed(headers["origin"]):
+                # Refused here, not by the CORS middleware, whose refusal still
+                # carries Access-Control-Allow-Methods/-Headers (found by
+                # tests/reliability/test_local_api_abuse.py): no allow header at all.
+                await _refuse(send, path, 403, "origin_not_allowed",
+                              "this origin is not allowed to call the API",
+                              "list the origin under the API's allowed origins in Settings")
+                return
+            await self.app(scope, receive, send)     # CORS preflight of a listed origin
             return
         limit = self.context.limits.max_body_bytes
         length = headers.get("content-length", "")
@@ -128,6 +137,11 @@ class Guard:
                 raise
             await _refuse(send, path, 413, "body_too_large",
                           f"the request body is over {limit} bytes", "send a shorter message")
+
+
+    def _origin_listed(self, origin: str) -> bool:
+        listed = self.context.allowed_origins
+        return "*" in listed or origin in listed
 
 
 def _bounded(receive: Receive, limit: int) -> Receive:

@@ -1,15 +1,22 @@
 """The API served for real in tests: uvicorn serving ``create_app(context)``
 on a free loopback port, on its own thread and event loop (as the window
-serves it), stopped at the end. Clients talk to it over real HTTP."""
+serves it), stopped at the end; or ``agentdesk serve`` as a process of its
+own (``serve_process``). Clients talk to it over real HTTP."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import uvicorn
 
@@ -53,3 +60,34 @@ def serve_api(context: ApiContext) -> Iterator[ServedApi]:
     finally:
         server.should_exit = True
         thread.join(timeout=_START_SECONDS)
+
+
+@contextmanager
+def serve_process(home: Path, token: str, **settings_env: str) -> Iterator[ServeProcess]:
+    """``agentdesk serve --port 0 --json`` as a process of its own on the data
+    folder ``home``, accepting ``token``; ``settings_env`` sets
+    ``AGENTDESK_<NAME>`` variables (e.g. ``API__RATE_LIMIT_PER_MINUTE="20"``).
+    Stopped with SIGINT at the end; it must then exit with 0."""
+    env = {**os.environ, "AGENTDESK_HOME": str(home), "AGENTDESK_API_TOKEN": token,
+           **{f"AGENTDESK_{name}": value for name, value in settings_env.items()}}
+    process = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", "0", "--json"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=env)
+    try:
+        first = process.stdout.readline()
+        if not first:
+            raise RuntimeError(f"agentdesk serve did not start: {process.stderr.read()}")
+        yield ServeProcess(process, json.loads(first)["address"])
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=_START_SECONDS)
+        process.stdout.close()
+        process.stderr.close()
+        assert code == 0, f"agentdesk serve exited with {code}"
+
+
+@dataclass
+class ServeProcess:
+    process: subprocess.Popen
+    url: str
