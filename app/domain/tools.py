@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from app.domain.clock import utc_now
+from app.domain.command_files import command_files
 
 
 class Memory(BaseModel):
@@ -39,7 +40,8 @@ class CustomToolRecord(BaseModel):
 
 class McpServerConfig(BaseModel):
     """An MCP server. Nothing starts until the user approved exactly this
-    command line (or URL): ``approved_fingerprint`` must equal ``fingerprint``."""
+    command line (or URL), environment and the files the command runs:
+    ``approved_fingerprint`` must equal ``fingerprint``."""
 
     id: int | None = None
     name: str = Field(min_length=1, max_length=255)
@@ -60,8 +62,16 @@ class McpServerConfig(BaseModel):
 
     @property
     def fingerprint(self) -> str:
-        data = json.dumps([self.transport, self.command, self.args, self.url,
-                           sorted(self.env)], separators=(",", ":"))
+        """What an approval covers: transport, command, arguments, URL, the
+        environment (names and values: a changed ``PYTHONPATH`` or
+        ``NODE_OPTIONS`` runs other code), and for a command server the content
+        of the files its command line runs (app/domain/command_files.py). The
+        server's name is not in it: a rename drops the approval in the store."""
+        parts: list = [self.transport, self.command, self.args, self.url,
+                       sorted(self.env.items())]
+        if self.transport == "stdio":
+            parts.append(command_files(self.command, self.args))
+        data = json.dumps(parts, separators=(",", ":"))
         return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
     @property

@@ -144,11 +144,17 @@ class McpServerRepository:
     def update(self, config: McpServerConfig) -> McpServerConfig:
         """Change a server's command line, URL or environment (found by id, or
         by name when it has none). The approval is kept as it was, so a changed
-        fingerprint no longer matches it and the server needs approving again."""
+        fingerprint no longer matches it and the server needs approving again.
+        A new name drops the approval and disables the server: agents name
+        servers, so a renamed one must not inherit what was approved under
+        the old name (issue 21)."""
         current = (self.get_by_name(config.name) if config.id is None
                    else self._get_by_id(config.id))
+        values = self._values(config)
+        if current.name != config.name:
+            values |= {"enabled": False, "approved_fingerprint": None}
         try:
-            self._set(current, **self._values(config))
+            self._set(current, **values)
         except IntegrityError as exc:
             raise DuplicateNameError("MCP server", config.name) from exc
         return self.get_by_name(config.name)

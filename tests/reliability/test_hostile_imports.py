@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from hypothesis import example, given
+from peewee import OperationalError
 from hypothesis import strategies as st
 
 from app.core.export import ImportRejected, load_bundles, render
@@ -141,7 +142,7 @@ def table_digest(store: Store) -> dict[str, tuple[int, int]]:
     for name in names:
         try:
             row = db.execute_sql(f'SELECT COUNT(*), MAX(rowid) FROM "{name}"').fetchone()
-        except Exception:   # noqa: BLE001 - a WITHOUT ROWID table has no rowid
+        except OperationalError:   # a WITHOUT ROWID table has no rowid
             row = (db.execute_sql(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0], 0)
         digest[name] = (row[0], row[1] or 0)
     return digest
