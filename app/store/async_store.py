@@ -22,7 +22,7 @@ from typing import TypeVar
 
 from app.store.async_search import AsyncSearchReader
 from app.store.notices import ChangeNotice, Listener
-from app.store.store import Store
+from app.store.store import Recover, Store
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -56,9 +56,11 @@ class AsyncStore:
         store.subscribe(self._forward)
 
     @classmethod
-    async def open(cls, path: Path | str, *, recover: bool = True) -> "AsyncStore":
-        """Open on a new worker thread. ``recover=False`` leaves replies marked
-        ``streaming`` alone (for a CLI run beside a running GUI)."""
+    async def open(cls, path: Path | str, *, recover: Recover = True) -> "AsyncStore":
+        """Open on a new worker thread. ``recover`` as for ``Store``:
+        ``False`` leaves replies marked ``streaming`` alone (for a CLI run
+        beside a running GUI), ``"unless_shared"`` (the window) recovers them
+        unless another process has the database open."""
         loop = asyncio.get_running_loop()
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="agentdesk-db")
         try:

@@ -5,7 +5,7 @@ every call on one serial worker thread.
 """
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Union
 
 from app.domain import live_files
 from app.store.agents import AgentRepository
@@ -38,13 +38,20 @@ from app.store.workflows import WorkflowRepository
 from app.store.writer_lease import WriterLease
 
 
+#: When opening marks ``streaming`` replies ``partial`` (see ``Store.__init__``).
+Recover = Union[bool, Literal["if_alone", "unless_shared"]]
+
+
 class Store:
-    def __init__(self, path: Path | str, *, recover: bool | Literal["if_alone"] = True,
+    def __init__(self, path: Path | str, *, recover: Recover = True,
                  allow_read_only: bool = False) -> None:
         """Open the database at ``path``, upgrade its schema, and (by default)
         mark replies interrupted by a crash as partial. ``recover="if_alone"``
         (the CLI): only when no other store has the database open, so none of
         those replies can be live (app/store/writer_lease.py).
+        ``recover="unless_shared"`` (the window): the same, but also where
+        there is no lease (no flock), where nothing can tell a live reply
+        from an orphan and the window keeps its old duty of recovering.
 
         Data that cannot be used as it is raises a DataAccessError whose
         message says what to do (app/store/database.py): a 0-byte or damaged
@@ -99,13 +106,21 @@ class Store:
         self.recovered_message_ids: list[int] = []
         self._lease: WriterLease | None = None
         if self._live and not self.read_only:
-            self._lease = WriterLease.take(self.path, want_alone=recover == "if_alone")
-        alone = self._lease is not None and self._lease.alone
-        if (recover is True or alone) and not self.read_only:
+            self._lease = WriterLease.take(
+                self.path, want_alone=recover in ("if_alone", "unless_shared"))
+        if self._should_recover(recover) and not self.read_only:
             self.recovered_message_ids = self.messages.recover_interrupted()
         if self._lease is not None:
             self._lease.share()
         self._data_version = self._read_data_version()
+
+    def _should_recover(self, recover: Recover) -> bool:
+        if recover is True:
+            return True
+        if recover == "unless_shared" and self._lease is None:
+            return True
+        return recover in ("if_alone", "unless_shared") and \
+            self._lease is not None and self._lease.alone
 
     def _upgrade(self) -> None:
         """Migrate to the latest schema; a database that had data is copied first

@@ -196,7 +196,9 @@ async def _open_store(settings: AppSettings) -> AsyncStore:
     path = settings.database_path
     try:
         _apply_pending_restore(settings)
-        store = await AsyncStore.open(path)
+        # Not while another process (an `agentdesk chat` in a terminal) has
+        # the data open: its streaming reply may be live (writer_lease.py).
+        store = await AsyncStore.open(path, recover="unless_shared")
     except DataAccessError as exc:   # read-only, damaged, empty: says what to do
         log.warning("cannot open database %s: %s", path, exc)
         raise StartupError(str(exc)) from exc

@@ -78,3 +78,24 @@ def test_recover_false_still_never_recovers(db_path: Path) -> None:
     with Store(db_path, recover=False) as store:
         assert store.recovered_message_ids == []
         assert store.messages.get(cut).status == "streaming"
+
+
+def status_after_window_open(db_path: Path, message_id: int) -> str:
+    with Store(db_path, recover="unless_shared") as window_store:
+        return window_store.messages.get(message_id).status
+
+
+def test_the_window_recovers_only_while_no_other_store_has_it_open(db_path: Path) -> None:
+    cut = streaming_reply(db_path)
+    with Store(db_path, recover=False):                    # e.g. an `agentdesk chat`
+        assert status_after_window_open(db_path, cut) == "streaming"
+    assert status_after_window_open(db_path, cut) == "partial"
+
+
+def test_without_flock_the_window_still_recovers_and_the_cli_does_not(
+        db_path: Path, monkeypatch) -> None:
+    import app.store.writer_lease as writer_lease
+    monkeypatch.setattr(writer_lease, "fcntl", None)      # e.g. Windows: no lease
+    cut = streaming_reply(db_path)
+    assert status_after_cli_open(db_path, cut) == "streaming"
+    assert status_after_window_open(db_path, cut) == "partial"
