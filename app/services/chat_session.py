@@ -64,6 +64,7 @@ from app.services.session_events import (  # noqa: F401 (re-exported for the vie
 )
 from app.services.session_recorder import TurnRecording
 from app.services.store_bridge import StoreBridge
+from app.services.task_session import TaskSession
 from app.settings import AppSettings
 from app.store import NotFoundError
 from app.store.message_tree import AT_LEAF
@@ -84,7 +85,7 @@ def default_runner(deps: RunnerDeps, config: RunConfig) -> AgentRunner:
     return AgentRunner(deps, config)
 
 
-class ChatSession(QObject):
+class ChatSession(TaskSession):
     """Sends messages in one conversation and reports the replies as they stream."""
 
     #: A run event, an ``Attempt`` or one of the session events (session_events.py).
@@ -98,14 +99,10 @@ class ChatSession(QObject):
                  agent_id: int, *, providers: ProviderSource | None = None,
                  runner_factory: RunnerFactory = default_runner,
                  parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._bridge = bridge
-        self._settings = settings
+        super().__init__(bridge, settings, providers=providers, parent=parent)
         self.conversation_id = conversation_id
         self.agent_id = agent_id
-        self._providers = providers
         self._runner_factory = runner_factory
-        self._task: asyncio.Task[str] | None = None
         self._reply: ReplyRecorder | None = None
         self._calls: dict[str, ToolCall] = {}           # this round's calls, by id
         self._answered: set[str] = set()                # calls with a result or approval
@@ -118,11 +115,7 @@ class ChatSession(QObject):
         #: (a ``Status`` state, e.g. "loading_model"); None once content arrives.
         self.engine_state: str | None = None
 
-    # -- state ----------------------------------------------------------------------------
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
+    # -- state (``running`` from TaskSession) ----------------------------------------------
     def live_reply(self) -> LiveReply | None:
         # Kept until ReplyFinished is emitted (after the final write), so a view
         # loading in between has the full text from here, not a stale flush.
@@ -144,9 +137,8 @@ class ChatSession(QObject):
         when a turn is running or the text is blank."""
         if self.running or not text.strip():
             return None
-        self._task = self._bridge.spawn(self._turn(text, attachments=tuple(attachments)),
-                                        name=f"chat-{self.conversation_id}")
-        return self._task
+        return self._spawn(self._turn(text, attachments=tuple(attachments)),
+                           f"chat-{self.conversation_id}")
 
     def regenerate(self, user_message_id: int) -> asyncio.Task[str] | None:
         """Answer the user message ``user_message_id`` again (Regenerate, Retry):
@@ -154,26 +146,20 @@ class ChatSession(QObject):
         whatever followed them stay as the other branch."""
         if self.running:
             return None
-        self._task = self._bridge.spawn(self._again(user_message_id, None),
-                                        name=f"chat-{self.conversation_id}-regenerate")
-        return self._task
+        return self._spawn(self._again(user_message_id, None),
+                           f"chat-{self.conversation_id}-regenerate")
 
     def edit(self, user_message_id: int, text: str) -> asyncio.Task[str] | None:
         """Send ``text`` as a new version of the user message ``user_message_id``
         (edit-and-resend); the old message and its branch are kept."""
         if self.running or not text.strip():
             return None
-        self._task = self._bridge.spawn(self._again(user_message_id, text),
-                                        name=f"chat-{self.conversation_id}-edit")
-        return self._task
+        return self._spawn(self._again(user_message_id, text),
+                           f"chat-{self.conversation_id}-edit")
 
     def stop(self) -> bool:
         """Cancel the running turn; what arrived so far is kept (``cancelled``)."""
-        if not self.running:
-            return False
-        assert self._task is not None
-        self._task.cancel()
-        return True
+        return super().stop()
 
     def answer_approval(self, call_id: str, allowed: bool) -> bool:
         entry = self._approvals.get(call_id)

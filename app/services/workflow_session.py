@@ -30,12 +30,13 @@ from app.services.session_events import (  # noqa: F401 (StepReplyStarted re-exp
     UserMessageRecorded,
 )
 from app.services.store_bridge import StoreBridge
+from app.services.task_session import TaskSession
 from app.settings import AppSettings
 
 log = logging.getLogger(__name__)
 
 
-class WorkflowSession(QObject):
+class WorkflowSession(TaskSession):
     #: An engine event or one of the write events above.
     sig_event = Signal(object)
     #: The run ended: its WorkflowEnd, or None when it was stopped or failed.
@@ -45,33 +46,19 @@ class WorkflowSession(QObject):
                  prepared: workflow_ops.PreparedRun, *,
                  providers: ProviderSource | None = None,
                  parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._bridge = bridge
-        self._settings = settings
+        super().__init__(bridge, settings, providers=providers, parent=parent)
         self.prepared = prepared
         assert prepared.conversation.id is not None
         self.conversation_id: int = prepared.conversation.id
-        self._providers = providers
-        self._task: asyncio.Task[WorkflowEnd | None] | None = None
         #: The step -> its reply being written now (for a view that attaches late).
         self.live: dict[int, int] = {}
 
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
     def start(self) -> asyncio.Task[WorkflowEnd | None]:
-        self._task = self._bridge.spawn(self._run(),
-                                        name=f"workflow-{self.conversation_id}")
-        return self._task
+        return self._spawn(self._run(), f"workflow-{self.conversation_id}")
 
     def stop(self) -> bool:
         """Cancel every running step; what they wrote so far is kept."""
-        if not self.running:
-            return False
-        assert self._task is not None
-        self._task.cancel()
-        return True
+        return super().stop()
 
     async def _run(self) -> WorkflowEnd | None:
         hooks = RecordingHooks(user_message=self._user_message,
