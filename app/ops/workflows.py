@@ -139,7 +139,8 @@ class ImportedWorkflow:
 def import_workflow(store: Store, path: Path) -> ImportedWorkflow:
     """Create the file's workflow under a free name ("Review (2)" when taken)
     and the agents it brings that are not here yet. WorkflowFileError for a
-    file that is not a valid workflow file (nothing written)."""
+    file that is not a valid workflow file, WorkflowProblem for one naming
+    agents that neither it brings nor exist here (nothing written either way)."""
     spec, agents = read_workflow_file(Path(path).expanduser())
     created: list[str] = []
     missing: set[str] = set()

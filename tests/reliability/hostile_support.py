@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 from app.domain.links import is_allowed_url
@@ -23,6 +24,8 @@ from tests.support.reliability_summary import record
 
 LONG = os.environ.get("AGENTDESK_RELIABILITY_LONG") == "1"
 CATEGORY = "hostile input"
+#: pytest-timeout's 300 s is for one CI-sized test; the long variant runs 25x.
+LONG_TIMEOUT = pytest.mark.timeout(3 * 3600 if LONG else 300)
 
 
 def profile(examples: int) -> settings:

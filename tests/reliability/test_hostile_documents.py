@@ -40,10 +40,11 @@ from hypothesis import strategies as st
 
 from app.core.attachments import AttachmentError, attach_file
 from app.core.documents import DocumentError, convert_file
-from tests.reliability.hostile_support import Tally, profile
+from tests.reliability.hostile_support import LONG_TIMEOUT, Tally, profile
 from tests.support.document_files import write_docx, write_pdf, write_pptx, write_xlsx
 from tests.support.image_files import write_image
 
+pytestmark = LONG_TIMEOUT
 BOUND_SECONDS = 20.0
 SECRET = "XXE-SECRET-7f3a9c"
 

@@ -11,14 +11,19 @@ as a file on disk, into a real SQLite store:
 - conversations: ``exchange.import_conversations`` (ImportRejected is the
   app's clear error) and ``exchange.import_files`` (drops: never raises);
 - agent files: ``exchange.import_files`` (AgentFileError becomes a skip);
-- workflow files: ``ops.workflows.import_workflow`` (WorkflowFileError).
+- workflow files: ``ops.workflows.import_workflow`` (WorkflowFileError, or
+  WorkflowProblem for a workflow naming agents neither the file nor the
+  store has: both are what ``agentdesk workflows import`` reports).
 
 Checked per input: nothing but the app's own error type escapes; a refused
 file changes no row of any table (a digest of every table's row count and
 highest rowid, before and after); an accepted one adds exactly the rows it
 reports (``losses`` counts any difference); an imported agent never brings a
-workspace. Time: each input is timed on its own; the bound (10 s) is far above
-the ~0.1 s these files take and catches blow-ups like issue 15's 32 s.
+workspace. Time: each input is timed on its own, including its SQLite commit;
+the bound (20 s) is far above the ~0.1 s these files take (4.3 s was the
+slowest of 5,544 in a long run on a loaded 2-core machine, where a commit's
+fsync can wait on other jobs' disk writes) and catches blow-ups like issue
+15's 32 s.
 """
 
 from __future__ import annotations
@@ -43,10 +48,11 @@ from app.ops import exchange
 from app.ops import workflows as workflow_ops
 from app.store import Store
 from tests.core.test_import_foreign import chatgpt_branching, openwebui_branching
-from tests.reliability.hostile_support import Tally, profile
+from tests.reliability.hostile_support import LONG_TIMEOUT, Tally, profile
 from tests.support.export_data import add_conversation, make_agent, rich_messages
 
-BOUND_SECONDS = 10.0
+pytestmark = LONG_TIMEOUT
+BOUND_SECONDS = 20.0
 
 _SCALARS = st.one_of(
     st.none(), st.booleans(), st.text(max_size=20), st.integers(),
@@ -270,7 +276,7 @@ def test_hostile_workflow_files_are_imported_or_refused_cleanly(tmp_path: Path) 
         path.write_bytes(data)
         before = table_digest(store)
         imported = None
-        with tally.example(WorkflowFileError):
+        with tally.example(WorkflowFileError, workflow_ops.WorkflowProblem):
             imported = workflow_ops.import_workflow(store, path)
         after = table_digest(store)
         if imported is None:

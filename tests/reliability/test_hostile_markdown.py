@@ -19,10 +19,11 @@ The output must hold no tag that runs, loads or embeds, no ``on…`` attribute,
 no loading attribute, no ``url()`` in a style, and no link except absolute
 http(s)/mailto (and the chat's own ``agentdesk-action:`` copy links).
 
-Time: each input is timed on its own. The bound (5 s per input) is generous on
-purpose: the largest input here is ~40 KB and renders in well under 0.5 s on
-a quiet machine; CI runs 2 cores shared by other jobs. It catches what issue
-15 found (superlinear blow-ups of 14-88 s), not small slowdowns.
+Time: each input is timed on its own. The bound (10 s per input) is generous
+on purpose: the largest input here is ~40 KB and renders in well under 0.5 s
+on a quiet machine (3.6 s was the slowest of 10,000 in a long run on a 2-core
+machine at load average 13, where a process gets a sixth of a core). It
+catches what issue 15 found (superlinear blow-ups of 14-88 s), not slowdowns.
 """
 
 from __future__ import annotations
@@ -40,10 +41,11 @@ from app.domain import Message
 from app.store import Store
 from app.ui.chat.blocks import BlockSplitter
 from app.ui.chat.markdown_render import ACTION_SCHEME, MarkdownRenderer
-from tests.reliability.hostile_support import Tally, profile, unsafe_html
+from tests.reliability.hostile_support import LONG_TIMEOUT, Tally, profile, unsafe_html
 from tests.support.export_data import add_conversation, make_agent
 
-BOUND_SECONDS = 5.0
+pytestmark = LONG_TIMEOUT
+BOUND_SECONDS = 10.0
 OWN = (f"{ACTION_SCHEME}:",)
 
 ATTACKS = [
@@ -143,15 +145,17 @@ def test_a_hostile_chat_exported_as_a_page_carries_nothing_active(tmp_path: Path
     exactly as many as in a harmless export."""
     store = Store(tmp_path / "db.sqlite")
     tally = Tally("HTML export page", BOUND_SECONDS)
-    harmless = Counter(unsafe_html(_page(store, "Chat", "Helper", ["hi", "hello"])))
+    harmless = Counter(unsafe_html(render(_bundles(store, "Chat", "Helper", ["hi", "hello"]),
+                                          "html")))
     assert harmless and set(harmless) <= {"<meta>", "<style>"}
 
     @profile(80)
     @given(st.sampled_from(ATTACKS), st.sampled_from(ATTACKS),
            st.lists(HOSTILE, min_size=1, max_size=3))
     def check(title: str, agent: str, messages: list[str]) -> None:
-        with tally.example():
-            page = _page(store, title, agent, messages)
+        bundles = _bundles(store, title, agent, messages)
+        with tally.example():        # the renderer, not the SQLite commit before it
+            page = render(bundles, "html")
         problems = Counter(unsafe_html(page))
         problems.subtract(harmless)
         extra = +problems
@@ -168,15 +172,14 @@ def test_a_hostile_chat_exported_as_a_page_carries_nothing_active(tmp_path: Path
 _AGENT_NAME_CHARS = re.compile(r"[\x00-\x1f]")
 
 
-def _page(store: Store, title: str, agent_name: str, texts: list[str]) -> str:
+def _bundles(store: Store, title: str, agent_name: str, texts: list[str]) -> list:
     name = _AGENT_NAME_CHARS.sub(" ", agent_name).strip()[:60] or "agent"
     agent = store.agents.find_by_name(name) or make_agent(store, name)
     messages = [Message(conversation_id=0, role="user" if i % 2 == 0 else "assistant",
                         content=text, error=text[:200] if i == 1 else None)
                 for i, text in enumerate(texts)]
     conversation_id = add_conversation(store, agent.id, title[:200] or "t", messages)
-    bundles = load_bundles(store, [conversation_id])
-    return render(bundles, "html")
+    return load_bundles(store, [conversation_id])
 
 
 def test_the_chat_widget_loads_nothing_and_holds_only_allowed_links(qtbot) -> None:

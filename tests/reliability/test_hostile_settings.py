@@ -29,9 +29,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.settings import AppSettings, SettingsError, load_settings
-from tests.reliability.hostile_support import Tally, profile
+from tests.reliability.hostile_support import LONG_TIMEOUT, Tally, profile
 from tests.support.reliability_summary import record
 
+pytestmark = LONG_TIMEOUT
 BOUND_SECONDS = 5.0
 VALID = {"default_provider": "local", "default_model": "gemma3", "export_format": "html",
          "ui": {"theme": "dark", "font_size": 13, "close_to_tray": True},
