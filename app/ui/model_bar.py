@@ -20,11 +20,10 @@ timed out, refused the key or broke turns red (``note_attempt``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine
 from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QHideEvent, QIcon, QPainter, QPixmap, QShowEvent
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,55 +37,22 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.fallback import Attempt
-from app.core.provider_advice import failure_report
-from app.core.wording import plural
 from app.domain import AgentSpec, ConnectionReport, ModelInfo, ProviderConfig
 from app.services.provider_service import ProviderService
 from app.ui.plain_text import tooltip
+from app.ui.provider_status import (  # noqa: F401 (status_state/_tooltip re-exported)
+    ProviderStatus,
+    Spawn,
+    status_dot,
+    status_state,
+    status_tooltip,
+)
 
 log = logging.getLogger(__name__)
 
-Spawn = Callable[[Coroutine[Any, Any, Any], str], Any]
 STATUS_INTERVAL_MS = 60_000
 TEMPERATURE_PAUSE_MS = 400
 AUTO = "auto"
-DOT_COLOURS = {"up": "#2da44e", "down": "#d1242f", "unknown": "#8c959f"}
-#: A reply failing with these says the provider is not usable (the others —
-#: unknown model, rate limit, context too long — came from a provider that answered).
-REPLY_DOWN_KINDS = frozenset({"unreachable", "timeout", "auth", "server"})
-
-
-def status_dot(state: str, size: int = 12) -> QIcon:
-    pixmap = QPixmap(size, size)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor(DOT_COLOURS[state]))
-    painter.drawEllipse(1, 1, size - 2, size - 2)
-    painter.end()
-    return QIcon(pixmap)
-
-
-def status_state(report: ConnectionReport | None) -> str:
-    if report is None:
-        return "unknown"
-    return "up" if report.reachable else "down"
-
-
-def status_tooltip(name: str, report: ConnectionReport | None) -> str:
-    if report is None:
-        return f"{name}: not checked yet"
-    if report.reachable:
-        parts = [f"{name}: reachable"]
-        if report.latency_ms is not None:
-            parts.append(f"latency {report.latency_ms:.0f} ms")
-        if report.version:
-            parts.append(f"version {report.version}")
-        if report.model_count is not None:
-            parts.append(plural(report.model_count, "model"))
-        return " · ".join(parts)
-    return f"{name}: down — {report.message} {report.fix}".strip()
 
 
 def model_label(info: ModelInfo) -> str:
@@ -109,8 +75,9 @@ class ModelBar(QWidget):
         self._spec: AgentSpec | None = None
         self._unsaved: dict[str, Any] = {}      # changed here, not saved yet
         self._configs: list[ProviderConfig] = []
-        self.reports: dict[str, ConnectionReport] = {}
-        self._checking: set[str] = set()
+        #: Connection reports per provider (tests and replies update it).
+        self.status = ProviderStatus(providers, spawn, self)
+        self.status.sig_report.connect(self._show_report)
         self._models_generation = 0
         self._build()
         self._status_timer = QTimer(self)
@@ -199,6 +166,11 @@ class ModelBar(QWidget):
             lambda value: self._change(max_tokens=int(value)))
         self.streaming_check.toggled.connect(lambda on: self._change(streaming=bool(on)))
         self.check_button.clicked.connect(lambda: self.check_status(force=True))
+
+    @property
+    def reports(self) -> dict[str, ConnectionReport]:
+        """The last connection report per provider name (ProviderStatus)."""
+        return self.status.reports
 
     # -- showing an agent ---------------------------------------------------------------------
     @property
@@ -375,27 +347,17 @@ class ModelBar(QWidget):
         self._status_timer.stop()
 
     def check_status(self, name: str | None = None, *, force: bool = False) -> None:
-        """Test the provider's connection in the background. The in-process
-        engine is only tested on demand (``force``): its test loads the native
-        library, which costs memory and a second of CPU at start-up."""
+        """Test the provider's connection in the background (the in-process
+        engine only on demand, ``force``: see ProviderStatus.check)."""
         name = name or (self._spec.provider if self._spec else "")
-        config = next((c for c in self._configs if c.name.lower() == name.lower()), None)
-        if config is None or (name in self._checking and not force):
-            return
-        if config.kind == "embedded" and not force:
-            return
-        self._checking.add(name)
-        self._spawn(self._check(config), "connection-test")
+        config = self._config(name)
+        if config is not None:
+            self.status.check(config, force=force)
 
-    async def _check(self, config: ProviderConfig) -> None:
-        try:
-            report = await self._service.test(config)
-        finally:
-            self._checking.discard(config.name)
-        self._set_report(config.name, report)
+    def _config(self, name: str) -> ProviderConfig | None:
+        return next((c for c in self._configs if c.name.lower() == name.lower()), None)
 
-    def _set_report(self, name: str, report: ConnectionReport) -> None:
-        self.reports[name] = report
+    def _show_report(self, name: str, report: ConnectionReport) -> None:
         index = self.provider_combo.findData(name)
         if index >= 0:
             self.provider_combo.setItemIcon(index, status_dot(status_state(report)))
@@ -403,24 +365,12 @@ class ModelBar(QWidget):
         self.sig_status.emit(name, report)
 
     def note_attempt(self, attempt: Attempt) -> None:
-        """What a reply showed about its provider: it answered (reachable; an
-        earlier test's latency and version are kept), or it failed in a way
-        that means it is not usable (unreachable, with the fix)."""
-        config = next((c for c in self._configs
-                       if c.name.lower() == attempt.provider.lower()), None)
-        if config is None:
-            return
-        if attempt.outcome == "answered":
-            previous = self.reports.get(config.name)
-            if previous is not None and previous.reachable:
-                return
-            report = ConnectionReport(provider=config.name, reachable=True, auth_ok=True)
-        elif attempt.error_kind in REPLY_DOWN_KINDS:
-            report = failure_report(config, attempt.error_kind or "", attempt.error or "")
-        else:
-            return
-        self._set_report(config.name, report)
+        """What a reply showed about its provider (ProviderStatus.note_attempt);
+        nothing for a provider not configured here."""
+        config = self._config(attempt.provider)
+        if config is not None:
+            self.status.note_attempt(config, attempt)
 
     def status_of(self, name: str) -> str:
         """"up", "down" or "unknown" (what the dot shows)."""
-        return status_state(self.reports.get(name))
+        return self.status.state(name)

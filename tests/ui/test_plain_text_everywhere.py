@@ -84,7 +84,7 @@ def test_hostile_names_titles_facts_and_errors_in_the_window(
     assert model_tooltip_problems(window.conversation_model) == []
 
     # A provider's error, as the model bar's status tooltip shows it.
-    window.model_bar._set_report("local", ConnectionReport(
+    window.model_bar.status.set_report("local", ConnectionReport(
         provider="local", reachable=False, message=HOSTILE, fix=""))
     assert hostile_problems([window]) == []
     assert HOSTILE in shown_tooltip(window.model_bar.provider_combo.toolTip())
