@@ -2,6 +2,7 @@
 ``/api/ps`` and ``/api/version``.
 
 Wire format as documented by Ollama (docs/api.md, docs.ollama.com/api):
+(the reply is read in ollama_reply.py, model listings in ollama_models.py)
 - a stream is one JSON object per line; the last has ``"done": true`` with
   ``done_reason``, ``prompt_eval_count``, ``eval_count`` and ``eval_duration``
   (nanoseconds);
@@ -25,36 +26,24 @@ from typing import Any
 from app.domain import (
     ChatMessage,
     ChatRequest,
-    Done,
     ModelInfo,
     ProbeResult,
     ProviderConfig,
     RunEvent,
-    TextDelta,
-    ThinkingDelta,
-    ToolCall,
-    Usage,
 )
-from app.domain.events import ErrorKind, StopReason
 from app.domain.generation import GenerationSetting
 from app.logs import redact_url
 from app.providers import embeddings
 from app.providers.base import ChatProvider, ProviderError, ProviderOptions
-from app.providers.limits import (
-    arguments_size,
-    guard_reply,
-    reply_size_error,
-    tool_arguments_error,
-)
-from app.providers.openai_chunks import MAX_NAME_CHARS, malformed
+from app.providers.limits import guard_reply, reply_size_error
+from app.providers.ollama_models import models_of, model_info
+from app.providers.ollama_reply import ReplyReader, parse_line
 from app.providers.sampling import ALL_SETTINGS, sampling_fields
 from app.providers.transport import HttpTransport
 
 DEFAULT_BASE_URL = "http://127.0.0.1:11434"
 SHOW_CONCURRENCY = 4  # /api/show requests in flight at once during discovery
 METADATA_TIMEOUT = 30.0  # seconds; discovery must not wait a model-load long
-_CONTEXT_HINTS = ("context length", "context window", "context size", "too many tokens",
-                  "exceeds the context")
 
 
 def native_base_url(url: str) -> str:
@@ -91,7 +80,7 @@ class OllamaProvider(ChatProvider):
     async def _events(self, request: ChatRequest) -> AsyncIterator[RunEvent]:
         body = chat_body(request)
         limits = self.options.limits
-        reader = _ReplyReader(where=self._http.label, started=time.perf_counter(),
+        reader = ReplyReader(where=self._http.label, started=time.perf_counter(),
                               argument_limit=limits.tool_argument_bytes)
         try:
             if request.stream:
@@ -131,7 +120,7 @@ class OllamaProvider(ChatProvider):
     async def list_models(self) -> list[ModelInfo]:
         timeout = self._metadata_timeout()
         tags = await self._http.request_json("GET", "/api/tags", timeout=timeout)
-        entries = [m for m in _models_of(tags) if m.get("name") or m.get("model")]
+        entries = [m for m in models_of(tags) if m.get("name") or m.get("model")]
         loaded = await self._loaded_names(timeout)
         limiter = asyncio.Semaphore(SHOW_CONCURRENCY)
 
@@ -149,7 +138,7 @@ class OllamaProvider(ChatProvider):
         tags = await self._http.request_json("GET", "/api/tags", timeout=timeout)
         return ProbeResult(
             version=str(version.get("version")) if isinstance(version, dict) else None,
-            model_count=len(_models_of(tags)),
+            model_count=len(models_of(tags)),
             auth_ok=True if self._api_key else None,
         )
 
@@ -164,7 +153,7 @@ class OllamaProvider(ChatProvider):
         except ProviderError:
             return None
         names: set[str] = set()
-        for entry in _models_of(ps):
+        for entry in models_of(ps):
             names.update(str(entry[k]) for k in ("name", "model") if entry.get(k))
         return names
 
@@ -248,176 +237,3 @@ def _object_arguments(arguments: dict[str, Any] | str) -> dict[str, Any]:
     except ValueError:
         return {"raw": arguments}
     return parsed if isinstance(parsed, dict) else {"raw": arguments}
-
-
-# -- reply -----------------------------------------------------------------------
-def parse_line(line: str, where: str) -> dict[str, Any]:
-    """One NDJSON line as an object; anything else is a protocol error."""
-    try:
-        data = json.loads(line)
-    except ValueError as exc:
-        raise ProviderError("protocol", f"{where} sent a line that is not JSON: "
-                            f"{line[:80]!r}") from exc
-    if not isinstance(data, dict):
-        raise ProviderError("protocol", f"{where} sent a line that is not a JSON object")
-    return data
-
-
-def _error_kind(message: str) -> ErrorKind:
-    lowered = message.lower()
-    if any(hint in lowered for hint in _CONTEXT_HINTS):
-        return "context_length"
-    if "not found" in lowered:
-        return "not_found"
-    return "server"
-
-
-class _ReplyReader:
-    """Turns reply objects (stream lines, or the one non-streamed reply)
-    into run events, and keeps what the final Usage needs."""
-
-    def __init__(self, where: str, started: float, argument_limit: int | None = None) -> None:
-        self.where = where
-        self.argument_limit = argument_limit
-        self.started = started
-        self.first_output: float | None = None
-        self.calls = 0
-        self.finished = False
-
-    @property
-    def started_reply(self) -> bool:
-        return self.first_output is not None
-
-    def feed(self, chunk: dict[str, Any]) -> list[RunEvent]:
-        if "error" in chunk:
-            message = str(chunk["error"])
-            kind = _error_kind(message)
-            # As for an error status: only a server failure may go elsewhere,
-            # and only before tokens were shown; a prompt too long for the
-            # context or a missing model is the same wherever it is re-sent.
-            raise ProviderError(kind, f"{self.where}: {message}",
-                                retryable=kind == "server" and not self.started_reply)
-        events: list[RunEvent] = []
-        message = chunk.get("message")
-        if message is not None and not isinstance(message, dict):
-            raise malformed(self.where, "message is not an object")
-        if message:
-            events.extend(self._message_events(message))
-        if chunk.get("done") is True:
-            events.extend(self._final_events(chunk))
-            self.finished = True
-        return events
-
-    def _message_events(self, message: dict[str, Any]) -> list[RunEvent]:
-        events: list[RunEvent] = []
-        thinking, content = message.get("thinking"), message.get("content")
-        if isinstance(thinking, str) and thinking:
-            events.append(ThinkingDelta(text=thinking))
-        if isinstance(content, str) and content:
-            events.append(TextDelta(text=content))
-        tool_calls = message.get("tool_calls")
-        if tool_calls is not None and not isinstance(tool_calls, list):
-            raise malformed(self.where, "tool_calls is not a list")
-        for raw in tool_calls or ():
-            events.append(self._tool_call(raw))
-        if events and self.first_output is None:
-            self.first_output = time.perf_counter()
-        return events
-
-    def _tool_call(self, raw: Any) -> ToolCall:
-        if not isinstance(raw, dict):
-            raise malformed(self.where, "a tool call that is not an object")
-        function = raw.get("function")
-        if not isinstance(function, dict):
-            raise malformed(self.where, "a tool call whose function is not an object")
-        name = function.get("name")
-        if not isinstance(name, str) or not name or len(name) > MAX_NAME_CHARS:
-            raise malformed(self.where, "a tool call whose name is not text"
-                            if name else "a tool call without a name")
-        call_id = raw.get("id")
-        if call_id is not None and not isinstance(call_id, str):
-            raise malformed(self.where, "a tool call whose id is not text")
-        arguments = function.get("arguments", {})
-        if self.argument_limit is not None and \
-                arguments_size(arguments) > self.argument_limit:
-            raise tool_arguments_error(self.where, name, self.argument_limit)
-        self.calls += 1
-        call_id = call_id[:MAX_NAME_CHARS] if call_id else f"call_{self.calls}"
-        if isinstance(arguments, str):  # not Ollama's documented shape, but seen via proxies
-            try:
-                parsed = json.loads(arguments)
-                arguments = parsed if isinstance(parsed, dict) else arguments
-            except ValueError:
-                pass
-        elif not isinstance(arguments, dict):
-            arguments = {} if arguments is None else json.dumps(arguments)
-        return ToolCall(call_id=call_id, name=name, arguments=arguments)
-
-    def _final_events(self, chunk: dict[str, Any]) -> list[RunEvent]:
-        now = time.perf_counter()
-        eval_count = _int_or_none(chunk.get("eval_count"))
-        eval_ns = _int_or_none(chunk.get("eval_duration"))
-        tokens_per_s: float | None = None
-        if eval_count is not None and eval_ns:
-            tokens_per_s = eval_count / eval_ns * 1e9
-        elif eval_count and self.first_output is not None and now > self.first_output:
-            tokens_per_s = eval_count / (now - self.first_output)
-        ttft_ms = None
-        if self.first_output is not None:
-            ttft_ms = (self.first_output - self.started) * 1000.0
-        usage = Usage(prompt_tokens=_int_or_none(chunk.get("prompt_eval_count")),
-                      completion_tokens=eval_count, ttft_ms=ttft_ms,
-                      tokens_per_s=tokens_per_s)
-        return [usage, Done(stop_reason=self._stop_reason(chunk.get("done_reason")))]
-
-    def _stop_reason(self, done_reason: Any) -> StopReason:
-        if self.calls:
-            return "tool_calls"
-        if done_reason == "length":
-            return "length"
-        return "stop"  # "stop", and "load"/"unload" for empty message lists
-
-
-def _int_or_none(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-# -- discovery helpers -------------------------------------------------------------
-def _models_of(data: Any) -> list[dict[str, Any]]:
-    models = data.get("models") if isinstance(data, dict) else None
-    return [m for m in models if isinstance(m, dict)] if isinstance(models, list) else []
-
-
-def context_length_of(show: dict[str, Any]) -> int | None:
-    """``<architecture>.context_length`` from ``model_info``."""
-    info = show.get("model_info")
-    if not isinstance(info, dict):
-        return None
-    arch = info.get("general.architecture")
-    value = info.get(f"{arch}.context_length") if arch else None
-    if value is None:
-        value = next((v for k, v in info.items() if k.endswith(".context_length")), None)
-    return _int_or_none(value)
-
-
-def model_info(provider: str, entry: dict[str, Any], show: dict[str, Any],
-               loaded: set[str] | None) -> ModelInfo:
-    """One ``/api/tags`` entry, completed by its ``/api/show`` answer."""
-    name = str(entry.get("name") or entry.get("model"))
-    details = entry.get("details") if isinstance(entry.get("details"), dict) else {}
-    if not details and isinstance(show.get("details"), dict):
-        details = show["details"]
-    capabilities = show.get("capabilities")
-    size = entry.get("size")
-    return ModelInfo(
-        provider=provider,
-        id=name,
-        display_name=name,
-        size_bytes=size if isinstance(size, int) else None,
-        quantization=details.get("quantization_level") or None,
-        family=details.get("family") or None,
-        parameter_size=details.get("parameter_size") or None,
-        context_length=context_length_of(show),
-        capabilities=[str(c) for c in capabilities] if isinstance(capabilities, list) else [],
-        loaded=None if loaded is None else (name in loaded or entry.get("model") in loaded),
-    )

@@ -37,7 +37,9 @@ from app.domain.events import ErrorKind
 from app.logs import redact_url
 from app.providers.base import ProviderError, ProviderOptions, Timeouts
 from app.providers.limits import duration_text
-from app.providers.ollama import context_length_of, native_base_url, parse_line
+from app.providers.ollama import native_base_url
+from app.providers.ollama_models import context_length_of
+from app.providers.ollama_reply import parse_line
 from app.providers.transport import HttpTransport
 
 PULL_SECONDS = 6 * 3600.0      # the longest one pull may run (a 40 GB model on a slow line)
