@@ -8,7 +8,8 @@ Layout and wiring only; the parts live in their own modules:
   ChatController (app/ui/chat_controller.py), which owns one ChatSession per
   conversation so replies keep streaming when another chat is shown;
 - menus and shortcuts: app/ui/shortcuts.py; remembered state: window_state.py;
-  the New Agent / Edit Agent / Settings dialogs: window_dialogs.py.
+  the New Agent / Edit Agent / Settings dialogs: window_dialogs.py; which
+  chat is shown: chat_navigation.py.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from app.ui.agent_actions import AgentActions, forget_agent_chats
 from app.ui.agent_list_model import AgentListModel
 from app.ui.attachment_chips import add_vision_switch
 from app.ui.chat_controller import ChatController
+from app.ui.chat_navigation import ChatNavigation
 from app.ui.compare_mode import CompareMode
 from app.ui.export_all import export_from_window
 from app.ui.first_paint import after_first_paint
@@ -69,9 +71,9 @@ class MainWindow(QMainWindow):
         self.provider_service = ProviderService(bridge)
         self.state = WindowState(self.settings.home)
         self._select_when_listed: int | None = None
-        self._opening: SearchHit | None = None
-        self._wanted_conversation: int | None = None
         self._restored = False
+        #: Which chat is shown (app/ui/chat_navigation.py).
+        self.navigation = ChatNavigation(self)
         self._window_dialogs = WindowDialogs(self, bridge, self.provider_service,
                                              default_provider=default_provider,
                                              default_model=default_model)
@@ -179,14 +181,14 @@ class MainWindow(QMainWindow):
         self._model.modelReset.connect(self._agents_changed)
         self._model.sig_loaded.connect(self._restore_selection)
         self.conversation_list.sig_chosen.connect(self._conversation_chosen)
-        self.conversation_model.sig_loaded.connect(self._conversations_loaded)
-        self.controller.sig_conversation_created.connect(self._conversation_created)
+        self.conversation_model.sig_loaded.connect(self.navigation.conversations_loaded)
+        self.controller.sig_conversation_created.connect(self.navigation.created)
         self.controller.sig_running.connect(self._running_changed)
         self.controller.sig_shown.connect(lambda _id: self._update_chat_actions())
         self.controller.sig_switch_provider.connect(self._switch_provider)
         self.controller.sig_attempt.connect(self.model_bar.note_attempt)
         self.controller.sig_conversation_gone.connect(self._conversation_gone)
-        self.conversation_model.sig_removed_elsewhere.connect(self._removed_elsewhere)
+        self.conversation_model.sig_removed_elsewhere.connect(self.navigation.removed_elsewhere)
         self.model_bar.sig_agent_changed.connect(self._save_agent)
         self.search.sig_open.connect(self.open_search_hit)
         self._bridge.sig_error.connect(self._show_status)
@@ -242,19 +244,7 @@ class MainWindow(QMainWindow):
         agent_id = spec.id if spec is not None else None
         self.centre.show_chat(bool(self._model.rowCount()))
         self.model_bar.set_agent(spec)
-        if agent_id == self.conversation_model.agent_id and agent_id is not None:
-            return
-        self.conversation_model.set_agent(agent_id)
-        opening = self._opening if self._opening and self._opening.agent_id == agent_id \
-            else None
-        self._opening = None
-        target = opening.conversation_id if opening else (
-            self.state.last_conversation(agent_id) if agent_id is not None else None)
-        self._wanted_conversation = target
-        self.controller.show_conversation(target, agent_id,
-                                          at_message=opening.message_id if opening else None)
-        self.conversation_list.select(target)
-        self.state.remember(agent_id, target)
+        self.navigation.agent_shown(agent_id)
 
     def _save_agent(self, agent_id: int, fields: dict) -> None:
         async def save() -> None:
@@ -267,49 +257,21 @@ class MainWindow(QMainWindow):
         self._spawn(save(), "save-agent")
 
     # -- conversations -------------------------------------------------------------------------------
-    def _conversations_loaded(self) -> None:
-        wanted = self._wanted_conversation
-        if wanted is not None and self.conversation_model.row_of(wanted) is None:
-            self._wanted_conversation = None     # deleted or archived since last time
-            self.controller.show_conversation(None, self.conversation_model.agent_id)
-
     def _conversation_chosen(self, conversation_id: int) -> None:
-        if not conversation_id:
-            return
-        agent_id = self.conversation_model.agent_id
-        self._wanted_conversation = conversation_id
-        self.controller.show_conversation(conversation_id, agent_id)
-        self.state.remember(agent_id, conversation_id)
-        self._update_chat_actions()
-
-    def _conversation_created(self, conversation) -> None:  # noqa: ANN001 (Conversation)
-        if conversation.agent_id == self.conversation_model.agent_id:
-            self._wanted_conversation = conversation.id
-            self.conversation_list.select(conversation.id)
-            self.state.remember(conversation.agent_id, conversation.id)
+        self.navigation.chosen(conversation_id)
+        if conversation_id:
+            self._update_chat_actions()
 
     def _conversation_gone(self, conversation_id: int, text: str) -> None:
         """Deleted elsewhere (or its message not sent): a new chat shows, the
         composer keeps the text; say what happened."""
-        if conversation_id and conversation_id == self._wanted_conversation:
-            self._wanted_conversation = None
-            self.conversation_list.select(None)
-            self.state.remember(self.conversation_model.agent_id, None)
+        self.navigation.gone(conversation_id)
         self._show_status(text)
-
-    def _removed_elsewhere(self, ids: list[int]) -> None:
-        # Let go of the shown chat's row before it goes (no jump to a neighbour);
-        # the controller finds out whether it was deleted and says so.
-        if self.controller.conversation_id in ids:
-            self.conversation_list.select(None)
 
     def new_chat(self) -> None:
         agent = self.current_agent()
         self.left.show_archived.setChecked(False)    # the new chat will be listed
-        self._wanted_conversation = None
-        self.conversation_list.select(None)
-        self.controller.show_conversation(None, agent.id if agent else None)
-        self.state.remember(agent.id if agent else None, None)
+        self.navigation.show(agent.id if agent else None, None)
         self.focus_composer()
 
     def _on_chat(self, action) -> None:  # noqa: ANN001 (a callable taking a Conversation)
@@ -331,18 +293,9 @@ class MainWindow(QMainWindow):
     def open_search_hit(self, hit: SearchHit) -> None:
         """Show the hit's agent and conversation, scrolled to the message."""
         self.search.clear()
-        if self.conversation_model.agent_id == hit.agent_id:
-            self._wanted_conversation = hit.conversation_id
-            self.controller.show_conversation(hit.conversation_id, hit.agent_id,
-                                              at_message=hit.message_id)
-            self.conversation_list.select(hit.conversation_id)
-            self.state.remember(hit.agent_id, hit.conversation_id)
-        else:
-            self._opening = hit
-            if not self.select_agent(hit.agent_id):
-                self._opening = None
-                self._show_status("That chat's agent no longer exists")
-                return
+        if not self.navigation.open_hit(hit):
+            self._show_status("That chat's agent no longer exists")
+            return
         self.focus_composer()
 
     # -- dialogs ---------------------------------------------------------------------------------------
@@ -428,10 +381,7 @@ class MainWindow(QMainWindow):
         if self.conversation_model.agent_id != agent_id and not self.select_agent(agent_id):
             self._show_status("That chat's agent no longer exists")
             return
-        self._wanted_conversation = conversation_id or None
-        self.controller.show_conversation(conversation_id or None, agent_id)
-        self.conversation_list.select(conversation_id or None)
-        self.state.remember(agent_id, conversation_id or None)
+        self.navigation.show(agent_id, conversation_id or None)
         self.focus_composer()
 
     # -- closing -------------------------------------------------------------------------------------------
