@@ -29,7 +29,6 @@ from app.services.chat_session import RunnerFactory
 from app.services.data_service import DataService
 from app.services.provider_service import ProviderService
 from app.services.store_bridge import StoreBridge
-from app.services.warm_up import warm_up_chat_modules
 from app.settings import AppSettings, load_settings
 from app.ops import agents
 from app.store import EXTERNAL, ChangeNotice, NotFoundError
@@ -40,7 +39,6 @@ from app.ui.chat_controller import ChatController
 from app.ui.chat_navigation import ChatNavigation
 from app.ui.compare_mode import CompareMode
 from app.ui.export_all import export_from_window
-from app.ui.first_paint import after_first_paint
 from app.ui.prompts import warn
 from app.ui.shortcuts import build_actions, shortcuts_text
 from app.ui.window_panes import EMPTY_TEXT, CentrePane, LeftPane
@@ -101,9 +99,6 @@ class MainWindow(QMainWindow):
         self.workflow_runs = WorkflowRuns(self, bridge, providers=providers)
         self._wire()
         add_vision_switch(self.composer, self.settings, self.current_agent)
-        # The first send's imports, done off the GUI thread once the window is
-        # drawn (app/services/warm_up.py): imported at the send, they stalled it.
-        after_first_paint(self, warm_up_chat_modules)
         self.restored_geometry = self.state.restore_window(self, self.splitters())
         self._agent_changed()
 

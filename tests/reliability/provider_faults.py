@@ -17,8 +17,11 @@ the same code path, only longer.
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -184,6 +187,21 @@ class FaultyProvider:
 
 # -- the event loop, watched ---------------------------------------------------------------
 
+@contextmanager
+def frozen_start_heap() -> Iterator[None]:
+    """What ``run_app`` does once the window is drawn (app/gc_pause.py): one
+    full collection, then every object alive is frozen out of the collector's
+    reach. Without it, a full collection during a timed fault would walk
+    everything the test process built so far (earlier tests included) — a
+    pause the app does not have."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 class LoopSampler(QObject):
     """A 10 ms heartbeat on the GUI thread: the gap between two ticks is how
     long the event loop could not run a timer (at least the 10 ms interval).
@@ -245,10 +263,12 @@ class RestartableLlama:
         return folder
 
     def kill(self) -> None:
-        self.server.process.kill()             # SIGKILL: no goodbye to its clients
-        self.server.process.wait(timeout=10)
+        """SIGKILL: no goodbye to its clients. Not waited for here: the window
+        test calls this on the GUI thread while the loop is being timed."""
+        self.server.process.kill()
 
     def start_again(self) -> None:
+        self.server.process.wait(timeout=10)
         self.server = self._start(self._next_log_dir(), port=self.port)
 
     def stop(self) -> None:

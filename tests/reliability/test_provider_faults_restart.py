@@ -27,7 +27,8 @@ from tests.reliability.fault_cli import (TURN_SECONDS, chat, chat_process, check
 from tests.reliability.fault_window import (check_fault_turn, check_loop, watched_turn,
                                             window_settings)
 from tests.reliability.provider_faults import (KILLED_EXPECTED, LoopSampler, RestartableLlama,
-                                               losses_between, seed_chat, stored_path)
+                                               frozen_start_heap, losses_between, seed_chat,
+                                               stored_path)
 from tests.support.reliability_summary import record, record_max
 from tests.ui.conftest import aio, async_store, bridge, db_path, qloop  # noqa: F401 (fixtures)
 from tests.ui.window_support import REPLY_MS, WAIT_MS, open_window
@@ -77,7 +78,8 @@ def test_window_server_killed_mid_reply_then_restarted_the_chat_goes_on(
     sampler = LoopSampler()
     losses = 0
     try:
-        watched_turn(qtbot, window, cid, QUESTION, sampler, during=kill_after_some_text)
+        with frozen_start_heap():
+            watched_turn(qtbot, window, cid, QUESTION, sampler, during=kill_after_some_text)
         losses += check_fault_turn(window, cid, earlier, QUESTION, KILLED_EXPECTED, None)
         reply = stored_path(db_path, cid)[-1]
         losses += reply.content != "".join(texts)              # kept all that was shown

@@ -24,7 +24,8 @@ from app.settings import AppSettings
 from tests.reliability.fault_window import (check_fault_turn, check_loop, first_turn,
                                             watched_turn, window_settings)
 from tests.reliability.provider_faults import (FAULTS, GOOD, FaultyProvider, LoopSampler,
-                                               losses_between, marked, stored_path)
+                                               frozen_start_heap, losses_between, marked,
+                                               stored_path)
 from tests.support.reliability_summary import record, record_max
 from tests.ui.conftest import aio, async_store, bridge, db_path, qloop  # noqa: F401 (fixtures)
 from tests.ui.window_support import WAIT_MS, open_window, seed_llama
@@ -49,20 +50,22 @@ def test_each_fault_shows_an_error_on_the_reply_and_loses_nothing(
         cid = first_turn(qtbot, window, "Hello there.")
         assert [m.content for m in stored_path(db_path, cid)] == ["Hello there.", GOOD]
 
-        for number, fault in enumerate(FAULTS, 1):
-            before = stored_path(db_path, cid)
-            sent = marked(f"Question {number}.", fault.name)
-            if fault.handler is None:
-                provider.refuse()
-            sampler = LoopSampler()
-            try:
-                watched_turn(qtbot, window, cid, sent, sampler)
-            finally:
+        with frozen_start_heap():
+            for number, fault in enumerate(FAULTS, 1):
+                before = stored_path(db_path, cid)
+                sent = marked(f"Question {number}.", fault.name)
                 if fault.handler is None:
-                    provider.come_back()
-            gaps[fault.name] = (sampler.max_gap_ms, sampler.max_cpu_ms)
-            losses += check_fault_turn(window, cid, before, sent, fault.expected, fault.partial)
-            check_loop(fault.name, sampler)
+                    provider.refuse()
+                sampler = LoopSampler()
+                try:
+                    watched_turn(qtbot, window, cid, sent, sampler)
+                finally:
+                    if fault.handler is None:
+                        provider.come_back()
+                gaps[fault.name] = (sampler.max_gap_ms, sampler.max_cpu_ms)
+                losses += check_fault_turn(window, cid, before, sent, fault.expected,
+                                           fault.partial)
+                check_loop(fault.name, sampler)
 
         before = stored_path(db_path, cid)          # after every fault, the chat goes on
         watched_turn(qtbot, window, cid, "Still there?", LoopSampler())

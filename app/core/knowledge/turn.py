@@ -22,14 +22,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.core.knowledge.embedders import Embedder, EmbedderProblem, embedder_for
-from app.core.knowledge.search import search
-from app.core.knowledge.vectors import StoreRun
 from app.domain import AgentSpec, ChatMessage, ProviderConfig
 from app.domain.knowledge import KnowledgeHit, KnowledgeSettings
 from app.providers.base import ChatProvider, ProviderError
+
+if TYPE_CHECKING:
+    # Search, vectors and embedders import numpy (~90 ms): imported when an
+    # agent's knowledge is used, not with the runner at every chat's first
+    # send (on the window's thread, that held the event loop up; issue 21).
+    from app.core.knowledge.embedders import Embedder
+    from app.core.knowledge.vectors import StoreRun
 
 MAX_EXCERPT_CHARS = 1500
 MAX_REFERENCES = 40
@@ -62,6 +66,8 @@ class KnowledgeTurn:
     async def find(self, query: str, limit: int | None = None) -> list[Reference]:
         """The best chunks for ``query``, each with its number in this turn.
         A failing embedding model leaves keyword search for the rest of the turn."""
+        from app.core.knowledge.search import search
+
         limit = limit or self.settings.top_k
         try:
             hits = await search(self.run, self.agent_id, query, limit=limit,
@@ -135,6 +141,8 @@ async def knowledge_turn(run: StoreRun, agent: AgentSpec, configs: Sequence[Prov
                                             s.knowledge.has_chunks(agent_id)))
     if settings.retrieval == "off" or not chunks:
         return None
+    from app.core.knowledge.embedders import EmbedderProblem, embedder_for
+
     problem = None
     try:
         embedder = embedder_for(settings, configs, local_only=agent.local_only, build=build)
