@@ -44,10 +44,9 @@ from app.ui.chat.message_widget import MessageWidget
 from app.ui.chat.frames import ChatColumn, FramePainter
 from app.ui.chat.greeting import ChatGreeting
 from app.ui.chat.render_pump import RenderPump
-from app.ui.chat.reply_state import reply_seconds
+from app.ui.chat import stored_message
 from app.ui.chat.scroll_keeper import ScrollKeeper
 from app.ui.chat.theme import ChatTheme
-from app.ui.chat.speakers import speaker_title
 from app.ui.chat.tool_block import ToolCallBlock
 from app.ui.first_paint import after_first_paint
 
@@ -157,26 +156,7 @@ class ChatView(QWidget):
                 continue
             widget = self._new_widget(message.id, message.role, message.created_at,
                                       message.model, message.provider)
-            speaker = speaker_title(message.role, message.meta)
-            if speaker is not None:
-                widget.set_speaker(speaker)
-            if message.content:
-                widget.append_text(message.content)
-            if message.attachments:
-                widget.add_attachments(message.attachments)
-            for call in message.tool_calls:
-                block = self._add_call(widget, call.call_id, call.name, call.arguments)
-                result = results.get(call.call_id)
-                if result is not None:
-                    duration = result.meta.get("duration_ms")
-                    block.set_result(result.content, result.status != "complete",
-                                     duration if isinstance(duration, (int, float)) else None)
-            widget.finish(message.status, message.usage,
-                          reply_seconds(message.meta) if message.status != "error" else None,
-                          stop_reason=message.meta.get("stop_reason"))
-            widget.show_references(message.meta.get("knowledge"))
-            if message.error:
-                widget.show_error(message.error)
+            stored_message.fill(widget, message, results, self._add_call)
             built.append(widget)
         return built
 
@@ -293,12 +273,7 @@ class ChatView(QWidget):
         widget = self._widgets.get(message_id)
         if widget is None:
             return
-        meta = meta or {}
-        widget.finish(status, usage, reply_seconds(meta) if status != "error" else None,
-                      stop_reason=meta.get("stop_reason"))
-        widget.show_references(meta.get("knowledge"))
-        if error:
-            widget.show_error(error)
+        stored_message.show_outcome(widget, status, usage, meta or {}, error)
 
     def show_error(self, message_id: int, text: str) -> None:
         widget = self._widgets.get(message_id)
