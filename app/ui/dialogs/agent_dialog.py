@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 
 from pydantic import ValidationError
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
@@ -41,12 +41,11 @@ from app.ui.dialogs.async_dialog import AsyncDialog
 from app.ui.dialogs.generation_editor import GenerationEditor
 from app.ui.dialogs.knowledge_page import KnowledgePage
 from app.ui.dialogs.memory_editor import MemoryEditor
+from app.ui.dialogs.name_check import NameCheck
 from app.ui.dialogs.widgets import FieldMessage
 from app.ui.file_dialogs import file_dialog
 
 log = logging.getLogger(__name__)
-
-NAME_CHECK_DELAY_MS = 200
 
 
 def report_sentence(report: ConnectionReport) -> str:
@@ -82,10 +81,10 @@ class AgentDialog(AsyncDialog):
         self._loaded = False
         self._saving = False
         self._knowledge_followed = False
-        self._name_taken = False
-        self._name_check_generation = 0
-        # The name the last finished uniqueness check was about.
-        self._name_checked = spec.name if spec else ""
+        self.name_check = NameCheck(
+            lambda name: self._agents.name_taken(name, self._spec.id if self._spec else None),
+            lambda: self.form.name.text().strip(), self.spawn,
+            checked=spec.name if spec else "", parent=self)
         self.setWindowTitle(f"Edit Agent — {spec.name}" if spec else "New Agent")
         self.setMinimumSize(640, 560)
 
@@ -93,19 +92,23 @@ class AgentDialog(AsyncDialog):
         initial = spec or AgentSpec(name="Agent", provider=default_provider,
                                     model=default_model)
         self._initial = initial
-        self.form.set_spec(initial)
+        self._show_spec(initial)
         if spec is None:
             self.form.name.clear()
-        self.local_only.setChecked(initial.local_only)
-        self.fallbacks.set_entries(initial.fallbacks)
-        self.workspace.setText(initial.workspace or "")
-        self.python_unisolated.setChecked(initial.python_unisolated)
-        self.generation.set_settings(initial.generation)
         self._wire()
         self._validate()
         self.spawn(self._load(), "load")
 
     # -- construction ------------------------------------------------------------------
+    def _show_spec(self, spec: AgentSpec) -> None:
+        """Show ``spec``'s fields outside the tools list (set when they are loaded)."""
+        self.form.set_spec(spec)
+        self.local_only.setChecked(spec.local_only)
+        self.fallbacks.set_entries(spec.fallbacks)
+        self.workspace.setText(spec.workspace or "")
+        self.python_unisolated.setChecked(spec.python_unisolated)
+        self.generation.set_settings(spec.generation)
+
     def _build(self) -> None:
         self.form = AgentForm()
         self.form.show_preset_picker(self._spec is None)
@@ -161,7 +164,8 @@ class AgentDialog(AsyncDialog):
         self.buttons.rejected.connect(self.reject)
         self.python_unisolated.clicked.connect(self._unisolated_clicked)
         self.form.sig_changed.connect(self._validate)
-        self.form.name.textChanged.connect(self._schedule_name_check)
+        self.form.name.textChanged.connect(self._name_changed)
+        self.name_check.sig_checked.connect(self._validate)
         self.form.sig_provider_chosen.connect(self._provider_chosen)
         self.form.sig_preset_chosen.connect(self._apply_preset)
         self.fallbacks.sig_changed.connect(self._validate)
@@ -171,11 +175,6 @@ class AgentDialog(AsyncDialog):
         self.local_only.toggled.connect(self._local_only_toggled)
         self.workspace_button.clicked.connect(self._choose_workspace)
         self.history.sig_restore_requested.connect(self._confirm_restore)
-        self._name_timer = QTimer(self)
-        self._name_timer.setSingleShot(True)
-        self._name_timer.setInterval(NAME_CHECK_DELAY_MS)
-        self._name_timer.timeout.connect(
-            lambda: self.spawn(self._check_name(), "check-name"))
         self._local_only_toggled(self.local_only.isChecked())
 
     # -- loading -----------------------------------------------------------------------------
@@ -275,35 +274,19 @@ class AgentDialog(AsyncDialog):
         picker.open()
 
     # -- validation -----------------------------------------------------------------------------
-    def _schedule_name_check(self, _text: str = "") -> None:
-        self._name_check_generation += 1
-        self._name_taken = False
-        self._name_timer.start()
+    def _name_changed(self, _text: str = "") -> None:
+        self.name_check.schedule()
         self._validate()
-
-    async def _check_name(self) -> None:
-        generation = self._name_check_generation
-        name = self.form.name.text().strip()
-        if not name:
-            self._name_checked = name
-            self._validate()
-            return
-        exclude = self._spec.id if self._spec else None
-        taken = await self._agents.name_taken(name, exclude)
-        if generation == self._name_check_generation:
-            self._name_taken, self._name_checked = taken, name
-            self._validate()
 
     def name_checked(self) -> bool:
         """True once the uniqueness check of the name as typed now has finished."""
-        return (not self._name_timer.isActive()
-                and self._name_checked == self.form.name.text().strip())
+        return self.name_check.done()
 
     def problems(self) -> dict[str, str]:
         """Field -> message, for every invalid field (empty when all is fine)."""
         values = self.form.values()
         found: dict[str, str | None] = {
-            "name": validation.name_problem(values["name"], taken=self._name_taken),
+            "name": validation.name_problem(values["name"], taken=self.name_check.taken),
             "temperature": validation.temperature_problem(values["temperature"]),
             "max_tokens": validation.max_tokens_problem(values["max_tokens"]),
             "fallbacks": validation.fallback_problem(self.fallbacks.entries()),
@@ -334,7 +317,7 @@ class AgentDialog(AsyncDialog):
         self.form.provider_message.show_problem(problems.get("provider"))
         self.fallback_message.show_problem(problems.get("fallbacks"))
         self.generation.show_problems()
-        checked = hasattr(self, "_name_timer") and self.name_checked()
+        checked = self.name_checked()
         self.ok_button.setEnabled(self._loaded and not problems and not self._saving
                                   and checked)
 
@@ -371,7 +354,7 @@ class AgentDialog(AsyncDialog):
         try:
             saved = await self._agents.save(spec)
         except DuplicateNameError:
-            self._name_taken, self._name_checked = True, spec.name
+            self.name_check.known(spec.name, taken=True)
             self.form.name.setModified(True)
             self.tabs.setCurrentWidget(self.form)
             return
@@ -397,15 +380,10 @@ class AgentDialog(AsyncDialog):
     async def _restore(self, revision: int) -> None:
         restored = await self._agents.restore(self._spec.id, revision)
         self._spec = restored
-        self.form.set_spec(restored)
-        self.local_only.setChecked(restored.local_only)
-        self.python_unisolated.setChecked(restored.python_unisolated)
-        self.fallbacks.set_entries(restored.fallbacks)
-        self.workspace.setText(restored.workspace or "")
-        self.generation.set_settings(restored.generation)
+        self._show_spec(restored)
         self.tools.set_tools(self._tool_entries, restored.tools, restored.tool_policies,
                              restored.api_tools)
         self.history.set_entries(await self._agents.history(restored.id))
-        self._name_checked = restored.name
+        self.name_check.known(restored.name)
         self._validate()
         self.sig_saved.emit(restored)
