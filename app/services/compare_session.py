@@ -21,12 +21,13 @@ from app.core.compare import ColumnOutcome, CompareColumn, CompareRun
 from app.core.fallback import ProviderSource
 from app.ops import compare as compare_ops
 from app.services.store_bridge import StoreBridge
+from app.services.task_session import TaskSession
 from app.settings import AppSettings
 
 log = logging.getLogger(__name__)
 
 
-class CompareSession(QObject):
+class CompareSession(TaskSession):
     sig_started = Signal()
     #: column index, a run event or Attempt (app/core/compare.py)
     sig_event = Signal(int, object)
@@ -35,17 +36,9 @@ class CompareSession(QObject):
     def __init__(self, bridge: StoreBridge, settings: AppSettings, *,
                  providers: ProviderSource | None = None,
                  parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._bridge = bridge
-        self._settings = settings
-        self._providers = providers
+        super().__init__(bridge, settings, providers=providers, parent=parent)
         self._run: CompareRun | None = None
-        self._task = None
         self.message = ""
-
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
 
     @property
     def outcomes(self) -> list[ColumnOutcome]:
@@ -56,7 +49,7 @@ class CompareSession(QObject):
             raise RuntimeError("a compare is already running")
         self.message = message
         self._run = None
-        self._task = self._bridge.spawn(self._go(list(columns), message), name="compare")
+        self._spawn(self._go(list(columns), message), "compare")
 
     async def _go(self, columns: list[CompareColumn], message: str) -> None:
         try:
@@ -71,12 +64,13 @@ class CompareSession(QObject):
         finally:
             self.sig_finished.emit()
 
-    def stop(self) -> None:
-        """Stop every column still answering."""
+    def stop(self) -> bool:
+        """Stop every column still answering (each ends ``cancelled`` with what
+        it had); before the run exists, cancel the task."""
         if self._run is not None:
             self._run.stop()
-        elif self._task is not None:
-            self._task.cancel()
+            return self.running
+        return super().stop()
 
     async def keep(self, chosen: int) -> compare_ops.KeptCompare:
         """Record the finished compare with column ``chosen`` as the reply."""

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from app.core.bounded_read import BoundedReadError, read_bounded
+from app.core.export.file_header import check_header
 from app.core.export.agent_grants import AgentGrants, with_grants, withhold_grants
 from app.domain import AgentSpec
 from app.store import Store
@@ -50,17 +51,8 @@ def is_agent_document(data: Any) -> bool:
 
 def parse_agent_document(data: Any, source: str) -> AgentSpec:
     """Validate a decoded agent file; raises AgentFileError saying what is wrong."""
-    if not is_agent_document(data):
-        found = data.get("format") if isinstance(data, dict) else type(data).__name__
-        raise AgentFileError(f"{source} is not an AgentDesk agent file "
-                             f"(format {found!r}, expected {FORMAT!r})")
-    version = data.get("version")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise AgentFileError(f"{source} has an invalid format version {version!r}")
-    if version > VERSION:
-        raise AgentFileError(f"{source} was written by a newer AgentDesk (agent file "
-                             f"version {version}; this one reads up to {VERSION}) — "
-                             "please update")
+    data = check_header(data, source, fmt=FORMAT, latest=VERSION, kind="agent",
+                        error=AgentFileError, newer_note=" — please update")
     agent = data.get("agent")
     if not isinstance(agent, dict):
         raise AgentFileError(f"{source} has no 'agent' object")

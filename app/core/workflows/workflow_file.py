@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from app.core.bounded_read import BoundedReadError, read_bounded
+from app.core.export.file_header import check_header
 from app.core.export.agent_file import AgentFileError, agent_document, parse_agent_document
 from app.domain import AgentSpec
 from app.domain.validation_text import describe_validation_error
@@ -44,16 +45,8 @@ def workflow_json(spec: WorkflowSpec, agents: Sequence[AgentSpec]) -> str:
 def parse_workflow_document(data: Any, source: str
                             ) -> tuple[WorkflowSpec, list[AgentSpec]]:
     """The workflow and its agents; WorkflowFileError saying what is wrong."""
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        found = data.get("format") if isinstance(data, dict) else type(data).__name__
-        raise WorkflowFileError(f"{source} is not an AgentDesk workflow file "
-                                f"(format {found!r}, expected {FORMAT!r})")
-    version = data.get("version")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise WorkflowFileError(f"{source} has an invalid format version {version!r}")
-    if version > VERSION:
-        raise WorkflowFileError(f"{source} was written by a newer AgentDesk (workflow file "
-                                f"version {version}; this one reads up to {VERSION})")
+    data = check_header(data, source, fmt=FORMAT, latest=VERSION, kind="workflow",
+                        error=WorkflowFileError)
     body = data.get("workflow")
     if not isinstance(body, dict):
         raise WorkflowFileError(f"{source} has no 'workflow' object")
