@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import gc
 import json
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -132,6 +133,16 @@ FAULTS: tuple[Fault, ...] = (
     Fault("drip", "still sending after 5 s", PARTIAL, _drip),
     Fault("ten_mb_line", "line longer than 4 MB", PARTIAL, _ten_mb_line),
 )
+
+
+
+def fault_sequence() -> list[Fault]:
+    """The faults in the order a test injects them: once each, or 10 rounds
+    with ``AGENTDESK_RELIABILITY_LONG=1`` (the count is printed)."""
+    rounds = 10 if os.environ.get("AGENTDESK_RELIABILITY_LONG") == "1" else 1
+    return list(FAULTS) * rounds
+
+
 # The ninth fault, the real llama.cpp server killed mid-reply and started
 # again, is run by each test file against its own server (KILLED_EXPECTED).
 KILLED_EXPECTED = "closed the connection in the middle of the reply"

@@ -9,6 +9,8 @@ after the last fault the next turn works.
 The ninth fault, the real server killed and restarted, is in
 test_provider_faults_restart.py. Timeouts are short here
 (``FAULT_SETTINGS``, in the data folder's settings file).
+``AGENTDESK_RELIABILITY_LONG=1``: the eight faults ten times over (the count
+is printed, ``-s``).
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from pathlib import Path
 from app.domain import AgentSpec, ProviderConfig
 from app.store import Store
 from tests.reliability.fault_cli import chat, check_failed_run, check_kept, first_turn
-from tests.reliability.provider_faults import (FAULTS, GOOD, FaultyProvider, losses_between,
-                                               marked, stored_path, write_fault_settings)
+from tests.reliability.provider_faults import (GOOD, FaultyProvider, fault_sequence,
+                                               losses_between, marked, stored_path,
+                                               write_fault_settings)
 from tests.support.reliability_summary import record
 
 
@@ -36,12 +39,13 @@ def test_each_fault_exits_with_one_clear_line_and_loses_nothing(tmp_path: Path) 
     provider = FaultyProvider()
     home = tmp_path / "home"
     db = home / "agentdesk.db"
+    faults = fault_sequence()
     runs = losses = 0
     try:
         seed(home, provider.base_url)
         cid = first_turn(home, "Hello there.")
         assert [m.content for m in stored_path(db, cid)] == ["Hello there.", GOOD]
-        for number, fault in enumerate(FAULTS, 1):
+        for number, fault in enumerate(faults, 1):
             before = stored_path(db, cid)
             sent = marked(f"Question {number}.", fault.name)
             if fault.handler is None:
@@ -62,8 +66,9 @@ def test_each_fault_exits_with_one_clear_line_and_loses_nothing(tmp_path: Path) 
         losses += losses_between(before, after)
         assert [(m.role, m.content, m.status) for m in after[-2:]] == [
             ("user", "Still there?", "complete"), ("assistant", GOOD, "complete")]
-        assert len(after) == 2 * (len(FAULTS) + 2)
+        assert len(after) == 2 * (len(faults) + 2)
     finally:
         provider.close()
+        print(f"cli faults: {runs} injected, {losses} losses")
         record("provider faults", faults=runs, cli_runs=runs, losses=losses)
     assert losses == 0

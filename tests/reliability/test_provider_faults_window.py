@@ -14,6 +14,8 @@ other in one conversation. For every fault:
 The ninth fault, the real server killed and restarted, is in
 test_provider_faults_restart.py. Timeouts are short here
 (``FAULT_SETTINGS``, in the data folder's settings file).
+``AGENTDESK_RELIABILITY_LONG=1``: the eight faults ten times over (the count
+is printed, ``-s``).
 """
 
 from __future__ import annotations
@@ -23,9 +25,9 @@ import pytest
 from app.settings import AppSettings
 from tests.reliability.fault_window import (check_fault_turn, check_loop, first_turn,
                                             watched_turn, window_settings)
-from tests.reliability.provider_faults import (FAULTS, GOOD, FaultyProvider, LoopSampler,
-                                               frozen_start_heap, losses_between, marked,
-                                               stored_path)
+from tests.reliability.provider_faults import (GOOD, FaultyProvider, LoopSampler,
+                                               fault_sequence, frozen_start_heap,
+                                               losses_between, marked, stored_path)
 from tests.support.reliability_summary import record, record_max
 from tests.ui.conftest import aio, async_store, bridge, db_path, qloop  # noqa: F401 (fixtures)
 from tests.ui.window_support import WAIT_MS, open_window, seed_llama
@@ -41,8 +43,9 @@ def settings(tmp_path, monkeypatch) -> AppSettings:
 def test_each_fault_shows_an_error_on_the_reply_and_loses_nothing(
         qtbot, bridge, db_path, settings) -> None:  # noqa: F811 (fixtures)
     provider = FaultyProvider()
-    gaps: dict[str, tuple[float, float]] = {}
-    losses = 0
+    faults = fault_sequence()
+    gaps: dict[str, tuple[float, float]] = {}      # per fault: the largest of its runs
+    runs = losses = 0
     try:
         seed_llama(db_path, provider.base_url, max_tokens=32)
         window = open_window(qtbot, bridge, settings)
@@ -51,7 +54,7 @@ def test_each_fault_shows_an_error_on_the_reply_and_loses_nothing(
         assert [m.content for m in stored_path(db_path, cid)] == ["Hello there.", GOOD]
 
         with frozen_start_heap():
-            for number, fault in enumerate(FAULTS, 1):
+            for number, fault in enumerate(faults, 1):
                 before = stored_path(db_path, cid)
                 sent = marked(f"Question {number}.", fault.name)
                 if fault.handler is None:
@@ -62,7 +65,9 @@ def test_each_fault_shows_an_error_on_the_reply_and_loses_nothing(
                 finally:
                     if fault.handler is None:
                         provider.come_back()
-                gaps[fault.name] = (sampler.max_gap_ms, sampler.max_cpu_ms)
+                runs += 1
+                gap, cpu = gaps.get(fault.name, (0.0, 0.0))
+                gaps[fault.name] = (max(gap, sampler.max_gap_ms), max(cpu, sampler.max_cpu_ms))
                 losses += check_fault_turn(window, cid, before, sent, fault.expected,
                                            fault.partial)
                 check_loop(fault.name, sampler)
@@ -73,12 +78,12 @@ def test_each_fault_shows_an_error_on_the_reply_and_loses_nothing(
         losses += losses_between(before, after)
         assert [(m.role, m.content, m.status) for m in after[-2:]] == [
             ("user", "Still there?", "complete"), ("assistant", GOOD, "complete")]
-        assert len(after) == 2 * (len(FAULTS) + 2)
+        assert len(after) == 2 * (len(faults) + 2)
     finally:
         provider.close()
-        print("window faults: max loop gap / GUI-thread CPU in a gap, per fault (ms):",
-              {k: (round(g, 1), round(c, 1)) for k, (g, c) in gaps.items()})
-        record("provider faults", faults=len(gaps), window_runs=len(gaps), losses=losses)
+        print(f"window faults: {runs} injected; max loop gap / GUI-thread CPU in a gap, "
+              "per fault (ms):", {k: (round(g, 1), round(c, 1)) for k, (g, c) in gaps.items()})
+        record("provider faults", faults=runs, window_runs=runs, losses=losses)
         if gaps:
             record_max("provider faults", max_loop_gap_ms=max(g for g, _ in gaps.values()))
     assert losses == 0
