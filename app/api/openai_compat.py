@@ -27,6 +27,7 @@ chat front-ends) can talk to AgentDesk's agents.
 * Errors are OpenAI's shape, ``{"error": {"message", "type", "code"}}``
   (app/api/errors.py picks it for /v1 paths); the guard in front of every
   route answers 401/413/421/429 in that shape too.
+* The request and response bodies are in openai_schemas.py.
 """
 
 from __future__ import annotations
@@ -42,11 +43,20 @@ from typing import Any, Literal, TypeVar, assert_never
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
 
 from app.api import turns
 from app.api.context import ApiContext
 from app.api.errors import ApiError, OpenAIErrorReply
+from app.api.openai_schemas import (
+    AssistantMessage,
+    ChatCompletion,
+    ChatCompletionRequest,
+    Choice,
+    CompletionUsage,
+    ModelCard,
+    ModelList,
+    RequestMessage,
+)
 from app.api.schemas import MAX_ID
 from app.api.streaming import coalesced
 from app.core.fallback import Attempt
@@ -56,89 +66,14 @@ from app.domain import (AgentSpec, Done, Error, Status, TextDelta, ThinkingDelta
 from app.ops import agents, chats, messages
 from app.ops.messages import HistoryEntry
 
-#: Who owns every model listed (OpenAI's ``owned_by``).
-OWNER = "agentdesk"
 #: The response header naming the conversation a request ran in.
 CONVERSATION_HEADER = "X-Conversation-Id"
-#: Most messages one request may carry.
-MAX_MESSAGES = 500
 
 #: The status recorded for a request whose client hung up before the answer (nginx's).
 CLIENT_GONE = 499
 
 _STREAM_MEDIA = "text/event-stream"
 T = TypeVar("T")
-
-
-# -- request -------------------------------------------------------------------
-class ContentPart(BaseModel):
-    """One part of a message's content; only ``text`` parts are understood."""
-
-    model_config = ConfigDict(extra="allow")
-    type: str
-    text: str | None = None
-
-
-class RequestMessage(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
-    content: str | list[ContentPart] | None = None
-
-
-class StreamOptions(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    include_usage: bool = False
-
-
-class ChatCompletionRequest(BaseModel):
-    """What we read from an OpenAI chat request; other fields are accepted and
-    ignored (the agent's own settings apply)."""
-
-    model_config = ConfigDict(extra="allow")
-    model: str = Field(min_length=1, max_length=200)
-    messages: list[RequestMessage] = Field(min_length=1, max_length=MAX_MESSAGES)
-    stream: bool = False
-    stream_options: StreamOptions | None = None
-    n: int = Field(default=1, ge=1, le=1)
-
-
-# -- responses (the schema /docs shows) ---------------------------------------
-class ModelCard(BaseModel):
-    id: str
-    object: Literal["model"] = "model"
-    created: int
-    owned_by: str = OWNER
-
-
-class ModelList(BaseModel):
-    object: Literal["list"] = "list"
-    data: list[ModelCard]
-
-
-class CompletionUsage(BaseModel):
-    prompt_tokens: int
-    completion_tokens: int
-    total_tokens: int
-
-
-class AssistantMessage(BaseModel):
-    role: Literal["assistant"] = "assistant"
-    content: str
-
-
-class Choice(BaseModel):
-    index: int = 0
-    message: AssistantMessage
-    finish_reason: Literal["stop", "length"]
-
-
-class ChatCompletion(BaseModel):
-    id: str
-    object: Literal["chat.completion"] = "chat.completion"
-    created: int
-    model: str
-    choices: list[Choice]
-    usage: CompletionUsage
 
 
 _ERRORS = {status: {"model": OpenAIErrorReply, "description": text} for status, text in (
