@@ -33,19 +33,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-import shutil
 import time
-from collections import deque
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
 from app.core.models import download_state as store
+from app.core.models.download_checks import (
+    FreeSpace,
+    check_space,
+    check_startable,
+    disk_free_bytes,
+)
+from app.core.models.download_entry import Download
 from app.core.models.download_errors import (
-    DiskFull, DownloadBusy, DownloadError, DownloadRefused, InsufficientSpace,
-    UnknownDownload)
+    DiskFull, DownloadBusy, DownloadError, DownloadRefused, UnknownDownload)
 from app.core.models.download_http import download_client
 from app.core.models.download_lock import DownloadLock
 from app.core.models.download_state import DownloadRecord
@@ -55,30 +58,10 @@ from app.domain.model_library import DownloadProgress, DownloadState, ModelFile
 log = logging.getLogger(__name__)
 
 ClientFactory = Callable[[], httpx.AsyncClient]
-FreeSpace = Callable[[Path], int]
 Subscriber = Callable[[DownloadProgress], None]
 
 _STOPPED: frozenset[DownloadState] = frozenset({"paused", "done", "failed", "cancelled"})
-_SPEED_WINDOW_S = 4.0
 FINISHED_ELSEWHERE_NOTE = "Another AgentDesk process finished this download."
-
-
-def disk_free_bytes(path: Path) -> int:
-    return shutil.disk_usage(path).free
-
-
-@dataclass
-class _Download:
-    record: DownloadRecord
-    lock: DownloadLock
-    received: int = 0
-    task: asyncio.Task | None = None
-    error: DownloadError | None = None
-    stopped: asyncio.Event = field(default_factory=asyncio.Event)
-    samples: deque = field(default_factory=deque)
-    last_notice: float = 0.0
-    #: Set while another process holds the file's lock (shown as the row's error).
-    elsewhere: DownloadBusy | None = None
 
 
 class DownloadManager:
@@ -96,7 +79,7 @@ class DownloadManager:
         self.retries = retries
         self.retry_delay = retry_delay
         self.progress_interval = progress_interval
-        self._downloads: dict[str, _Download] = {}
+        self._downloads: dict[str, Download] = {}
         self._subscribers: list[Subscriber] = []
 
     # -- the interface ---------------------------------------------------------------
@@ -121,13 +104,13 @@ class DownloadManager:
                     download.record.size_bytes = file.size_bytes
                     await self.resume(download.record.id)
                 return download.record.id
-        self._check_startable(file)
+        check_startable(self.models_dir, file)
         record = DownloadRecord(id=secrets.token_hex(8), filename=file.filename,
                                 urls=list(file.urls), size_bytes=file.size_bytes,
                                 sha256=file.sha256)
         part = store.part_path(self.models_dir, file.filename)
         self.check_space(record, part.stat().st_size if part.exists() else 0)
-        download = _Download(record, self._lock_for(record))
+        download = Download(record, self._lock_for(record))
         self._downloads[record.id] = download   # a busy one is listed, with the reason
         try:
             if not self._claim(download):   # another process finished it just now
@@ -189,7 +172,7 @@ class DownloadManager:
         self._set(download, "cancelled")
 
     def progress(self) -> list[DownloadProgress]:
-        return [self._progress(d) for d in self._downloads.values()]
+        return [d.progress() for d in self._downloads.values()]
 
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         """Call ``callback(progress)`` on every change (a few times a second while
@@ -215,7 +198,7 @@ class DownloadManager:
                     filenames is not None and record.filename not in filenames):
                 continue
             part = store.part_path(self.models_dir, record.filename)
-            download = _Download(record, self._lock_for(record),
+            download = Download(record, self._lock_for(record),
                                  received=part.stat().st_size if part.exists() else 0)
             self._downloads[record.id] = download
             if record.state not in {"queued", "running", "verifying"}:
@@ -238,13 +221,13 @@ class DownloadManager:
     def busy_elsewhere(self) -> list[DownloadProgress]:
         """The downloads listed here that another process was downloading when
         this one last tried (``resume_pending``, ``start``, ``resume``, ``cancel``)."""
-        return [self._progress(d) for d in self._downloads.values() if d.elsewhere]
+        return [d.progress() for d in self._downloads.values() if d.elsewhere]
 
     async def wait(self, download_id: str) -> DownloadProgress:
         """Until the download stops running (done, failed, cancelled or paused)."""
         download = self._get(download_id)
         await download.stopped.wait()
-        return self._progress(download)
+        return download.progress()
 
     def failure(self, download_id: str) -> DownloadError | None:
         """The typed error that stopped a failed download."""
@@ -265,33 +248,15 @@ class DownloadManager:
             self._client = None
 
     # -- checks ----------------------------------------------------------------------
-    def _check_startable(self, file: ModelFile) -> None:
-        if (self.models_dir / file.filename).exists():
-            raise DownloadRefused(f"{file.filename} is already in the models folder.")
-        if not file.urls:
-            raise DownloadRefused(f"{file.filename} has no download address.")
-        for url in file.urls:
-            if httpx.URL(url).scheme not in {"http", "https"}:
-                raise DownloadRefused(f"Not a web address: {url}")
-
     def check_space(self, record: DownloadRecord, have: int) -> None:
         """Refuse when the free space is less than the bytes still to come."""
-        total = record.total or record.size_bytes
-        if total is None:
-            return
-        needed = max(total - have, 0)
-        folder = self.models_dir if self.models_dir.exists() else self.models_dir.parent
-        free = self.free_space(folder)
-        if free < needed:
-            raise InsufficientSpace(
-                f"Not enough disk space for {record.filename}: {_mb(needed)} more needed, "
-                f"{_mb(free)} free in {self.models_dir}.", needed=needed, free=free)
+        check_space(self.models_dir, self.free_space, record, have)
 
     # -- the file's lock --------------------------------------------------------------
     def _lock_for(self, record: DownloadRecord) -> DownloadLock:
         return DownloadLock(self.models_dir, record.filename)
 
-    def _claim(self, download: _Download) -> bool:
+    def _claim(self, download: Download) -> bool:
         """Take the file's lock for this process (``DownloadBusy`` when another
         holds it; the download is then listed with that reason). The bytes kept
         are what the part file holds now. Returns False when the file was
@@ -315,21 +280,21 @@ class DownloadManager:
         download.received = part.stat().st_size if part.exists() else 0
         return True
 
-    def _elsewhere(self, download: _Download, busy: DownloadBusy) -> None:
+    def _elsewhere(self, download: Download, busy: DownloadBusy) -> None:
         """Another process downloads this file: list it as paused with the reason,
         in memory only (its record on disk is the other process's)."""
         download.elsewhere = busy
         self._set(download, "paused")
 
     # -- running ---------------------------------------------------------------------
-    def _launch(self, download: _Download) -> None:
+    def _launch(self, download: Download) -> None:
         """Run the download (its lock is held: ``_claim``)."""
         download.stopped.clear()
         self._set(download, "queued", persist=True)
         download.task = asyncio.get_running_loop().create_task(
             self._run(download), name=f"download {download.record.filename}")
 
-    async def _run(self, download: _Download) -> None:
+    async def _run(self, download: Download) -> None:
         async with self._slots:
             attempt = 0
             while True:
@@ -359,18 +324,18 @@ class DownloadManager:
             self._client = self._client_factory()
         return self._client
 
-    async def _stop_task(self, download: _Download) -> None:
+    async def _stop_task(self, download: Download) -> None:
         task, download.task = download.task, None
         if task is not None and not task.done():
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
-    def _finish(self, download: _Download) -> None:
+    def _finish(self, download: Download) -> None:
         store.delete(self.models_dir, download.record.id)
         download.lock.release()
         self._set(download, "done")
 
-    def _stop(self, download: _Download, state: DownloadState) -> None:
+    def _stop(self, download: Download, state: DownloadState) -> None:
         """Save the stopped state, give the file's lock up, then tell (so that
         whoever hears of the stop finds the file free)."""
         download.record.state = state
@@ -378,7 +343,7 @@ class DownloadManager:
         download.lock.release()
         self._set(download, state)
 
-    def _fail(self, download: _Download, exc: DownloadError) -> None:
+    def _fail(self, download: Download, exc: DownloadError) -> None:
         log.warning("download %s failed: %s", download.record.filename, exc)
         download.error = exc
         download.record.error = str(exc)
@@ -394,11 +359,8 @@ class DownloadManager:
         """The part file now holds ``count`` bytes (notified at most every
         ``progress_interval`` seconds unless forced)."""
         download = self._downloads[record.id]
-        download.received = count
         now = time.monotonic()
-        download.samples.append((now, count))
-        while download.samples and now - download.samples[0][0] > _SPEED_WINDOW_S:
-            download.samples.popleft()
+        download.sample(now, count)
         if force or now - download.last_notice >= self.progress_interval:
             download.last_notice = now
             self._notify(download)
@@ -413,7 +375,7 @@ class DownloadManager:
             self._notify(download)
 
     # -- state and notices -----------------------------------------------------------
-    def _set(self, download: _Download, state: DownloadState, *, persist: bool = False) -> None:
+    def _set(self, download: Download, state: DownloadState, *, persist: bool = False) -> None:
         download.record.state = state
         if state != "running":
             download.samples.clear()
@@ -431,37 +393,19 @@ class DownloadManager:
         except OSError as exc:
             log.warning("could not save the state of %s: %s", record.filename, exc)
 
-    def _progress(self, download: _Download) -> DownloadProgress:
-        record = download.record
-        speed = eta = None
-        samples = download.samples
-        if record.state == "running" and len(samples) >= 2 and samples[-1][0] > samples[0][0]:
-            speed = (samples[-1][1] - samples[0][1]) / (samples[-1][0] - samples[0][0])
-            if record.total is not None and speed > 0:
-                eta = max(record.total - download.received, 0) / speed
-        error = str(download.elsewhere) if download.elsewhere else record.error
-        return DownloadProgress(id=record.id, filename=record.filename,
-                                received=download.received, total=record.total or
-                                record.size_bytes, bytes_per_s=speed, eta_s=eta,
-                                state=record.state, error=error, note=record.note)
-
-    def _notify(self, download: _Download) -> None:
+    def _notify(self, download: Download) -> None:
         if not self._subscribers:
             return
-        progress = self._progress(download)
+        progress = download.progress()
         for callback in list(self._subscribers):
             try:
                 callback(progress)
             except Exception:  # a subscriber's bug must not stop the download
                 log.exception("download progress subscriber failed")
 
-    def _get(self, download_id: str) -> _Download:
+    def _get(self, download_id: str) -> Download:
         try:
             return self._downloads[download_id]
         except KeyError:
             raise UnknownDownload(download_id) from None
-
-
-def _mb(count: int) -> str:
-    return f"{count / 1e6:,.1f} MB"
 
