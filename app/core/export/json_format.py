@@ -34,6 +34,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from app.core.export.dates import RANGE_TEXT, clamp_times
+from app.core.export.file_header import check_version
 from app.core.export.memory_budget import MemoryBudget, spend_messages
 from app.core.export.model import (
     ConversationBundle,
@@ -95,12 +96,8 @@ def parse_document(data: dict, limits: ImportLimits = DEFAULT_LIMITS,
                    budget: MemoryBudget | None = None
                    ) -> tuple[list[ParsedConversation], list[tuple[str, str]]]:
     """(conversations that can be imported, [(title, reason) skipped])."""
-    version = data.get("version")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ImportRejected(f"invalid format version {version!r}")
-    if version > VERSION:
-        raise ImportRejected(f"written by a newer AgentDesk (conversations file version "
-                             f"{version}; this one reads up to {VERSION}) — please update")
+    check_version(data, latest=VERSION, kind="conversations", error=ImportRejected,
+                  newer_note=" — please update")
     entries = data.get("conversations")
     if not isinstance(entries, list):
         raise ImportRejected("the file has no 'conversations' list")
