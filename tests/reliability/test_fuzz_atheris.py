@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.hostile_support import LONG
+from tests.reliability.hostile_support import LONG, LONG_TIMEOUT
 from tests.support.document_files import write_docx, write_pdf, write_pptx, write_xlsx
 from tests.support.reliability_summary import record
 
@@ -52,6 +52,7 @@ def _seeds(folder: Path) -> dict[str, bytes]:
     }
 
 
+@LONG_TIMEOUT
 @pytest.mark.skipif(not WHEELS and importlib.util.find_spec("atheris") is None,
                     reason="atheris has no wheel for this system/Python (Linux x86-64, "
                            "Python 3.11 only); the hypothesis properties still run")
