@@ -36,7 +36,7 @@ WHEELS = sys.platform.startswith("linux") and platform.machine() == "x86_64" \
 
 def _seeds(folder: Path) -> dict[str, bytes]:
     from tests.reliability.test_hostile_imports import AGENT_TEXT, OURS_BYTES, OURS_MD, WORKFLOW_TEXT
-    from tests.reliability.test_hostile_markdown import ATTACKS
+    from tests.reliability.test_hostile_markdown_fuzz import ATTACKS
     from tests.reliability.test_hostile_settings import VALID
 
     return {
