@@ -12,6 +12,8 @@ the cost of a flush does not grow with the length of the reply or the chat.
 - Follow the bottom: only while the user is at the bottom; scrolled up, the
   view stays put. Prepending older messages keeps what the user looks at in
   place (``ScrollKeeper``, scroll_keeper.py).
+- Layout: the column's minimum size follows its messages, so a message that
+  grows or arrives moves and resizes nothing above it, however long the chat.
 - Paging: ``set_messages`` shows the newest page; scrolling to the top emits
   ``sig_need_older(oldest_id)`` once, answered by ``prepend_messages``.
 - Links go through ``LinkPolicy`` (confirmation, allowed schemes only).
@@ -33,7 +35,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QFrame, QMenu, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLayout, QMenu, QScrollArea, QVBoxLayout, QWidget
 
 from app.domain import Message, UsageStats
 from app.domain.events import STATE_TEXTS
@@ -96,6 +98,14 @@ class ChatView(QWidget):
         self._column.setContentsMargins(4, 8, 4, 8)
         self._column.setSpacing(2)
         self._column.addStretch(1)
+        # The column's minimum size follows its layout, set before each layout
+        # pass. Without it a message that grew (a streaming reply, each flush;
+        # a new message) was first laid out in the column's old height — every
+        # message shown was resized and moved to fit — and again once the scroll
+        # area had resized the column: the layout work per reply grew with the
+        # length of the chat (two passes over every message). Now the messages above
+        # the one that changed get no Move or Resize at all (test_chat_growth.py).
+        self._column.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         self.scroll.setWidget(self.container)
         # QScrollArea turned auto-fill on; the column paints its own background
         # (as the style sheet did, which turned it off again), so the viewport
