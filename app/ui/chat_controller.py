@@ -132,6 +132,21 @@ class ChatController(QObject):
             self.sessions[conversation_id] = found
         return found
 
+    def _let_go_of_idle_sessions(self) -> None:
+        """Drop the sessions of chats not shown that run nothing and wait for
+        no answer: their replies are recorded, so they hold nothing the store
+        does not, and a window used all day would otherwise keep one per chat
+        it ever showed (found by tests/reliability/test_soak_window.py). A
+        session shared with the quick-chat window stays alive while it holds
+        it; a later send here makes a new one."""
+        for conversation_id, found in list(self.sessions.items()):
+            if conversation_id == self.conversation_id or found.running \
+                    or found.pending_approvals():
+                continue
+            del self.sessions[conversation_id]
+            if found.parent() is self:
+                found.setParent(None)       # freed once nothing refers to it
+
     def current_session(self) -> ChatSession | None:
         if self.conversation_id is None:
             return None
@@ -169,6 +184,7 @@ class ChatController(QObject):
         self.agent_id = agent_id
         self.conversation_id = conversation_id
         self._show_generation += 1
+        self._let_go_of_idle_sessions()
         self.composer.set_can_send(agent_id is not None, "Create or select an agent first")
         self.composer.set_running(conversation_id is not None
                                   and self.is_running(conversation_id))
