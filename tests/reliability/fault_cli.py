@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from app.domain import Message
-from tests.reliability.provider_faults import check_clear, losses_between, stored_path
+from tests.reliability.provider_faults import check_clear, failed_turn_losses
 
 ROOT = Path(__file__).resolve().parents[2]
 TURN_SECONDS = 180          # one CLI turn, a real model on 2 loaded cores included
@@ -79,16 +79,8 @@ def check_kept(home: Path, cid: int, before: list[Message], sent: str, stdout: s
     """The losses counted: earlier messages changed, the user's message or
     the text printed before the fault not kept. ``partial`` None: some
     text, whatever the real model said."""
-    stored = stored_path(home / "agentdesk.db", cid)
-    losses = losses_between(before, stored)
-    user, reply = stored[-2], stored[-1]
-    losses += user.role != "user" or user.content != sent
-    assert reply.role == "assistant" and reply.error, reply
-    if partial is None:
-        losses += not (reply.status == "partial" and reply.content)
-    else:
-        losses += reply.content != partial
-        assert reply.status == ("partial" if partial else "error"), reply
+    losses, reply, _stored = failed_turn_losses(home / "agentdesk.db", cid, before, sent,
+                                                partial)
     # What was printed is what is kept (the CLI ends an open line with a newline).
     losses += stdout not in (reply.content, reply.content + "\n")
     return losses

@@ -8,8 +8,7 @@ from PySide6.QtCore import Qt
 from app.domain import Message
 from app.settings import AppSettings, load_settings
 from app.ui.main_window import MainWindow
-from tests.reliability.provider_faults import (LoopSampler, check_clear, losses_between,
-                                               stored_path)
+from tests.reliability.provider_faults import LoopSampler, check_clear, failed_turn_losses
 from tests.ui.window_support import REPLY_MS, WAIT_MS
 
 # The issue's bound is 100 ms of blocked event loop. What the heartbeat sees
@@ -73,16 +72,8 @@ def check_fault_turn(window: MainWindow, cid: int, before: list[Message], sent: 
     """Everything a fault must leave behind in the window and the database;
     returns the losses counted. ``partial`` None: the reply must be partial
     with some text (the real model's words, not known in advance)."""
-    stored = stored_path(window.settings.database_path, cid)
-    losses = losses_between(before, stored)
-    user, reply = stored[-2], stored[-1]
-    losses += user.role != "user" or user.content != sent
-    assert reply.role == "assistant" and reply.error, reply
-    if partial is None:
-        losses += not (reply.status == "partial" and reply.content)
-    else:
-        losses += reply.content != partial
-        assert reply.status == ("partial" if partial else "error"), reply
+    losses, reply, stored = failed_turn_losses(window.settings.database_path, cid, before,
+                                               sent, partial)
     widget = window.chat_view.message_widget(reply.id)
     assert widget is not None and widget.error_bar is not None and widget.error_bar.isVisible()
     shown_error = widget.error_bar.label.text()

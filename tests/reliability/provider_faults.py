@@ -302,6 +302,26 @@ def losses_between(before: list[Message], after: list[Message]) -> int:
     return sum(1 for m in before if now.get(m.id) != (m.role, m.content, m.status))
 
 
+def failed_turn_losses(db: Path, cid: int, before: list[Message], sent: str,
+                       partial: str | None) -> tuple[int, Message, list[Message]]:
+    """The losses of a turn a fault ended (earlier messages changed, the
+    user's message or the text that arrived before the fault not kept), the
+    stored reply and the whole stored branch. ``partial`` None: the reply
+    must be partial with some text (a real model's words, not known in
+    advance); "" means nothing arrived (the reply is an error)."""
+    stored = stored_path(db, cid)
+    losses = losses_between(before, stored)
+    user, reply = stored[-2], stored[-1]
+    losses += user.role != "user" or user.content != sent
+    assert reply.role == "assistant" and reply.error, reply
+    if partial is None:
+        losses += not (reply.status == "partial" and reply.content)
+    else:
+        losses += reply.content != partial
+        assert reply.status == ("partial" if partial else "error"), reply
+    return losses, reply, stored
+
+
 def check_clear(text: str, expected: str) -> list[str]:
     """What is wrong with an error text shown to a person (empty: fine)."""
     problems = []

@@ -6,33 +6,11 @@ until that process is killed."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
-from app.domain import AgentSpec
 from app.store import Store
 from app.store.writer_lease import lease_path
-from store_helpers import add_message
-
-ROOT = Path(__file__).resolve().parents[2]
-_HOLDER = """
-import sys
-from app.store import Store
-store = Store(sys.argv[1], recover=False)
-print("open", flush=True)
-sys.stdin.read()
-"""
-
-
-def streaming_reply(db_path: Path) -> int:
-    with Store(db_path) as first:
-        agent = first.agents.create(AgentSpec(name="a"))
-        chat = first.conversations.create(agent.id)
-        return add_message(first, chat.id, "so far", role="assistant",
-                           status="streaming").id
+from tests.support.database_holder import held_open, kill_holder, streaming_reply
 
 
 def status_after_cli_open(db_path: Path, message_id: int) -> str:
@@ -59,17 +37,9 @@ def test_while_another_store_here_has_it_open_the_reply_stays_streaming(
 
 def test_another_process_holds_it_until_killed(db_path: Path) -> None:
     cut = streaming_reply(db_path)
-    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(db_path)], cwd=ROOT,
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout is not None and holder.stdout.readline() == "open\n"
+    with held_open(db_path) as holder:
         assert status_after_cli_open(db_path, cut) == "streaming"   # it may be live
-        os.kill(holder.pid, signal.SIGKILL)                       # no cleanup runs
-        holder.wait(30)
-    finally:
-        if holder.poll() is None:
-            holder.kill()
-            holder.wait(30)
+        kill_holder(holder)                                       # no cleanup runs
     assert status_after_cli_open(db_path, cut) == "partial"
 
 

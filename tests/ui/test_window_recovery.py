@@ -6,35 +6,15 @@ lock on ``<database>-writers`` is dropped by the OS) the next start recovers it
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
-from app.domain import AgentSpec, Message
 from app.settings import AppSettings
 from app.store import Store
 from app.ui.application import run_app
 from app.ui.main_window import MainWindow
+from tests.support.database_holder import held_open, kill_holder, streaming_reply
 
 WAIT_MS = 10000
-ROOT = Path(__file__).resolve().parents[2]
-_HOLDER = """
-import sys
-from app.store import Store
-store = Store(sys.argv[1], recover=False)
-print("open", flush=True)
-sys.stdin.read()
-"""
-
-
-def _streaming_reply(db_path: Path) -> int:
-    with Store(db_path) as store:
-        agent = store.agents.create(AgentSpec(name="a"))
-        chat = store.conversations.create(agent.id)
-        return store.messages.add(Message(conversation_id=chat.id, role="assistant",
-                                          content="so far", status="streaming")).id
 
 
 def _status(db_path: Path, message_id: int) -> str:
@@ -55,19 +35,11 @@ def test_the_window_leaves_another_process_live_reply_streaming_until_it_is_kill
         aio, qapp, qtbot, settings: AppSettings) -> None:
     db_path = settings.database_path
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    live = _streaming_reply(db_path)
-    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(db_path)], cwd=ROOT,
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout is not None and holder.stdout.readline() == "open\n"
+    live = streaming_reply(db_path)
+    with held_open(db_path) as holder:
         _start_and_close_window(aio, qapp, qtbot, settings)
         assert _status(db_path, live) == "streaming"      # it may be live: left alone
-        os.kill(holder.pid, signal.SIGKILL)                 # no cleanup runs
-        holder.wait(30)
-    finally:
-        if holder.poll() is None:
-            holder.kill()
-            holder.wait(30)
+        kill_holder(holder)                                 # no cleanup runs
     _start_and_close_window(aio, qapp, qtbot, settings)
     assert _status(db_path, live) == "partial"
     with Store(db_path, recover=False) as store:
