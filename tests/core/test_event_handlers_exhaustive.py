@@ -179,7 +179,7 @@ def test_the_runner_fails_on_an_unknown_event_and_records_the_reply(
     """The runner's own match: a stream that passes an unknown event on."""
 
     class PassingStream:
-        def __init__(self, candidates, request, providers) -> None:
+        def __init__(self, candidates, request, providers, *, prepare=None) -> None:
             self.answered_by = None
             self.attempts = []
 
