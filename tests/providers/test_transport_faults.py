@@ -33,10 +33,15 @@ from tests.providers.fault_server import (
 CHAT = "/v1/chat/completions"
 FAST = ProviderOptions(timeouts=Timeouts(connect=1.0, first_byte=0.5, idle=0.5),
                        retry=RetryPolicy(attempts=3, backoff=0.01, max_wait=30.0))
+# Tests whose subject is not a timeout: a pause of the test process itself (a
+# full collection of its heap late in a run took longer than FAST's 0.5 s once)
+# must not turn their fault into a timeout.
+ROOMY = ProviderOptions(timeouts=Timeouts(connect=5.0, first_byte=10.0, idle=10.0),
+                        retry=FAST.retry)
 BOUND = 20.0  # seconds: no fault may make a run take longer than this
 
 
-def run_chat(base_url: str, options: ProviderOptions = FAST) -> list:
+def run_chat(base_url: str, options: ProviderOptions = ROOMY) -> list:
     async def go() -> list:
         provider = OpenAICompatProvider(
             ProviderConfig(name="faulty", kind="llamacpp", base_url=base_url), options)
@@ -211,7 +216,7 @@ def test_503_more_often_than_the_attempts_is_a_server_error(server: FaultServer)
 
 def test_stall_after_headers_times_out_on_the_first_byte(server: FaultServer) -> None:
     server.route("POST", CHAT, stall_after_headers(30))
-    error = only_error(run_chat(server.url + "/v1"))
+    error = only_error(run_chat(server.url + "/v1", FAST))
     assert error.kind == "timeout"
     assert len(server.requests_to(CHAT)) == 1
 
@@ -219,7 +224,7 @@ def test_stall_after_headers_times_out_on_the_first_byte(server: FaultServer) ->
 def test_stall_mid_stream_times_out_and_keeps_the_text(server: FaultServer) -> None:
     server.route("POST", CHAT, chunks([sse_event(openai_chunk("Hello")),
                                        sse_event(openai_chunk(" there"))], then="stall"))
-    events = run_chat(server.url + "/v1")
+    events = run_chat(server.url + "/v1", FAST)
     assert only_error(events).kind == "timeout"
     assert texts(events) == "Hello there"
 
