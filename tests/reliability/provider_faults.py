@@ -322,6 +322,16 @@ def failed_turn_losses(db: Path, cid: int, before: list[Message], sent: str,
     return losses, reply, stored
 
 
+def went_on_losses(before: list[Message], after: list[Message], faults: int) -> int:
+    """After every fault the chat goes on: the good turn that followed is
+    stored whole, after the first turn and one turn per fault; returns the
+    earlier messages lost or changed meanwhile."""
+    assert [(m.role, m.content, m.status) for m in after[-2:]] == [
+        ("user", "Still there?", "complete"), ("assistant", GOOD, "complete")]
+    assert len(after) == 2 * (faults + 2)
+    return losses_between(before, after)
+
+
 def check_clear(text: str, expected: str) -> list[str]:
     """What is wrong with an error text shown to a person (empty: fine)."""
     problems = []
